@@ -1,0 +1,118 @@
+// Queries over a Store: filtered row scans with pushdown, and the
+// liquidation histograms (by time and by price).
+//
+// Results stream: a cursor yields one row per Next() so that callers (the
+// SQLite extension's xNext) can stop between rows. Cursors hold a reference
+// to the Store; the Store must outlive them.
+//
+// Thread-safety: a cursor is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "liqdb/status.h"
+#include "liqdb/store.h"
+#include "liqdb/types.h"
+
+namespace liqdb {
+
+// The largest number of time buckets (or heatmap cells) one call may produce.
+// A bigger grid is an InvalidArgument: it is a memory attack, not a query.
+constexpr uint64_t kMaxGridCells = 5'000'000;
+
+// Which rows a scan returns. Empty `exchanges`/`symbols` = all.
+struct ScanFilter {
+  Kind kind = Kind::kLiquidations;
+  Timestamp from = kMinTimestamp;  // inclusive
+  Timestamp to = kMaxTimestamp;    // exclusive
+  std::vector<std::string> exchanges;
+  std::vector<std::string> symbols;
+  uint8_t side_mask = 3;  // bit 0 long, bit 1 short
+};
+
+// The series ids a filter selects (empty filter lists = every series of the kind).
+std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter);
+
+// One decoded block of rows of one series, already filtered by time and side.
+struct ScanBlock {
+  SeriesKey series;
+  Columns rows;
+};
+
+// Streams the rows matching a filter, chunk by chunk (not globally
+// time-sorted: overlapping chunks come one after the other).
+class RowScanner {
+ public:
+  static Result<std::unique_ptr<RowScanner>> Open(const Store& store, const ScanFilter& filter,
+                                                  ColumnMask mask = kAllColumns);
+  // Fills `block` with the next non-empty block; false at the end.
+  Result<bool> Next(ScanBlock* block);
+  ~RowScanner();
+
+ private:
+  RowScanner() = default;
+  ScanFilter filter_;
+  ColumnMask mask_ = kAllColumns;
+  std::unique_ptr<ChunkReader> reader_;
+};
+
+// Every row matching a filter of one series, merged into time order
+// (ties keep storage order). For kernels that replay history.
+Result<Columns> ReadSeriesSorted(const Store& store, Kind kind, uint32_t series_id, Timestamp from,
+                                 Timestamp to);
+
+// ---- liq_histogram -------------------------------------------------------
+
+struct LiqHistogramSpec {
+  Timestamp from = 0, to = 0;  // [from, to)
+  int64_t interval = 0;        // µs, > 0; buckets aligned to multiples since the epoch
+  std::vector<std::string> symbols, exchanges;  // empty = all
+};
+
+struct LiqHistogramRow {
+  Timestamp bucket = 0;            // bucket start
+  std::array<SideSums, 2> sides;   // indexed by Side
+};
+
+// Checks a spec: to > from, interval > 0, bucket count <= kMaxGridCells.
+Status ValidateLiqHistogramSpec(const LiqHistogramSpec& spec);
+
+// Yields one row per bucket in range, zero-filled, in time order. Answers
+// whole chunks from their zone map or per-minute rollup where the bucket
+// layout allows, and decodes rows only where a chunk straddles a bucket edge
+// at sub-minute resolution.
+class LiqHistogramCursor {
+ public:
+  static Result<std::unique_ptr<LiqHistogramCursor>> Open(const Store& store,
+                                                          const LiqHistogramSpec& spec);
+  virtual ~LiqHistogramCursor() = default;
+  virtual Result<bool> Next(LiqHistogramRow* row) = 0;
+};
+
+// Convenience: the whole histogram as a vector.
+Result<std::vector<LiqHistogramRow>> LiqHistogram(const Store& store, const LiqHistogramSpec& spec);
+
+// ---- liq_price_histogram -------------------------------------------------
+
+struct LiqPriceHistogramSpec {
+  Timestamp from = 0, to = 0;
+  double price_step = 0;  // > 0
+  std::vector<std::string> symbols, exchanges;
+};
+
+struct LiqPriceHistogramRow {
+  double price = 0;  // bin's lower edge floor(p / step) * step
+  uint64_t long_count = 0, short_count = 0;
+  double long_notional = 0, short_notional = 0;
+};
+
+Status ValidateLiqPriceHistogramSpec(const LiqPriceHistogramSpec& spec);
+// Non-empty bins in ascending price.
+Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
+                                                            const LiqPriceHistogramSpec& spec);
+
+}  // namespace liqdb

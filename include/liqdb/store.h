@@ -1,0 +1,180 @@
+// Store: a folder holding liquidation, position and market series in
+// columnar chunks on RocksDB.
+//
+// Write path: Append() validates a batch, drops rows already stored (see
+// "Idempotency"), and writes the rest as a *staged* chunk in one RocksDB
+// WriteBatch under the WAL, so the rows are durable when it returns. When a
+// series has enough staged rows, the sealer merges them into immutable
+// *sealed* chunks (tens of thousands of rows, time-sorted, with a zone map,
+// per-minute rollups and checksums) and deletes the staged ones in the same
+// WriteBatch. Chunks of one series may overlap in time (out-of-order
+// archives); they never hold the same row twice.
+//
+// Idempotency: a row equal in every column to one already stored in its
+// series is a duplicate, unless the incoming batch itself holds it more often
+// than the store does (then the extra copies are new). Re-appending a batch is
+// therefore a no-op, while distinct liquidations that share a microsecond,
+// price and size inside one batch are all kept. Callers that split one source
+// file into several batches must cut only where the timestamp changes.
+//
+// Read path: ChunkReader walks the chunks (sealed and staged) of a kind whose
+// zone map overlaps a time range, in order of their first timestamp; the query
+// layer (liqdb/query.h) builds filtered row scans and analytics on top.
+//
+// Sharing and thread-safety: one RocksDB handle per store folder per process.
+// Store::Open returns a shared handle: every caller naming the same folder in
+// one process gets the same Store. A Store is safe to use from several
+// threads; writes are serialised inside. Another process that finds the folder
+// locked opens it as a read-only secondary and sees new data after Refresh().
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "liqdb/status.h"
+#include "liqdb/types.h"
+
+namespace liqdb {
+
+struct StoreOptions {
+  enum class Mode {
+    kAuto,       // read-write; a read-only secondary if another process holds the lock
+    kReadWrite,  // fail if another process holds the lock
+    kReadOnly,   // never writes; the folder must exist
+  };
+  Mode mode = Mode::kAuto;
+  bool create_if_missing = true;
+  // fsync the WAL on every Append. Off only for bulk loads that can be redone.
+  bool sync = true;
+  // Target rows per sealed chunk; a series seals once this many rows are staged.
+  uint32_t chunk_rows = 65536;
+};
+
+// Per-side totals in a chunk's zone map. For liquidations qty/notional are
+// the columns of that name; for positions qty = size and notional =
+// size × entry_price; for market chunks they are zero.
+struct SideSums {
+  uint64_t count = 0;
+  double qty = 0;
+  double notional = 0;
+};
+
+// What a chunk header says about its rows without decoding them.
+struct ChunkMeta {
+  Kind kind = Kind::kLiquidations;
+  uint32_t series_id = 0;
+  uint64_t chunk_id = 0;     // unique within the store
+  bool sealed = false;       // false: a staged chunk, merged by the sealer later
+  uint32_t rows = 0;
+  Timestamp min_ts = 0;      // inclusive
+  Timestamp max_ts = 0;      // inclusive
+  double min_price = 0;      // liquidation price / entry price / mark price
+  double max_price = 0;
+  std::array<SideSums, 2> sides;  // indexed by Side
+  bool has_rollup = false;   // liquidation chunks: per-minute rollup stored
+  uint64_t bytes = 0;        // encoded bytes of all its parts
+};
+
+// One minute of a liquidation chunk's rollup.
+struct MinuteRollup {
+  int64_t minute = 0;  // floor(ts / 60 s)
+  std::array<SideSums, 2> sides;
+};
+
+// Which columns Decode materialises. Bit 0 = ts (always decoded), bit 1 =
+// side, bit 2 = account, bit (3 + c) = value column c of the kind.
+using ColumnMask = uint32_t;
+constexpr ColumnMask kAllColumns = ~ColumnMask{0};
+constexpr ColumnMask kMaskTs = 1u << 0;
+constexpr ColumnMask kMaskSide = 1u << 1;
+constexpr ColumnMask kMaskAccount = 1u << 2;
+constexpr ColumnMask MaskValue(int c) { return 1u << (3 + c); }
+
+struct AppendStats {
+  uint64_t received = 0;    // rows in the batch
+  uint64_t stored = 0;      // rows written
+  uint64_t duplicates = 0;  // rows already in the store
+};
+
+struct SeriesInfo {
+  Kind kind;
+  uint32_t series_id;
+  SeriesKey key;
+  uint64_t rows = 0;
+  uint64_t chunks = 0;          // sealed + staged
+  uint64_t staged_chunks = 0;
+  uint64_t bytes = 0;
+  Timestamp min_ts = 0, max_ts = 0;
+};
+
+struct StoreStats {
+  std::vector<SeriesInfo> series;
+  uint64_t rows = 0, chunks = 0, chunk_bytes = 0;
+  uint64_t disk_bytes = 0;  // all files in the folder
+};
+
+class ChunkReader;
+
+class Store {
+ public:
+  // Opens (or creates) the store in folder `path`. Returns the process-wide
+  // shared handle when the folder is already open in this process.
+  static Result<std::shared_ptr<Store>> Open(const std::string& path,
+                                             const StoreOptions& options = StoreOptions());
+
+  virtual ~Store() = default;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  virtual const std::string& path() const = 0;
+  virtual bool read_only() const = 0;
+
+  // Validates and writes rows of one series; durable on return. Rows of a
+  // failing batch are not written at all.
+  virtual Result<AppendStats> Append(const SeriesBatch& batch) = 0;
+  // The same for several series, atomically: all are written or none.
+  virtual Result<AppendStats> AppendAll(const std::vector<SeriesBatch>& batches) = 0;
+
+  // Seals staged chunks: of series holding at least chunk_rows staged rows,
+  // or of every series when `force`.
+  virtual Status Seal(bool force) = 0;
+  // Merges overlapping and undersized sealed chunks of every series.
+  virtual Status Compact() = 0;
+  // Re-reads every chunk and checks checksums and headers. Reports each bad
+  // chunk through `report` and returns Corruption if any was bad.
+  virtual Status Verify(const std::function<void(const std::string&)>& report) = 0;
+  // Read-only secondaries: catch up with the writer.
+  virtual Status Refresh() = 0;
+
+  // The series of a kind (all kinds when kind is nullopt).
+  virtual std::vector<SeriesInfo> ListSeries(std::optional<Kind> kind) const = 0;
+  virtual Result<StoreStats> Stats() const = 0;
+
+  // Chunks of `kind` in series `series_ids` (all when empty) whose
+  // [min_ts, max_ts] meets [from, to), ordered by min_ts.
+  virtual Result<std::unique_ptr<ChunkReader>> ReadChunks(
+      Kind kind, const std::vector<uint32_t>& series_ids, Timestamp from, Timestamp to) const = 0;
+
+ protected:
+  Store() = default;
+};
+
+// Walks chunk headers and decodes on demand. Holds a consistent snapshot.
+class ChunkReader {
+ public:
+  virtual ~ChunkReader() = default;
+  virtual bool Valid() const = 0;
+  virtual void Next() = 0;
+  virtual const ChunkMeta& meta() const = 0;
+  virtual const SeriesKey& series() const = 0;
+  // Decodes the chunk's columns selected by `mask` into `out` (replacing it).
+  virtual Status Decode(ColumnMask mask, Columns* out) = 0;
+  // The per-minute rollup of a liquidation chunk (meta().has_rollup).
+  virtual Status ReadRollup(std::vector<MinuteRollup>* out) = 0;
+};
+
+}  // namespace liqdb

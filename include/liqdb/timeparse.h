@@ -1,0 +1,32 @@
+// Parsing of the time and interval arguments every SQL function and CLI
+// command accepts.
+//
+// Times: an integer (µs since the epoch) or ISO-8601 text: '2024-03-01',
+// '2024-03-01T12:00', '2024-03-01T12:00:00Z', '2024-03-01 12:00:00.250',
+// with an optional 'Z' or '±HH:MM' offset (no offset = UTC).
+// Intervals: an integer (µs) or a number with a unit: 'us', 'ms', 's', 'm',
+// 'h', 'd', 'w' ('500ms', '1s', '5m', '1h', '4h', '1d', '1w').
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "liqdb/status.h"
+#include "liqdb/types.h"
+
+namespace liqdb {
+
+Result<Timestamp> ParseTime(std::string_view text);
+// Interval in µs; must be > 0.
+Result<int64_t> ParseInterval(std::string_view text);
+// Interval that may be 0 (e.g. a lookback); must be >= 0.
+Result<int64_t> ParseDuration(std::string_view text);
+// '2024-03-01T12:00:00Z', with '.ffffff' only when there are sub-seconds.
+std::string FormatTime(Timestamp ts);
+// floor(ts / interval) * interval, correct for negative ts.
+Timestamp AlignDown(Timestamp ts, int64_t interval);
+
+}  // namespace liqdb
