@@ -1,0 +1,177 @@
+// The pieces every heatmap shares: the time grid, argument checks, per-bin
+// sums, in-memory row sources, and the cursor that walks the grid bucket by
+// bucket.
+
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "liqdb/heatmap.h"
+#include "liqdb/liq_price.h"
+#include "liqdb/query.h"
+#include "query/heatmap_internal.h"
+
+namespace liqdb {
+
+namespace heatmap_internal {
+
+Timestamp SaturatingAdd(Timestamp a, int64_t b) {
+  Timestamp r;
+  if (__builtin_add_overflow(a, b, &r)) return b > 0 ? kMaxTimestamp : kMinTimestamp;
+  return r;
+}
+
+Timestamp SaturatingSub(Timestamp a, int64_t b) {
+  Timestamp r;
+  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? kMinTimestamp : kMaxTimestamp;
+  return r;
+}
+
+Timestamp FloorTo(Timestamp ts, int64_t interval) {
+  Timestamp q = ts / interval;
+  if (ts % interval != 0 && ts < 0) --q;
+  return q * interval;
+}
+
+Status ValidatePriceStep(double step) {
+  if (!std::isfinite(step) || step <= 0) {
+    return Status::InvalidArgument("price_step must be a finite number > 0, got " +
+                                   std::to_string(step));
+  }
+  return Status::OK();
+}
+
+Status ValidateLeverageBounds(const std::optional<double>& min, const std::optional<double>& max) {
+  for (const auto* b : {&min, &max}) {
+    if (*b && (!std::isfinite(**b) || **b <= 0)) {
+      return Status::InvalidArgument(std::string(b == &min ? "min_leverage" : "max_leverage") +
+                                     " must be a finite number > 0, got " + std::to_string(**b));
+    }
+  }
+  if (min && max && *min > *max) {
+    return Status::InvalidArgument("min_leverage (" + std::to_string(*min) +
+                                   ") is greater than max_leverage (" + std::to_string(*max) + ")");
+  }
+  return Status::OK();
+}
+
+void BinTable::Add(double key, Side side, double notional) {
+  BinSums& b = bins_[key];
+  int s = static_cast<int>(side);
+  b.notional[s] += notional;
+  ++b.count[s];
+}
+
+void BinTable::Remove(double key, Side side, double notional) {
+  auto it = bins_.find(key);
+  if (it == bins_.end()) return;
+  BinSums& b = it->second;
+  int s = static_cast<int>(side);
+  if (b.count[s] == 0) return;
+  if (--b.count[s] == 0) {
+    b.notional[s] = 0;
+  } else {
+    b.notional[s] -= notional;
+  }
+  if (b.count[0] == 0 && b.count[1] == 0) bins_.erase(it);
+}
+
+std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price,
+                                    Side side) {
+  double level = liq_price;
+  if (std::isnan(level)) {
+    if (std::isnan(leverage)) return std::nullopt;
+    Result<double> computed = LiqPrice(entry_price, leverage, side, kDefaultMmr, Contract::kLinear);
+    if (!computed.ok()) return std::nullopt;
+    level = *computed;
+  }
+  if (!std::isfinite(level) || level <= 0) return std::nullopt;
+  return level;
+}
+
+Result<bool> GridCursor::Next(HeatmapCell* cell) {
+  for (;;) {
+    if (emitting_) {
+      if (it_ != bins().bins().end()) {
+        const BinSums& b = it_->second;
+        cell->bucket = bucket_;
+        cell->price = it_->first * step_;
+        cell->long_notional = b.notional[0] * scale();
+        cell->short_notional = b.notional[1] * scale();
+        cell->positions = b.count[0] + b.count[1];
+        ++it_;
+        return true;
+      }
+      emitting_ = false;
+    }
+    if (next_bucket_ >= grid_.buckets) return false;
+    bucket_ = grid_.first_bucket + static_cast<Timestamp>(next_bucket_) * grid_.interval;
+    ++next_bucket_;
+    Timestamp end = SaturatingAdd(bucket_, grid_.interval);
+    if (end > grid_.to) end = grid_.to;
+    LIQDB_RETURN_IF_ERROR(AdvanceTo(end));
+    it_ = bins().bins().begin();
+    emitting_ = true;
+  }
+}
+
+namespace {
+
+class MemorySource : public SortedRowSource {
+ public:
+  explicit MemorySource(Columns rows) : rows_(std::move(rows)) { rows_.SortByTime(); }
+  Result<bool> NextBlock(Columns* block) override {
+    if (done_ || rows_.empty()) return false;
+    done_ = true;
+    *block = std::move(rows_);
+    return true;
+  }
+
+ private:
+  Columns rows_;
+  bool done_ = false;
+};
+
+}  // namespace
+}  // namespace heatmap_internal
+
+std::unique_ptr<SortedRowSource> MemoryRowSource(Columns rows) {
+  return std::make_unique<heatmap_internal::MemorySource>(std::move(rows));
+}
+
+Result<std::vector<HeatmapCell>> DrainHeatmap(HeatmapCursor* cursor) {
+  std::vector<HeatmapCell> out;
+  HeatmapCell cell;
+  for (;;) {
+    LIQDB_ASSIGN_OR_RETURN(bool more, cursor->Next(&cell));
+    if (!more) break;
+    out.push_back(cell);
+  }
+  return out;
+}
+
+Result<TimeGrid> MakeTimeGrid(Timestamp from, Timestamp to, int64_t interval) {
+  if (from >= to) {
+    return Status::InvalidArgument("from (" + std::to_string(from) + ") must be before to (" +
+                                   std::to_string(to) + ")");
+  }
+  if (interval <= 0) {
+    return Status::InvalidArgument("interval must be > 0 µs, got " + std::to_string(interval));
+  }
+  TimeGrid grid;
+  grid.first_bucket = heatmap_internal::FloorTo(from, interval);
+  grid.to = to;
+  grid.interval = interval;
+  Timestamp last = heatmap_internal::FloorTo(to - 1, interval);
+  // In 128 bits: the span of two extreme timestamps overflows int64.
+  __int128 count = (static_cast<__int128>(last) - grid.first_bucket) / interval + 1;
+  if (count > static_cast<__int128>(kMaxGridCells)) {
+    return Status::InvalidArgument("the range holds more than " + std::to_string(kMaxGridCells) +
+                                   " buckets of this interval; use a longer interval or a shorter "
+                                   "range");
+  }
+  grid.buckets = static_cast<uint64_t>(count);
+  return grid;
+}
+
+}  // namespace liqdb

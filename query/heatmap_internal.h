@@ -1,0 +1,176 @@
+// Building blocks shared by the heatmap kernels (heatmap_*.cc, model_*.cc,
+// liq_map.cc): per-price-bin sums maintained by deltas, the replay of
+// positions series into "in force" state, and the OI-delta model's levels.
+// Internal to liqdb_query.
+//
+// Thread-safety: plain objects, one thread at a time.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <queue>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "liqdb/heatmap.h"
+
+namespace liqdb::heatmap_internal {
+
+// a + b clamped to the Timestamp range (bucket ends near kMaxTimestamp).
+Timestamp SaturatingAdd(Timestamp a, int64_t b);
+Timestamp SaturatingSub(Timestamp a, int64_t b);
+// floor(ts / interval) * interval, for negative ts too.
+Timestamp FloorTo(Timestamp ts, int64_t interval);
+
+// The bin key of a price: floor(p / step). Kept as a double (an integer
+// value) so a tiny step cannot overflow an integer; the bin's lower edge is
+// key * step, which is exactly DESIGN.md's floor(p / step) * step.
+inline double BinKey(double price, double step) { return std::floor(price / step); }
+
+// Inclusive leverage bounds; NULL (NaN) leverage fails any bound.
+struct LeverageFilter {
+  std::optional<double> min, max;
+  bool Accepts(double leverage) const {
+    if (!min && !max) return true;
+    if (std::isnan(leverage)) return false;
+    return (!min || leverage >= *min) && (!max || leverage <= *max);
+  }
+};
+Status ValidateLeverageBounds(const std::optional<double>& min, const std::optional<double>& max);
+Status ValidatePriceStep(double step);
+
+// Sums per price bin, per side. Counts decide emptiness: when a side's count
+// drops to zero its notional is reset to exactly 0, so add/remove rounding
+// never leaves a ghost cell or a -1e-12.
+struct BinSums {
+  double notional[2] = {0, 0};  // indexed by Side
+  uint64_t count[2] = {0, 0};
+};
+class BinTable {
+ public:
+  void Add(double key, Side side, double notional);
+  void Remove(double key, Side side, double notional);
+  void Clear() { bins_.clear(); }
+  const std::map<double, BinSums>& bins() const { return bins_; }
+
+ private:
+  std::map<double, BinSums> bins_;
+};
+
+// The level a position contributes, if any: its liq_price, or when that is
+// NULL LiqPrice(entry, leverage, side, kDefaultMmr, linear). No level when
+// both are NULL, the formula is undefined, or the price is not > 0 (a
+// position that cannot be liquidated).
+std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price,
+                                    Side side);
+
+// Replays positions series (merged in time order) into the positions in
+// force and their per-bin sums under a leverage filter.
+class PositionReplay {
+ public:
+  PositionReplay(LeverageFilter filter, double price_step)
+      : filter_(std::move(filter)), step_(price_step) {}
+
+  // Adds a series; rows of its source with ts < seed.until are skipped.
+  Status AddSeries(PositionSeriesInput input);
+  // Applies every row with ts < until not yet applied.
+  Status AdvanceTo(Timestamp until);
+  const BinTable& bins() const { return bins_; }
+  // The unfiltered state of series `index` as a keyframe at `until`.
+  PositionKeyframe Keyframe(size_t index, Timestamp until) const;
+
+ private:
+  struct Entry {
+    Timestamp ts;
+    double size, entry_price, leverage, liq_price;
+    bool has_level;
+    double bin;
+    double notional;
+  };
+  struct Series {
+    SeriesKey key;
+    Timestamp skip_before = kMinTimestamp;
+    std::unique_ptr<SortedRowSource> source;
+    Columns block;
+    size_t pos = 0;
+    bool done = false;
+    std::vector<uint32_t> block_accounts;  // block dictionary index -> account id
+    std::unordered_map<std::string, uint32_t> account_ids;
+    std::vector<std::string> account_names;
+  };
+  // Positions `series_[i]` on its next row (loading blocks); false at end.
+  Result<bool> Prime(size_t i);
+  uint32_t AccountId(Series& s, const std::string& name);
+  void Apply(size_t series, uint32_t account, Side side, Timestamp ts, double size, double entry,
+             double leverage, double liq);
+  static uint64_t Key(size_t series, uint32_t account, Side side) {
+    return (static_cast<uint64_t>(series) << 33) | (static_cast<uint64_t>(account) << 1) |
+           static_cast<uint64_t>(side);
+  }
+
+  LeverageFilter filter_;
+  double step_;
+  std::vector<Series> series_;
+  // (next ts, series) of every series with rows left; smallest first, ties
+  // by series index.
+  using HeapItem = std::pair<Timestamp, size_t>;
+  std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> heap_;
+  std::unordered_map<uint64_t, Entry> in_force_;
+  BinTable bins_;
+};
+
+// The OI-delta model of one market series (DESIGN.md, model heatmap).
+// Levels are kept with "raw" notionals and one global scale factor, so a
+// proportional close is O(1): a level's notional is raw × scale_.
+class LiqModel {
+ public:
+  // `tiers` normalised; `keep` marks the tiers whose levels are recorded
+  // (the liq_map leverage filter); empty = all.
+  LiqModel(std::vector<LeverageTier> tiers, std::vector<bool> keep, double long_share, double mmr,
+           double price_step);
+  // One market sample, in time order.
+  Status Apply(double mark_price, double open_interest);
+  const BinTable& bins() const { return bins_; }
+  double scale() const { return scale_; }
+
+ private:
+  void Sweep(double mark_price);
+  void Rescale();  // folds scale_ into the raws when it drifts far from 1
+
+  std::vector<LeverageTier> tiers_;
+  std::vector<bool> keep_;
+  double long_share_, mmr_, step_;
+  bool has_baseline_ = false;
+  double last_oi_ = 0;
+  double scale_ = 1;
+  // price -> raw notional; longs are swept from the top, shorts from the bottom.
+  std::multimap<double, double> longs_, shorts_;
+  BinTable bins_;
+};
+
+// Replays the heatmap grid: for each bucket, moves the state to the bucket's
+// end and yields its non-empty bins. Subclasses provide the state.
+class GridCursor : public HeatmapCursor {
+ public:
+  explicit GridCursor(TimeGrid grid) : grid_(grid) {}
+  Result<bool> Next(HeatmapCell* cell) final;
+
+ protected:
+  virtual Status AdvanceTo(Timestamp until) = 0;
+  virtual const BinTable& bins() const = 0;
+  virtual double scale() const { return 1; }
+  double step_ = 0;
+
+ private:
+  TimeGrid grid_;
+  uint64_t next_bucket_ = 0;
+  Timestamp bucket_ = 0;
+  bool emitting_ = false;
+  std::map<double, BinSums>::const_iterator it_;
+};
+
+}  // namespace liqdb::heatmap_internal

@@ -1,0 +1,159 @@
+// The Store side of the heatmap analytics: row sources that read one series
+// window by window through ReadSeriesSorted, and the wrappers that select
+// series, seed snapshot replays from keyframes and open the kernels. Kept
+// apart from the kernels so those link (and are tested) without a store.
+
+#include <algorithm>
+#include <map>
+
+#include "liqdb/heatmap.h"
+#include "liqdb/query.h"
+#include "query/heatmap_internal.h"
+
+namespace liqdb {
+
+namespace {
+
+using heatmap_internal::SaturatingAdd;
+
+// One day per read: bounded memory, few enough calls for a year-long range.
+constexpr int64_t kReadWindow = 24LL * 3600 * kMicrosPerSecond;
+
+class StoreSource : public SortedRowSource {
+ public:
+  StoreSource(const Store& store, Kind kind, uint32_t series_id, Timestamp from, Timestamp to)
+      : store_(store), kind_(kind), series_id_(series_id), next_(from), to_(to) {
+    // Skip the empty stretches before the series' first and after its last
+    // row (an unlisted series has no rows at all).
+    bool listed = false;
+    for (const SeriesInfo& info : store.ListSeries(kind)) {
+      if (info.series_id != series_id) continue;
+      listed = true;
+      next_ = std::max(next_, info.min_ts);
+      to_ = std::min(to_, SaturatingAdd(info.max_ts, 1));
+    }
+    if (!listed) to_ = next_;
+  }
+
+  Result<bool> NextBlock(Columns* block) override {
+    while (next_ < to_) {
+      Timestamp end = std::min(to_, SaturatingAdd(next_, kReadWindow));
+      LIQDB_ASSIGN_OR_RETURN(Columns rows, ReadSeriesSorted(store_, kind_, series_id_, next_, end));
+      next_ = end;
+      if (!rows.empty()) {
+        *block = std::move(rows);
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  const Store& store_;
+  Kind kind_;
+  uint32_t series_id_;
+  Timestamp next_, to_;
+};
+
+// The series of `kind` a filter selects, in (exchange, symbol) order.
+std::vector<std::pair<uint32_t, SeriesKey>> Selected(const Store& store, Kind kind,
+                                                     const std::vector<std::string>& symbols,
+                                                     const std::vector<std::string>& exchanges) {
+  ScanFilter filter;
+  filter.kind = kind;
+  filter.symbols = symbols;
+  filter.exchanges = exchanges;
+  std::vector<uint32_t> ids = SelectSeries(store, filter);
+  std::map<uint32_t, SeriesKey> keys;
+  for (const SeriesInfo& info : store.ListSeries(kind)) keys[info.series_id] = info.key;
+  std::vector<std::pair<uint32_t, SeriesKey>> out;
+  for (uint32_t id : ids) out.emplace_back(id, keys[id]);
+  std::sort(out.begin(), out.end(),
+            [](const auto& a, const auto& b) { return a.second < b.second; });
+  return out;
+}
+
+// Positions series seeded from the latest keyframe at or before `at`.
+Result<std::vector<PositionSeriesInput>> PositionInputs(
+    const Store& store, const std::vector<std::string>& symbols,
+    const std::vector<std::string>& exchanges, Timestamp at, Timestamp to,
+    const KeyframeProvider* keyframes) {
+  std::vector<PositionSeriesInput> inputs;
+  for (auto& [id, key] : Selected(store, Kind::kPositions, symbols, exchanges)) {
+    PositionSeriesInput in;
+    in.key = key;
+    if (keyframes) {
+      LIQDB_ASSIGN_OR_RETURN(std::optional<PositionKeyframe> kf, keyframes->Find(id, at));
+      if (kf) in.seed = std::move(*kf);
+    }
+    in.rows = StoreRowSource(store, Kind::kPositions, id, in.seed.until, to);
+    inputs.push_back(std::move(in));
+  }
+  return inputs;
+}
+
+}  // namespace
+
+std::unique_ptr<SortedRowSource> StoreRowSource(const Store& store, Kind kind, uint32_t series_id,
+                                                Timestamp from, Timestamp to) {
+  return std::make_unique<StoreSource>(store, kind, series_id, from, to);
+}
+
+Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(const Store& store,
+                                                           const SnapshotHeatmapSpec& spec,
+                                                           const KeyframeProvider* keyframes) {
+  LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
+  // The first bucket's state is the seed: a keyframe at or before its start.
+  Timestamp first = heatmap_internal::FloorTo(spec.from, spec.interval);
+  LIQDB_ASSIGN_OR_RETURN(
+      std::vector<PositionSeriesInput> inputs,
+      PositionInputs(store, spec.symbols, spec.exchanges, first, spec.to, keyframes));
+  return OpenSnapshotHeatmap(std::move(inputs), spec);
+}
+
+Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store,
+                                                        const ModelHeatmapSpec& spec) {
+  LIQDB_RETURN_IF_ERROR(ValidateModelHeatmapSpec(spec));
+  if (spec.symbol.empty() || spec.exchange.empty()) {
+    return Status::InvalidArgument("liq_heatmap_model needs one series: give symbol and exchange");
+  }
+  Timestamp start = heatmap_internal::SaturatingSub(spec.from, spec.model.lookback);
+  std::unique_ptr<SortedRowSource> source = MemoryRowSource(Columns(Kind::kMarket));
+  for (auto& [id, key] : Selected(store, Kind::kMarket, {spec.symbol}, {spec.exchange})) {
+    source = StoreRowSource(store, Kind::kMarket, id, start, spec.to);
+  }
+  return OpenModelHeatmap(std::move(source), spec);
+}
+
+Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMapSpec& spec,
+                                      const KeyframeProvider* keyframes) {
+  LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
+  Timestamp end = SaturatingAdd(spec.at, 1);
+  if (kind == Kind::kPositions) {
+    LIQDB_ASSIGN_OR_RETURN(
+        std::vector<PositionSeriesInput> inputs,
+        PositionInputs(store, spec.symbols, spec.exchanges, spec.at, end, keyframes));
+    return LiqMapOfPositions(std::move(inputs), spec);
+  }
+  if (kind == Kind::kMarket) {
+    Timestamp start = heatmap_internal::SaturatingSub(spec.at, spec.model.lookback);
+    std::vector<std::unique_ptr<SortedRowSource>> sources;
+    for (auto& [id, key] : Selected(store, Kind::kMarket, spec.symbols, spec.exchanges)) {
+      sources.push_back(StoreRowSource(store, Kind::kMarket, id, start, end));
+    }
+    return LiqMapOfMarket(std::move(sources), spec);
+  }
+  return Status::InvalidArgument(std::string("liq_map needs a positions or a market source, not ") +
+                                 KindName(kind));
+}
+
+Result<std::unique_ptr<CascadeCursor>> OpenCascades(const Store& store, const CascadeSpec& spec) {
+  LIQDB_RETURN_IF_ERROR(ValidateCascadeSpec(spec));
+  std::vector<std::unique_ptr<SortedRowSource>> sources;
+  for (auto& [id, key] : Selected(store, Kind::kLiquidations, spec.symbols, spec.exchanges)) {
+    sources.push_back(StoreRowSource(store, Kind::kLiquidations, id, spec.from, spec.to));
+  }
+  return OpenCascades(std::move(sources), spec);
+}
+
+}  // namespace liqdb

@@ -1,0 +1,174 @@
+// The model heatmap (liq_heatmap_model): for venues that publish no
+// positions, levels are inferred from open-interest changes (DESIGN.md):
+// at each market sample, sweep the levels the mark price crossed, then open
+// new levels per leverage tier when OI rose, or shrink every level in
+// proportion when it fell.
+//
+// Proportional closes touch every level; doing that literally would make a
+// month of 1 s samples O(samples × levels). Instead each level keeps a raw
+// notional and the model one scale factor: a close multiplies the factor,
+// an open divides the new notional by it.
+
+#include <cmath>
+#include <string>
+
+#include "liqdb/heatmap.h"
+#include "liqdb/liq_price.h"
+#include "query/heatmap_internal.h"
+
+namespace liqdb {
+
+namespace heatmap_internal {
+
+LiqModel::LiqModel(std::vector<LeverageTier> tiers, std::vector<bool> keep, double long_share,
+                   double mmr, double price_step)
+    : tiers_(std::move(tiers)),
+      keep_(std::move(keep)),
+      long_share_(long_share),
+      mmr_(mmr),
+      step_(price_step) {
+  if (keep_.empty()) keep_.assign(tiers_.size(), true);
+}
+
+void LiqModel::Sweep(double mark_price) {
+  // Longs at or above the mark were liquidated: they sit at the top of longs_.
+  while (!longs_.empty()) {
+    auto it = std::prev(longs_.end());
+    if (it->first < mark_price) break;
+    bins_.Remove(BinKey(it->first, step_), Side::kLong, it->second);
+    longs_.erase(it);
+  }
+  while (!shorts_.empty()) {
+    auto it = shorts_.begin();
+    if (it->first > mark_price) break;
+    bins_.Remove(BinKey(it->first, step_), Side::kShort, it->second);
+    shorts_.erase(it);
+  }
+}
+
+void LiqModel::Rescale() {
+  if (scale_ > 1e-100 && scale_ < 1e100) return;
+  bins_.Clear();
+  for (auto* levels : {&longs_, &shorts_}) {
+    Side side = levels == &longs_ ? Side::kLong : Side::kShort;
+    for (auto& [price, raw] : *levels) {
+      raw *= scale_;
+      bins_.Add(BinKey(price, step_), side, raw);
+    }
+  }
+  scale_ = 1;
+}
+
+Status LiqModel::Apply(double mark_price, double open_interest) {
+  if (!has_baseline_) {
+    // The first sample only sets the baseline OI.
+    has_baseline_ = true;
+    last_oi_ = open_interest;
+    return Status::OK();
+  }
+  Sweep(mark_price);
+  if (open_interest > last_oi_) {
+    double notional = (open_interest - last_oi_) * mark_price;
+    for (size_t t = 0; t < tiers_.size(); ++t) {
+      if (!keep_[t]) continue;
+      const LeverageTier& tier = tiers_[t];
+      for (Side side : {Side::kLong, Side::kShort}) {
+        double share = side == Side::kLong ? long_share_ : 1 - long_share_;
+        double level_notional = notional * tier.weight * share;
+        // A zero-notional level (weight 0, long_share 0 or 1) is no level.
+        if (!(level_notional > 0)) continue;
+        LIQDB_ASSIGN_OR_RETURN(double price, LiqPrice(mark_price, tier.leverage, side, mmr_,
+                                                      Contract::kLinear));
+        if (!(price > 0) || !std::isfinite(price)) continue;
+        double raw = level_notional / scale_;
+        (side == Side::kLong ? longs_ : shorts_).emplace(price, raw);
+        bins_.Add(BinKey(price, step_), side, raw);
+      }
+    }
+  } else if (open_interest < last_oi_) {
+    if (open_interest <= 0) {
+      // Everything closed: drop the levels rather than keep zero-notional ones.
+      longs_.clear();
+      shorts_.clear();
+      bins_.Clear();
+      scale_ = 1;
+    } else {
+      scale_ *= open_interest / last_oi_;
+      Rescale();
+    }
+  }
+  last_oi_ = open_interest;
+  return Status::OK();
+}
+
+namespace {
+
+class ModelCursor : public GridCursor {
+ public:
+  ModelCursor(TimeGrid grid, std::unique_ptr<SortedRowSource> source, Timestamp start,
+              LiqModel model, double step)
+      : GridCursor(grid), source_(std::move(source)), start_(start), model_(std::move(model)) {
+    step_ = step;
+  }
+
+ protected:
+  Status AdvanceTo(Timestamp until) override {
+    for (;;) {
+      while (pos_ < block_.size()) {
+        Timestamp ts = block_.ts[pos_];
+        if (ts >= until) return Status::OK();
+        if (ts >= start_) {
+          LIQDB_RETURN_IF_ERROR(model_.Apply(block_.values[mkt_col::kMarkPrice][pos_],
+                                             block_.values[mkt_col::kOpenInterest][pos_]));
+        }
+        ++pos_;
+      }
+      if (done_) return Status::OK();
+      LIQDB_ASSIGN_OR_RETURN(bool more, source_->NextBlock(&block_));
+      pos_ = 0;
+      if (!more) {
+        done_ = true;
+        block_.Clear();
+        return Status::OK();
+      }
+      if (block_.kind != Kind::kMarket || block_.values.size() != mkt_col::kCount) {
+        return Status::InvalidArgument("model heatmap: a row source yielded rows that are not "
+                                       "market samples");
+      }
+    }
+  }
+  const BinTable& bins() const override { return model_.bins(); }
+  double scale() const override { return model_.scale(); }
+
+ private:
+  std::unique_ptr<SortedRowSource> source_;
+  Timestamp start_;
+  LiqModel model_;
+  Columns block_{Kind::kMarket};
+  size_t pos_ = 0;
+  bool done_ = false;
+};
+
+}  // namespace
+}  // namespace heatmap_internal
+
+Status ValidateModelHeatmapSpec(const ModelHeatmapSpec& spec) {
+  LIQDB_RETURN_IF_ERROR(MakeTimeGrid(spec.from, spec.to, spec.interval).status());
+  LIQDB_RETURN_IF_ERROR(heatmap_internal::ValidatePriceStep(spec.price_step));
+  return ValidateModelParams(spec.model);
+}
+
+Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(std::unique_ptr<SortedRowSource> market,
+                                                        const ModelHeatmapSpec& spec) {
+  LIQDB_RETURN_IF_ERROR(ValidateModelHeatmapSpec(spec));
+  LIQDB_ASSIGN_OR_RETURN(TimeGrid grid, MakeTimeGrid(spec.from, spec.to, spec.interval));
+  LIQDB_ASSIGN_OR_RETURN(std::vector<LeverageTier> tiers,
+                         ParseLeverageProfile(spec.model.leverage_profile));
+  heatmap_internal::LiqModel model(std::move(tiers), {}, spec.model.long_share, spec.model.mmr,
+                                   spec.price_step);
+  Timestamp start = heatmap_internal::SaturatingSub(spec.from, spec.model.lookback);
+  return std::unique_ptr<HeatmapCursor>(std::make_unique<heatmap_internal::ModelCursor>(
+      grid, std::move(market), start, std::move(model), spec.price_step));
+}
+
+}  // namespace liqdb
