@@ -289,7 +289,7 @@ Timestamp AlignDown(Timestamp ts, int64_t interval) {
   if (r < 0) r += interval;
   // Near kMinTimestamp the floor is not representable: saturate to the
   // smallest aligned timestamp instead of wrapping around.
-  if (ts < kMinTimestamp + r) return ts - r + interval;
+  if (ts < kMinTimestamp + r) return ts + (interval - r);
   return ts - r;
 }
 
