@@ -22,7 +22,7 @@ namespace liqdb {
 
 // The largest number of time buckets (or heatmap cells) one call may produce.
 // A bigger grid is an InvalidArgument: it is a memory attack, not a query.
-constexpr uint64_t kMaxGridCells = 5'000'000;
+constexpr uint64_t kMaxGridCells = 2'000'000;
 
 // Which rows a scan returns. Empty `exchanges`/`symbols` = all.
 struct ScanFilter {

@@ -1,0 +1,158 @@
+// liq_histogram: long/short count, qty and notional per time bucket.
+//
+// Chunks come in min_ts order. Each is answered the cheapest way its shape
+// allows: from the header's per-side sums when the whole chunk falls in one
+// bucket, from the per-minute rollup when buckets are whole minutes (so every
+// minute lies inside one bucket), and by decoding ts/side/qty/notional only
+// otherwise. A bucket is emitted as soon as no unprocessed chunk can reach
+// it, so results stream and a caller can stop between rows.
+#include <algorithm>
+
+#include "liqdb/query.h"
+#include "liqdb/timeparse.h"
+
+namespace liqdb {
+
+namespace {
+
+void AddSums(SideSums* into, const SideSums& s) {
+  into->count += s.count;
+  into->qty += s.qty;
+  into->notional += s.notional;
+}
+
+class LiqHistogramCursorImpl final : public LiqHistogramCursor {
+ public:
+  LiqHistogramCursorImpl(const LiqHistogramSpec& spec, std::unique_ptr<ChunkReader> reader)
+      : spec_(spec), reader_(std::move(reader)) {
+    first_bucket_ = AlignDown(spec.from, spec.interval);
+    const Timestamp last_bucket = AlignDown(spec.to - 1, spec.interval);
+    buckets_.resize(static_cast<size_t>((last_bucket - first_bucket_) / spec.interval) + 1);
+  }
+
+  Result<bool> Next(LiqHistogramRow* row) override {
+    if (next_emit_ >= buckets_.size()) return false;
+    const Timestamp bucket = first_bucket_ + static_cast<Timestamp>(next_emit_) * spec_.interval;
+    const Timestamp bucket_end = bucket + spec_.interval;
+    // Fold chunks in until none left can touch this bucket.
+    while (reader_ && reader_->Valid() && reader_->meta().min_ts < bucket_end) {
+      LIQDB_RETURN_IF_ERROR(AddChunk());
+      reader_->Next();
+    }
+    row->bucket = bucket;
+    row->sides = buckets_[next_emit_];
+    ++next_emit_;
+    return true;
+  }
+
+ private:
+  size_t BucketOf(Timestamp ts) const {
+    return static_cast<size_t>((AlignDown(ts, spec_.interval) - first_bucket_) / spec_.interval);
+  }
+  bool InRange(Timestamp ts) const { return ts >= spec_.from && ts < spec_.to; }
+
+  Status AddChunk() {
+    const ChunkMeta& m = reader_->meta();
+    const bool inside = m.min_ts >= spec_.from && m.max_ts < spec_.to;
+    if (inside && AlignDown(m.min_ts, spec_.interval) == AlignDown(m.max_ts, spec_.interval)) {
+      auto& b = buckets_[BucketOf(m.min_ts)];
+      AddSums(&b[0], m.sides[0]);
+      AddSums(&b[1], m.sides[1]);
+      return Status::OK();
+    }
+    if (m.has_rollup && spec_.interval % kMicrosPerMinute == 0 && !StraddlesRangeMinute(m)) {
+      LIQDB_RETURN_IF_ERROR(reader_->ReadRollup(&rollup_));
+      for (const MinuteRollup& r : rollup_) {
+        const Timestamp start = r.minute * kMicrosPerMinute;
+        if (!InRange(start)) continue;  // whole minutes: the range edges are minute-aligned here
+        auto& b = buckets_[BucketOf(start)];
+        AddSums(&b[0], r.sides[0]);
+        AddSums(&b[1], r.sides[1]);
+      }
+      return Status::OK();
+    }
+    LIQDB_RETURN_IF_ERROR(reader_->Decode(
+        kMaskTs | kMaskSide | MaskValue(liq_col::kQty) | MaskValue(liq_col::kNotional), &rows_));
+    const auto& qty = rows_.values[liq_col::kQty];
+    const auto& notional = rows_.values[liq_col::kNotional];
+    for (size_t i = 0; i < rows_.size(); ++i) {
+      if (!InRange(rows_.ts[i])) continue;
+      SideSums& s = buckets_[BucketOf(rows_.ts[i])][rows_.side[i]];
+      s.count++;
+      s.qty += qty[i];
+      s.notional += notional[i];
+    }
+    return Status::OK();
+  }
+
+  // True when the chunk has rows in a minute cut by `from` or `to`: its
+  // rollup cannot say which of that minute's rows are in range.
+  bool StraddlesRangeMinute(const ChunkMeta& m) const {
+    auto cut = [&](Timestamp edge) {
+      if (edge % kMicrosPerMinute == 0) return false;
+      const Timestamp lo = AlignDown(edge, kMicrosPerMinute);
+      return m.max_ts >= lo && m.min_ts < lo + kMicrosPerMinute;
+    };
+    return cut(spec_.from) || cut(spec_.to);
+  }
+
+  LiqHistogramSpec spec_;
+  std::unique_ptr<ChunkReader> reader_;
+  Timestamp first_bucket_ = 0;
+  std::vector<std::array<SideSums, 2>> buckets_;
+  size_t next_emit_ = 0;
+  std::vector<MinuteRollup> rollup_;
+  Columns rows_{Kind::kLiquidations};
+};
+
+}  // namespace
+
+Status ValidateLiqHistogramSpec(const LiqHistogramSpec& spec) {
+  if (spec.interval <= 0) return Status::InvalidArgument("interval must be > 0");
+  if (spec.from >= spec.to) {
+    return Status::InvalidArgument("from (" + FormatTime(spec.from) + ") must be before to (" +
+                                   FormatTime(spec.to) + ")");
+  }
+  const Timestamp first = AlignDown(spec.from, spec.interval);
+  const Timestamp last = AlignDown(spec.to - 1, spec.interval);
+  const uint64_t buckets = static_cast<uint64_t>((last - first) / spec.interval) + 1;
+  if (buckets > kMaxGridCells) {
+    return Status::InvalidArgument("the histogram would have " + std::to_string(buckets) +
+                                   " buckets; the limit is " + std::to_string(kMaxGridCells) +
+                                   " (use a longer interval or a shorter range)");
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<LiqHistogramCursor>> LiqHistogramCursor::Open(const Store& store,
+                                                                      const LiqHistogramSpec& spec) {
+  LIQDB_RETURN_IF_ERROR(ValidateLiqHistogramSpec(spec));
+  ScanFilter filter;
+  filter.kind = Kind::kLiquidations;
+  filter.symbols = spec.symbols;
+  filter.exchanges = spec.exchanges;
+  std::vector<uint32_t> ids = SelectSeries(store, filter);
+  std::unique_ptr<ChunkReader> reader;
+  if (!ids.empty()) {
+    auto r = store.ReadChunks(Kind::kLiquidations, ids, spec.from, spec.to);
+    if (!r.ok()) return r.status();
+    reader = std::move(r).value();
+  }
+  return std::unique_ptr<LiqHistogramCursor>(new LiqHistogramCursorImpl(spec, std::move(reader)));
+}
+
+Result<std::vector<LiqHistogramRow>> LiqHistogram(const Store& store, const LiqHistogramSpec& spec) {
+  auto cursor = LiqHistogramCursor::Open(store, spec);
+  if (!cursor.ok()) return cursor.status();
+  std::vector<LiqHistogramRow> rows;
+  LiqHistogramRow row;
+  while (true) {
+    auto more = (*cursor)->Next(&row);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+}  // namespace liqdb

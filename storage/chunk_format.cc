@@ -1,0 +1,362 @@
+// Encoding and decoding of chunk parts (see chunk_format.h, docs/format.md).
+#include "storage/chunk_format.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "storage/codec/bytes.h"
+#include "storage/codec/dict_codec.h"
+#include "storage/codec/double_codec.h"
+#include "storage/codec/side_codec.h"
+#include "storage/codec/ts_codec.h"
+#include "storage/keys.h"
+
+namespace liqdb::storage {
+
+namespace {
+
+uint64_t PartChecksum(uint8_t part, std::string_view payload) {
+  return XXH64(payload.data(), payload.size(), part);
+}
+
+std::string SealPart(uint8_t part, std::string payload) {
+  const uint64_t sum = PartChecksum(part, payload);
+  payload.append(reinterpret_cast<const char*>(&sum), 8);
+  return payload;
+}
+
+bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+// The NaN Columns uses for NULL; other NaN payloads are stored as plain doubles.
+bool IsCanonicalNull(double v) { return SameBits(v, std::nan("")); }
+
+int64_t FloorDiv(int64_t a, int64_t b) {
+  int64_t q = a / b;
+  if ((a % b != 0) && ((a < 0) != (b < 0))) --q;
+  return q;
+}
+
+std::string EncodeValueColumn(const Columns& rows, int c) {
+  const std::vector<double>& v = rows.values[c];
+  std::string out;
+  ByteWriter w(&out);
+  if (rows.kind == Kind::kLiquidations && c == liq_col::kNotional) {
+    const auto& price = rows.values[liq_col::kPrice];
+    const auto& qty = rows.values[liq_col::kQty];
+    bool product = true;
+    for (size_t i = 0; i < v.size() && product; ++i) product = SameBits(v[i], price[i] * qty[i]);
+    if (product) {
+      w.PutU8(kColumnCodecProduct);
+      return out;
+    }
+  }
+  const bool nullable = SchemaOf(rows.kind).value_nullable[c];
+  size_t nulls = 0;
+  if (nullable) {
+    for (double x : v) nulls += IsCanonicalNull(x) ? 1 : 0;
+  }
+  if (nulls == 0) {
+    w.PutU8(kColumnCodecPlain);
+    EncodeDoubles(v.data(), v.size(), &w);
+    return out;
+  }
+  w.PutU8(kColumnCodecNullable);
+  std::vector<uint8_t> present(v.size());
+  std::vector<double> dense;
+  dense.reserve(v.size() - nulls);
+  for (size_t i = 0; i < v.size(); ++i) {
+    present[i] = IsCanonicalNull(v[i]) ? 0 : 1;
+    if (present[i]) dense.push_back(v[i]);
+  }
+  EncodeSides(present.data(), present.size(), &w);
+  EncodeDoubles(dense.data(), dense.size(), &w);
+  return out;
+}
+
+}  // namespace
+
+int ColumnCount(Kind kind) { return kColumnValue0 + SchemaOf(kind).num_values; }
+
+bool ColumnInMask(int column, ColumnMask mask) {
+  return column == kColumnTs || (mask & (1u << column)) != 0;
+}
+
+ChunkMeta ComputeMeta(const Columns& rows) {
+  ChunkMeta m;
+  m.kind = rows.kind;
+  m.rows = static_cast<uint32_t>(rows.size());
+  if (rows.empty()) return m;
+  m.min_ts = *std::min_element(rows.ts.begin(), rows.ts.end());
+  m.max_ts = *std::max_element(rows.ts.begin(), rows.ts.end());
+  int price_col = 0;
+  switch (rows.kind) {
+    case Kind::kLiquidations: price_col = liq_col::kPrice; break;
+    case Kind::kPositions: price_col = pos_col::kEntryPrice; break;
+    case Kind::kMarket: price_col = mkt_col::kMarkPrice; break;
+  }
+  const auto& price = rows.values[price_col];
+  m.min_price = *std::min_element(price.begin(), price.end());
+  m.max_price = *std::max_element(price.begin(), price.end());
+  if (rows.kind == Kind::kLiquidations) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      SideSums& s = m.sides[rows.side[i]];
+      s.count++;
+      s.qty += rows.values[liq_col::kQty][i];
+      s.notional += rows.values[liq_col::kNotional][i];
+    }
+  } else if (rows.kind == Kind::kPositions) {
+    for (size_t i = 0; i < rows.size(); ++i) {
+      SideSums& s = m.sides[rows.side[i]];
+      s.count++;
+      s.qty += rows.values[pos_col::kSize][i];
+      s.notional += rows.values[pos_col::kSize][i] * rows.values[pos_col::kEntryPrice][i];
+    }
+  }
+  return m;
+}
+
+void BuildRollup(const Columns& rows, std::vector<MinuteRollup>* out) {
+  out->clear();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    const int64_t minute = FloorDiv(rows.ts[i], kMicrosPerMinute);
+    if (out->empty() || out->back().minute != minute) {
+      out->push_back(MinuteRollup{});
+      out->back().minute = minute;
+    }
+    SideSums& s = out->back().sides[rows.side[i]];
+    s.count++;
+    s.qty += rows.values[liq_col::kQty][i];
+    s.notional += rows.values[liq_col::kNotional][i];
+  }
+}
+
+std::string EncodeRollupPart(const std::vector<MinuteRollup>& rollup) {
+  std::string out;
+  ByteWriter w(&out);
+  const size_t m = rollup.size();
+  w.PutVarint(m);
+  std::vector<int64_t> ints(m);
+  std::vector<double> dbl(m);
+  for (size_t i = 0; i < m; ++i) ints[i] = rollup[i].minute;
+  EncodeTimestamps(ints.data(), m, &w);
+  for (int side = 0; side < 2; ++side) {
+    for (size_t i = 0; i < m; ++i) ints[i] = static_cast<int64_t>(rollup[i].sides[side].count);
+    EncodeTimestamps(ints.data(), m, &w);
+    for (size_t i = 0; i < m; ++i) dbl[i] = rollup[i].sides[side].qty;
+    EncodeDoubles(dbl.data(), m, &w);
+    for (size_t i = 0; i < m; ++i) dbl[i] = rollup[i].sides[side].notional;
+    EncodeDoubles(dbl.data(), m, &w);
+  }
+  return SealPart(kPartRollup, std::move(out));
+}
+
+Status DecodeRollupPart(std::string_view value, std::vector<MinuteRollup>* out) {
+  std::string_view payload;
+  LIQDB_RETURN_IF_ERROR(CheckPart(kPartRollup, value, &payload));
+  ByteReader r(payload);
+  uint64_t m = 0;
+  LIQDB_RETURN_IF_ERROR(r.GetVarint(&m));
+  if (m > (uint64_t{1} << 26)) return Status::Corruption("rollup: absurd minute count");
+  out->assign(m, MinuteRollup{});
+  std::vector<int64_t> ints(m);
+  std::vector<double> dbl(m);
+  LIQDB_RETURN_IF_ERROR(DecodeTimestamps(&r, m, ints.data()));
+  for (size_t i = 0; i < m; ++i) (*out)[i].minute = ints[i];
+  for (int side = 0; side < 2; ++side) {
+    LIQDB_RETURN_IF_ERROR(DecodeTimestamps(&r, m, ints.data()));
+    for (size_t i = 0; i < m; ++i) (*out)[i].sides[side].count = static_cast<uint64_t>(ints[i]);
+    LIQDB_RETURN_IF_ERROR(DecodeDoubles(&r, m, dbl.data()));
+    for (size_t i = 0; i < m; ++i) (*out)[i].sides[side].qty = dbl[i];
+    LIQDB_RETURN_IF_ERROR(DecodeDoubles(&r, m, dbl.data()));
+    for (size_t i = 0; i < m; ++i) (*out)[i].sides[side].notional = dbl[i];
+  }
+  return Status::OK();
+}
+
+EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk_id, bool sealed) {
+  EncodedChunk chunk;
+  chunk.meta = ComputeMeta(rows);
+  chunk.meta.series_id = series_id;
+  chunk.meta.chunk_id = chunk_id;
+  chunk.meta.sealed = sealed;
+  const KindSchema& schema = SchemaOf(rows.kind);
+  const size_t n = rows.size();
+
+  std::vector<std::pair<uint8_t, std::string>> body;
+  {
+    std::string p;
+    ByteWriter w(&p);
+    w.PutU8(kColumnCodecPlain);
+    EncodeTimestamps(rows.ts.data(), n, &w);
+    body.emplace_back(kPartColumn + kColumnTs, SealPart(kPartColumn + kColumnTs, std::move(p)));
+  }
+  if (schema.has_side) {
+    std::string p;
+    ByteWriter w(&p);
+    w.PutU8(kColumnCodecPlain);
+    EncodeSides(rows.side.data(), n, &w);
+    body.emplace_back(kPartColumn + kColumnSide, SealPart(kPartColumn + kColumnSide, std::move(p)));
+  }
+  if (schema.has_account) {
+    std::string p;
+    ByteWriter w(&p);
+    w.PutU8(kColumnCodecPlain);
+    EncodeDictIds(rows.account.data(), n, rows.account_dict, &w);
+    body.emplace_back(kPartColumn + kColumnAccount,
+                      SealPart(kPartColumn + kColumnAccount, std::move(p)));
+  }
+  for (int c = 0; c < schema.num_values; ++c) {
+    const uint8_t part = static_cast<uint8_t>(kPartColumn + kColumnValue0 + c);
+    body.emplace_back(part, SealPart(part, EncodeValueColumn(rows, c)));
+  }
+  if (rows.kind == Kind::kLiquidations) {
+    std::vector<MinuteRollup> rollup;
+    BuildRollup(rows, &rollup);
+    body.emplace(body.begin(), kPartRollup, EncodeRollupPart(rollup));
+    chunk.meta.has_rollup = true;
+  }
+
+  std::string h;
+  ByteWriter w(&h);
+  w.PutU8(kChunkFormatVersion);
+  w.PutU8(static_cast<uint8_t>(rows.kind));
+  w.PutU8((sealed ? 1 : 0) | (chunk.meta.has_rollup ? 2 : 0));
+  w.PutU32(chunk.meta.rows);
+  w.PutU64(static_cast<uint64_t>(chunk.meta.min_ts));
+  w.PutU64(static_cast<uint64_t>(chunk.meta.max_ts));
+  w.PutF64(chunk.meta.min_price);
+  w.PutF64(chunk.meta.max_price);
+  for (const SideSums& s : chunk.meta.sides) {
+    w.PutU64(s.count);
+    w.PutF64(s.qty);
+    w.PutF64(s.notional);
+  }
+  w.PutU8(static_cast<uint8_t>(body.size()));
+  uint64_t bytes = 0;
+  for (const auto& [part, value] : body) {
+    w.PutU8(part);
+    w.PutU32(static_cast<uint32_t>(value.size()));
+    bytes += value.size();
+  }
+  std::string header = SealPart(kPartHeader, std::move(h));
+  chunk.meta.bytes = bytes + header.size();
+  chunk.parts.emplace_back(kPartHeader, std::move(header));
+  for (auto& p : body) chunk.parts.push_back(std::move(p));
+  return chunk;
+}
+
+Status CheckPart(uint8_t part, std::string_view value, std::string_view* payload) {
+  if (value.size() < 8) return Status::Corruption("part too short for its checksum");
+  *payload = value.substr(0, value.size() - 8);
+  uint64_t stored;
+  std::memcpy(&stored, value.data() + value.size() - 8, 8);
+  if (stored != PartChecksum(part, *payload)) return Status::Corruption("checksum mismatch");
+  return Status::OK();
+}
+
+Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
+  std::string_view payload;
+  LIQDB_RETURN_IF_ERROR(CheckPart(kPartHeader, value, &payload));
+  ByteReader r(payload);
+  uint8_t version, kind, flags, nparts;
+  uint32_t rows;
+  uint64_t min_ts, max_ts;
+  LIQDB_RETURN_IF_ERROR(r.GetU8(&version));
+  if (version != kChunkFormatVersion) {
+    return Status::Corruption("unknown chunk format version " + std::to_string(version));
+  }
+  LIQDB_RETURN_IF_ERROR(r.GetU8(&kind));
+  if (kind != static_cast<uint8_t>(meta->kind)) return Status::Corruption("header kind differs from key");
+  LIQDB_RETURN_IF_ERROR(r.GetU8(&flags));
+  LIQDB_RETURN_IF_ERROR(r.GetU32(&rows));
+  LIQDB_RETURN_IF_ERROR(r.GetU64(&min_ts));
+  LIQDB_RETURN_IF_ERROR(r.GetU64(&max_ts));
+  LIQDB_RETURN_IF_ERROR(r.GetF64(&meta->min_price));
+  LIQDB_RETURN_IF_ERROR(r.GetF64(&meta->max_price));
+  for (SideSums& s : meta->sides) {
+    LIQDB_RETURN_IF_ERROR(r.GetU64(&s.count));
+    LIQDB_RETURN_IF_ERROR(r.GetF64(&s.qty));
+    LIQDB_RETURN_IF_ERROR(r.GetF64(&s.notional));
+  }
+  LIQDB_RETURN_IF_ERROR(r.GetU8(&nparts));
+  uint64_t bytes = value.size();
+  for (int i = 0; i < nparts; ++i) {
+    uint8_t part;
+    uint32_t size;
+    LIQDB_RETURN_IF_ERROR(r.GetU8(&part));
+    LIQDB_RETURN_IF_ERROR(r.GetU32(&size));
+    bytes += size;
+  }
+  meta->sealed = (flags & 1) != 0;
+  meta->has_rollup = (flags & 2) != 0;
+  meta->rows = rows;
+  meta->min_ts = static_cast<Timestamp>(min_ts);
+  meta->max_ts = static_cast<Timestamp>(max_ts);
+  meta->bytes = bytes;
+  if (rows == 0 || meta->min_ts > meta->max_ts) return Status::Corruption("inconsistent zone map");
+  return Status::OK();
+}
+
+Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t rows, Columns* out) {
+  const uint8_t part = static_cast<uint8_t>(kPartColumn + column);
+  std::string_view payload;
+  LIQDB_RETURN_IF_ERROR(CheckPart(part, value, &payload));
+  ByteReader r(payload);
+  uint8_t codec;
+  LIQDB_RETURN_IF_ERROR(r.GetU8(&codec));
+  const KindSchema& schema = SchemaOf(kind);
+  if (column == kColumnTs) {
+    if (codec != kColumnCodecPlain) return Status::Corruption("bad ts column codec");
+    out->ts.resize(rows);
+    return DecodeTimestamps(&r, rows, out->ts.data());
+  }
+  if (column == kColumnSide) {
+    if (codec != kColumnCodecPlain || !schema.has_side) return Status::Corruption("bad side column");
+    out->side.resize(rows);
+    return DecodeSides(&r, rows, out->side.data());
+  }
+  if (column == kColumnAccount) {
+    if (codec != kColumnCodecPlain || !schema.has_account) return Status::Corruption("bad account column");
+    return DecodeDictIds(&r, rows, &out->account, &out->account_dict);
+  }
+  const int c = column - kColumnValue0;
+  if (c < 0 || c >= schema.num_values) return Status::Corruption("unknown column");
+  out->values.resize(schema.num_values);
+  std::vector<double>& v = out->values[c];
+  v.resize(rows);
+  switch (codec) {
+    case kColumnCodecPlain:
+      return DecodeDoubles(&r, rows, v.data());
+    case kColumnCodecProduct: {
+      if (kind != Kind::kLiquidations || c != liq_col::kNotional) {
+        return Status::Corruption("product codec on a column other than notional");
+      }
+      const auto& price = out->values[liq_col::kPrice];
+      const auto& qty = out->values[liq_col::kQty];
+      if (price.size() != rows || qty.size() != rows) {
+        return Status::Corruption("notional needs price and qty decoded first");
+      }
+      for (uint32_t i = 0; i < rows; ++i) v[i] = price[i] * qty[i];
+      return Status::OK();
+    }
+    case kColumnCodecNullable: {
+      if (!schema.value_nullable[c]) return Status::Corruption("NULLs in a NOT NULL column");
+      std::vector<uint8_t> present(rows);
+      LIQDB_RETURN_IF_ERROR(DecodeSides(&r, rows, present.data()));
+      size_t dense_n = 0;
+      for (uint8_t p : present) dense_n += p;
+      std::vector<double> dense(dense_n);
+      LIQDB_RETURN_IF_ERROR(DecodeDoubles(&r, dense_n, dense.data()));
+      size_t j = 0;
+      for (uint32_t i = 0; i < rows; ++i) v[i] = present[i] ? dense[j++] : std::nan("");
+      return Status::OK();
+    }
+    default:
+      return Status::Corruption("unknown column codec " + std::to_string(codec));
+  }
+}
+
+}  // namespace liqdb::storage

@@ -1,0 +1,85 @@
+// Encoding and decoding of the store's RocksDB keys (see keys.h).
+#include "storage/keys.h"
+
+namespace liqdb::storage {
+
+void PutBigEndian32(std::string* out, uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+void PutBigEndian64(std::string* out, uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out->push_back(static_cast<char>((v >> shift) & 0xff));
+}
+
+uint32_t GetBigEndian32(const char* p) {
+  uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+uint64_t GetBigEndian64(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+namespace {
+// Flipping the sign bit maps int64 order onto unsigned byte order.
+uint64_t OrderedTs(Timestamp ts) { return static_cast<uint64_t>(ts) ^ (uint64_t{1} << 63); }
+Timestamp UnorderedTs(uint64_t v) { return static_cast<Timestamp>(v ^ (uint64_t{1} << 63)); }
+}  // namespace
+
+std::string MetaKey(std::string_view name) {
+  std::string k(1, kTagMeta);
+  k.append(name);
+  return k;
+}
+
+std::string SeriesKeyBytes(Kind kind, const SeriesKey& key) {
+  std::string k(1, kTagSeries);
+  k.push_back(static_cast<char>(kind));
+  k.append(key.exchange);
+  k.push_back('\0');
+  k.append(key.symbol);
+  return k;
+}
+
+bool ParseSeriesKeyBytes(std::string_view bytes, Kind* kind, SeriesKey* key) {
+  if (bytes.size() < 3 || bytes[0] != kTagSeries) return false;
+  const uint8_t k = static_cast<uint8_t>(bytes[1]);
+  if (k < 1 || k > 3) return false;
+  *kind = static_cast<Kind>(k);
+  const std::string_view rest = bytes.substr(2);
+  const size_t nul = rest.find('\0');
+  if (nul == std::string_view::npos) return false;
+  key->exchange = std::string(rest.substr(0, nul));
+  key->symbol = std::string(rest.substr(nul + 1));
+  return true;
+}
+
+std::string EncodeChunkKey(const ChunkKey& key) {
+  std::string k;
+  k.reserve(kChunkKeySize);
+  k.push_back(key.part == kPartHeader ? kTagHeader : kTagChunk);
+  k.push_back(static_cast<char>(key.kind));
+  PutBigEndian32(&k, key.series_id);
+  PutBigEndian64(&k, OrderedTs(key.min_ts));
+  PutBigEndian64(&k, key.chunk_id);
+  k.push_back(static_cast<char>(key.part));
+  return k;
+}
+
+bool DecodeChunkKey(std::string_view bytes, ChunkKey* key) {
+  if (bytes.size() != kChunkKeySize || (bytes[0] != kTagChunk && bytes[0] != kTagHeader)) return false;
+  const uint8_t k = static_cast<uint8_t>(bytes[1]);
+  if (k < 1 || k > 3) return false;
+  key->kind = static_cast<Kind>(k);
+  key->series_id = GetBigEndian32(bytes.data() + 2);
+  key->min_ts = UnorderedTs(GetBigEndian64(bytes.data() + 6));
+  key->chunk_id = GetBigEndian64(bytes.data() + 14);
+  key->part = static_cast<uint8_t>(bytes[22]);
+  if ((bytes[0] == kTagHeader) != (key->part == kPartHeader)) return false;
+  return true;
+}
+
+}  // namespace liqdb::storage

@@ -1,0 +1,58 @@
+// The RocksDB key layout of a store. Every key starts with a one-byte tag;
+// integers are big-endian so that byte order is numeric order, and signed
+// timestamps have their sign bit flipped for the same reason. docs/format.md
+// documents each key and value byte by byte.
+//
+//   'M' <name>                                   -> metadata (format version, next ids)
+//   'S' <kind:1> <exchange> 0x00 <symbol>        -> series id (u32 LE)
+//   'H' <kind:1> <series:4> <min_ts:8> <chunk:8> 0x00     -> a chunk's header
+//   'C' <kind:1> <series:4> <min_ts:8> <chunk:8> <part:1>  -> another part of it
+//
+// Headers (zone map and part directory) live apart from the column data so
+// that opening a store, and queries answered from zone maps, read only the
+// small 'H' range. Other parts: kPartRollup (per-minute sums of a liquidation
+// chunk) and kPartColumn + i (column i).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "liqdb/status.h"
+#include "liqdb/types.h"
+
+namespace liqdb::storage {
+
+constexpr char kTagMeta = 'M';
+constexpr char kTagSeries = 'S';
+constexpr char kTagChunk = 'C';
+constexpr char kTagHeader = 'H';
+
+constexpr uint8_t kPartHeader = 0x00;
+constexpr uint8_t kPartRollup = 0x01;
+constexpr uint8_t kPartColumn = 0x10;  // + column index (see ColumnIndex in chunk_format.h)
+
+constexpr size_t kChunkKeySize = 1 + 1 + 4 + 8 + 8 + 1;
+
+std::string MetaKey(std::string_view name);
+std::string SeriesKeyBytes(Kind kind, const SeriesKey& key);
+// Parses a series dictionary key back; false if malformed.
+bool ParseSeriesKeyBytes(std::string_view bytes, Kind* kind, SeriesKey* key);
+
+struct ChunkKey {
+  Kind kind;
+  uint32_t series_id;
+  Timestamp min_ts;
+  uint64_t chunk_id;
+  uint8_t part;
+};
+std::string EncodeChunkKey(const ChunkKey& key);
+bool DecodeChunkKey(std::string_view bytes, ChunkKey* key);
+
+
+void PutBigEndian32(std::string* out, uint32_t v);
+void PutBigEndian64(std::string* out, uint64_t v);
+uint32_t GetBigEndian32(const char* p);
+uint64_t GetBigEndian64(const char* p);
+
+}  // namespace liqdb::storage

@@ -1,0 +1,720 @@
+// RocksStore: open, directory, write path (dedupe, staging, sealing),
+// compaction, verification and decoding of chunks.
+#include "storage/rocks_store.h"
+
+#include <rocksdb/cache.h>
+#include <rocksdb/options.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <filesystem>
+
+#include "storage/dedupe.h"
+#include "storage/keys.h"
+
+namespace liqdb::storage {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint32_t kStoreFormatVersion = 1;
+const char* const kMetaFormat = "format_version";
+const char* const kMetaNextChunk = "next_chunk_id";
+const char* const kMetaNextSeries = "next_series_id";
+
+Status FromRocks(const rocksdb::Status& s, const std::string& context) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(context + ": " + s.ToString());
+  if (s.IsNotFound()) return Status::NotFound(context + ": " + s.ToString());
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(context + ": " + s.ToString());
+  return Status::IOError(context + ": " + s.ToString());
+}
+
+std::string U64Value(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+
+bool ChunkOrder(const ChunkMeta& a, const ChunkMeta& b) {
+  return a.min_ts != b.min_ts ? a.min_ts < b.min_ts : a.chunk_id < b.chunk_id;
+}
+
+ChunkKey KeyOf(const ChunkMeta& m, uint8_t part) {
+  return ChunkKey{m.kind, m.series_id, m.min_ts, m.chunk_id, part};
+}
+
+// Part ids of a chunk other than the header.
+std::vector<uint8_t> BodyParts(const ChunkMeta& m) {
+  std::vector<uint8_t> parts;
+  if (m.has_rollup) parts.push_back(kPartRollup);
+  const KindSchema& s = SchemaOf(m.kind);
+  for (int c = 0; c < ColumnCount(m.kind); ++c) {
+    if (c == kColumnSide && !s.has_side) continue;
+    if (c == kColumnAccount && !s.has_account) continue;
+    parts.push_back(static_cast<uint8_t>(kPartColumn + c));
+  }
+  return parts;
+}
+
+Columns Slice(const Columns& rows, size_t begin, size_t end) {
+  Columns out(rows.kind);
+  out.Reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) out.AppendRow(rows, i);
+  return out;
+}
+
+// Concatenates `parts` (same kind) and sorts by time.
+Columns MergeSorted(std::vector<Columns>* parts, Kind kind) {
+  size_t total = 0;
+  for (const auto& p : *parts) total += p.size();
+  Columns out(kind);
+  out.Reserve(total);
+  for (const auto& p : *parts) {
+    for (size_t i = 0; i < p.size(); ++i) out.AppendRow(p, i);
+  }
+  out.SortByTime();
+  return out;
+}
+
+std::atomic<uint64_t> g_secondary_counter{0};
+
+}  // namespace
+
+RocksStore::RocksStore(std::string path, const StoreOptions& options)
+    : path_(std::move(path)), options_(options) {}
+
+RocksStore::~RocksStore() {
+  if (db_) {
+    db_->Close().PermitUncheckedError();
+    db_.reset();
+  }
+  if (!secondary_path_.empty()) {
+    std::error_code ec;
+    fs::remove_all(secondary_path_, ec);
+  }
+}
+
+Result<std::shared_ptr<RocksStore>> RocksStore::OpenFolder(const std::string& path,
+                                                           const StoreOptions& options) {
+  std::shared_ptr<RocksStore> store(new RocksStore(path, options));
+  std::error_code ec;
+  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
+  if (!exists) {
+    if (options.mode == StoreOptions::Mode::kReadOnly || !options.create_if_missing) {
+      return Status::NotFound("no liqdb store at '" + path + "'");
+    }
+    fs::create_directories(path, ec);
+    if (ec) return Status::IOError("cannot create store folder '" + path + "': " + ec.message());
+  }
+
+  rocksdb::Options ro;
+  ro.create_if_missing = options.create_if_missing;
+  ro.compression = rocksdb::kLZ4Compression;
+  ro.bottommost_compression = rocksdb::kZSTD;
+  ro.max_open_files = -1;  // required by secondaries; keeps table readers open
+  ro.IncreaseParallelism(2);
+  ro.write_buffer_size = 64 << 20;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(128 << 20);
+  table.block_size = 64 << 10;
+  ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options.mode == StoreOptions::Mode::kReadOnly) {
+    s = rocksdb::DB::OpenForReadOnly(ro, path, &raw);
+    store->read_only_ = true;
+  } else {
+    s = rocksdb::DB::Open(ro, path, &raw);
+    if (!s.ok() && options.mode == StoreOptions::Mode::kAuto && s.IsIOError() &&
+        s.ToString().find("lock") != std::string::npos) {
+      // Another process writes this store: follow it as a secondary.
+      store->secondary_path_ = (fs::temp_directory_path() /
+                                ("liqdb-secondary-" + std::to_string(::getpid()) + "-" +
+                                 std::to_string(g_secondary_counter++)))
+                                   .string();
+      s = rocksdb::DB::OpenAsSecondary(ro, path, store->secondary_path_, &raw);
+      store->read_only_ = true;
+      store->secondary_ = true;
+    }
+  }
+  if (!s.ok()) return FromRocks(s, "cannot open store '" + path + "'");
+  store->db_.reset(raw);
+  LIQDB_RETURN_IF_ERROR(store->LoadDirectory());
+  return store;
+}
+
+Status RocksStore::LoadDirectory() {
+  std::map<std::pair<Kind, SeriesKey>, uint32_t> series_ids;
+  std::unordered_map<uint32_t, SeriesEntry> series;
+  std::unordered_map<uint32_t, std::vector<ChunkMeta>> chunks;
+  std::vector<BadChunk> bad;
+  uint64_t next_chunk = 1;
+  uint32_t next_series = 1;
+
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), MetaKey(kMetaFormat), &value);
+  if (s.IsNotFound()) {
+    if (!read_only_) {
+      rocksdb::WriteOptions wo;
+      wo.sync = true;
+      s = db_->Put(wo, MetaKey(kMetaFormat), U64Value(kStoreFormatVersion));
+      if (!s.ok()) return FromRocks(s, "store '" + path_ + "'");
+    }
+  } else if (!s.ok()) {
+    return FromRocks(s, "store '" + path_ + "'");
+  } else {
+    uint64_t v = 0;
+    if (value.size() != 8) return Status::Corruption("store '" + path_ + "': bad format version record");
+    std::memcpy(&v, value.data(), 8);
+    if (v != kStoreFormatVersion) {
+      return Status::NotSupported("store '" + path_ + "' has format version " + std::to_string(v) +
+                                  "; this liqdb reads version " + std::to_string(kStoreFormatVersion));
+    }
+  }
+  if (db_->Get(rocksdb::ReadOptions(), MetaKey(kMetaNextChunk), &value).ok() && value.size() == 8) {
+    std::memcpy(&next_chunk, value.data(), 8);
+  }
+  if (db_->Get(rocksdb::ReadOptions(), MetaKey(kMetaNextSeries), &value).ok() && value.size() == 8) {
+    uint64_t v;
+    std::memcpy(&v, value.data(), 8);
+    next_series = static_cast<uint32_t>(v);
+  }
+
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(std::string(1, kTagSeries)); it->Valid() && it->key()[0] == kTagSeries; it->Next()) {
+    Kind kind;
+    SeriesKey key;
+    if (!ParseSeriesKeyBytes(it->key().ToStringView(), &kind, &key) || it->value().size() != 4) {
+      return Status::Corruption("store '" + path_ + "': malformed series dictionary entry");
+    }
+    uint32_t id;
+    std::memcpy(&id, it->value().data(), 4);
+    series_ids[{kind, key}] = id;
+    series[id] = SeriesEntry{kind, key};
+    next_series = std::max(next_series, id + 1);
+  }
+  for (it->Seek(std::string(1, kTagHeader)); it->Valid() && it->key()[0] == kTagHeader; it->Next()) {
+    ChunkKey ck;
+    if (!DecodeChunkKey(it->key().ToStringView(), &ck)) {
+      return Status::Corruption("store '" + path_ + "': malformed chunk header key");
+    }
+    ChunkMeta meta;
+    meta.kind = ck.kind;
+    meta.series_id = ck.series_id;
+    meta.chunk_id = ck.chunk_id;
+    Status hs = DecodeHeader(it->value().ToStringView(), &meta);
+    if (hs.ok() && meta.min_ts != ck.min_ts) hs = Status::Corruption("header min_ts differs from key");
+    next_chunk = std::max(next_chunk, ck.chunk_id + 1);
+    if (!hs.ok()) {
+      meta.min_ts = ck.min_ts;
+      bad.push_back(BadChunk{ck.kind, ck.series_id,
+                             DescribeChunk(meta) + ": header: " + hs.message()});
+      continue;
+    }
+    chunks[ck.series_id].push_back(meta);
+  }
+  if (!it->status().ok()) return FromRocks(it->status(), "store '" + path_ + "'");
+  for (auto& [id, list] : chunks) std::sort(list.begin(), list.end(), ChunkOrder);
+
+  std::unique_lock lock(dir_mu_);
+  series_ids_ = std::move(series_ids);
+  series_ = std::move(series);
+  chunks_ = std::move(chunks);
+  bad_chunks_ = std::move(bad);
+  next_chunk_id_ = next_chunk;
+  next_series_id_ = next_series;
+  return Status::OK();
+}
+
+std::string RocksStore::DescribeChunk(const ChunkMeta& meta) const {
+  std::string where = std::string("store '") + path_ + "': chunk " + std::to_string(meta.chunk_id) +
+                      " (" + KindName(meta.kind);
+  {
+    std::shared_lock lock(dir_mu_, std::try_to_lock);
+    if (lock.owns_lock()) {
+      auto it = series_.find(meta.series_id);
+      if (it != series_.end()) where += " " + it->second.key.exchange + "/" + it->second.key.symbol;
+    }
+  }
+  return where + ")";
+}
+
+Status RocksStore::CheckWritable() const {
+  if (read_only_) {
+    return Status::NotSupported("store '" + path_ + "' is open read-only" +
+                                (secondary_ ? " (another process is writing it)" : ""));
+  }
+  return Status::OK();
+}
+
+std::vector<ChunkMeta> RocksStore::ChunksOf(uint32_t series_id) const {
+  std::shared_lock lock(dir_mu_);
+  auto it = chunks_.find(series_id);
+  return it == chunks_.end() ? std::vector<ChunkMeta>() : it->second;
+}
+
+uint32_t RocksStore::SeriesIdFor(Kind kind, const SeriesKey& key, rocksdb::WriteBatch* wb,
+                                 std::map<std::pair<Kind, SeriesKey>, uint32_t>* new_series) {
+  {
+    std::shared_lock lock(dir_mu_);
+    auto it = series_ids_.find({kind, key});
+    if (it != series_ids_.end()) return it->second;
+  }
+  auto it = new_series->find({kind, key});
+  if (it != new_series->end()) return it->second;
+  const uint32_t id = next_series_id_ + static_cast<uint32_t>(new_series->size());
+  (*new_series)[{kind, key}] = id;
+  wb->Put(SeriesKeyBytes(kind, key), std::string(reinterpret_cast<const char*>(&id), 4))
+      .PermitUncheckedError();
+  return id;
+}
+
+void RocksStore::PutChunk(const Columns& rows, uint32_t series_id, bool sealed,
+                          rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added) {
+  const uint64_t chunk_id = next_chunk_id_ + added->size();
+  EncodedChunk chunk = EncodeChunk(rows, series_id, chunk_id, sealed);
+  chunk.meta.kind = rows.kind;
+  for (const auto& [part, value] : chunk.parts) {
+    wb->Put(EncodeChunkKey(KeyOf(chunk.meta, part)), value).PermitUncheckedError();
+  }
+  added->push_back(chunk.meta);
+}
+
+void RocksStore::DeleteChunk(const ChunkMeta& meta, rocksdb::WriteBatch* wb) {
+  wb->Delete(EncodeChunkKey(KeyOf(meta, kPartHeader))).PermitUncheckedError();
+  for (uint8_t part : BodyParts(meta)) {
+    wb->Delete(EncodeChunkKey(KeyOf(meta, part))).PermitUncheckedError();
+  }
+}
+
+void RocksStore::PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool seal_remainder,
+                                 rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added) {
+  const size_t target = std::max<uint32_t>(options_.chunk_rows, 1);
+  size_t begin = 0;
+  while (begin < rows.size()) {
+    size_t end = std::min(rows.size(), begin + target);
+    const bool full = end - begin == target;
+    if (end == rows.size() && !full && !seal_remainder) {
+      PutChunk(begin == 0 ? rows : Slice(rows, begin, end), series_id, false, wb, added);
+      break;
+    }
+    PutChunk(begin == 0 && end == rows.size() ? rows : Slice(rows, begin, end), series_id, true, wb,
+             added);
+    begin = end;
+  }
+}
+
+Status RocksStore::DecodeAll(const std::vector<ChunkMeta>& metas, std::vector<Columns>* out) const {
+  out->clear();
+  out->reserve(metas.size());
+  for (const ChunkMeta& m : metas) {
+    out->emplace_back(m.kind);
+    LIQDB_RETURN_IF_ERROR(DecodeChunk(m, nullptr, kAllColumns, &out->back()));
+  }
+  return Status::OK();
+}
+
+Status RocksStore::CheckSeriesReadable(Kind kind, uint32_t series_id) const {
+  std::shared_lock lock(dir_mu_);
+  for (const BadChunk& b : bad_chunks_) {
+    if (b.kind == kind && b.series_id == series_id) return Status::Corruption(b.message);
+  }
+  return Status::OK();
+}
+
+Status RocksStore::CommitWrite(rocksdb::WriteBatch* wb, const std::vector<ChunkMeta>& added,
+                               const std::vector<ChunkMeta>& removed,
+                               const std::map<std::pair<Kind, SeriesKey>, uint32_t>& new_series) {
+  if (!added.empty()) {
+    wb->Put(MetaKey(kMetaNextChunk), U64Value(next_chunk_id_ + added.size())).PermitUncheckedError();
+  }
+  if (!new_series.empty()) {
+    wb->Put(MetaKey(kMetaNextSeries), U64Value(next_series_id_ + new_series.size()))
+        .PermitUncheckedError();
+  }
+  if (wb->Count() == 0) return Status::OK();
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  LIQDB_RETURN_IF_ERROR(FromRocks(db_->Write(wo, wb), "store '" + path_ + "': write failed"));
+
+  std::unique_lock lock(dir_mu_);
+  for (const auto& [k, id] : new_series) {
+    series_ids_[k] = id;
+    series_[id] = SeriesEntry{k.first, k.second};
+  }
+  next_series_id_ += static_cast<uint32_t>(new_series.size());
+  next_chunk_id_ += added.size();
+  for (const ChunkMeta& m : removed) {
+    auto& list = chunks_[m.series_id];
+    list.erase(std::remove_if(list.begin(), list.end(),
+                              [&](const ChunkMeta& x) { return x.chunk_id == m.chunk_id; }),
+               list.end());
+  }
+  for (const ChunkMeta& m : added) {
+    auto& list = chunks_[m.series_id];
+    list.insert(std::upper_bound(list.begin(), list.end(), m, ChunkOrder), m);
+  }
+  return Status::OK();
+}
+
+Result<AppendStats> RocksStore::Append(const SeriesBatch& batch) {
+  return AppendAll(std::vector<SeriesBatch>{batch});
+}
+
+Result<AppendStats> RocksStore::AppendAll(const std::vector<SeriesBatch>& batches) {
+  LIQDB_RETURN_IF_ERROR(CheckWritable());
+  AppendStats stats;
+  // Validate everything before writing anything: a batch is all or nothing.
+  std::map<std::pair<Kind, SeriesKey>, Columns> groups;
+  for (const SeriesBatch& b : batches) {
+    if (b.key.exchange.empty()) return Status::InvalidArgument("exchange must not be empty");
+    if (b.key.symbol.empty()) return Status::InvalidArgument("symbol must not be empty");
+    if (b.key.exchange.find('\0') != std::string::npos) {
+      return Status::InvalidArgument("exchange must not contain a NUL byte");
+    }
+    Status v = ValidateRows(b.rows);
+    if (!v.ok()) return v.WithContext(b.key.exchange + "/" + b.key.symbol);
+    stats.received += b.rows.size();
+    if (b.rows.empty()) continue;
+    auto [it, inserted] = groups.try_emplace({b.rows.kind, b.key}, b.rows.kind);
+    if (inserted) {
+      it->second = b.rows;
+    } else {
+      for (size_t i = 0; i < b.rows.size(); ++i) it->second.AppendRow(b.rows, i);
+    }
+  }
+
+  std::lock_guard write_lock(write_mu_);
+  rocksdb::WriteBatch wb;
+  std::map<std::pair<Kind, SeriesKey>, uint32_t> new_series;
+  std::vector<ChunkMeta> added, removed;
+  for (auto& [gk, rows] : groups) {
+    const uint32_t sid = SeriesIdFor(gk.first, gk.second, &wb, &new_series);
+    LIQDB_RETURN_IF_ERROR(CheckSeriesReadable(gk.first, sid));
+    rows.SortByTime();
+    const Timestamp lo = rows.ts.front(), hi = rows.ts.back();
+    std::vector<ChunkMeta> existing = ChunksOf(sid);
+    std::vector<ChunkMeta> overlapping, staged;
+    uint64_t staged_rows = 0;
+    for (const ChunkMeta& m : existing) {
+      if (m.max_ts >= lo && m.min_ts <= hi) overlapping.push_back(m);
+      if (!m.sealed) {
+        staged.push_back(m);
+        staged_rows += m.rows;
+      }
+    }
+    if (!overlapping.empty()) {
+      std::vector<Columns> stored;
+      LIQDB_RETURN_IF_ERROR(DecodeAll(overlapping, &stored));
+      stats.duplicates += DropStoredRows(stored, &rows);
+    }
+    if (rows.empty()) continue;
+    stats.stored += rows.size();
+    if (rows.size() >= options_.chunk_rows) {
+      // A bulk batch goes straight to sealed chunks: no second write.
+      PutRowsAsChunks(rows, sid, false, &wb, &added);
+    } else if (staged_rows + rows.size() >= options_.chunk_rows) {
+      // Enough staged rows: seal them together with this batch.
+      std::vector<Columns> parts;
+      LIQDB_RETURN_IF_ERROR(DecodeAll(staged, &parts));
+      parts.push_back(std::move(rows));
+      Columns merged = MergeSorted(&parts, gk.first);
+      for (const ChunkMeta& m : staged) DeleteChunk(m, &wb);
+      removed.insert(removed.end(), staged.begin(), staged.end());
+      PutRowsAsChunks(merged, sid, false, &wb, &added);
+    } else {
+      PutChunk(rows, sid, false, &wb, &added);
+    }
+  }
+  LIQDB_RETURN_IF_ERROR(CommitWrite(&wb, added, removed, new_series));
+  return stats;
+}
+
+Status RocksStore::SealSeries(uint32_t series_id, bool force) {
+  std::vector<ChunkMeta> staged;
+  uint64_t staged_rows = 0;
+  for (const ChunkMeta& m : ChunksOf(series_id)) {
+    if (!m.sealed) {
+      staged.push_back(m);
+      staged_rows += m.rows;
+    }
+  }
+  if (staged.empty() || (!force && staged_rows < options_.chunk_rows)) return Status::OK();
+  std::vector<Columns> parts;
+  LIQDB_RETURN_IF_ERROR(DecodeAll(staged, &parts));
+  Columns merged = MergeSorted(&parts, staged.front().kind);
+  rocksdb::WriteBatch wb;
+  std::vector<ChunkMeta> added;
+  for (const ChunkMeta& m : staged) DeleteChunk(m, &wb);
+  PutRowsAsChunks(merged, series_id, force, &wb, &added);
+  return CommitWrite(&wb, added, staged, {});
+}
+
+Status RocksStore::Seal(bool force) {
+  LIQDB_RETURN_IF_ERROR(CheckWritable());
+  std::lock_guard write_lock(write_mu_);
+  std::vector<uint32_t> ids;
+  {
+    std::shared_lock lock(dir_mu_);
+    for (const auto& [id, list] : chunks_) ids.push_back(id);
+  }
+  for (uint32_t id : ids) LIQDB_RETURN_IF_ERROR(SealSeries(id, force));
+  return Status::OK();
+}
+
+Status RocksStore::CompactSeries(uint32_t series_id) {
+  const std::vector<ChunkMeta> chunks = ChunksOf(series_id);
+  const uint64_t small = options_.chunk_rows / 2;
+  const uint64_t max_group_rows = uint64_t{8} * options_.chunk_rows;
+  // Groups of consecutive chunks (by min_ts) that overlap in time, or are
+  // undersized neighbours, or staged: each group is rewritten as one run.
+  size_t i = 0;
+  while (i < chunks.size()) {
+    size_t j = i + 1;
+    Timestamp group_max = chunks[i].max_ts;
+    uint64_t group_rows = chunks[i].rows;
+    bool needs_rewrite = !chunks[i].sealed;
+    while (j < chunks.size() && group_rows < max_group_rows) {
+      const ChunkMeta& next = chunks[j];
+      const bool overlaps = next.min_ts <= group_max;
+      const bool undersized = next.rows < small || chunks[j - 1].rows < small || !next.sealed;
+      if (!overlaps && !undersized) break;
+      needs_rewrite = true;
+      group_max = std::max(group_max, next.max_ts);
+      group_rows += next.rows;
+      ++j;
+    }
+    if (needs_rewrite) {
+      std::vector<ChunkMeta> group(chunks.begin() + i, chunks.begin() + j);
+      std::vector<Columns> parts;
+      LIQDB_RETURN_IF_ERROR(DecodeAll(group, &parts));
+      Columns merged = MergeSorted(&parts, group.front().kind);
+      rocksdb::WriteBatch wb;
+      std::vector<ChunkMeta> added;
+      for (const ChunkMeta& m : group) DeleteChunk(m, &wb);
+      PutRowsAsChunks(merged, series_id, true, &wb, &added);
+      LIQDB_RETURN_IF_ERROR(CommitWrite(&wb, added, group, {}));
+    }
+    i = j;
+  }
+  return Status::OK();
+}
+
+Status RocksStore::Compact() {
+  LIQDB_RETURN_IF_ERROR(CheckWritable());
+  std::lock_guard write_lock(write_mu_);
+  std::vector<uint32_t> ids;
+  {
+    std::shared_lock lock(dir_mu_);
+    for (const auto& [id, list] : chunks_) ids.push_back(id);
+  }
+  for (uint32_t id : ids) LIQDB_RETURN_IF_ERROR(CompactSeries(id));
+  return FromRocks(db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr),
+                   "store '" + path_ + "': compaction");
+}
+
+Status RocksStore::Verify(const std::function<void(const std::string&)>& report) {
+  uint64_t bad = 0;
+  std::vector<ChunkMeta> all;
+  {
+    std::shared_lock lock(dir_mu_);
+    for (const BadChunk& b : bad_chunks_) {
+      report(b.message);
+      ++bad;
+    }
+    for (const auto& [id, list] : chunks_) all.insert(all.end(), list.begin(), list.end());
+  }
+  for (const ChunkMeta& m : all) {
+    Columns rows(m.kind);
+    Status s = DecodeChunk(m, nullptr, kAllColumns, &rows);
+    if (s.ok()) {
+      ChunkMeta check = ComputeMeta(rows);
+      if (check.rows != m.rows || check.min_ts != m.min_ts || check.max_ts != m.max_ts ||
+          check.sides[0].count != m.sides[0].count || check.sides[1].count != m.sides[1].count) {
+        s = Status::Corruption(DescribeChunk(m) + ": rows disagree with the zone map");
+      }
+    }
+    if (s.ok() && m.has_rollup) {
+      std::vector<MinuteRollup> rollup;
+      s = ReadRollup(m, nullptr, &rollup);
+      uint64_t count = 0;
+      for (const auto& r : rollup) count += r.sides[0].count + r.sides[1].count;
+      if (s.ok() && count != m.rows) s = Status::Corruption(DescribeChunk(m) + ": rollup disagrees");
+    }
+    if (!s.ok()) {
+      report(s.message());
+      ++bad;
+    }
+  }
+  if (bad > 0) {
+    return Status::Corruption("store '" + path_ + "': " + std::to_string(bad) + " bad chunk(s)");
+  }
+  return Status::OK();
+}
+
+Status RocksStore::Refresh() {
+  if (secondary_) {
+    LIQDB_RETURN_IF_ERROR(FromRocks(db_->TryCatchUpWithPrimary(), "store '" + path_ + "': refresh"));
+    return LoadDirectory();
+  }
+  return Status::OK();
+}
+
+std::vector<SeriesInfo> RocksStore::ListSeries(std::optional<Kind> kind) const {
+  std::shared_lock lock(dir_mu_);
+  std::vector<SeriesInfo> out;
+  for (const auto& [k, id] : series_ids_) {
+    if (kind && k.first != *kind) continue;
+    SeriesInfo info{k.first, id, k.second};
+    auto it = chunks_.find(id);
+    if (it != chunks_.end()) {
+      bool first = true;
+      for (const ChunkMeta& m : it->second) {
+        info.rows += m.rows;
+        info.chunks++;
+        info.staged_chunks += m.sealed ? 0 : 1;
+        info.bytes += m.bytes;
+        info.min_ts = first ? m.min_ts : std::min(info.min_ts, m.min_ts);
+        info.max_ts = first ? m.max_ts : std::max(info.max_ts, m.max_ts);
+        first = false;
+      }
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+Result<StoreStats> RocksStore::Stats() const {
+  StoreStats stats;
+  stats.series = ListSeries(std::nullopt);
+  for (const SeriesInfo& s : stats.series) {
+    stats.rows += s.rows;
+    stats.chunks += s.chunks;
+    stats.chunk_bytes += s.bytes;
+  }
+  std::error_code ec;
+  for (const auto& entry : fs::recursive_directory_iterator(path_, ec)) {
+    if (entry.is_regular_file(ec)) stats.disk_bytes += entry.file_size(ec);
+  }
+  return stats;
+}
+
+Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
+                               ColumnMask mask, Columns* out) const {
+  *out = Columns(meta.kind);
+  const KindSchema& schema = SchemaOf(meta.kind);
+  if (meta.kind == Kind::kLiquidations && (mask & MaskValue(liq_col::kNotional))) {
+    // A product-coded notional is rebuilt from price and qty.
+    mask |= MaskValue(liq_col::kPrice) | MaskValue(liq_col::kQty);
+  }
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  rocksdb::PinnableSlice value;
+  for (int c = 0; c < ColumnCount(meta.kind); ++c) {
+    if (c == kColumnSide && !schema.has_side) continue;
+    if (c == kColumnAccount && !schema.has_account) continue;
+    if (!ColumnInMask(c, mask)) continue;
+    const uint8_t part = static_cast<uint8_t>(kPartColumn + c);
+    value.Reset();
+    rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(),
+                                 EncodeChunkKey(KeyOf(meta, part)), &value);
+    if (s.IsNotFound()) {
+      return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(c) + " is missing");
+    }
+    if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
+    Status d = DecodeColumnPart(meta.kind, c, value.ToStringView(), meta.rows, out);
+    if (!d.ok()) {
+      return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(c) + ": " +
+                                d.message());
+    }
+  }
+  return Status::OK();
+}
+
+Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
+                              std::vector<MinuteRollup>* out) const {
+  if (!meta.has_rollup) return Status::NotFound(DescribeChunk(meta) + ": no rollup");
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(),
+                               EncodeChunkKey(KeyOf(meta, kPartRollup)), &value);
+  if (s.IsNotFound()) return Status::Corruption(DescribeChunk(meta) + ": rollup is missing");
+  if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
+  Status d = DecodeRollupPart(value.ToStringView(), out);
+  if (!d.ok()) return Status::Corruption(DescribeChunk(meta) + ": rollup: " + d.message());
+  return Status::OK();
+}
+
+namespace {
+
+class RocksChunkReader final : public ChunkReader {
+ public:
+  RocksChunkReader(std::shared_ptr<const RocksStore> store, std::vector<ChunkMeta> chunks,
+                   std::vector<SeriesKey> keys)
+      : store_(std::move(store)),
+        snapshot_(store_->db()->GetSnapshot()),
+        chunks_(std::move(chunks)),
+        keys_(std::move(keys)) {}
+  ~RocksChunkReader() override { store_->db()->ReleaseSnapshot(snapshot_); }
+
+  bool Valid() const override { return pos_ < chunks_.size(); }
+  void Next() override { ++pos_; }
+  const ChunkMeta& meta() const override { return chunks_[pos_]; }
+  const SeriesKey& series() const override { return keys_[pos_]; }
+  Status Decode(ColumnMask mask, Columns* out) override {
+    return store_->DecodeChunk(chunks_[pos_], snapshot_, mask, out);
+  }
+  Status ReadRollup(std::vector<MinuteRollup>* out) override {
+    return store_->ReadRollup(chunks_[pos_], snapshot_, out);
+  }
+
+ private:
+  std::shared_ptr<const RocksStore> store_;
+  const rocksdb::Snapshot* snapshot_;
+  std::vector<ChunkMeta> chunks_;
+  std::vector<SeriesKey> keys_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<ChunkReader>> RocksStore::ReadChunks(Kind kind,
+                                                            const std::vector<uint32_t>& series_ids,
+                                                            Timestamp from, Timestamp to) const {
+  std::vector<std::pair<ChunkMeta, SeriesKey>> picked;
+  {
+    std::shared_lock lock(dir_mu_);
+    auto wanted = [&](uint32_t id) {
+      return series_ids.empty() || std::find(series_ids.begin(), series_ids.end(), id) != series_ids.end();
+    };
+    for (const BadChunk& b : bad_chunks_) {
+      if (b.kind == kind && wanted(b.series_id)) return Status::Corruption(b.message);
+    }
+    for (const auto& [id, list] : chunks_) {
+      auto s = series_.find(id);
+      if (s == series_.end() || s->second.kind != kind || !wanted(id)) continue;
+      for (const ChunkMeta& m : list) {
+        if (m.min_ts >= to) break;  // ordered by min_ts
+        if (m.max_ts < from) continue;
+        picked.emplace_back(m, s->second.key);
+      }
+    }
+  }
+  std::sort(picked.begin(), picked.end(),
+            [](const auto& a, const auto& b) { return ChunkOrder(a.first, b.first); });
+  std::vector<ChunkMeta> metas;
+  std::vector<SeriesKey> keys;
+  metas.reserve(picked.size());
+  keys.reserve(picked.size());
+  for (auto& [m, k] : picked) {
+    metas.push_back(m);
+    keys.push_back(std::move(k));
+  }
+  return std::unique_ptr<ChunkReader>(
+      new RocksChunkReader(shared_from_this(), std::move(metas), std::move(keys)));
+}
+
+}  // namespace liqdb::storage

@@ -1,0 +1,110 @@
+// RocksStore: the Store implementation on RocksDB.
+//
+// It keeps the store's directory in memory: the series dictionary and every
+// chunk's zone map (loaded from the 'H' key range at open, updated after each
+// successful write). Reads take a RocksDB snapshot plus a copy of the chunk
+// list they need, so a concurrent seal or compaction never changes what an
+// open reader sees.
+//
+// Thread-safety: all public methods are safe to call concurrently; writers
+// are serialised by write_mu_, the directory is guarded by dir_mu_.
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "liqdb/store.h"
+#include "storage/chunk_format.h"
+
+namespace liqdb::storage {
+
+class RocksStore final : public Store, public std::enable_shared_from_this<RocksStore> {
+ public:
+  static Result<std::shared_ptr<RocksStore>> OpenFolder(const std::string& path,
+                                                        const StoreOptions& options);
+  ~RocksStore() override;
+
+  const std::string& path() const override { return path_; }
+  bool read_only() const override { return read_only_; }
+
+  Result<AppendStats> Append(const SeriesBatch& batch) override;
+  Result<AppendStats> AppendAll(const std::vector<SeriesBatch>& batches) override;
+  Status Seal(bool force) override;
+  Status Compact() override;
+  Status Verify(const std::function<void(const std::string&)>& report) override;
+  Status Refresh() override;
+  std::vector<SeriesInfo> ListSeries(std::optional<Kind> kind) const override;
+  Result<StoreStats> Stats() const override;
+  Result<std::unique_ptr<ChunkReader>> ReadChunks(Kind kind, const std::vector<uint32_t>& series_ids,
+                                                  Timestamp from, Timestamp to) const override;
+
+  // For ChunkReader: reads and decodes parts of one chunk at a snapshot.
+  Status DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, ColumnMask mask,
+                     Columns* out) const;
+  Status ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
+                    std::vector<MinuteRollup>* out) const;
+  rocksdb::DB* db() const { return db_.get(); }
+  // "store <path>: chunk <id> (<kind> <exchange>/<symbol>)", for error messages.
+  std::string DescribeChunk(const ChunkMeta& meta) const;
+
+ private:
+  struct SeriesEntry {
+    Kind kind;
+    SeriesKey key;
+  };
+  // A chunk the directory could not load: reads of its series fail with it.
+  struct BadChunk {
+    Kind kind;
+    uint32_t series_id;
+    std::string message;
+  };
+
+  RocksStore(std::string path, const StoreOptions& options);
+  Status LoadDirectory();
+  Status CheckWritable() const;
+
+  // Write-path helpers; callers hold write_mu_.
+  uint32_t SeriesIdFor(Kind kind, const SeriesKey& key, rocksdb::WriteBatch* wb,
+                       std::map<std::pair<Kind, SeriesKey>, uint32_t>* new_series);
+  void PutChunk(const Columns& rows, uint32_t series_id, bool sealed, rocksdb::WriteBatch* wb,
+                std::vector<ChunkMeta>* added);
+  void DeleteChunk(const ChunkMeta& meta, rocksdb::WriteBatch* wb);
+  // Writes `rows` (sorted) as sealed chunks of chunk_rows rows; a remainder
+  // shorter than that is staged unless `seal_remainder`.
+  void PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool seal_remainder,
+                       rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added);
+  Status DecodeAll(const std::vector<ChunkMeta>& metas, std::vector<Columns>* out) const;
+  std::vector<ChunkMeta> ChunksOf(uint32_t series_id) const;
+  Status CheckSeriesReadable(Kind kind, uint32_t series_id) const;
+  Status CommitWrite(rocksdb::WriteBatch* wb, const std::vector<ChunkMeta>& added,
+                     const std::vector<ChunkMeta>& removed,
+                     const std::map<std::pair<Kind, SeriesKey>, uint32_t>& new_series);
+  Status SealSeries(uint32_t series_id, bool force);
+  Status CompactSeries(uint32_t series_id);
+
+  const std::string path_;
+  const StoreOptions options_;
+  bool read_only_ = false;
+  bool secondary_ = false;
+  std::string secondary_path_;
+  std::unique_ptr<rocksdb::DB> db_;
+
+  std::mutex write_mu_;
+  mutable std::shared_mutex dir_mu_;
+  std::map<std::pair<Kind, SeriesKey>, uint32_t> series_ids_;
+  std::unordered_map<uint32_t, SeriesEntry> series_;
+  // Per series: its chunks ordered by (min_ts, chunk_id).
+  std::unordered_map<uint32_t, std::vector<ChunkMeta>> chunks_;
+  std::vector<BadChunk> bad_chunks_;
+  uint32_t next_series_id_ = 1;
+  uint64_t next_chunk_id_ = 1;
+};
+
+}  // namespace liqdb::storage

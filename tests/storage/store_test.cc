@@ -1,0 +1,317 @@
+// Store: durability, staging and sealing, overlapping chunks, idempotent
+// appends, bit-exact round trips, bad rows and corrupted chunks.
+#include <rocksdb/db.h>
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+
+#include "liqdb/query.h"
+#include "liqdb/store.h"
+#include "storage/keys.h"
+#include "test_util.h"
+
+namespace liqdb {
+namespace {
+
+using test::RandomLiquidations;
+using test::TempDir;
+
+const SeriesKey kBtc{"binance", "BTCUSDT"};
+
+std::shared_ptr<Store> OpenStore(const std::string& path, uint32_t chunk_rows = 1000) {
+  StoreOptions o;
+  o.chunk_rows = chunk_rows;
+  o.sync = false;
+  auto s = Store::Open(path, o);
+  REQUIRE(s.ok());
+  return *s;
+}
+
+// Every row of a kind, as (series, row bytes) → count: a multiset that is
+// blind to chunk layout and order.
+std::map<std::string, int> RowMultiset(const Store& store, Kind kind) {
+  ScanFilter f;
+  f.kind = kind;
+  auto scanner = RowScanner::Open(store, f);
+  REQUIRE(scanner.ok());
+  std::map<std::string, int> rows;
+  ScanBlock block;
+  while (true) {
+    auto more = (*scanner)->Next(&block);
+    REQUIRE(more.ok());
+    if (!*more) break;
+    for (size_t i = 0; i < block.rows.size(); ++i) {
+      std::string k = block.series.exchange + "/" + block.series.symbol + "|";
+      k.append(reinterpret_cast<const char*>(&block.rows.ts[i]), 8);
+      if (!block.rows.side.empty()) k.push_back(static_cast<char>(block.rows.side[i]));
+      for (const auto& v : block.rows.values) k.append(reinterpret_cast<const char*>(&v[i]), 8);
+      if (!block.rows.account.empty()) k += block.rows.AccountOf(i);
+      rows[k]++;
+    }
+  }
+  return rows;
+}
+
+std::map<std::string, int> Multiset(const SeriesKey& key, const Columns& c) {
+  std::map<std::string, int> rows;
+  for (size_t i = 0; i < c.size(); ++i) {
+    std::string k = key.exchange + "/" + key.symbol + "|";
+    k.append(reinterpret_cast<const char*>(&c.ts[i]), 8);
+    if (!c.side.empty()) k.push_back(static_cast<char>(c.side[i]));
+    for (const auto& v : c.values) k.append(reinterpret_cast<const char*>(&v[i]), 8);
+    if (!c.account.empty()) k += c.AccountOf(i);
+    rows[k]++;
+  }
+  return rows;
+}
+
+uint64_t TotalRows(const Store& store) {
+  uint64_t n = 0;
+  for (const auto& s : store.ListSeries(std::nullopt)) n += s.rows;
+  return n;
+}
+
+TEST_CASE("appended rows survive closing and reopening the store", "[store]") {
+  TempDir dir;
+  Columns rows = RandomLiquidations(2500, 1'700'000'000'000'000, 3'600'000'000, 1);
+  {
+    auto store = OpenStore(dir.path());
+    auto r = store->Append({kBtc, rows});
+    REQUIRE(r.ok());
+    CHECK(r->stored == 2500);
+    CHECK(r->duplicates == 0);
+  }
+  auto store = OpenStore(dir.path());
+  CHECK(RowMultiset(*store, Kind::kLiquidations) == Multiset(kBtc, rows));
+  auto series = store->ListSeries(Kind::kLiquidations);
+  REQUIRE(series.size() == 1);
+  CHECK(series[0].key == kBtc);
+  CHECK(series[0].rows == 2500);
+}
+
+TEST_CASE("Store::Open shares one handle per folder", "[store]") {
+  TempDir dir;
+  auto a = OpenStore(dir.path());
+  auto b = OpenStore(dir.path() + "/.");
+  CHECK(a.get() == b.get());
+}
+
+TEST_CASE("small appends are staged, then sealed into full chunks", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 1000);
+  Columns all(Kind::kLiquidations);
+  for (int b = 0; b < 9; ++b) {
+    Columns rows = RandomLiquidations(100, 1'700'000'000'000'000 + b * 1'000'000'000LL, 900'000'000, 10 + b);
+    for (size_t i = 0; i < rows.size(); ++i) all.AppendRow(rows, i);
+    REQUIRE(store->Append({kBtc, rows}).ok());
+  }
+  auto s = store->ListSeries(Kind::kLiquidations)[0];
+  CHECK(s.chunks == 9);
+  CHECK(s.staged_chunks == 9);
+  // The tenth batch brings staged rows to chunk_rows: one sealed chunk.
+  Columns rows = RandomLiquidations(100, 1'700'000'010'000'000, 900'000'000, 99);
+  for (size_t i = 0; i < rows.size(); ++i) all.AppendRow(rows, i);
+  REQUIRE(store->Append({kBtc, rows}).ok());
+  s = store->ListSeries(Kind::kLiquidations)[0];
+  CHECK(s.chunks == 1);
+  CHECK(s.staged_chunks == 0);
+  CHECK(s.rows == 1000);
+  CHECK(RowMultiset(*store, Kind::kLiquidations) == Multiset(kBtc, all));
+
+  REQUIRE(store->Append({kBtc, RandomLiquidations(10, 1'700'000'020'000'000, 1000, 5)}).ok());
+  CHECK(store->ListSeries(Kind::kLiquidations)[0].staged_chunks == 1);
+  REQUIRE(store->Seal(true).ok());
+  CHECK(store->ListSeries(Kind::kLiquidations)[0].staged_chunks == 0);
+  CHECK(store->ListSeries(Kind::kLiquidations)[0].rows == 1010);
+}
+
+TEST_CASE("re-appending a batch stores nothing; equal rows inside one batch all count", "[store][idempotency]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 500);
+  Columns rows = RandomLiquidations(1200, 1'700'000'000'000'000, 60'000'000, 3);
+  // Two genuinely distinct liquidations sharing every field.
+  rows.AddLiquidation(1'700'000'000'500'000, Side::kLong, 65000.5, 0.25, 65000.5 * 0.25);
+  rows.AddLiquidation(1'700'000'000'500'000, Side::kLong, 65000.5, 0.25, 65000.5 * 0.25);
+  auto first = store->Append({kBtc, rows});
+  REQUIRE(first.ok());
+  CHECK(first->stored == 1202);
+  auto again = store->Append({kBtc, rows});
+  REQUIRE(again.ok());
+  CHECK(again->stored == 0);
+  CHECK(again->duplicates == 1202);
+  CHECK(TotalRows(*store) == 1202);
+
+  // A later archive repeating the pair three times brings one new copy.
+  Columns three(Kind::kLiquidations);
+  for (int i = 0; i < 3; ++i) three.AddLiquidation(1'700'000'000'500'000, Side::kLong, 65000.5, 0.25, 65000.5 * 0.25);
+  auto more = store->Append({kBtc, three});
+  REQUIRE(more.ok());
+  CHECK(more->stored == 1);
+  CHECK(more->duplicates == 2);
+  CHECK(TotalRows(*store) == 1203);
+}
+
+TEST_CASE("out-of-order archives make overlapping chunks; reads and compaction keep every row once", "[store][overlap]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 400);
+  const Timestamp t0 = 1'700'000'000'000'000;
+  Columns a = RandomLiquidations(1000, t0, 3'600'000'000, 7, true);
+  Columns b = RandomLiquidations(1000, t0 + 1'800'000'000, 3'600'000'000, 8, true);
+  REQUIRE(store->Append({kBtc, b}).ok());
+  REQUIRE(store->Append({kBtc, a}).ok());
+  REQUIRE(store->Append({{"okx", "BTC-USDT-SWAP"}, a}).ok());
+  auto expected = Multiset(kBtc, a);
+  for (auto& [k, n] : Multiset(kBtc, b)) expected[k] += n;
+  for (auto& [k, n] : Multiset({"okx", "BTC-USDT-SWAP"}, a)) expected[k] += n;
+  CHECK(RowMultiset(*store, Kind::kLiquidations) == expected);
+
+  REQUIRE(store->Compact().ok());
+  CHECK(RowMultiset(*store, Kind::kLiquidations) == expected);
+  for (const auto& s : store->ListSeries(Kind::kLiquidations)) {
+    CHECK(s.staged_chunks == 0);
+  }
+  // After compaction no two chunks of a series overlap.
+  auto reader = store->ReadChunks(Kind::kLiquidations, {}, kMinTimestamp, kMaxTimestamp);
+  REQUIRE(reader.ok());
+  std::map<uint32_t, Timestamp> last_max;
+  for (; (*reader)->Valid(); (*reader)->Next()) {
+    const ChunkMeta& m = (*reader)->meta();
+    if (last_max.count(m.series_id)) CHECK(m.min_ts > last_max[m.series_id]);
+    last_max[m.series_id] = m.max_ts;
+  }
+  REQUIRE(store->Verify([](const std::string& msg) { FAIL(msg); }).ok());
+}
+
+TEST_CASE("values round-trip bit-exactly, decimal or not", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 100);
+  Columns rows(Kind::kLiquidations);
+  const double odd[] = {0.0, -0.0 + 0.0, 1e-310, 5e-324, 1.0 / 3.0, 123456789.123456789,
+                        std::numeric_limits<double>::max(), 0.1 + 0.2, 65000.5, 1e300};
+  Timestamp t = -5'000'000;  // before the epoch too
+  for (double p : odd) {
+    for (double q : odd) {
+      const double n = std::isfinite(p * q * 1.0000001) ? p * q * 1.0000001 : p;
+      rows.AddLiquidation(t++, Side::kShort, p, q, n);
+    }
+  }
+  REQUIRE(store->Append({kBtc, rows}).ok());
+  REQUIRE(store->Seal(true).ok());
+  CHECK(RowMultiset(*store, Kind::kLiquidations) == Multiset(kBtc, rows));
+}
+
+TEST_CASE("positions and market rows round-trip, NULLs included", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 50);
+  Columns pos(Kind::kPositions);
+  Columns mkt(Kind::kMarket);
+  for (int i = 0; i < 120; ++i) {
+    pos.AddPosition(1000 + i, "acct" + std::to_string(i % 7), i % 3 ? Side::kLong : Side::kShort,
+                    i % 5 == 0 ? 0.0 : 0.5 * i, 60000 + i * 0.5,
+                    i % 4 ? std::optional<double>(10 + i % 20) : std::nullopt,
+                    i % 6 ? std::optional<double>(55000 + i) : std::nullopt);
+    mkt.AddMarket(1000 + i * 1000, 65000.1 + i, 12345.678 + i);
+  }
+  REQUIRE(store->Append({kBtc, pos}).ok());
+  REQUIRE(store->Append({kBtc, mkt}).ok());
+  REQUIRE(store->Seal(true).ok());
+  CHECK(RowMultiset(*store, Kind::kPositions) == Multiset(kBtc, pos));
+  CHECK(RowMultiset(*store, Kind::kMarket) == Multiset(kBtc, mkt));
+}
+
+TEST_CASE("a bad row fails the whole batch and stores nothing", "[store][bad-input]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path());
+  Columns good = RandomLiquidations(10, 1'700'000'000'000'000, 1'000'000, 1);
+  REQUIRE(store->Append({kBtc, good}).ok());
+
+  struct Case {
+    const char* what;
+    std::function<void(Columns&)> spoil;
+    const char* message;
+  };
+  std::vector<Case> cases = {
+      {"NaN price", [](Columns& c) { c.values[liq_col::kPrice][3] = std::nan(""); }, "price"},
+      {"inf qty", [](Columns& c) { c.values[liq_col::kQty][4] = INFINITY; }, "qty"},
+      {"negative notional", [](Columns& c) { c.values[liq_col::kNotional][5] = -1; }, "notional"},
+      {"unknown side", [](Columns& c) { c.side[6] = 7; }, "side"},
+  };
+  for (auto& c : cases) {
+    SECTION(c.what) {
+      Columns bad = RandomLiquidations(10, 1'700'000'100'000'000, 1'000'000, 2);
+      c.spoil(bad);
+      auto r = store->AppendAll({{{"bybit", "BTCUSDT"}, good}, {kBtc, bad}});
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().IsInvalidArgument());
+      CHECK_THAT(r.status().message(), Catch::Contains(c.message));
+      CHECK(TotalRows(*store) == 10);
+    }
+  }
+  SECTION("empty symbol") {
+    auto r = store->Append({{"binance", ""}, good});
+    REQUIRE_FALSE(r.ok());
+    CHECK_THAT(r.status().message(), Catch::Contains("symbol"));
+  }
+}
+
+TEST_CASE("a corrupted chunk is reported as corruption naming store and chunk", "[store][corruption]") {
+  TempDir dir;
+  {
+    auto store = OpenStore(dir.path(), 100);
+    REQUIRE(store->Append({kBtc, RandomLiquidations(100, 1'700'000'000'000'000, 1'000'000, 1)}).ok());
+  }
+  SECTION("a flipped byte in a column") {
+    {
+      rocksdb::DB* raw;
+      REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+      std::unique_ptr<rocksdb::DB> db(raw);
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+      bool done = false;
+      for (it->Seek("C"); it->Valid() && !done; it->Next()) {
+        storage::ChunkKey k;
+        REQUIRE(storage::DecodeChunkKey(it->key().ToStringView(), &k));
+        if (k.part != storage::kPartColumn + 3) continue;  // price
+        std::string v = it->value().ToString();
+        v[v.size() / 2] ^= 0x5a;
+        REQUIRE(db->Put(rocksdb::WriteOptions(), it->key(), v).ok());
+        done = true;
+      }
+      REQUIRE(done);
+    }
+    auto store = OpenStore(dir.path(), 100);
+    ScanFilter f;
+    auto scanner = RowScanner::Open(*store, f);
+    REQUIRE(scanner.ok());
+    ScanBlock block;
+    auto r = (*scanner)->Next(&block);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().IsCorruption());
+    CHECK_THAT(r.status().message(), Catch::Contains(dir.path()) && Catch::Contains("chunk"));
+    std::vector<std::string> reports;
+    CHECK(store->Verify([&](const std::string& m) { reports.push_back(m); }).IsCorruption());
+    CHECK(reports.size() == 1);
+  }
+  SECTION("a damaged header") {
+    {
+      rocksdb::DB* raw;
+      REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir.path(), &raw).ok());
+      std::unique_ptr<rocksdb::DB> db(raw);
+      std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+      it->Seek("H");
+      REQUIRE(it->Valid());
+      REQUIRE(db->Put(rocksdb::WriteOptions(), it->key(), "garbage").ok());
+    }
+    auto store = OpenStore(dir.path(), 100);
+    LiqHistogramSpec spec{1'600'000'000'000'000, 1'800'000'000'000'000, 86'400'000'000LL * 30, {}, {}};
+    auto h = LiqHistogram(*store, spec);
+    REQUIRE_FALSE(h.ok());
+    CHECK(h.status().IsCorruption());
+    CHECK_THAT(h.status().message(), Catch::Contains("chunk"));
+  }
+}
+
+}  // namespace
+}  // namespace liqdb
