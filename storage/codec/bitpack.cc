@@ -1,0 +1,124 @@
+// Bit-packing and unpacking of fixed-width integers (see bitpack.h).
+#include "storage/codec/bitpack.h"
+
+#include <array>
+#include <bit>
+#include <cstring>
+#include <string>
+#include <utility>
+
+namespace liqdb::storage {
+
+namespace {
+
+inline uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Unpacks one group of eight W-bit values (exactly W bytes). Reads up to
+// W + 9 bytes from `in`, so the caller guarantees that many are readable.
+template <int W>
+inline void UnpackGroup(const uint8_t* in, uint64_t* out) {
+  constexpr uint64_t kMask = W == 64 ? ~uint64_t{0} : (uint64_t{1} << W) - 1;
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) {
+    const int bit = i * W;
+    const int byte = bit >> 3;
+    const int shift = bit & 7;
+    uint64_t v = Load64(in + byte) >> shift;
+    // A value of more than 56 bits may straddle nine bytes.
+    if (W > 56 && shift + W > 64) v |= static_cast<uint64_t>(in[byte + 8]) << ((64 - shift) & 63);
+    out[i] = v & kMask;
+  }
+}
+
+// Slack the fast loop keeps before the end so UnpackGroup never overreads.
+constexpr size_t kSlack = 16;
+
+template <int W>
+void UnpackWidth(const uint8_t* in, size_t bytes, size_t n, uint64_t* out) {
+  const uint8_t* end = in + bytes;
+  size_t i = 0;
+  // Whole groups with slack behind them go straight from the buffer.
+  while (i + 8 <= n && static_cast<size_t>(end - in) >= static_cast<size_t>(W) + kSlack) {
+    UnpackGroup<W>(in, out + i);
+    in += W;
+    i += 8;
+  }
+  // The last few groups are copied into a zero-padded buffer first.
+  while (i < n) {
+    uint8_t pad[64 + kSlack] = {};
+    const size_t avail = static_cast<size_t>(end - in);
+    const size_t take = avail < static_cast<size_t>(W) ? avail : static_cast<size_t>(W);
+    std::memcpy(pad, in, take);
+    uint64_t tmp[8];
+    UnpackGroup<W>(pad, tmp);
+    const size_t count = n - i < 8 ? n - i : 8;
+    std::memcpy(out + i, tmp, count * sizeof(uint64_t));
+    in += take;
+    i += count;
+  }
+}
+
+using UnpackFn = void (*)(const uint8_t*, size_t, size_t, uint64_t*);
+
+template <int... Ws>
+constexpr auto MakeTable(std::integer_sequence<int, Ws...>) {
+  return std::array<UnpackFn, sizeof...(Ws)>{&UnpackWidth<Ws + 1>...};
+}
+
+// kUnpack[w - 1] unpacks width w.
+constexpr auto kUnpack = MakeTable(std::make_integer_sequence<int, 64>{});
+
+}  // namespace
+
+int BitWidth(uint64_t max_value) { return static_cast<int>(std::bit_width(max_value)); }
+
+void BitPack(const uint64_t* values, size_t n, int width, ByteWriter* out) {
+  if (width <= 0 || n == 0) return;
+  if (width > 64) width = 64;
+  const size_t bytes = PackedBytes(n, width);
+  std::string* buf = out->buffer();
+  const size_t start = buf->size();
+  // Whole 8-byte words are flushed into slack past the end, then trimmed.
+  buf->resize(start + bytes + 8);
+  uint8_t* p = reinterpret_cast<uint8_t*>(buf->data()) + start;
+  const uint64_t mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+  uint64_t acc = 0;
+  int bits = 0;  // bits in acc, always < 64
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t v = values[i] & mask;
+    acc |= v << bits;
+    if (bits + width >= 64) {
+      std::memcpy(p, &acc, 8);
+      p += 8;
+      const int used = 64 - bits;
+      acc = used < 64 ? v >> used : 0;
+      bits = bits + width - 64;
+    } else {
+      bits += width;
+    }
+  }
+  std::memcpy(p, &acc, 8);
+  buf->resize(start + bytes);
+}
+
+Status BitUnpack(ByteReader* in, size_t n, int width, uint64_t* out) {
+  if (width < 0 || width > 64) {
+    return Status::Corruption("bitpack: width " + std::to_string(width) + " out of range");
+  }
+  if (n > kMaxCodecRows) return Status::Corruption("bitpack: absurd value count");
+  if (width == 0) {
+    std::memset(out, 0, n * sizeof(uint64_t));
+    return Status::OK();
+  }
+  const size_t bytes = PackedBytes(n, width);
+  std::string_view data;
+  if (!in->GetBytes(bytes, &data).ok()) return Status::Corruption("bitpack: truncated block");
+  kUnpack[width - 1](reinterpret_cast<const uint8_t*>(data.data()), bytes, n, out);
+  return Status::OK();
+}
+
+}  // namespace liqdb::storage

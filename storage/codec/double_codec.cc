@@ -1,0 +1,455 @@
+// Double column codec: decimal-scaled integers with exceptions, Gorilla XOR
+// fallback, raw floor (see double_codec.h, docs/codecs.md).
+#include "storage/codec/double_codec.h"
+
+#include <bit>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "storage/codec/bitpack.h"
+
+namespace liqdb::storage {
+
+namespace {
+
+// Mode byte values. Stored on disk: never renumber.
+constexpr uint8_t kDblConstant = 1;      // the one bit pattern, 8 bytes
+constexpr uint8_t kDblDecimalFor = 2;    // scale, min k, width, packed k - min, exceptions
+constexpr uint8_t kDblDecimalDelta = 3;  // scale, first k, min delta, width, packed deltas, exceptions
+constexpr uint8_t kDblXor = 4;           // byte length, Gorilla bit stream
+constexpr uint8_t kDblRaw = 5;           // n x 8 bytes
+
+constexpr int kMaxScale = 9;
+constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+// |k| must stay below 2^53 so that double(k) is exact.
+constexpr double kTwo53 = 9007199254740992.0;
+constexpr int64_t kMaxK = int64_t{1} << 53;
+
+// Values are unpacked through a buffer of this many (a multiple of 8, so
+// every block but the last is byte aligned).
+constexpr size_t kBlock = 1024;
+
+inline uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
+
+// The one expression the decoder uses to turn k back into a double.
+inline double FromDecimal(int64_t k, int scale) { return static_cast<double>(k) / kPow10[scale]; }
+
+// True when v is exactly FromDecimal(*k, scale) for some |k| < 2^53. Fails
+// for NaN, infinities and -0.0 (0 / 10^s is +0.0).
+inline bool ToDecimal(double v, int scale, int64_t* k) {
+  const double x = v * kPow10[scale];
+  if (!(std::fabs(x) < kTwo53)) return false;
+  const long long r = std::llround(x);
+  if (r >= kMaxK || r <= -kMaxK) return false;
+  if (Bits(FromDecimal(r, scale)) != Bits(v)) return false;
+  *k = r;
+  return true;
+}
+
+Status Truncated() { return Status::Corruption("double codec: truncated block"); }
+
+// ---- Gorilla XOR stream -------------------------------------------------
+//
+// Each value is XORed with the previous one. A zero XOR is the bit 0. Else
+// "1 0" + the meaningful bits when they fit the previous window, or
+// "1 1" + 5 bits of leading zeros (capped at 31) + 6 bits of (length - 1) +
+// the meaningful bits. Bits are laid least significant first, like BitPack.
+
+class BitWriter {
+ public:
+  explicit BitWriter(std::string* out) : out_(out) {}
+  // Appends the low `width` (0..64) bits of v; v has no bits above them.
+  void Put(uint64_t v, int width) {
+    if (width == 0) return;
+    acc_ |= v << bits_;
+    if (bits_ + width >= 64) {
+      out_->append(reinterpret_cast<const char*>(&acc_), 8);
+      const int used = 64 - bits_;
+      acc_ = used < 64 ? v >> used : 0;
+      bits_ = bits_ + width - 64;
+    } else {
+      bits_ += width;
+    }
+  }
+  void Finish() { out_->append(reinterpret_cast<const char*>(&acc_), static_cast<size_t>(bits_ + 7) / 8); }
+
+ private:
+  std::string* out_;
+  uint64_t acc_ = 0;
+  int bits_ = 0;
+};
+
+class BitReader {
+ public:
+  BitReader(const uint8_t* data, size_t size) : data_(data), size_(size), total_bits_(size * 8) {}
+  // Reads `width` (0..64) bits; false when the stream is too short.
+  bool Get(int width, uint64_t* v) {
+    if (width == 0) {
+      *v = 0;
+      return true;
+    }
+    if (static_cast<size_t>(width) > total_bits_ - pos_) return false;
+    const size_t byte = pos_ >> 3;
+    const int shift = static_cast<int>(pos_ & 7);
+    uint64_t lo = Load(byte) >> shift;
+    // The bits exist, so byte + 8 is inside the stream when they straddle it.
+    if (shift + width > 64) lo |= static_cast<uint64_t>(data_[byte + 8]) << (64 - shift);
+    *v = width == 64 ? lo : lo & ((uint64_t{1} << width) - 1);
+    pos_ += static_cast<size_t>(width);
+    return true;
+  }
+  size_t bytes_used() const { return (pos_ + 7) / 8; }
+
+ private:
+  uint64_t Load(size_t byte) const {
+    uint64_t v = 0;
+    std::memcpy(&v, data_ + byte, size_ - byte >= 8 ? 8 : size_ - byte);
+    return v;
+  }
+  const uint8_t* data_;
+  size_t size_;
+  size_t total_bits_;
+  size_t pos_ = 0;
+};
+
+void EncodeXor(const double* v, size_t n, std::string* out) {
+  BitWriter w(out);
+  uint64_t prev = Bits(v[0]);
+  w.Put(prev, 64);
+  int win_lz = -1;  // no window yet
+  int win_tz = 0;
+  for (size_t i = 1; i < n; ++i) {
+    const uint64_t cur = Bits(v[i]);
+    const uint64_t x = cur ^ prev;
+    prev = cur;
+    if (x == 0) {
+      w.Put(0, 1);
+      continue;
+    }
+    int lz = std::countl_zero(x);
+    const int tz = std::countr_zero(x);
+    if (lz > 31) lz = 31;
+    if (win_lz >= 0 && lz >= win_lz && tz >= win_tz) {
+      w.Put(0b01, 2);  // "1" then "0"
+      w.Put(x >> win_tz, 64 - win_lz - win_tz);
+    } else {
+      const int len = 64 - lz - tz;
+      w.Put(0b11, 2);
+      w.Put(static_cast<uint64_t>(lz), 5);
+      w.Put(static_cast<uint64_t>(len - 1), 6);
+      w.Put(x >> tz, len);
+      win_lz = lz;
+      win_tz = tz;
+    }
+  }
+  w.Finish();
+}
+
+Status DecodeXor(const uint8_t* data, size_t size, size_t n, double* out) {
+  BitReader r(data, size);
+  uint64_t prev;
+  if (!r.Get(64, &prev)) return Truncated();
+  out[0] = std::bit_cast<double>(prev);
+  int win_lz = -1;
+  int win_tz = 0;
+  for (size_t i = 1; i < n; ++i) {
+    uint64_t bit, x;
+    if (!r.Get(1, &bit)) return Truncated();
+    if (bit != 0) {
+      uint64_t fresh;
+      if (!r.Get(1, &fresh)) return Truncated();
+      if (fresh != 0) {
+        uint64_t lz, len_minus_1;
+        if (!r.Get(5, &lz) || !r.Get(6, &len_minus_1)) return Truncated();
+        const int len = static_cast<int>(len_minus_1) + 1;
+        if (static_cast<int>(lz) + len > 64) return Status::Corruption("double codec: XOR window past 64 bits");
+        win_lz = static_cast<int>(lz);
+        win_tz = 64 - win_lz - len;
+      } else if (win_lz < 0) {
+        return Status::Corruption("double codec: XOR window reused before set");
+      }
+      if (!r.Get(64 - win_lz - win_tz, &x)) return Truncated();
+      prev ^= x << win_tz;
+    }
+    out[i] = std::bit_cast<double>(prev);
+  }
+  if (r.bytes_used() != size) return Status::Corruption("double codec: trailing bytes in XOR stream");
+  return Status::OK();
+}
+
+// ---- Decimal path -------------------------------------------------------
+
+struct Exception {
+  size_t pos;
+  uint64_t bits;
+};
+
+// Picks the scale with the fewest exceptions (the smallest such scale), or
+// -1 when every scale leaves more than max_exceptions.
+int ChooseScale(const double* v, size_t n, size_t max_exceptions) {
+  int best = -1;
+  size_t best_count = max_exceptions + 1;
+  for (int s = 0; s <= kMaxScale; ++s) {
+    size_t count = 0;
+    int64_t k;
+    for (size_t i = 0; i < n && count < best_count; ++i) count += ToDecimal(v[i], s, &k) ? 0 : 1;
+    if (count < best_count) {
+      best = s;
+      best_count = count;
+      if (count == 0) break;
+    }
+  }
+  return best;
+}
+
+void PutExceptions(const std::vector<Exception>& exc, ByteWriter* out) {
+  out->PutVarint(exc.size());
+  size_t next = 0;  // the smallest position the next exception may have
+  for (const Exception& e : exc) {
+    out->PutVarint(e.pos - next);
+    out->PutU64(e.bits);
+    next = e.pos + 1;
+  }
+}
+
+Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
+  uint64_t count;
+  if (!in->GetVarint(&count).ok()) return Truncated();
+  // Each exception takes at least 9 bytes: checked before the loop so that a
+  // lying count fails fast.
+  if (count > n || count > in->remaining() / 9) return Status::Corruption("double codec: exception count out of range");
+  size_t next = 0;
+  for (uint64_t i = 0; i < count; ++i) {
+    uint64_t gap, bits;
+    if (!in->GetVarint(&gap).ok() || !in->GetU64(&bits).ok()) return Truncated();
+    if (gap >= n - next) return Status::Corruption("double codec: exception position out of range");
+    const size_t pos = next + gap;
+    out[pos] = std::bit_cast<double>(bits);
+    next = pos + 1;
+  }
+  return Status::OK();
+}
+
+void EncodeDecimalFor(const std::vector<int64_t>& k, int scale, const std::vector<Exception>& exc, ByteWriter* out) {
+  const size_t n = k.size();
+  int64_t lo = k[0], hi = k[0];
+  for (int64_t x : k) {
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+  }
+  const int width = BitWidth(static_cast<uint64_t>(hi - lo));
+  out->PutU8(kDblDecimalFor);
+  out->PutU8(static_cast<uint8_t>(scale));
+  out->PutVarint(ZigZagEncode(lo));
+  out->PutU8(static_cast<uint8_t>(width));
+  uint64_t buf[kBlock];
+  for (size_t i = 0; i < n; i += kBlock) {
+    const size_t m = n - i < kBlock ? n - i : kBlock;
+    for (size_t j = 0; j < m; ++j) buf[j] = static_cast<uint64_t>(k[i + j] - lo);
+    BitPack(buf, m, width, out);
+  }
+  PutExceptions(exc, out);
+}
+
+void EncodeDecimalDelta(const std::vector<int64_t>& k, int scale, const std::vector<Exception>& exc,
+                        ByteWriter* out) {
+  const size_t n = k.size();
+  // |k| < 2^53, so deltas fit an int64 without overflow.
+  int64_t lo = 0, hi = 0;
+  for (size_t i = 1; i < n; ++i) {
+    const int64_t d = k[i] - k[i - 1];
+    lo = (i == 1 || d < lo) ? d : lo;
+    hi = (i == 1 || d > hi) ? d : hi;
+  }
+  const int width = BitWidth(static_cast<uint64_t>(hi - lo));
+  out->PutU8(kDblDecimalDelta);
+  out->PutU8(static_cast<uint8_t>(scale));
+  out->PutVarint(ZigZagEncode(k[0]));
+  out->PutVarint(ZigZagEncode(lo));
+  out->PutU8(static_cast<uint8_t>(width));
+  uint64_t buf[kBlock];
+  for (size_t i = 1; i < n; i += kBlock) {
+    const size_t m = n - i < kBlock ? n - i : kBlock;
+    for (size_t j = 0; j < m; ++j) buf[j] = static_cast<uint64_t>(k[i + j] - k[i + j - 1] - lo);
+    BitPack(buf, m, width, out);
+  }
+  PutExceptions(exc, out);
+}
+
+Status ReadScaleAndWidth(ByteReader* in, uint8_t* scale) {
+  if (!in->GetU8(scale).ok()) return Truncated();
+  if (*scale > kMaxScale) return Status::Corruption("double codec: scale " + std::to_string(*scale) + " > 9");
+  return Status::OK();
+}
+
+Status ReadWidth(ByteReader* in, int* width) {
+  uint8_t w;
+  if (!in->GetU8(&w).ok()) return Truncated();
+  if (w > 64) return Status::Corruption("double codec: bit width " + std::to_string(w) + " > 64");
+  *width = w;
+  return Status::OK();
+}
+
+Status DecodeDecimalFor(ByteReader* in, size_t n, double* out) {
+  uint8_t scale;
+  uint64_t zz;
+  int width;
+  LIQDB_RETURN_IF_ERROR(ReadScaleAndWidth(in, &scale));
+  if (!in->GetVarint(&zz).ok()) return Truncated();
+  LIQDB_RETURN_IF_ERROR(ReadWidth(in, &width));
+  const uint64_t base = static_cast<uint64_t>(ZigZagDecode(zz));
+  const double p = kPow10[scale];
+  uint64_t buf[kBlock];
+  for (size_t i = 0; i < n; i += kBlock) {
+    const size_t m = n - i < kBlock ? n - i : kBlock;
+    LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, width, buf).WithContext("double codec"));
+    for (size_t j = 0; j < m; ++j) out[i + j] = static_cast<double>(static_cast<int64_t>(buf[j] + base)) / p;
+  }
+  return ApplyExceptions(in, n, out);
+}
+
+Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out) {
+  uint8_t scale;
+  uint64_t zz_first, zz_min;
+  int width;
+  LIQDB_RETURN_IF_ERROR(ReadScaleAndWidth(in, &scale));
+  if (!in->GetVarint(&zz_first).ok() || !in->GetVarint(&zz_min).ok()) return Truncated();
+  LIQDB_RETURN_IF_ERROR(ReadWidth(in, &width));
+  const uint64_t min_delta = static_cast<uint64_t>(ZigZagDecode(zz_min));
+  const double p = kPow10[scale];
+  // Wrapping unsigned sums: corrupt deltas give wrong values, never UB.
+  uint64_t k = static_cast<uint64_t>(ZigZagDecode(zz_first));
+  if (n > 0) out[0] = static_cast<double>(static_cast<int64_t>(k)) / p;
+  uint64_t buf[kBlock];
+  for (size_t i = 1; i < n; i += kBlock) {
+    const size_t m = n - i < kBlock ? n - i : kBlock;
+    LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, width, buf).WithContext("double codec"));
+    for (size_t j = 0; j < m; ++j) {
+      k += buf[j] + min_delta;
+      out[i + j] = static_cast<double>(static_cast<int64_t>(k)) / p;
+    }
+  }
+  return ApplyExceptions(in, n, out);
+}
+
+// The encodings tried for one column; the smallest wins.
+std::string EncodeBest(const double* v, size_t n) {
+  std::string best;
+  ByteWriter w(&best);
+  if (n == 0) {
+    w.PutU8(kDblRaw);
+    return best;
+  }
+  bool constant = true;
+  for (size_t i = 1; i < n && constant; ++i) constant = Bits(v[i]) == Bits(v[0]);
+  if (constant) {
+    w.PutU8(kDblConstant);
+    w.PutU64(Bits(v[0]));
+    return best;
+  }
+
+  const auto consider = [&best](std::string&& candidate) {
+    if (best.empty() || candidate.size() < best.size()) best = std::move(candidate);
+  };
+
+  // An exception costs about 10 bytes against a packed value's 1 to 4, so
+  // past a quarter of the column the decimal path cannot win.
+  const int scale = ChooseScale(v, n, n / 4);
+  bool has_exceptions = true;
+  if (scale >= 0) {
+    std::vector<int64_t> k(n);
+    std::vector<Exception> exc;
+    // Exceptions take the previous decimal value (leading ones the first)
+    // as a placeholder, which keeps the frame and the deltas narrow.
+    int64_t prev = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (ToDecimal(v[i], scale, &prev)) break;
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (ToDecimal(v[i], scale, &k[i])) {
+        prev = k[i];
+      } else {
+        exc.push_back({i, Bits(v[i])});
+        k[i] = prev;
+      }
+    }
+    has_exceptions = !exc.empty();
+    std::string a, b;
+    ByteWriter wa(&a), wb(&b);
+    EncodeDecimalFor(k, scale, exc, &wa);
+    consider(std::move(a));
+    if (n > 1) {
+      EncodeDecimalDelta(k, scale, exc, &wb);
+      consider(std::move(b));
+    }
+  }
+  if (has_exceptions) {
+    std::string x;
+    x.push_back(static_cast<char>(kDblXor));
+    std::string stream;
+    EncodeXor(v, n, &stream);
+    ByteWriter wx(&x);
+    wx.PutVarint(stream.size());
+    wx.PutBytes(stream);
+    consider(std::move(x));
+  }
+  if (best.empty() || best.size() > 1 + n * 8) {
+    best.clear();
+    w.PutU8(kDblRaw);
+    w.PutRaw(v, n * 8);
+  }
+  return best;
+}
+
+}  // namespace
+
+void EncodeDoubles(const double* v, size_t n, ByteWriter* out) {
+  std::string block = EncodeBest(v, n);
+  // Verify by decoding: a value that would not come back bit-exact must
+  // never reach disk, so any surprise falls back to raw.
+  std::vector<double> check(n);
+  ByteReader r(block);
+  if (!DecodeDoubles(&r, n, check.data()).ok() || r.remaining() != 0 ||
+      (n > 0 && std::memcmp(check.data(), v, n * sizeof(double)) != 0)) {
+    block.clear();
+    block.push_back(static_cast<char>(kDblRaw));
+    block.append(reinterpret_cast<const char*>(v), n * sizeof(double));
+  }
+  out->PutBytes(block);
+}
+
+Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
+  if (n > kMaxCodecRows) return Status::Corruption("double codec: absurd row count");
+  uint8_t mode;
+  if (!in->GetU8(&mode).ok()) return Truncated();
+  switch (mode) {
+    case kDblConstant: {
+      uint64_t bits;
+      if (!in->GetU64(&bits).ok()) return Truncated();
+      const double d = std::bit_cast<double>(bits);
+      for (size_t i = 0; i < n; ++i) out[i] = d;
+      return Status::OK();
+    }
+    case kDblDecimalFor:
+      return DecodeDecimalFor(in, n, out);
+    case kDblDecimalDelta:
+      return DecodeDecimalDelta(in, n, out);
+    case kDblXor: {
+      uint64_t len;
+      std::string_view stream;
+      if (!in->GetVarint(&len).ok()) return Truncated();
+      if (len > in->remaining() || !in->GetBytes(len, &stream).ok()) return Truncated();
+      if (n == 0) return len == 0 ? Status::OK() : Status::Corruption("double codec: XOR stream for no rows");
+      return DecodeXor(reinterpret_cast<const uint8_t*>(stream.data()), stream.size(), n, out);
+    }
+    case kDblRaw:
+      if (in->remaining() / 8 < n) return Truncated();
+      return in->GetRaw(out, n * 8);
+    default:
+      return Status::Corruption("double codec: unknown mode " + std::to_string(mode));
+  }
+}
+
+}  // namespace liqdb::storage

@@ -1,0 +1,32 @@
+// Double column codec for prices, sizes and notionals. Values are stored
+// bit-exactly: every bit pattern, including NaN payloads (a NaN is how a SQL
+// NULL is kept), -0.0, infinities and denormals, comes back unchanged.
+//
+// Most market values are short decimals (a 0.1 tick, a 0.001 lot), so the
+// first choice is the decimal path: find the smallest scale s in 0..9 at
+// which k = llround(v * 10^s) gives back v exactly as k / 10^s, then store the
+// integers k with frame-of-reference or delta + frame-of-reference, whichever
+// packs smaller. The few values that are not decimal at that scale (NaN,
+// -0.0, a computed notional) ride along as exceptions. When too many values
+// are not decimal the column falls back to Gorilla-style XOR compression,
+// and to raw 8-byte values when even that does not help.
+// Byte layout: docs/codecs.md.
+//
+// Thread-safety: free functions without shared state.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "liqdb/status.h"
+#include "storage/codec/bytes.h"
+
+namespace liqdb::storage {
+
+// Appends the encoding of v[0..n). n itself is not stored: the caller keeps it.
+void EncodeDoubles(const double* v, size_t n, ByteWriter* out);
+
+// Decodes n doubles into out[0..n). Corruption on a bad or short block.
+Status DecodeDoubles(ByteReader* in, size_t n, double* out);
+
+}  // namespace liqdb::storage

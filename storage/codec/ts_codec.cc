@@ -1,0 +1,133 @@
+// Timestamp column codec: delta / delta-of-delta + frame-of-reference +
+// bit-packing (see ts_codec.h, docs/codecs.md).
+#include "storage/codec/ts_codec.h"
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "storage/codec/bitpack.h"
+
+namespace liqdb::storage {
+
+namespace {
+
+// Mode byte values. Stored on disk: never renumber.
+constexpr uint8_t kTsDelta = 1;         // first, min delta, width, packed deltas - min
+constexpr uint8_t kTsDeltaOfDelta = 2;  // first, first delta, min dod, width, packed dods - min
+
+// Values are reduced modulo 2^64: as int64 they may wrap, which is fine
+// because decoding undoes every step with the same wrapping arithmetic.
+struct Frame {
+  uint64_t min = 0;  // the minimum, as the bits of an int64
+  int width = 0;
+};
+
+Frame FrameOf(const uint64_t* v, size_t n) {
+  Frame f;
+  if (n == 0) return f;
+  int64_t lo = static_cast<int64_t>(v[0]);
+  int64_t hi = lo;
+  for (size_t i = 1; i < n; ++i) {
+    const int64_t x = static_cast<int64_t>(v[i]);
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+  }
+  f.min = static_cast<uint64_t>(lo);
+  f.width = BitWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
+  return f;
+}
+
+void PutFrame(const Frame& f, uint64_t* v, size_t n, ByteWriter* out) {
+  out->PutVarint(ZigZagEncode(static_cast<int64_t>(f.min)));
+  out->PutU8(static_cast<uint8_t>(f.width));
+  for (size_t i = 0; i < n; ++i) v[i] -= f.min;
+  BitPack(v, n, f.width, out);
+}
+
+Status Truncated() { return Status::Corruption("ts codec: truncated block"); }
+
+Status GetFrame(ByteReader* in, Frame* f) {
+  uint64_t zz;
+  uint8_t width;
+  if (!in->GetVarint(&zz).ok() || !in->GetU8(&width).ok()) return Truncated();
+  if (width > 64) return Status::Corruption("ts codec: bit width " + std::to_string(width) + " > 64");
+  f->min = static_cast<uint64_t>(ZigZagDecode(zz));
+  f->width = width;
+  return Status::OK();
+}
+
+}  // namespace
+
+void EncodeTimestamps(const int64_t* ts, size_t n, ByteWriter* out) {
+  if (n == 0) {
+    out->PutU8(kTsDelta);
+    return;
+  }
+  // deltas[i - 1] = ts[i] - ts[i - 1]; dods[i - 2] = deltas[i - 1] - deltas[i - 2].
+  std::vector<uint64_t> deltas(n - 1);
+  for (size_t i = 1; i < n; ++i) deltas[i - 1] = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);
+  std::vector<uint64_t> dods(n > 2 ? n - 2 : 0);
+  for (size_t i = 0; i < dods.size(); ++i) dods[i] = deltas[i + 1] - deltas[i];
+
+  const Frame fd = FrameOf(deltas.data(), deltas.size());
+  const Frame fdd = FrameOf(dods.data(), dods.size());
+  // Compare packed bits; the few header bytes rarely decide, and a tie goes
+  // to plain delta, which decodes with one prefix sum instead of two.
+  const uint64_t delta_bits = static_cast<uint64_t>(fd.width) * deltas.size();
+  const uint64_t dod_bits = static_cast<uint64_t>(fdd.width) * dods.size() + 64;
+  if (n > 2 && dod_bits < delta_bits) {
+    out->PutU8(kTsDeltaOfDelta);
+    out->PutU64(static_cast<uint64_t>(ts[0]));
+    out->PutVarint(ZigZagEncode(static_cast<int64_t>(deltas[0])));
+    PutFrame(fdd, dods.data(), dods.size(), out);
+  } else {
+    out->PutU8(kTsDelta);
+    out->PutU64(static_cast<uint64_t>(ts[0]));
+    PutFrame(fd, deltas.data(), deltas.size(), out);
+  }
+}
+
+Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
+  if (n > kMaxCodecRows) return Status::Corruption("ts codec: absurd row count");
+  uint8_t mode;
+  if (!in->GetU8(&mode).ok()) return Truncated();
+  if (mode != kTsDelta && mode != kTsDeltaOfDelta) {
+    return Status::Corruption("ts codec: unknown mode " + std::to_string(mode));
+  }
+  if (n == 0) return Status::OK();
+  uint64_t first;
+  if (!in->GetU64(&first).ok()) return Truncated();
+  // int64_t and uint64_t may alias, so the packed values are unpacked into
+  // `out` itself and turned into timestamps in place.
+  uint64_t* u = reinterpret_cast<uint64_t*>(out);
+  u[0] = first;
+  if (mode == kTsDelta) {
+    Frame f;
+    LIQDB_RETURN_IF_ERROR(GetFrame(in, &f));
+    LIQDB_RETURN_IF_ERROR(BitUnpack(in, n - 1, f.width, u + 1).WithContext("ts codec"));
+    uint64_t acc = first;
+    for (size_t i = 1; i < n; ++i) {
+      acc += u[i] + f.min;
+      u[i] = acc;
+    }
+    return Status::OK();
+  }
+  uint64_t zz;
+  if (!in->GetVarint(&zz).ok()) return Truncated();
+  uint64_t delta = static_cast<uint64_t>(ZigZagDecode(zz));
+  if (n == 1) return Status::Corruption("ts codec: delta-of-delta block for one row");
+  Frame f;
+  LIQDB_RETURN_IF_ERROR(GetFrame(in, &f));
+  LIQDB_RETURN_IF_ERROR(BitUnpack(in, n - 2, f.width, u + 2).WithContext("ts codec"));
+  uint64_t acc = first + delta;
+  u[1] = acc;
+  for (size_t i = 2; i < n; ++i) {
+    delta += u[i] + f.min;
+    acc += delta;
+    u[i] = acc;
+  }
+  return Status::OK();
+}
+
+}  // namespace liqdb::storage

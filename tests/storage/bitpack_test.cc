@@ -1,0 +1,132 @@
+// Tests for storage/codec/bitpack: widths, byte layout, round trips at every
+// width and awkward lengths, and corrupt input.
+#include "storage/codec/bitpack.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace liqdb::storage {
+namespace {
+
+std::vector<uint64_t> RandomValues(size_t n, int width, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint64_t> v(n);
+  const uint64_t mask = width == 64 ? ~uint64_t{0} : (uint64_t{1} << width) - 1;
+  for (auto& x : v) x = rng() & mask;
+  return v;
+}
+
+}  // namespace
+
+TEST_CASE("BitWidth counts the bits of the largest value", "[bitpack]") {
+  CHECK(BitWidth(0) == 0);
+  CHECK(BitWidth(1) == 1);
+  CHECK(BitWidth(2) == 2);
+  CHECK(BitWidth(255) == 8);
+  CHECK(BitWidth(256) == 9);
+  CHECK(BitWidth(uint64_t{1} << 63) == 64);
+  CHECK(BitWidth(std::numeric_limits<uint64_t>::max()) == 64);
+}
+
+TEST_CASE("BitPack lays values least significant bit first", "[bitpack]") {
+  const uint64_t v[3] = {1, 2, 3};
+  std::string buf;
+  ByteWriter w(&buf);
+  BitPack(v, 3, 2, &w);
+  // 01 | 10 << 2 | 11 << 4 = 0b111001
+  REQUIRE(buf.size() == 1);
+  CHECK(static_cast<uint8_t>(buf[0]) == 0x39);
+
+  buf.clear();
+  BitPack(v, 3, 5, &w);
+  CHECK(buf.size() == 2);  // 15 bits
+  CHECK(PackedBytes(3, 5) == 2);
+  CHECK(PackedBytes(8, 3) == 3);
+  CHECK(PackedBytes(9, 64) == 72);
+}
+
+TEST_CASE("BitPack of width 0 writes nothing and unpacks zeros", "[bitpack]") {
+  std::vector<uint64_t> v(1000, 0);
+  std::string buf;
+  ByteWriter w(&buf);
+  BitPack(v.data(), v.size(), 0, &w);
+  CHECK(buf.empty());
+  std::vector<uint64_t> out(1000, 7);
+  ByteReader r(buf);
+  REQUIRE(BitUnpack(&r, out.size(), 0, out.data()).ok());
+  CHECK(out == v);
+}
+
+TEST_CASE("BitPack round-trips every width and awkward lengths", "[bitpack]") {
+  const size_t lengths[] = {0, 1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 1000, 1027, 4099};
+  for (int width = 0; width <= 64; ++width) {
+    for (size_t n : lengths) {
+      const auto v = RandomValues(n, width, 1000 * static_cast<uint64_t>(width) + n);
+      std::string buf = "pre";  // packing appends after what is there
+      ByteWriter w(&buf);
+      BitPack(v.data(), n, width, &w);
+      buf += "post";
+      REQUIRE(buf.size() == 3 + (n * static_cast<size_t>(width) + 7) / 8 + 4);
+      ByteReader r(buf);
+      std::string_view skip;
+      REQUIRE(r.GetBytes(3, &skip).ok());
+      std::vector<uint64_t> out(n + 1, 0xdeadbeef);
+      REQUIRE(BitUnpack(&r, n, width, out.data()).ok());
+      CHECK(r.remaining() == 4);  // exactly its own bytes were consumed
+      out.pop_back();
+      INFO("width " << width << " n " << n);
+      CHECK(out == v);
+    }
+  }
+}
+
+TEST_CASE("BitPack drops bits above the width", "[bitpack]") {
+  const uint64_t v[2] = {0xff, 0x1ff};
+  std::string buf;
+  ByteWriter w(&buf);
+  BitPack(v, 2, 4, &w);
+  ByteReader r(buf);
+  uint64_t out[2];
+  REQUIRE(BitUnpack(&r, 2, 4, out).ok());
+  CHECK(out[0] == 0xf);
+  CHECK(out[1] == 0xf);
+}
+
+TEST_CASE("ZigZag maps signed to unsigned and back", "[bitpack]") {
+  CHECK(ZigZagEncode(0) == 0);
+  CHECK(ZigZagEncode(-1) == 1);
+  CHECK(ZigZagEncode(1) == 2);
+  CHECK(ZigZagEncode(std::numeric_limits<int64_t>::max()) == std::numeric_limits<uint64_t>::max() - 1);
+  CHECK(ZigZagEncode(std::numeric_limits<int64_t>::min()) == std::numeric_limits<uint64_t>::max());
+  for (int64_t x : {int64_t{0}, int64_t{-1}, int64_t{12345}, int64_t{-987654321},
+                    std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
+    CHECK(ZigZagDecode(ZigZagEncode(x)) == x);
+  }
+}
+
+TEST_CASE("BitUnpack rejects corrupt input", "[bitpack][corrupt]") {
+  const auto v = RandomValues(100, 13, 7);
+  std::string buf;
+  ByteWriter w(&buf);
+  BitPack(v.data(), v.size(), 13, &w);
+  std::vector<uint64_t> out(100);
+  for (size_t len = 0; len < buf.size(); ++len) {
+    ByteReader r(buf.data(), len);
+    const Status s = BitUnpack(&r, 100, 13, out.data());
+    REQUIRE(s.IsCorruption());
+    CHECK(s.message().find("bitpack") != std::string::npos);
+  }
+  ByteReader r1(buf);
+  CHECK(BitUnpack(&r1, 100, 65, out.data()).IsCorruption());
+  ByteReader r2(buf);
+  CHECK(BitUnpack(&r2, 100, -1, out.data()).IsCorruption());
+  ByteReader r3(buf);
+  CHECK(BitUnpack(&r3, std::numeric_limits<size_t>::max(), 64, out.data()).IsCorruption());
+}
+
+}  // namespace liqdb::storage

@@ -1,0 +1,134 @@
+// Tests for storage/codec/side_codec: bitmap and run-length round trips,
+// the choice between them, and corrupt input.
+#include "storage/codec/side_codec.h"
+
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace liqdb::storage {
+namespace {
+
+std::string Encode(const std::vector<uint8_t>& v) {
+  std::string buf;
+  ByteWriter w(&buf);
+  EncodeSides(v.data(), v.size(), &w);
+  return buf;
+}
+
+size_t RoundTrip(const std::vector<uint8_t>& v) {
+  const std::string buf = Encode(v);
+  ByteReader r(buf);
+  std::vector<uint8_t> out(v.size(), 9);
+  REQUIRE(DecodeSides(&r, v.size(), out.data()).ok());
+  CHECK(r.remaining() == 0);
+  CHECK(out == v);
+  return buf.size();
+}
+
+std::vector<uint8_t> Random(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> v(n);
+  for (auto& x : v) x = rng() & 1;
+  return v;
+}
+
+// A cascade-like column: long runs of one side.
+std::vector<uint8_t> Runs(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<uint8_t> v(n);
+  uint8_t side = 0;
+  for (size_t i = 0; i < n;) {
+    const size_t len = 1 + rng() % 400;
+    for (size_t j = 0; j < len && i < n; ++j) v[i++] = side;
+    side ^= 1;
+  }
+  return v;
+}
+
+void CheckCorruptInput(const std::vector<uint8_t>& v) {
+  const std::string buf = Encode(v);
+  std::vector<uint8_t> out(v.size());
+  for (size_t len = 0; len < buf.size(); ++len) {
+    ByteReader r(buf.data(), len);
+    const Status s = DecodeSides(&r, v.size(), out.data());
+    INFO("truncated to " << len << " of " << buf.size());
+    REQUIRE(s.IsCorruption());
+    CHECK(s.message().find("side codec") != std::string::npos);
+  }
+  std::mt19937_64 rng(4242);
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::string bad = buf;
+    bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
+    ByteReader r(bad);
+    const Status s = DecodeSides(&r, v.size(), out.data());
+    CHECK((s.ok() || s.IsCorruption()));
+    if (s.ok()) {
+      for (uint8_t x : out) REQUIRE(x <= 1);
+    }
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Sides round-trip edge inputs", "[side_codec]") {
+  CHECK(RoundTrip({}) == 1);
+  CHECK(RoundTrip({1}) == 2);  // bitmap: mode + 1 byte (runs would take 4)
+  RoundTrip({0, 1});
+  RoundTrip({1, 1, 1, 0, 0, 0, 1, 1, 0});
+  for (size_t n : {7, 8, 9, 64, 1000, 4097}) {
+    RoundTrip(Random(n, n));
+    RoundTrip(Runs(n, n));
+  }
+}
+
+TEST_CASE("Sides pick the smaller of bitmap and runs", "[side_codec]") {
+  std::vector<uint8_t> alternating(1000);
+  for (size_t i = 0; i < alternating.size(); ++i) alternating[i] = i & 1;
+  CHECK(RoundTrip(alternating) == 1 + 125);
+  CHECK(Encode(alternating)[0] == 1);
+
+  // One run of 1000 longs: mode, first value, run count 1, length 1000 (2 bytes).
+  CHECK(RoundTrip(std::vector<uint8_t>(1000, 0)) == 5);
+  CHECK(RoundTrip(std::vector<uint8_t>(1000, 1)) == 5);
+  CHECK(Encode(std::vector<uint8_t>(1000, 1))[0] == 2);
+
+  const auto runs = Runs(10000, 1);
+  CHECK(RoundTrip(runs) < 10000 / 8);
+}
+
+TEST_CASE("Sides store any nonzero value as 1", "[side_codec]") {
+  const std::vector<uint8_t> in = {0, 2, 255, 1, 0};
+  const std::string buf = Encode(in);
+  ByteReader r(buf);
+  std::vector<uint8_t> out(in.size());
+  REQUIRE(DecodeSides(&r, in.size(), out.data()).ok());
+  CHECK(out == std::vector<uint8_t>{0, 1, 1, 1, 0});
+}
+
+TEST_CASE("Side decoder rejects corrupt input", "[side_codec][corrupt]") {
+  CheckCorruptInput({});
+  CheckCorruptInput({1});
+  CheckCorruptInput(Random(301, 2));
+  CheckCorruptInput(Runs(3000, 3));
+
+  std::vector<uint8_t> out(10);
+  const auto decode = [&out](const std::string& bad, size_t n) {
+    ByteReader r(bad);
+    return DecodeSides(&r, n, out.data());
+  };
+  CHECK(decode(std::string("\x03", 1), 10).IsCorruption());                  // mode
+  CHECK(decode(std::string("\x02\x02\x01\x0a", 4), 10).IsCorruption());      // run value 2
+  CHECK(decode(std::string("\x02\x00\x01\x09", 4), 10).IsCorruption());      // runs short of n
+  CHECK(decode(std::string("\x02\x00\x02\x09\x02", 5), 10).IsCorruption());  // runs past n
+  CHECK(decode(std::string("\x02\x00\x02\x00\x0a", 5), 10).IsCorruption());  // empty run
+  CHECK(decode(std::string("\x02\x00\x0b", 3), 10).IsCorruption());          // more runs than rows
+  CHECK(decode(std::string("\x01\xff\x04", 3), 10).IsCorruption());          // padding bits set
+  CHECK(decode(std::string("\x01\xff\x03", 3), 10).ok());
+  CHECK(decode(std::string("\x01", 1), size_t{1} << 40).IsCorruption());
+}
+
+}  // namespace liqdb::storage
