@@ -82,4 +82,23 @@ bool DecodeChunkKey(std::string_view bytes, ChunkKey* key) {
   return true;
 }
 
+std::string CheckpointPrefix(Kind kind, uint32_t series_id) {
+  std::string k(1, kTagCheckpoint);
+  k.push_back(static_cast<char>(kind));
+  PutBigEndian32(&k, series_id);
+  return k;
+}
+
+std::string CheckpointKey(Kind kind, uint32_t series_id, Timestamp at) {
+  std::string k = CheckpointPrefix(kind, series_id);
+  PutBigEndian64(&k, OrderedTs(at));
+  return k;
+}
+
+bool DecodeCheckpointKey(std::string_view bytes, Timestamp* at) {
+  if (bytes.size() != 14 || bytes[0] != kTagCheckpoint) return false;
+  *at = UnorderedTs(GetBigEndian64(bytes.data() + 6));
+  return true;
+}
+
 }  // namespace liqdb::storage

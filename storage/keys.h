@@ -7,6 +7,7 @@
 //   'S' <kind:1> <exchange> 0x00 <symbol>        -> series id (u32 LE)
 //   'H' <kind:1> <series:4> <min_ts:8> <chunk:8> 0x00     -> a chunk's header
 //   'C' <kind:1> <series:4> <min_ts:8> <chunk:8> <part:1>  -> another part of it
+//   'K' <kind:1> <series:4> <at:8>               -> a checkpoint (opaque state)
 //
 // Headers (zone map and part directory) live apart from the column data so
 // that opening a store, and queries answered from zone maps, read only the
@@ -27,6 +28,7 @@ constexpr char kTagMeta = 'M';
 constexpr char kTagSeries = 'S';
 constexpr char kTagChunk = 'C';
 constexpr char kTagHeader = 'H';
+constexpr char kTagCheckpoint = 'K';
 
 constexpr uint8_t kPartHeader = 0x00;
 constexpr uint8_t kPartRollup = 0x01;
@@ -49,6 +51,11 @@ struct ChunkKey {
 std::string EncodeChunkKey(const ChunkKey& key);
 bool DecodeChunkKey(std::string_view bytes, ChunkKey* key);
 
+
+// Checkpoint keys sort by time within (kind, series).
+std::string CheckpointKey(Kind kind, uint32_t series_id, Timestamp at);
+std::string CheckpointPrefix(Kind kind, uint32_t series_id);
+bool DecodeCheckpointKey(std::string_view bytes, Timestamp* at);
 
 void PutBigEndian32(std::string* out, uint32_t v);
 void PutBigEndian64(std::string* out, uint64_t v);

@@ -59,8 +59,23 @@ std::vector<uint8_t> BodyParts(const ChunkMeta& m) {
 
 Columns Slice(const Columns& rows, size_t begin, size_t end) {
   Columns out(rows.kind);
-  out.Reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) out.AppendRow(rows, i);
+  auto range = [&](const auto& v) { return std::decay_t<decltype(v)>(v.begin() + begin, v.begin() + end); };
+  out.ts = range(rows.ts);
+  if (!rows.side.empty()) out.side = range(rows.side);
+  if (!rows.account.empty()) {
+    // Keep only the names this slice uses: each chunk stores its dictionary.
+    std::vector<uint32_t> remap(rows.account_dict.size(), UINT32_MAX);
+    out.account.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      uint32_t& id = remap[rows.account[i]];
+      if (id == UINT32_MAX) {
+        id = static_cast<uint32_t>(out.account_dict.size());
+        out.account_dict.push_back(rows.account_dict[rows.account[i]]);
+      }
+      out.account.push_back(id);
+    }
+  }
+  for (size_t c = 0; c < rows.values.size(); ++c) out.values[c] = range(rows.values[c]);
   return out;
 }
 
@@ -359,6 +374,41 @@ Status RocksStore::CommitWrite(rocksdb::WriteBatch* wb, const std::vector<ChunkM
   return Status::OK();
 }
 
+Status RocksStore::DropCheckpointsFrom(Kind kind, uint32_t series_id, Timestamp from,
+                                       rocksdb::WriteBatch* wb) {
+  const std::string prefix = CheckpointPrefix(kind, series_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(CheckpointKey(kind, series_id, from)); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    wb->Delete(it->key()).PermitUncheckedError();
+  }
+  return FromRocks(it->status(), "store '" + path_ + "': checkpoints");
+}
+
+Status RocksStore::PutCheckpoint(Kind kind, uint32_t series_id, Timestamp at, const std::string& state) {
+  LIQDB_RETURN_IF_ERROR(CheckWritable());
+  std::lock_guard write_lock(write_mu_);
+  rocksdb::WriteOptions wo;
+  wo.sync = false;  // a lost checkpoint is only recomputed
+  return FromRocks(db_->Put(wo, CheckpointKey(kind, series_id, at), state),
+                   "store '" + path_ + "': checkpoint");
+}
+
+Result<std::optional<Store::Checkpoint>> RocksStore::LatestCheckpoint(Kind kind, uint32_t series_id,
+                                                                     Timestamp at_or_before) const {
+  const std::string prefix = CheckpointPrefix(kind, series_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(CheckpointKey(kind, series_id, at_or_before));
+  if (!it->status().ok()) return FromRocks(it->status(), "store '" + path_ + "': checkpoints");
+  if (!it->Valid() || !it->key().starts_with(prefix)) return std::optional<Checkpoint>();
+  Checkpoint cp;
+  if (!DecodeCheckpointKey(it->key().ToStringView(), &cp.at)) {
+    return Status::Corruption("store '" + path_ + "': malformed checkpoint key");
+  }
+  cp.state = it->value().ToString();
+  return std::optional<Checkpoint>(std::move(cp));
+}
+
 Result<AppendStats> RocksStore::Append(const SeriesBatch& batch) {
   return AppendAll(std::vector<SeriesBatch>{batch});
 }
@@ -412,6 +462,10 @@ Result<AppendStats> RocksStore::AppendAll(const std::vector<SeriesBatch>& batche
     }
     if (rows.empty()) continue;
     stats.stored += rows.size();
+    // A checkpoint at t covers rows before t: those after this batch's first row are stale.
+    const Timestamp first = rows.ts.front();
+    LIQDB_RETURN_IF_ERROR(
+        DropCheckpointsFrom(gk.first, sid, first == kMaxTimestamp ? first : first + 1, &wb));
     if (rows.size() >= options_.chunk_rows) {
       // A bulk batch goes straight to sealed chunks: no second write.
       PutRowsAsChunks(rows, sid, false, &wb, &added);

@@ -42,6 +42,9 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   Status Refresh() override;
   std::vector<SeriesInfo> ListSeries(std::optional<Kind> kind) const override;
   Result<StoreStats> Stats() const override;
+  Status PutCheckpoint(Kind kind, uint32_t series_id, Timestamp at, const std::string& state) override;
+  Result<std::optional<Checkpoint>> LatestCheckpoint(Kind kind, uint32_t series_id,
+                                                     Timestamp at_or_before) const override;
   Result<std::unique_ptr<ChunkReader>> ReadChunks(Kind kind, const std::vector<uint32_t>& series_ids,
                                                   Timestamp from, Timestamp to) const override;
 
@@ -80,6 +83,9 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   // shorter than that is staged unless `seal_remainder`.
   void PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool seal_remainder,
                        rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added);
+  // Deletes the checkpoints of a series at or after `from` (they describe a
+  // history that an append before them changes).
+  Status DropCheckpointsFrom(Kind kind, uint32_t series_id, Timestamp from, rocksdb::WriteBatch* wb);
   Status DecodeAll(const std::vector<ChunkMeta>& metas, std::vector<Columns>* out) const;
   std::vector<ChunkMeta> ChunksOf(uint32_t series_id) const;
   Status CheckSeriesReadable(Kind kind, uint32_t series_id) const;

@@ -32,6 +32,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -153,6 +154,21 @@ class Store {
   // The series of a kind (all kinds when kind is nullopt).
   virtual std::vector<SeriesInfo> ListSeries(std::optional<Kind> kind) const = 0;
   virtual Result<StoreStats> Stats() const = 0;
+
+  // Checkpoints: opaque state a query kernel saves so that it need not replay
+  // a series from its beginning (e.g. the positions in force, for heatmaps).
+  // A checkpoint `at` t describes the rows with ts < t. Appending a row with
+  // ts < t to the series deletes the checkpoint (it would be stale), in the
+  // same atomic write. Read-only stores accept no checkpoints.
+  virtual Status PutCheckpoint(Kind kind, uint32_t series_id, Timestamp at,
+                               const std::string& state) = 0;
+  // The latest checkpoint with at <= `at_or_before`, if any.
+  struct Checkpoint {
+    Timestamp at = 0;
+    std::string state;
+  };
+  virtual Result<std::optional<Checkpoint>> LatestCheckpoint(Kind kind, uint32_t series_id,
+                                                             Timestamp at_or_before) const = 0;
 
   // Chunks of `kind` in series `series_ids` (all when empty) whose
   // [min_ts, max_ts] meets [from, to), ordered by min_ts.

@@ -315,3 +315,43 @@ TEST_CASE("a corrupted chunk is reported as corruption naming store and chunk", 
 
 }  // namespace
 }  // namespace liqdb
+
+namespace liqdb {
+namespace {
+
+TEST_CASE("checkpoints: latest at or before, dropped by an append before them", "[store][checkpoint]") {
+  test::TempDir dir;
+  auto store = OpenStore(dir.path());
+  Columns pos(Kind::kPositions);
+  pos.AddPosition(100, "a", Side::kLong, 1, 50, 10, std::nullopt);
+  REQUIRE(store->Append({kBtc, pos}).ok());
+  const uint32_t sid = store->ListSeries(Kind::kPositions)[0].series_id;
+  REQUIRE(store->PutCheckpoint(Kind::kPositions, sid, 1000, "state@1000").ok());
+  REQUIRE(store->PutCheckpoint(Kind::kPositions, sid, 2000, "state@2000").ok());
+
+  auto cp = store->LatestCheckpoint(Kind::kPositions, sid, 1999);
+  REQUIRE(cp.ok());
+  REQUIRE(cp->has_value());
+  CHECK((*cp)->at == 1000);
+  CHECK((*cp)->state == "state@1000");
+  cp = store->LatestCheckpoint(Kind::kPositions, sid, 999);
+  REQUIRE(cp.ok());
+  CHECK_FALSE(cp->has_value());
+  // Another kind's checkpoints are not this series'.
+  cp = store->LatestCheckpoint(Kind::kMarket, sid, 5000);
+  REQUIRE(cp.ok());
+  CHECK_FALSE(cp->has_value());
+
+  // A row at ts 1999 changes the state after it: checkpoint 2000 goes,
+  // checkpoint 1000 (rows before 1000) stays.
+  Columns late(Kind::kPositions);
+  late.AddPosition(1999, "b", Side::kShort, 2, 60, 5, std::nullopt);
+  REQUIRE(store->Append({kBtc, late}).ok());
+  cp = store->LatestCheckpoint(Kind::kPositions, sid, 5000);
+  REQUIRE(cp.ok());
+  REQUIRE(cp->has_value());
+  CHECK((*cp)->at == 1000);
+}
+
+}  // namespace
+}  // namespace liqdb
