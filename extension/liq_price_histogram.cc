@@ -1,0 +1,193 @@
+// liq_price_histogram: forced closures binned by price, over a liqdb table
+// of kind 'liquidations' — where cascades once happened.
+//
+//   SELECT * FROM liq_price_histogram('liq', '2024-03-01', '2024-03-08', 100);
+//   SELECT price, long_notional FROM liq_price_histogram('liq', '2024-03-01',
+//       '2024-03-08', 50, 'BTCUSDT', 'binance') ORDER BY long_notional DESC LIMIT 10;
+//
+// Arguments (hidden columns source, "from", "to", price_step, symbol,
+// exchange): as liq_histogram, with price_step a number > 0 instead of an
+// interval. One row per non-empty bin in ascending price; `price` is the bin's
+// lower edge floor(p / step) * step.
+//
+// The query layer answers this histogram as a whole (LiqPriceHistogram); xNext
+// then walks the bins one by one.
+#include <memory>
+#include <vector>
+
+#include "extension/ext_util.h"
+#include "extension/modules.h"
+#include "extension/sql_args.h"
+#include "extension/table_registry.h"
+#include "extension/tvf_args.h"
+#include "liqdb/query.h"
+#include "liqdb/timeparse.h"
+
+namespace liqdb::ext {
+
+namespace {
+
+constexpr const char* kName = "liq_price_histogram";
+
+// Column indexes.
+enum : int {
+  kPrice = 0,
+  kLongCount,
+  kLongNotional,
+  kShortCount,
+  kShortNotional,
+  kFirstHidden,  // the arguments follow
+};
+// Argument indexes (hidden column = kFirstHidden + argument).
+enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgStep, kArgSymbol, kArgExchange };
+
+const TvfSignature kSignature{kName, kFirstHidden,
+                              {"source", "from", "to", "price_step", "symbol", "exchange"}, 4};
+
+struct PriceCursor : sqlite3_vtab_cursor {
+  PriceCursor() : sqlite3_vtab_cursor{} {}
+  TvfArgs args;
+  std::vector<LiqPriceHistogramRow> rows;
+  size_t pos = 0;
+};
+
+PriceCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<PriceCursor*>(cur); }
+
+int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
+  return TvfConnect(db, kName,
+                    "CREATE TABLE x(price REAL, long_count INTEGER, long_notional REAL, "
+                    "short_count INTEGER, short_notional REAL, source HIDDEN, \"from\" HIDDEN, "
+                    "\"to\" HIDDEN, price_step HIDDEN, symbol HIDDEN, exchange HIDDEN)",
+                    out, err);
+}
+
+// idxNum bit j: argument j (source, from, to, price_step, symbol, exchange)
+// is present; present arguments reach xFilter in that order (tvf_args.h).
+int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  return GuardVtab(vtab, [&] { return TvfBestIndex(kSignature, info); });
+}
+
+int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  return GuardVtab(vtab, [&] {
+    *out = new PriceCursor();
+    return SQLITE_OK;
+  });
+}
+
+int Close(sqlite3_vtab_cursor* cur) {
+  delete CursorOf(cur);
+  return SQLITE_OK;
+}
+
+Status Start(sqlite3* db, PriceCursor* cur, int idx_num, int argc, sqlite3_value** argv) {
+  LIQDB_RETURN_IF_ERROR(cur->args.Load(kSignature, idx_num, argc, argv));
+  LIQDB_ASSIGN_OR_RETURN(auto source, ReadText(cur->args.Get(kArgSource), "source", false));
+  LiqPriceHistogramSpec spec;
+  LIQDB_ASSIGN_OR_RETURN(spec.from, ReadTime(cur->args.Get(kArgFrom), "from"));
+  LIQDB_ASSIGN_OR_RETURN(spec.to, ReadTime(cur->args.Get(kArgTo), "to"));
+  LIQDB_ASSIGN_OR_RETURN(auto step, ReadNumber(cur->args.Get(kArgStep), "price_step", false));
+  spec.price_step = *step;
+  if (!(spec.price_step > 0)) {
+    return Status::InvalidArgument("price_step must be > 0, got " + DescribeValue(cur->args.Get(kArgStep)));
+  }
+  if (cur->args.Has(kArgSymbol)) {
+    LIQDB_ASSIGN_OR_RETURN(auto symbol, ReadText(cur->args.Get(kArgSymbol), "symbol", false));
+    spec.symbols.push_back(*symbol);
+  }
+  if (cur->args.Has(kArgExchange)) {
+    LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
+    spec.exchanges.push_back(*exchange);
+  }
+  if (spec.from >= spec.to) {
+    return Status::InvalidArgument("from (" + FormatTime(spec.from) + ") must be before to (" +
+                                   FormatTime(spec.to) + ")");
+  }
+  LIQDB_RETURN_IF_ERROR(ValidateLiqPriceHistogramSpec(spec));
+  LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kLiquidations, kName));
+  LIQDB_ASSIGN_OR_RETURN(cur->rows, LiqPriceHistogram(*table->store, spec));
+  return Status::OK();
+}
+
+int Filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
+  PriceCursor* cur = CursorOf(base);
+  return GuardVtab(base->pVtab, [&] {
+    cur->rows.clear();
+    cur->pos = 0;
+    Status s = Start(static_cast<TvfTable*>(base->pVtab)->db, cur, idx_num, argc, argv);
+    if (!s.ok()) {
+      cur->rows.clear();
+      const std::string& m = s.message();
+      return VtabStatus(base->pVtab, m.rfind(kName, 0) == 0 ? s : s.WithContext(kName));
+    }
+    return SQLITE_OK;
+  });
+}
+
+int Next(sqlite3_vtab_cursor* base) {
+  ++CursorOf(base)->pos;
+  return SQLITE_OK;
+}
+
+int Eof(sqlite3_vtab_cursor* base) {
+  const PriceCursor* cur = CursorOf(base);
+  return cur->pos >= cur->rows.size() ? 1 : 0;
+}
+
+int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
+  const PriceCursor* cur = CursorOf(base);
+  if (i >= kFirstHidden) {
+    sqlite3_value* arg = cur->args.Get(i - kFirstHidden);
+    if (arg != nullptr) {
+      sqlite3_result_value(ctx, arg);
+    } else {
+      sqlite3_result_null(ctx);
+    }
+    return SQLITE_OK;
+  }
+  if (cur->pos >= cur->rows.size()) {
+    sqlite3_result_null(ctx);
+    return SQLITE_OK;
+  }
+  const LiqPriceHistogramRow& row = cur->rows[cur->pos];
+  switch (i) {
+    case kPrice: sqlite3_result_double(ctx, row.price); break;
+    case kLongCount: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(row.long_count)); break;
+    case kLongNotional: sqlite3_result_double(ctx, row.long_notional); break;
+    case kShortCount: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(row.short_count)); break;
+    case kShortNotional: sqlite3_result_double(ctx, row.short_notional); break;
+    default: sqlite3_result_null(ctx);
+  }
+  return SQLITE_OK;
+}
+
+int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
+  *rowid = static_cast<sqlite3_int64>(CursorOf(base)->pos);
+  return SQLITE_OK;
+}
+
+sqlite3_module MakeModule() {
+  sqlite3_module m{};
+  m.xCreate = nullptr;  // eponymous only: used as liq_price_histogram(...)
+  m.xConnect = Connect;
+  m.xBestIndex = BestIndex;
+  m.xDisconnect = TvfDisconnect;
+  m.xDestroy = TvfDisconnect;
+  m.xOpen = Open;
+  m.xClose = Close;
+  m.xFilter = Filter;
+  m.xNext = Next;
+  m.xEof = Eof;
+  m.xColumn = Column;
+  m.xRowid = Rowid;
+  return m;
+}
+
+const sqlite3_module kModule = MakeModule();
+
+}  // namespace
+
+int RegisterLiqPriceHistogram(sqlite3* db) {
+  return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr);
+}
+
+}  // namespace liqdb::ext

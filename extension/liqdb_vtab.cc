@@ -1,0 +1,825 @@
+// The `liqdb` virtual-table module: a liqdb store's series as an SQL table.
+//
+//   CREATE VIRTUAL TABLE liq USING liqdb(store='data/btc', kind='liquidations');
+//   CREATE VIRTUAL TABLE pos USING liqdb(store='data/btc', kind='positions');
+//   CREATE VIRTUAL TABLE mkt USING liqdb(store='data/btc', kind='market');
+//
+//   SELECT * FROM liq WHERE symbol IN ('BTCUSDT', 'ETHUSDT') AND side = 'long'
+//     AND ts >= '2024-03-01' AND ts < '2024-03-02';
+//   INSERT INTO liq VALUES ('2024-03-01T12:00:00.250Z', 'binance', 'BTCUSDT',
+//                           'long', 61234.5, 0.25, NULL);
+//
+// Options: store= (required; a relative path is taken from the database
+// file's folder, see store_path.h), kind= ('liquidations' by default),
+// mode= ('auto' by default, or 'readonly': the table refuses INSERT and opens
+// the store read-only when this process has not opened it already).
+//
+// Columns, per kind (SchemaOf): ts INTEGER, exchange TEXT, symbol TEXT,
+// [account TEXT,] [side TEXT,] then the kind's value columns as REAL:
+//   liquidations  price, qty, notional
+//   positions     size, entry_price, leverage, liq_price (NULL = NaN inside)
+//   market        mark_price, open_interest
+//
+// The declaration is persistent (xCreate = xConnect). DROP TABLE removes the
+// declaration only; the store folder and its data stay.
+//
+// Reads: `ts` ranges (<, <=, >, >=, =; integer µs or ISO-8601 text),
+// `exchange`, `symbol` and `side` equality and IN (…) are pushed into the
+// scan; only the columns the statement uses are decoded. Rows come chunk by
+// chunk, not in global time order, so ORDER BY ts is left to SQLite.
+//
+// Writes: INSERT only (UPDATE/DELETE fail: the tables are append-only). Rows
+// are checked as they arrive (a bad row fails its statement, naming the column
+// and value), buffered per transaction, and written atomically and durably
+// with Store::AppendAll at xSync. xRollback drops them; xSavepoint/
+// xRelease/xRollbackTo make a failing statement inside a transaction leave
+// nothing of itself. A NULL notional is price × qty. Rows already in the store
+// are skipped (the store's ingest is idempotent, see store.h). Limitation: a
+// SELECT inside the transaction does not see the transaction's own INSERTs.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "extension/ext_util.h"
+#include "extension/modules.h"
+#include "extension/sql_args.h"
+#include "extension/store_path.h"
+#include "extension/table_registry.h"
+#include "liqdb/query.h"
+#include "liqdb/store.h"
+#include "liqdb/timeparse.h"
+#include "liqdb/types.h"
+
+namespace liqdb::ext {
+
+namespace {
+
+// ---- schema ----------------------------------------------------------------
+
+enum class ColType { kTs, kExchange, kSymbol, kAccount, kSide, kValue };
+
+struct ColumnDef {
+  std::string name;
+  ColType type;
+  int value = -1;  // index into Columns::values for kValue
+};
+
+std::vector<ColumnDef> ColumnsOf(Kind kind) {
+  const KindSchema& s = SchemaOf(kind);
+  std::vector<ColumnDef> cols = {{"ts", ColType::kTs}, {"exchange", ColType::kExchange},
+                                 {"symbol", ColType::kSymbol}};
+  if (s.has_account) cols.push_back({"account", ColType::kAccount});
+  if (s.has_side) cols.push_back({"side", ColType::kSide});
+  for (int c = 0; c < s.num_values; ++c) cols.push_back({s.value_names[c], ColType::kValue, c});
+  return cols;
+}
+
+std::string DeclareSql(const std::vector<ColumnDef>& cols) {
+  std::string sql = "CREATE TABLE x(";
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += cols[i].name;
+    switch (cols[i].type) {
+      case ColType::kTs: sql += " INTEGER"; break;
+      case ColType::kValue: sql += " REAL"; break;
+      default: sql += " TEXT"; break;
+    }
+  }
+  return sql + ")";
+}
+
+// The ColumnMask bit that materialises column `c` (0 for exchange/symbol,
+// which come from the series key).
+ColumnMask MaskOf(const ColumnDef& c) {
+  switch (c.type) {
+    case ColType::kTs: return kMaskTs;
+    case ColType::kAccount: return kMaskAccount;
+    case ColType::kSide: return kMaskSide;
+    case ColType::kValue: return MaskValue(c.value);
+    default: return 0;
+  }
+}
+
+// ---- the table -------------------------------------------------------------
+
+struct LiqdbTable : sqlite3_vtab {
+  LiqdbTable() : sqlite3_vtab{} {}
+  ~LiqdbTable() { sqlite3_free(zErrMsg); }
+
+  sqlite3* db = nullptr;
+  std::string schema, name;
+  Kind kind = Kind::kLiquidations;
+  std::vector<ColumnDef> cols;
+  std::shared_ptr<TableInfo> info;
+  bool read_only = false;
+
+  // The transaction's buffered INSERTs: one batch per series, the batch of
+  // every row in insertion order, and (savepoint level, rows) marks.
+  std::vector<SeriesBatch> pending;
+  std::map<SeriesKey, size_t> pending_index;
+  std::vector<uint32_t> journal;
+  std::vector<std::pair<int, size_t>> savepoints;
+};
+
+struct LiqdbCursor : sqlite3_vtab_cursor {
+  LiqdbCursor() : sqlite3_vtab_cursor{} {}
+  std::shared_ptr<Store> store;  // keeps the store open while the cursor lives
+  std::unique_ptr<RowScanner> scanner;
+  ScanBlock block;
+  size_t row = 0;
+  int64_t rowid = 0;
+  bool eof = true;
+};
+
+LiqdbTable* TableOf(sqlite3_vtab* vtab) { return static_cast<LiqdbTable*>(vtab); }
+LiqdbCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<LiqdbCursor*>(cur); }
+
+// ---- options ---------------------------------------------------------------
+
+struct Options {
+  std::string store;
+  Kind kind = Kind::kLiquidations;
+  bool read_only = false;
+};
+
+std::string Unquote(std::string v) {
+  auto trim = [](std::string& s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.erase(s.begin());
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  };
+  trim(v);
+  if (v.size() >= 2 && (v.front() == '\'' || v.front() == '"') && v.back() == v.front()) {
+    const char q = v.front();
+    std::string out;
+    for (size_t i = 1; i + 1 < v.size(); ++i) {
+      out += v[i];
+      if (v[i] == q && i + 2 < v.size() && v[i + 1] == q) ++i;  // '' → '
+    }
+    return out;
+  }
+  return v;
+}
+
+Result<Options> ParseOptions(int argc, const char* const* argv) {
+  Options o;
+  bool have_store = false;
+  for (int i = 3; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const size_t eq = arg.find('=');
+    if (eq == std::string::npos) {
+      return Status::InvalidArgument("liqdb: option '" + arg + "' must be key=value, e.g. store='data/btc'");
+    }
+    const std::string key = Unquote(arg.substr(0, eq));
+    const std::string value = Unquote(arg.substr(eq + 1));
+    if (key == "store") {
+      if (value.empty()) return Status::InvalidArgument("liqdb: store must not be empty");
+      o.store = value;
+      have_store = true;
+    } else if (key == "kind") {
+      auto kind = ParseKind(value);
+      if (!kind) {
+        return Status::InvalidArgument("liqdb: unknown kind '" + value +
+                                       "' (expected 'liquidations', 'positions' or 'market')");
+      }
+      o.kind = *kind;
+    } else if (key == "mode") {
+      if (value == "readonly" || value == "read_only") {
+        o.read_only = true;
+      } else if (value == "auto" || value == "readwrite") {
+        o.read_only = false;
+      } else {
+        return Status::InvalidArgument("liqdb: unknown mode '" + value + "' (expected 'auto' or 'readonly')");
+      }
+    } else {
+      return Status::InvalidArgument("liqdb: unknown option '" + key + "' (expected store, kind, mode)");
+    }
+  }
+  if (!have_store) {
+    return Status::InvalidArgument(
+        "liqdb: missing store= option, e.g. CREATE VIRTUAL TABLE liq USING "
+        "liqdb(store='data/btc', kind='liquidations')");
+  }
+  return o;
+}
+
+// xCreate and xConnect: the declaration is persistent, both do the same.
+int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  try {
+    auto options = ParseOptions(argc, argv);
+    if (!options.ok()) {
+      *err = sqlite3_mprintf("%s", options.status().message().c_str());
+      return SQLITE_ERROR;
+    }
+    auto folder = ResolveStorePath(db, argv[1], options->store);
+    if (!folder.ok()) {
+      *err = sqlite3_mprintf("liqdb: %s", folder.status().message().c_str());
+      return SQLITE_ERROR;
+    }
+    auto store = OpenStoreAt(*folder, options->read_only);
+    if (!store.ok()) {
+      *err = sqlite3_mprintf("liqdb: %s", store.status().message().c_str());
+      return SQLITE_ERROR;
+    }
+    auto table = std::make_unique<LiqdbTable>();
+    table->db = db;
+    table->schema = argv[1];
+    table->name = argv[2];
+    table->kind = options->kind;
+    table->cols = ColumnsOf(options->kind);
+    table->info = std::make_shared<TableInfo>();
+    table->info->kind = options->kind;
+    table->info->folder = *folder;
+    table->info->store = *store;
+    table->read_only = options->read_only || (*store)->read_only();
+    const int rc = sqlite3_declare_vtab(db, DeclareSql(table->cols).c_str());
+    if (rc != SQLITE_OK) {
+      *err = sqlite3_mprintf("liqdb: cannot declare the table: %s", sqlite3_errmsg(db));
+      return rc;
+    }
+    RegisterTable(db, table->schema, table->name, table->info);
+    *out = table.release();
+    return SQLITE_OK;
+  } catch (const std::bad_alloc&) {
+    return SQLITE_NOMEM;
+  } catch (const std::exception& e) {
+    *err = sqlite3_mprintf("liqdb internal error: %s", e.what());
+    return SQLITE_ERROR;
+  }
+}
+
+int Disconnect(sqlite3_vtab* vtab) {
+  LiqdbTable* table = TableOf(vtab);
+  UnregisterTable(table->db, table->schema, table->name, table->info.get());
+  delete table;
+  return SQLITE_OK;
+}
+
+// ---- query planning --------------------------------------------------------
+//
+// idxNum: the ColumnMask (store.h) of the columns the statement reads:
+//   bit 0 ts, bit 1 side, bit 2 account, bit 3 + c value column c.
+// idxStr: one letter per xFilter argument, in argv order:
+//   'a' ts > ?   'b' ts >= ?   'c' ts < ?   'd' ts <= ?   'e' ts = ?
+//   'x' exchange = ?   's' symbol = ?   'i' side = ?
+//   'X' 'S' 'I': the same with every value of an IN (…) list in one argument
+//   (sqlite3_vtab_in).
+constexpr double kFullScanRows = 1e7;
+
+int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  return GuardVtab(vtab, [&] {
+    LiqdbTable* table = TableOf(vtab);
+    // Columns read: colUsed bit i is column i (bit 63 stands for all beyond).
+    ColumnMask mask = kMaskTs;
+    for (size_t i = 0; i < table->cols.size(); ++i) {
+      if (i >= 63 || (info->colUsed & (sqlite3_uint64{1} << i)) != 0) mask |= MaskOf(table->cols[i]);
+    }
+    std::string plan;
+    double rows = kFullScanRows;
+    bool lower = false, upper = false;
+    for (int i = 0; i < info->nConstraint; ++i) {
+      const auto& c = info->aConstraint[i];
+      if (!c.usable || c.iColumn < 0 || c.iColumn >= static_cast<int>(table->cols.size())) continue;
+      const ColType type = table->cols[c.iColumn].type;
+      char code = 0;
+      if (type == ColType::kTs) {
+        switch (c.op) {
+          case SQLITE_INDEX_CONSTRAINT_GT: code = 'a'; break;
+          case SQLITE_INDEX_CONSTRAINT_GE: code = 'b'; break;
+          case SQLITE_INDEX_CONSTRAINT_LT: code = 'c'; break;
+          case SQLITE_INDEX_CONSTRAINT_LE: code = 'd'; break;
+          case SQLITE_INDEX_CONSTRAINT_EQ: code = 'e'; break;
+          default: break;
+        }
+        if (code == 'a' || code == 'b') {
+          if (!lower) rows *= 0.25;
+          lower = true;
+        } else if (code == 'c' || code == 'd') {
+          if (!upper) rows *= 0.25;
+          upper = true;
+        } else if (code == 'e') {
+          rows *= 1e-5;
+        }
+      } else if ((type == ColType::kExchange || type == ColType::kSymbol || type == ColType::kSide) &&
+                 c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
+        // Only binary comparisons are exact matches of the stored text.
+        const char* collation = sqlite3_vtab_collation(info, i);
+        if (collation != nullptr && sqlite3_stricmp(collation, "BINARY") != 0) continue;
+        const bool all_at_once = sqlite3_vtab_in(info, i, -1) != 0;
+        if (all_at_once) sqlite3_vtab_in(info, i, 1);
+        code = type == ColType::kExchange ? 'x' : type == ColType::kSymbol ? 's' : 'i';
+        if (all_at_once) code = static_cast<char>(code - 'a' + 'A');
+        rows *= type == ColType::kSide ? 0.5 : (all_at_once ? 0.2 : 0.1);
+      }
+      if (code == 0) continue;
+      plan += code;
+      info->aConstraintUsage[i].argvIndex = static_cast<int>(plan.size());
+      info->aConstraintUsage[i].omit = 1;
+    }
+    info->idxNum = static_cast<int>(mask);
+    if (!plan.empty()) {
+      info->idxStr = sqlite3_mprintf("%s", plan.c_str());
+      if (info->idxStr == nullptr) return SQLITE_NOMEM;
+      info->needToFreeIdxStr = 1;
+    }
+    rows = std::max(rows, 1.0);
+    info->estimatedRows = static_cast<sqlite3_int64>(rows);
+    info->estimatedCost = 10.0 + rows;
+    info->orderByConsumed = 0;  // chunks overlap: rows are not globally sorted
+    return SQLITE_OK;
+  });
+}
+
+// ---- scanning --------------------------------------------------------------
+
+int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  return GuardVtab(vtab, [&] {
+    *out = new LiqdbCursor();
+    return SQLITE_OK;
+  });
+}
+
+int Close(sqlite3_vtab_cursor* cur) {
+  delete CursorOf(cur);
+  return SQLITE_OK;
+}
+
+// Saturating conversions of a ts bound to the half-open [from, to).
+Timestamp SaturatingPlusOne(Timestamp t) { return t == kMaxTimestamp ? kMaxTimestamp : t + 1; }
+
+Timestamp ClampToTimestamp(double d) {
+  if (d <= -9.2e18) return kMinTimestamp;
+  if (d >= 9.2e18) return kMaxTimestamp;
+  return static_cast<Timestamp>(d);
+}
+
+// Narrows [*from, *to) by one ts constraint. *empty when it can match nothing.
+Status ApplyTsBound(char code, sqlite3_value* v, Timestamp* from, Timestamp* to, bool* empty) {
+  const int type = sqlite3_value_type(v);
+  if (type == SQLITE_NULL) {  // comparisons with NULL are never true
+    *empty = true;
+    return Status::OK();
+  }
+  Timestamp lo = kMinTimestamp, hi = kMaxTimestamp;  // the bound as [lo, hi)
+  if (type == SQLITE_FLOAT) {
+    const double d = sqlite3_value_double(v);
+    if (std::isnan(d)) {
+      *empty = true;
+      return Status::OK();
+    }
+    const Timestamp fl = ClampToTimestamp(std::floor(d)), ce = ClampToTimestamp(std::ceil(d));
+    switch (code) {
+      case 'a': lo = SaturatingPlusOne(fl); break;
+      case 'b': lo = ce; break;
+      case 'c': hi = ce; break;
+      case 'd': hi = SaturatingPlusOne(fl); break;
+      default:
+        if (fl != ce) {
+          *empty = true;
+          return Status::OK();
+        }
+        lo = fl;
+        hi = SaturatingPlusOne(fl);
+    }
+  } else {
+    auto t = ReadTime(v, "ts");
+    if (!t.ok()) return t.status();
+    switch (code) {
+      case 'a':
+        if (*t == kMaxTimestamp) *empty = true;
+        lo = SaturatingPlusOne(*t);
+        break;
+      case 'b': lo = *t; break;
+      case 'c': hi = *t; break;
+      case 'd': hi = SaturatingPlusOne(*t); break;
+      default: lo = *t; hi = SaturatingPlusOne(*t);
+    }
+  }
+  *from = std::max(*from, lo);
+  *to = std::min(*to, hi);
+  return Status::OK();
+}
+
+// The text values of an `=` (one value) or IN (every value) argument.
+std::set<std::string> ValuesOf(sqlite3_value* v, bool in_list) {
+  std::set<std::string> out;
+  auto add = [&](sqlite3_value* x) {
+    if (x == nullptr || sqlite3_value_type(x) == SQLITE_NULL) return;
+    const unsigned char* text = sqlite3_value_text(x);
+    if (text != nullptr) out.emplace(reinterpret_cast<const char*>(text), sqlite3_value_bytes(x));
+  };
+  if (!in_list) {
+    add(v);
+    return out;
+  }
+  sqlite3_value* x = nullptr;
+  for (int rc = sqlite3_vtab_in_first(v, &x); rc == SQLITE_OK && x != nullptr;
+       rc = sqlite3_vtab_in_next(v, &x)) {
+    add(x);
+  }
+  return out;
+}
+
+void Intersect(std::optional<std::set<std::string>>* acc, std::set<std::string> values) {
+  if (!acc->has_value()) {
+    *acc = std::move(values);
+    return;
+  }
+  std::set<std::string> both;
+  for (const auto& s : **acc) {
+    if (values.count(s) != 0) both.insert(s);
+  }
+  *acc = std::move(both);
+}
+
+// Reads the next non-empty block; eof at the end.
+Status Advance(LiqdbCursor* cur) {
+  while (true) {
+    if (cur->row + 1 < cur->block.rows.size()) {
+      ++cur->row;
+      return Status::OK();
+    }
+    if (!cur->scanner) {
+      cur->eof = true;
+      return Status::OK();
+    }
+    auto more = cur->scanner->Next(&cur->block);
+    if (!more.ok()) return more.status();
+    if (!*more) {
+      cur->eof = true;
+      cur->scanner.reset();
+      return Status::OK();
+    }
+    cur->row = static_cast<size_t>(-1);  // so the next loop turn lands on row 0
+    if (!cur->block.rows.empty()) {
+      cur->row = 0;
+      return Status::OK();
+    }
+  }
+}
+
+// idxNum and idxStr: see BestIndex.
+int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc, sqlite3_value** argv) {
+  LiqdbCursor* cur = CursorOf(base);
+  return GuardVtab(base->pVtab, [&] {
+    LiqdbTable* table = TableOf(base->pVtab);
+    cur->scanner.reset();
+    cur->block = ScanBlock();
+    cur->row = 0;
+    cur->rowid = 0;
+    cur->eof = true;
+    cur->store = table->info->store;
+
+    ScanFilter filter;
+    filter.kind = table->kind;
+    std::optional<std::set<std::string>> exchanges, symbols;
+    bool empty = false;
+    const std::string plan = idx_str != nullptr ? idx_str : "";
+    for (int j = 0; j < argc && j < static_cast<int>(plan.size()); ++j) {
+      const char code = plan[j];
+      switch (code) {
+        case 'a': case 'b': case 'c': case 'd': case 'e': {
+          Status s = ApplyTsBound(code, argv[j], &filter.from, &filter.to, &empty);
+          if (!s.ok()) return VtabStatus(base->pVtab, s.WithContext(table->name));
+          break;
+        }
+        case 'x': case 'X': Intersect(&exchanges, ValuesOf(argv[j], code == 'X')); break;
+        case 's': case 'S': Intersect(&symbols, ValuesOf(argv[j], code == 'S')); break;
+        case 'i': case 'I': {
+          uint8_t m = 0;
+          for (const std::string& s : ValuesOf(argv[j], code == 'I')) {
+            if (auto side = ParseSide(s)) m |= static_cast<uint8_t>(1u << static_cast<int>(*side));
+          }
+          filter.side_mask &= m;
+          break;
+        }
+        default: break;
+      }
+    }
+    if (exchanges) {
+      if (exchanges->empty()) empty = true;
+      filter.exchanges.assign(exchanges->begin(), exchanges->end());
+    }
+    if (symbols) {
+      if (symbols->empty()) empty = true;
+      filter.symbols.assign(symbols->begin(), symbols->end());
+    }
+    if (SchemaOf(table->kind).has_side && filter.side_mask == 0) empty = true;
+    if (empty || filter.from >= filter.to) return SQLITE_OK;  // eof
+
+    auto scanner = RowScanner::Open(*cur->store, filter, static_cast<ColumnMask>(idx_num));
+    if (!scanner.ok()) return VtabStatus(base->pVtab, scanner.status().WithContext(table->name));
+    cur->scanner = std::move(scanner).value();
+    cur->eof = false;
+    cur->row = static_cast<size_t>(-1);
+    cur->block.rows.Clear();
+    return VtabStatus(base->pVtab, Advance(cur).WithContext(table->name));
+  });
+}
+
+int Next(sqlite3_vtab_cursor* base) {
+  LiqdbCursor* cur = CursorOf(base);
+  return GuardVtab(base->pVtab, [&] {
+    ++cur->rowid;
+    return VtabStatus(base->pVtab, Advance(cur).WithContext(TableOf(base->pVtab)->name));
+  });
+}
+
+int Eof(sqlite3_vtab_cursor* base) { return CursorOf(base)->eof ? 1 : 0; }
+
+int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
+  LiqdbCursor* cur = CursorOf(base);
+  return GuardVtab(base->pVtab, [&] {
+    const LiqdbTable* table = TableOf(base->pVtab);
+    if (cur->eof || i < 0 || i >= static_cast<int>(table->cols.size())) {
+      sqlite3_result_null(ctx);
+      return SQLITE_OK;
+    }
+    const ColumnDef& col = table->cols[i];
+    const Columns& rows = cur->block.rows;
+    const size_t r = cur->row;
+    switch (col.type) {
+      case ColType::kTs: sqlite3_result_int64(ctx, rows.ts[r]); break;
+      case ColType::kExchange: {
+        const std::string& s = cur->block.series.exchange;
+        sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        break;
+      }
+      case ColType::kSymbol: {
+        const std::string& s = cur->block.series.symbol;
+        sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        break;
+      }
+      case ColType::kAccount:
+        if (r < rows.account.size() && rows.account[r] < rows.account_dict.size()) {
+          const std::string& s = rows.AccountOf(r);
+          sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+        } else {
+          sqlite3_result_null(ctx);
+        }
+        break;
+      case ColType::kSide:
+        if (r < rows.side.size()) {
+          sqlite3_result_text(ctx, SideName(static_cast<Side>(rows.side[r])), -1, SQLITE_STATIC);
+        } else {
+          sqlite3_result_null(ctx);
+        }
+        break;
+      case ColType::kValue: {
+        const auto& v = col.value < static_cast<int>(rows.values.size()) ? rows.values[col.value]
+                                                                         : std::vector<double>();
+        if (r < v.size() && !std::isnan(v[r])) {
+          sqlite3_result_double(ctx, v[r]);
+        } else {
+          sqlite3_result_null(ctx);  // NULL leverage/liq_price, or not decoded
+        }
+        break;
+      }
+    }
+    return SQLITE_OK;
+  });
+}
+
+int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
+  *rowid = CursorOf(base)->rowid;
+  return SQLITE_OK;
+}
+
+// ---- writing ---------------------------------------------------------------
+
+// Checks one INSERT's values (argv[2 + column]) and builds its row.
+Status ReadRow(const LiqdbTable& table, sqlite3_value** values, SeriesKey* key, Columns* row) {
+  const KindSchema& schema = SchemaOf(table.kind);
+  Timestamp ts = 0;
+  Side side = Side::kLong;
+  std::string account;
+  std::vector<double> nums(schema.num_values, std::nan(""));
+  for (size_t i = 0; i < table.cols.size(); ++i) {
+    const ColumnDef& col = table.cols[i];
+    sqlite3_value* v = values[i];
+    switch (col.type) {
+      case ColType::kTs: {
+        auto t = ReadTime(v, "ts");
+        if (!t.ok()) return t.status();
+        ts = *t;
+        break;
+      }
+      case ColType::kExchange:
+      case ColType::kSymbol:
+      case ColType::kAccount: {
+        auto text = ReadText(v, col.name, false);
+        if (!text.ok()) return text.status();
+        if (text->value().empty() && col.type != ColType::kAccount) {
+          return Status::InvalidArgument(col.name + " must not be empty");
+        }
+        if (col.type == ColType::kExchange) key->exchange = **text;
+        if (col.type == ColType::kSymbol) key->symbol = **text;
+        if (col.type == ColType::kAccount) account = **text;
+        break;
+      }
+      case ColType::kSide: {
+        auto text = ReadText(v, "side", false);
+        if (!text.ok()) return text.status();
+        auto parsed = ParseSide(**text);
+        if (!parsed) {
+          return Status::InvalidArgument("side must be 'long' or 'short', got " + DescribeValue(v));
+        }
+        side = *parsed;
+        break;
+      }
+      case ColType::kValue: {
+        const bool derived = table.kind == Kind::kLiquidations && col.value == liq_col::kNotional;
+        auto num = ReadNumber(v, col.name, schema.value_nullable[col.value] || derived);
+        if (!num.ok()) return num.status();
+        if (num->has_value()) nums[col.value] = **num;
+        break;
+      }
+    }
+  }
+  if (table.kind == Kind::kLiquidations && std::isnan(nums[liq_col::kNotional])) {
+    nums[liq_col::kNotional] = nums[liq_col::kPrice] * nums[liq_col::kQty];
+  }
+  *row = Columns(table.kind);
+  row->ts.push_back(ts);
+  if (schema.has_side) row->side.push_back(static_cast<uint8_t>(side));
+  if (schema.has_account) row->account.push_back(row->InternAccount(account));
+  for (int c = 0; c < schema.num_values; ++c) row->values[c].push_back(nums[c]);
+  Status s = ValidateRows(*row);
+  if (!s.ok()) {
+    std::string msg = s.message();
+    if (msg.rfind("row 1: ", 0) == 0) msg.erase(0, 7);
+    return Status::InvalidArgument(msg);
+  }
+  return Status::OK();
+}
+
+void PopLastRow(Columns* rows) {
+  if (rows->ts.empty()) return;
+  rows->ts.pop_back();
+  if (!rows->side.empty()) rows->side.pop_back();
+  if (!rows->account.empty()) rows->account.pop_back();
+  for (auto& v : rows->values) {
+    if (!v.empty()) v.pop_back();
+  }
+}
+
+// Drops buffered rows beyond the first `keep`.
+void TruncatePending(LiqdbTable* table, size_t keep) {
+  while (table->journal.size() > keep) {
+    PopLastRow(&table->pending[table->journal.back()].rows);
+    table->journal.pop_back();
+  }
+}
+
+void ClearPending(LiqdbTable* table) {
+  table->pending.clear();
+  table->pending_index.clear();
+  table->journal.clear();
+  table->savepoints.clear();
+}
+
+int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* rowid) {
+  return GuardVtab(vtab, [&] {
+    LiqdbTable* table = TableOf(vtab);
+    if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL) {
+      SetVtabError(vtab, table->name + ": liqdb tables are append-only (UPDATE and DELETE are not supported)");
+      return SQLITE_ERROR;
+    }
+    if (table->read_only) {
+      SetVtabError(vtab, table->name + ": cannot INSERT: store '" + table->info->folder +
+                             "' is open read-only (mode='readonly', or another process holds it)");
+      return SQLITE_READONLY;
+    }
+    if (argc != static_cast<int>(table->cols.size()) + 2) {
+      SetVtabError(vtab, table->name + ": wrong number of values");
+      return SQLITE_ERROR;
+    }
+    SeriesKey key;
+    Columns row;
+    Status s = ReadRow(*table, argv + 2, &key, &row);
+    if (!s.ok()) return VtabStatus(vtab, s.WithContext(table->name + ": cannot INSERT"));
+    auto [it, inserted] = table->pending_index.emplace(key, table->pending.size());
+    if (inserted) table->pending.push_back(SeriesBatch{key, Columns(table->kind)});
+    table->pending[it->second].rows.AppendRow(row, 0);
+    table->journal.push_back(static_cast<uint32_t>(it->second));
+    *rowid = static_cast<sqlite3_int64>(table->journal.size());
+    return SQLITE_OK;
+  });
+}
+
+// Writes the buffered rows, atomically and durably.
+Status FlushPending(LiqdbTable* table) {
+  std::vector<SeriesBatch> batches;
+  for (SeriesBatch& b : table->pending) {
+    if (!b.rows.empty()) batches.push_back(std::move(b));
+  }
+  ClearPending(table);
+  if (batches.empty()) return Status::OK();
+  auto stats = table->info->store->AppendAll(batches);
+  if (!stats.ok()) return stats.status().WithContext(table->name + ": cannot write to store '" +
+                                                     table->info->folder + "'");
+  return Status::OK();
+}
+
+int Begin(sqlite3_vtab* vtab) {
+  ClearPending(TableOf(vtab));
+  return SQLITE_OK;
+}
+
+int Sync(sqlite3_vtab* vtab) {
+  return GuardVtab(vtab, [&] { return VtabStatus(vtab, FlushPending(TableOf(vtab))); });
+}
+
+int Commit(sqlite3_vtab* vtab) {
+  // xSync has written everything; this only matters if it was skipped.
+  return GuardVtab(vtab, [&] { return VtabStatus(vtab, FlushPending(TableOf(vtab))); });
+}
+
+int Rollback(sqlite3_vtab* vtab) {
+  ClearPending(TableOf(vtab));
+  return SQLITE_OK;
+}
+
+int Savepoint(sqlite3_vtab* vtab, int level) {
+  return GuardVtab(vtab, [&] {
+    LiqdbTable* table = TableOf(vtab);
+    auto& marks = table->savepoints;
+    marks.erase(std::remove_if(marks.begin(), marks.end(), [&](auto& m) { return m.first >= level; }),
+                marks.end());
+    marks.emplace_back(level, table->journal.size());
+    return SQLITE_OK;
+  });
+}
+
+int Release(sqlite3_vtab* vtab, int level) {
+  auto& marks = TableOf(vtab)->savepoints;
+  marks.erase(std::remove_if(marks.begin(), marks.end(), [&](auto& m) { return m.first >= level; }),
+              marks.end());
+  return SQLITE_OK;
+}
+
+int RollbackTo(sqlite3_vtab* vtab, int level) {
+  LiqdbTable* table = TableOf(vtab);
+  auto& marks = table->savepoints;
+  // No mark for `level`: the savepoint predates this table's part in the
+  // transaction, so everything buffered came after it.
+  size_t keep = 0;
+  for (const auto& m : marks) {
+    if (m.first == level) keep = m.second;
+  }
+  TruncatePending(table, keep);
+  marks.erase(std::remove_if(marks.begin(), marks.end(), [&](auto& m) { return m.first > level; }),
+              marks.end());
+  return SQLITE_OK;
+}
+
+int Rename(sqlite3_vtab* vtab, const char* new_name) {
+  return GuardVtab(vtab, [&] {
+    LiqdbTable* table = TableOf(vtab);
+    UnregisterTable(table->db, table->schema, table->name, table->info.get());
+    table->name = new_name;
+    RegisterTable(table->db, table->schema, table->name, table->info);
+    return SQLITE_OK;
+  });
+}
+
+sqlite3_module MakeModule() {
+  sqlite3_module m{};
+  m.iVersion = 2;
+  m.xCreate = Connect;
+  m.xConnect = Connect;
+  m.xBestIndex = BestIndex;
+  m.xDisconnect = Disconnect;
+  m.xDestroy = Disconnect;  // the store's data stays; only the declaration goes
+  m.xOpen = Open;
+  m.xClose = Close;
+  m.xFilter = Filter;
+  m.xNext = Next;
+  m.xEof = Eof;
+  m.xColumn = Column;
+  m.xRowid = Rowid;
+  m.xUpdate = Update;
+  m.xBegin = Begin;
+  m.xSync = Sync;
+  m.xCommit = Commit;
+  m.xRollback = Rollback;
+  m.xRename = Rename;
+  m.xSavepoint = Savepoint;
+  m.xRelease = Release;
+  m.xRollbackTo = RollbackTo;
+  return m;
+}
+
+const sqlite3_module kLiqdbModule = MakeModule();
+
+}  // namespace
+
+int RegisterLiqdbModule(sqlite3* db) {
+  return sqlite3_create_module_v2(db, "liqdb", &kLiqdbModule, nullptr, nullptr);
+}
+
+}  // namespace liqdb::ext

@@ -1,0 +1,82 @@
+// Scalar functions:
+//
+//   liq_price(entry_price, leverage, side [, mmr [, contract]])
+//     The liquidation price of an isolated-margin position (liqdb/liq_price.h):
+//     mmr defaults to 0.005, contract to 'linear' ('inverse' for coin-margined).
+//     A NULL entry_price, leverage or side gives NULL (a position without a
+//     known leverage has no computable price); invalid values are errors.
+//       SELECT liq_price(100, 10, 'long');               -- 90.452261306532662
+//       SELECT liq_price(60000, 25, 'short', 0.004, 'inverse');
+//
+//   liqdb_version()  the version string, e.g. '0.1.0'.
+#include <string>
+
+#include "extension/ext_util.h"
+#include "extension/modules.h"
+#include "extension/sql_args.h"
+#include "liqdb/liq_price.h"
+#include "liqdb/version.h"
+
+namespace liqdb::ext {
+
+namespace {
+
+void LiqPriceFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  GuardFunction(ctx, [&] {
+    auto fail = [&](const Status& s) {
+      sqlite3_result_error(ctx, ("liq_price: " + s.message()).c_str(), -1);
+    };
+    for (int i = 0; i < 3; ++i) {
+      if (sqlite3_value_type(argv[i]) == SQLITE_NULL) {
+        sqlite3_result_null(ctx);
+        return;
+      }
+    }
+    auto entry = ReadNumber(argv[0], "entry_price", false);
+    if (!entry.ok()) return fail(entry.status());
+    auto leverage = ReadNumber(argv[1], "leverage", false);
+    if (!leverage.ok()) return fail(leverage.status());
+    auto side_text = ReadText(argv[2], "side", false);
+    if (!side_text.ok()) return fail(side_text.status());
+    auto side = ParseSide(**side_text);
+    if (!side) {
+      return fail(Status::InvalidArgument("side must be 'long' or 'short', got " + DescribeValue(argv[2])));
+    }
+    double mmr = kDefaultMmr;
+    if (argc > 3) {
+      auto m = ReadNumber(argv[3], "mmr", true);
+      if (!m.ok()) return fail(m.status());
+      if (m->has_value()) mmr = **m;
+    }
+    Contract contract = Contract::kLinear;
+    if (argc > 4 && sqlite3_value_type(argv[4]) != SQLITE_NULL) {
+      auto text = ReadText(argv[4], "contract", false);
+      if (!text.ok()) return fail(text.status());
+      auto c = ParseContract(**text);
+      if (!c.ok()) return fail(c.status());
+      contract = *c;
+    }
+    auto price = LiqPrice(**entry, **leverage, *side, mmr, contract);
+    if (!price.ok()) return fail(price.status());
+    sqlite3_result_double(ctx, *price);
+  });
+}
+
+void VersionFunction(sqlite3_context* ctx, int, sqlite3_value**) {
+  sqlite3_result_text(ctx, kVersion, -1, SQLITE_STATIC);
+}
+
+}  // namespace
+
+int RegisterScalars(sqlite3* db) {
+  constexpr int kFlags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
+  for (int n = 3; n <= 5; ++n) {
+    const int rc = sqlite3_create_function_v2(db, "liq_price", n, kFlags, nullptr, LiqPriceFunction,
+                                              nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
+  return sqlite3_create_function_v2(db, "liqdb_version", 0, kFlags, nullptr, VersionFunction,
+                                    nullptr, nullptr, nullptr);
+}
+
+}  // namespace liqdb::ext

@@ -1,0 +1,151 @@
+// Readers for SQL argument values (see sql_args.h).
+#include "extension/sql_args.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "liqdb/timeparse.h"
+
+namespace liqdb::ext {
+
+namespace {
+
+std::string Quote(std::string_view text) {
+  std::string out = "'";
+  for (char c : text) {
+    out += c;
+    if (c == '\'') out += '\'';
+  }
+  return out + "'";
+}
+
+std::string_view TextOf(sqlite3_value* value) {
+  const unsigned char* p = sqlite3_value_text(value);
+  if (p == nullptr) return {};
+  return {reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_value_bytes(value))};
+}
+
+std::string Named(std::string_view name) { return std::string(name) + " "; }
+
+// An INTEGER, or a REAL holding a whole number in int64 range.
+std::optional<int64_t> WholeNumber(sqlite3_value* value) {
+  if (sqlite3_value_type(value) == SQLITE_INTEGER) return sqlite3_value_int64(value);
+  if (sqlite3_value_type(value) == SQLITE_FLOAT) {
+    const double d = sqlite3_value_double(value);
+    if (std::isfinite(d) && d == std::floor(d) && d >= -9.2e18 && d <= 9.2e18) {
+      return static_cast<int64_t>(d);
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string DescribeValue(sqlite3_value* value) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL: return "NULL";
+    case SQLITE_INTEGER: return std::to_string(sqlite3_value_int64(value));
+    case SQLITE_FLOAT: {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "%.17g", sqlite3_value_double(value));
+      return buf;
+    }
+    case SQLITE_BLOB: return "a blob of " + std::to_string(sqlite3_value_bytes(value)) + " bytes";
+    default: return Quote(TextOf(value));
+  }
+}
+
+std::optional<double> ParseNumber(std::string_view text) {
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (!text.empty() && text.front() == '+') text.remove_prefix(1);
+  if (text.empty()) return std::nullopt;
+  double v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
+Result<Timestamp> ReadTime(sqlite3_value* value, std::string_view name) {
+  if (auto whole = WholeNumber(value)) return *whole;
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL: return Status::InvalidArgument(Named(name) + "must not be NULL (a time is needed)");
+    case SQLITE_TEXT: {
+      auto t = ParseTime(TextOf(value));
+      if (!t.ok()) return t.status().WithContext(std::string(name));
+      return t;
+    }
+    default:
+      return Status::InvalidArgument(Named(name) + "must be a time (integer µs or ISO-8601 text), got " +
+                                     DescribeValue(value));
+  }
+}
+
+namespace {
+Result<int64_t> ReadSpan(sqlite3_value* value, std::string_view name, bool allow_zero) {
+  const char* what = allow_zero ? "a duration" : "an interval";
+  if (auto whole = WholeNumber(value)) {
+    if (*whole < 0 || (*whole == 0 && !allow_zero)) {
+      return Status::InvalidArgument(Named(name) + "must be " + (allow_zero ? ">= 0" : "> 0") +
+                                     ", got " + std::to_string(*whole));
+    }
+    return *whole;
+  }
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL: return Status::InvalidArgument(Named(name) + "must not be NULL (" + what + " is needed)");
+    case SQLITE_TEXT: {
+      auto r = allow_zero ? ParseDuration(TextOf(value)) : ParseInterval(TextOf(value));
+      if (!r.ok()) return r.status().WithContext(std::string(name));
+      return r;
+    }
+    default:
+      return Status::InvalidArgument(Named(name) + "must be " + what +
+                                     " (integer µs or text such as '5m'), got " + DescribeValue(value));
+  }
+}
+}  // namespace
+
+Result<int64_t> ReadInterval(sqlite3_value* value, std::string_view name) {
+  return ReadSpan(value, name, false);
+}
+
+Result<int64_t> ReadDuration(sqlite3_value* value, std::string_view name) {
+  return ReadSpan(value, name, true);
+}
+
+Result<std::optional<double>> ReadNumber(sqlite3_value* value, std::string_view name, bool null_ok) {
+  double v = 0;
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL:
+      if (null_ok) return std::optional<double>();
+      return Status::InvalidArgument(Named(name) + "must not be NULL");
+    case SQLITE_INTEGER: v = static_cast<double>(sqlite3_value_int64(value)); break;
+    case SQLITE_FLOAT: v = sqlite3_value_double(value); break;
+    case SQLITE_TEXT: {
+      auto parsed = ParseNumber(TextOf(value));
+      if (!parsed) return Status::InvalidArgument(Named(name) + "must be a number, got " + DescribeValue(value));
+      v = *parsed;
+      break;
+    }
+    default:
+      return Status::InvalidArgument(Named(name) + "must be a number, got " + DescribeValue(value));
+  }
+  if (!std::isfinite(v)) {
+    return Status::InvalidArgument(Named(name) + "must be a finite number, got " + DescribeValue(value));
+  }
+  return std::optional<double>(v);
+}
+
+Result<std::optional<std::string>> ReadText(sqlite3_value* value, std::string_view name, bool null_ok) {
+  switch (sqlite3_value_type(value)) {
+    case SQLITE_NULL:
+      if (null_ok) return std::optional<std::string>();
+      return Status::InvalidArgument(Named(name) + "must not be NULL");
+    case SQLITE_TEXT: return std::optional<std::string>(std::string(TextOf(value)));
+    default:
+      return Status::InvalidArgument(Named(name) + "must be text, got " + DescribeValue(value));
+  }
+}
+
+}  // namespace liqdb::ext

@@ -1,0 +1,43 @@
+// The liqdb virtual tables open in each SQLite connection, so that the
+// table-valued functions can resolve their `source` argument ('liq') to a
+// store and a kind.
+//
+// The liqdb module registers a table in xCreate/xConnect and removes it in
+// xDisconnect/xDestroy. A declared table that this connection has not used yet
+// is not connected; LookupSource then prepares a trivial SELECT on it, which
+// makes SQLite connect it, and looks again.
+//
+// Thread-safety: the registry is process-wide and guarded by a mutex; the
+// entries of one connection are only used by that connection's thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "extension/sqlite_api.h"
+#include "liqdb/status.h"
+#include "liqdb/store.h"
+#include "liqdb/types.h"
+
+namespace liqdb::ext {
+
+// What a table-valued function needs to know about a liqdb table.
+struct TableInfo {
+  Kind kind = Kind::kLiquidations;
+  std::string folder;            // absolute store folder
+  std::shared_ptr<Store> store;  // shared with the vtab
+};
+
+void RegisterTable(sqlite3* db, std::string_view schema, std::string_view name,
+                   std::shared_ptr<const TableInfo> info);
+// Removes the entry if it still points at `info`.
+void UnregisterTable(sqlite3* db, std::string_view schema, std::string_view name,
+                     const TableInfo* info);
+
+// Resolves `source` ('liq' or 'main.liq') of connection `db` to a liqdb table
+// of kind `want`. `function` names the caller in error messages.
+Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source,
+                                                      Kind want, std::string_view function);
+
+}  // namespace liqdb::ext

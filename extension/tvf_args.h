@@ -1,0 +1,69 @@
+// The hidden-column arguments of liqdb's table-valued functions.
+//
+// A table-valued function `f(a, b, c)` is a virtual table whose arguments are
+// HIDDEN columns: SQLite passes `f('x', 1, 2)` as the constraints a = 'x',
+// b = 1, c = 2, exactly as `SELECT * FROM f WHERE a = 'x' AND b = 1 ...` would,
+// so views and BI tools can use either form (as ext/misc/series.c does).
+//
+// TvfBestIndex claims every usable `=` constraint on a hidden column. idxNum
+// bit j is set when hidden argument j is present; the present arguments reach
+// xFilter's argv in ascending j. TvfArgs keeps copies of them for xFilter and
+// for xColumn on the hidden columns.
+//
+// Thread-safety: per cursor.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "extension/sqlite_api.h"
+#include "liqdb/status.h"
+
+namespace liqdb::ext {
+
+// The vtab of a table-valued function: it only remembers its connection,
+// which resolves the `source` argument.
+struct TvfTable : sqlite3_vtab {
+  explicit TvfTable(sqlite3* connection) : sqlite3_vtab{}, db(connection) {}
+  ~TvfTable() { sqlite3_free(zErrMsg); }
+  sqlite3* db;
+};
+
+// xConnect of a table-valued function: declares `schema_sql`.
+int TvfConnect(sqlite3* db, const char* function, const char* schema_sql, sqlite3_vtab** out,
+               char** err);
+// xDisconnect.
+int TvfDisconnect(sqlite3_vtab* vtab);
+
+// Describes one function's argument columns.
+struct TvfSignature {
+  const char* function;             // "liq_histogram"
+  int first_hidden;                 // column index of the first argument
+  std::vector<const char*> names;   // argument names, in order
+  int required;                     // the first `required` arguments must be given
+};
+
+// xBestIndex for a table-valued function. No side effects.
+int TvfBestIndex(const TvfSignature& sig, sqlite3_index_info* info);
+
+// The argument values of one xFilter call.
+class TvfArgs {
+ public:
+  TvfArgs() = default;
+  TvfArgs(const TvfArgs&) = delete;
+  TvfArgs& operator=(const TvfArgs&) = delete;
+  ~TvfArgs();
+
+  // Copies argv according to idxNum; fails naming the first missing required argument.
+  Status Load(const TvfSignature& sig, int idx_num, int argc, sqlite3_value** argv);
+  // Argument j, or nullptr when absent.
+  sqlite3_value* Get(int j) const { return j < static_cast<int>(values_.size()) ? values_[j] : nullptr; }
+  // Argument j when present and not NULL.
+  bool Has(int j) const;
+
+ private:
+  void Clear();
+  std::vector<sqlite3_value*> values_;
+};
+
+}  // namespace liqdb::ext
