@@ -73,11 +73,33 @@ std::vector<std::pair<uint32_t, SeriesKey>> Selected(const Store& store, Kind ki
   return out;
 }
 
+class CheckpointKeyframes : public KeyframeProvider {
+ public:
+  explicit CheckpointKeyframes(const Store& store) : store_(store) {}
+  Result<std::optional<PositionKeyframe>> Find(uint32_t series_id, Timestamp at) const override {
+    LIQDB_ASSIGN_OR_RETURN(std::optional<Store::Checkpoint> cp,
+                           store_.LatestCheckpoint(Kind::kPositions, series_id, at));
+    if (!cp) return std::optional<PositionKeyframe>();
+    LIQDB_ASSIGN_OR_RETURN(PositionKeyframe kf, DecodePositionKeyframe(cp->state));
+    if (kf.until != cp->at) {
+      return Status::Corruption("position keyframe of series " + std::to_string(series_id) +
+                                " says it is at " + std::to_string(kf.until) +
+                                " but is stored at " + std::to_string(cp->at));
+    }
+    return std::optional<PositionKeyframe>(std::move(kf));
+  }
+
+ private:
+  const Store& store_;
+};
+
 // Positions series seeded from the latest keyframe at or before `at`.
 Result<std::vector<PositionSeriesInput>> PositionInputs(
     const Store& store, const std::vector<std::string>& symbols,
     const std::vector<std::string>& exchanges, Timestamp at, Timestamp to,
     const KeyframeProvider* keyframes) {
+  CheckpointKeyframes own(store);
+  if (!keyframes) keyframes = &own;
   std::vector<PositionSeriesInput> inputs;
   for (auto& [id, key] : Selected(store, Kind::kPositions, symbols, exchanges)) {
     PositionSeriesInput in;
@@ -93,6 +115,47 @@ Result<std::vector<PositionSeriesInput>> PositionInputs(
 }
 
 }  // namespace
+
+std::unique_ptr<KeyframeProvider> StoreKeyframes(const Store& store) {
+  return std::make_unique<CheckpointKeyframes>(store);
+}
+
+Result<uint64_t> WritePositionKeyframes(Store& store, int64_t every) {
+  if (every <= 0) {
+    return Status::InvalidArgument("keyframe interval must be > 0 µs, got " + std::to_string(every));
+  }
+  CheckpointKeyframes existing(store);
+  uint64_t written = 0;
+  for (const SeriesInfo& info : store.ListSeries(Kind::kPositions)) {
+    if (info.rows == 0) continue;
+    LIQDB_ASSIGN_OR_RETURN(std::optional<PositionKeyframe> latest,
+                           existing.Find(info.series_id, kMaxTimestamp));
+    PositionSeriesInput input;
+    input.key = info.key;
+    if (latest) input.seed = std::move(*latest);
+    // The first boundary after the seed (or after the first row).
+    Timestamp base = latest ? input.seed.until : info.min_ts;
+    Timestamp next = heatmap_internal::SaturatingAdd(heatmap_internal::FloorTo(base, every), every);
+    if (next > info.max_ts) continue;  // nothing after the latest keyframe to fold in
+    if ((static_cast<__int128>(info.max_ts) - next) / every >= 1'000'000) {
+      return Status::InvalidArgument("a keyframe every " + std::to_string(every) +
+                                     " µs would write over a million per series; use a longer "
+                                     "interval");
+    }
+    input.rows = StoreRowSource(store, Kind::kPositions, info.series_id, input.seed.until,
+                                SaturatingAdd(info.max_ts, 1));
+    heatmap_internal::PositionReplay replay(heatmap_internal::LeverageFilter{}, 1.0);
+    LIQDB_RETURN_IF_ERROR(replay.AddSeries(std::move(input)));
+    for (Timestamp t = next; t <= info.max_ts; t = heatmap_internal::SaturatingAdd(t, every)) {
+      LIQDB_RETURN_IF_ERROR(replay.AdvanceTo(t));
+      LIQDB_RETURN_IF_ERROR(store.PutCheckpoint(Kind::kPositions, info.series_id, t,
+                                                EncodePositionKeyframe(replay.Keyframe(0, t))));
+      ++written;
+      if (t == kMaxTimestamp) break;
+    }
+  }
+  return written;
+}
 
 std::unique_ptr<SortedRowSource> StoreRowSource(const Store& store, Kind kind, uint32_t series_id,
                                                 Timestamp from, Timestamp to) {

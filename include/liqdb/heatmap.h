@@ -146,6 +146,22 @@ class KeyframeProvider {
   virtual Result<std::optional<PositionKeyframe>> Find(uint32_t series_id, Timestamp at) const = 0;
 };
 
+// Keyframes kept in the Store itself, as checkpoints of kind kPositions
+// (Store::PutCheckpoint / LatestCheckpoint, holding EncodePositionKeyframe's
+// bytes). The store drops a checkpoint when a row older than it is appended,
+// so what Find returns is never stale. The provider references the Store.
+std::unique_ptr<KeyframeProvider> StoreKeyframes(const Store& store);
+
+// A day: one keyframe per series per day bounds the replay before `from` to
+// one day of rows.
+constexpr int64_t kDefaultKeyframeEvery = 24LL * 3600 * 1'000'000;
+
+// Writes keyframes at every multiple of `every` (µs, > 0) after each
+// positions series' latest keyframe (or first row) up to its last row,
+// replaying only the rows after that keyframe. Returns how many it wrote.
+// Meant for maintenance (after ingest, `liqdb compact`); idempotent.
+Result<uint64_t> WritePositionKeyframes(Store& store, int64_t every = kDefaultKeyframeEvery);
+
 // One positions series for the kernels: a seed state and the rows after it.
 // Rows with ts < seed.until are ignored (the seed already holds them).
 struct PositionSeriesInput {
@@ -159,7 +175,8 @@ struct PositionSeriesInput {
 Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(std::vector<PositionSeriesInput> series,
                                                            const SnapshotHeatmapSpec& spec);
 // Over a Store: the positions series selected by spec.symbols/exchanges,
-// seeded from `keyframes` when given (else replayed from the first row).
+// each seeded from the latest keyframe at or before the first bucket's start
+// (`keyframes`, or the store's own checkpoints when null).
 Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(
     const Store& store, const SnapshotHeatmapSpec& spec,
     const KeyframeProvider* keyframes = nullptr);
@@ -237,6 +254,7 @@ Result<std::vector<LiqMapRow>> LiqMapOfPositions(std::vector<PositionSeriesInput
 Result<std::vector<LiqMapRow>> LiqMapOfMarket(
     std::vector<std::unique_ptr<SortedRowSource>> series, const LiqMapSpec& spec);
 // Over a Store; `kind` is kPositions or kMarket (else InvalidArgument).
+// Positions are seeded from keyframes as in OpenSnapshotHeatmap.
 Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMapSpec& spec,
                                       const KeyframeProvider* keyframes = nullptr);
 
