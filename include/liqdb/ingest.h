@@ -1,0 +1,322 @@
+// Ingestion: turns exchange archives and live feeds into liqdb rows.
+//
+// Three layers, each usable on its own:
+//
+//   LineReader  opens a file (or "-" for standard input), recognises gzip,
+//               zstd and bzip2 by their magic bytes (never by the name) and
+//               yields lines from a large buffer. Every line it returns is
+//               followed by at least kLinePadding readable bytes, so simdjson
+//               can parse it in place.
+//   Adapter     one per source format: parses one line into rows normalised to
+//               liqdb's data model (position side, µs, base-unit qty, quote
+//               notional), appended to a RowBuffer keyed by (kind, series).
+//   Ingester    drives both over files and streams and appends the rows to a
+//               Store in batches cut only where a series' timestamp changes
+//               (the Store's idempotency rule, see store.h), with --strict
+//               all-or-nothing per file, bad-line reports, progress and a
+//               summary.
+//
+// The normalisation rules of every source are in docs/ingest.md.
+//
+// Thread-safety: none of these classes is thread-safe; use one per thread.
+// Ownership: the Ingester borrows the Store, which must outlive it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "liqdb/status.h"
+#include "liqdb/store.h"
+#include "liqdb/types.h"
+
+namespace liqdb {
+
+// ---- formats ---------------------------------------------------------------
+
+enum class Format {
+  kAuto,
+  kCsv,                         // liqdb's own CSV, one kind per file
+  kTardisLiquidations,          // Tardis.dev `liquidations` CSV
+  kTardisDerivativeTicker,      // Tardis.dev `derivative_ticker` CSV -> market
+  kBinanceForceOrder,           // Binance USDⓈ-M forceOrder websocket messages
+  kBinanceLiquidationSnapshot,  // Binance COIN-M liquidationSnapshot archive CSV
+  kBybitLiquidation,            // Bybit v5 allLiquidation and old liquidation topic
+  kOkxLiquidationOrders,        // OKX liquidation-orders channel pushes
+  kHyperliquidClearinghouse,    // Hyperliquid clearinghouseState polls -> positions
+};
+
+// "csv", "tardis-liquidations", ... ("auto" for kAuto).
+const char* FormatName(Format format);
+std::optional<Format> ParseFormat(std::string_view name);
+// Every accepted format name, for help texts.
+std::vector<std::string> FormatNames();
+
+// Recognises a format from the first lines of an input (up to ~10 suffice).
+// Returns nullopt when nothing matches; `why` (optional) says what was seen.
+std::optional<Format> SniffFormat(const std::vector<std::string>& first_lines,
+                                  std::string* why = nullptr);
+
+// ---- options ---------------------------------------------------------------
+
+struct IngestOptions {
+  Format format = Format::kAuto;
+  // For the `csv` format: the kind of a file without a header. A header
+  // selects the kind by its column names.
+  std::optional<Kind> kind;
+  // Keep nothing from a file that has a bad line.
+  bool strict = false;
+  // Symbol for binance-liquidation-snapshot input whose file name does not
+  // carry it (standard input, renamed files).
+  std::string symbol;
+  // Contract values for instruments quoted in contracts, by instrument name:
+  // base units per contract for linear instruments (BTC-USDT-SWAP: 0.01),
+  // USD per contract for inverse ones (BTC-USD-SWAP: 100). Overrides the
+  // built-in table.
+  std::map<std::string, double> contract_sizes;
+  // Rows buffered before a flush to the store (a flush never splits the rows
+  // of one series that share a timestamp).
+  size_t batch_rows = 1 << 18;
+  // Streams ("-"): flush at least this often so rows are queryable quickly.
+  int64_t flush_interval_ms = 500;
+  // Bad lines reported in full; the rest are only counted.
+  size_t max_reported_errors = 20;
+  // Folder holding the state adapters keep across runs (Hyperliquid's last
+  // poll per wallet). Empty: the store's folder.
+  std::string state_dir;
+};
+
+// Parses "INSTRUMENT=VALUE" into options->contract_sizes.
+Status ParseContractSizeArg(std::string_view arg, IngestOptions* options);
+
+// ---- contracts and venues -----------------------------------------------------
+
+// How a venue quotes the size of one instrument.
+struct ContractSpec {
+  enum class Type {
+    kBase,     // sizes are already base units
+    kLinear,   // sizes are contracts of `value` base units each
+    kInverse,  // sizes are contracts of `value` USD each
+  };
+  Type type = Type::kBase;
+  double value = 1;
+};
+
+// The contract spec of (liqdb exchange id, instrument): `overrides` first,
+// then the built-in table. NotFound naming the instrument (and how to supply
+// its value) when the venue quotes it in contracts of unknown size.
+Result<ContractSpec> LookupContract(std::string_view exchange, std::string_view symbol,
+                                    const std::map<std::string, double>& overrides);
+
+// Converts a venue-native size at `price` into (qty in base units, notional
+// in quote currency).
+void ApplyContract(const ContractSpec& spec, double size, double price, double* qty,
+                   double* notional);
+
+// Tardis venue id -> liqdb exchange id ("binance-futures" -> "binance",
+// "okex-swap" -> "okx", ...). Unknown ids pass through unchanged.
+std::string_view MapTardisExchange(std::string_view tardis_id);
+
+// ---- rows ------------------------------------------------------------------
+
+// Parsed rows, grouped by (kind, series). Adapters append; the Ingester
+// drains. Lookups of the series most recently used are cached, since
+// archives come in long runs of one series.
+class RowBuffer {
+ public:
+  Columns* Series(Kind kind, std::string_view exchange, std::string_view symbol);
+
+  size_t rows() const { return rows_; }
+  bool empty() const { return rows_ == 0; }
+  // Rows added since construction or the last TakeAll/Clear. Adapters that
+  // add rows call NoteRows (the Columns appenders do not count).
+  void NoteRows(size_t n) { rows_ += n; }
+
+  // Every series with rows, as batches (kind is in batch.rows.kind).
+  std::vector<SeriesBatch> TakeAll();
+  // Per series: sorts the rows by time and moves out those strictly before
+  // the series' latest timestamp; rows at the latest timestamp stay, so a
+  // later row at the same timestamp joins them in the same batch.
+  std::vector<SeriesBatch> TakeSettled();
+  void Clear();
+
+ private:
+  struct Entry {
+    Kind kind;
+    SeriesKey key;
+    Columns rows;
+  };
+  std::vector<Entry> entries_;
+  std::unordered_map<std::string, size_t> index_;  // kind byte + exchange + '\0' + symbol
+  size_t last_ = SIZE_MAX;
+  size_t rows_ = 0;
+};
+
+// ---- input -----------------------------------------------------------------
+
+enum class Compression { kNone, kGzip, kZstd, kBzip2 };
+const char* CompressionName(Compression c);  // "plain", "gzip", "zstd", "bzip2"
+// Compression of a stream starting with `head` (at least 4 bytes to be sure).
+Compression DetectCompression(std::string_view head);
+
+// Bytes after each returned line that are readable (simdjson's padding).
+constexpr size_t kLinePadding = 64;
+
+class LineReader {
+ public:
+  enum class Read { kLine, kEnd, kTimeout };
+
+  // Opens `path` ("-" = standard input). Reads the first bytes to detect the
+  // compression.
+  static Result<std::unique_ptr<LineReader>> Open(const std::string& path);
+  // Reads from an in-memory copy of `data` (tests, embedding).
+  static Result<std::unique_ptr<LineReader>> FromString(std::string data,
+                                                        std::string name = "<memory>");
+  virtual ~LineReader() = default;
+
+  // The next line without its "\n" (and "\r"). kEnd at the end of input.
+  // When `timeout_ms` >= 0 and the input is an uncompressed pipe or terminal,
+  // returns kTimeout if no complete line arrived within it. A decompression
+  // error (truncated or corrupt stream) is a Corruption naming the codec.
+  virtual Result<Read> Next(std::string_view* line, int timeout_ms = -1) = 0;
+
+  const std::string& name() const { return name_; }
+  Compression compression() const { return compression_; }
+  // Lines returned so far: the number of the last line returned.
+  uint64_t line_number() const { return line_number_; }
+  // Bytes consumed from the underlying file (compressed bytes) and its size
+  // (0 when unknown: pipes). For progress bars.
+  virtual uint64_t bytes_consumed() const = 0;
+  uint64_t total_bytes() const { return total_bytes_; }
+
+ protected:
+  LineReader() = default;
+  std::string name_;
+  Compression compression_ = Compression::kNone;
+  uint64_t line_number_ = 0;
+  uint64_t total_bytes_ = 0;
+};
+
+// ---- adapters -----------------------------------------------------------------
+
+// What a line held besides its rows.
+struct LineStats {
+  uint64_t skipped = 0;  // valid records with nothing to store (unfilled order, no mark price)
+  uint64_t repeats = 0;  // records the source repeated (same Tardis id, same snapshot line)
+};
+
+// Turns lines of one source format into rows. An adapter may keep state
+// within a file (a CSV header, repeats seen) and across files (Hyperliquid's
+// last poll per wallet).
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  virtual Format format() const = 0;
+
+  // Starts a file; `name` is its path (the Binance snapshot takes its symbol
+  // from it).
+  virtual Status BeginFile(std::string_view name) = 0;
+  // Parses one line (followed by kLinePadding readable bytes), appending its
+  // rows to `out`. A non-OK status rejects the line (its message is the
+  // reason) and adds nothing.
+  virtual Status ParseLine(std::string_view line, RowBuffer* out, LineStats* stats) = 0;
+  // Ends the file: `keep` false (strict mode rejected it) rolls back any
+  // cross-file state it changed.
+  virtual void EndFile(bool keep) = 0;
+
+  // Whether exact repeats of a row within one batch are one record (the row
+  // is a state sample, or the source is known to repeat rows).
+  virtual bool CollapseRepeats(Kind kind) const { return kind != Kind::kLiquidations; }
+
+  // Cross-run state: loaded before the first file, saved after rows reached
+  // the store. No-op for stateless formats.
+  virtual Status LoadState(const std::string& dir) { (void)dir; return Status::OK(); }
+  virtual Status SaveState(const std::string& dir) { (void)dir; return Status::OK(); }
+};
+
+// The adapter for `format` (not kAuto).
+Result<std::unique_ptr<Adapter>> MakeAdapter(Format format, const IngestOptions& options);
+
+// ---- ingester ----------------------------------------------------------------
+
+struct IngestSummary {
+  uint64_t files = 0;
+  uint64_t lines = 0;            // non-empty input lines
+  uint64_t rows = 0;             // rows parsed from good lines
+  uint64_t stored = 0;           // rows the store wrote
+  uint64_t duplicates = 0;       // rows already stored, or exact repeats collapsed
+  uint64_t rejected_lines = 0;   // bad lines
+  uint64_t skipped = 0;          // records with nothing to store (unfilled, no mark price)
+  uint64_t discarded_rows = 0;   // good rows dropped with their file (--strict)
+  uint64_t files_rejected = 0;   // files dropped whole (--strict)
+  uint64_t files_damaged = 0;    // truncated or corrupt compressed streams
+  uint64_t flushes = 0;          // Store::AppendAll calls
+};
+
+struct IngestProgress {
+  std::string_view file;
+  uint64_t bytes = 0, total_bytes = 0;  // of the current file; total 0 = unknown
+  const IngestSummary* summary = nullptr;
+};
+
+class Ingester {
+ public:
+  Ingester(Store* store, IngestOptions options);
+  ~Ingester();
+
+  // Reports each bad line ("FILE:LINE: reason", the first
+  // max_reported_errors of them) and every other message worth a user's eye
+  // (the format auto chose, a damaged file). Default: none.
+  void set_report(std::function<void(const std::string&)> report) { report_ = std::move(report); }
+  // Called every few thousand lines and at each file's end.
+  void set_progress(std::function<void(const IngestProgress&)> progress) {
+    progress_ = std::move(progress);
+  }
+
+  // Ingests one file or "-" (standard input, flushed every
+  // flush_interval_ms). Returns non-OK only for failures that stop the whole
+  // run (a store error, an unknown contract instrument, no format found);
+  // bad lines and damaged files are counted and reported, not returned.
+  Status IngestPath(const std::string& path);
+  // Ingests from an open reader (its name is used in messages).
+  Status IngestReader(LineReader* reader, bool stream);
+  // Flushes what is buffered and saves adapter state. Call once at the end.
+  Status Finish();
+
+  const IngestSummary& summary() const { return summary_; }
+  // The format in use (what auto chose once known).
+  std::optional<Format> format() const;
+
+ private:
+  Status ChooseAdapter(LineReader* reader, std::vector<std::string>* peeked, bool* damaged);
+  Status ParseOne(LineReader* reader, std::string_view line, uint64_t line_no, bool* bad);
+  Status Flush(std::vector<SeriesBatch> batches);
+  Status AppendGroup(std::vector<SeriesBatch>* group);
+  Status SaveState();
+  void ReportBad(const std::string& file, uint64_t line, const std::string& reason);
+  void Report(const std::string& message);
+  void Progress(LineReader* reader);
+
+  Store* store_;
+  IngestOptions options_;
+  std::map<Format, std::unique_ptr<Adapter>> adapters_;
+  Adapter* adapter_ = nullptr;
+  RowBuffer buffer_;
+  std::string padded_;  // a peeked line with simdjson's padding
+  uint64_t reported_ = 0;
+  IngestSummary summary_;
+  std::function<void(const std::string&)> report_;
+  std::function<void(const IngestProgress&)> progress_;
+  bool finished_ = false;
+};
+
+// "read 10 lines, 12 rows: stored 9, duplicates 3, rejected 1 line, ..."
+std::string FormatSummary(const IngestSummary& summary);
+
+}  // namespace liqdb

@@ -1,0 +1,301 @@
+// Ingester: lines -> adapter -> RowBuffer -> Store, file by file.
+//
+// Batching follows the Store's idempotency rule (store.h): a batch dedupes
+// against the store as a multiset, so every copy of a row must travel in the
+// same batch. Exact copies share a timestamp, so the buffer is only ever cut
+// where a series' timestamp changes (RowBuffer::TakeSettled), and a file's
+// last rows are flushed when the file ends. With --strict nothing of a file
+// reaches the store before its last line was read and found good.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "ingest/adapter_util.h"
+
+namespace liqdb {
+
+namespace {
+
+constexpr size_t kSniffLines = 10;
+constexpr uint64_t kProgressEvery = 1 << 14;
+
+bool SameRow(const Columns& c, size_t a, size_t b) {
+  if (c.ts[a] != c.ts[b]) return false;
+  if (!c.side.empty() && c.side[a] != c.side[b]) return false;
+  if (!c.account.empty() && c.account[a] != c.account[b]) return false;
+  for (const auto& v : c.values) {
+    // Bit-equal (NaN = NULL equals NULL).
+    if (std::memcmp(&v[a], &v[b], sizeof(double)) != 0) return false;
+  }
+  return true;
+}
+
+// Drops exact repeats of a row within a time-sorted batch; returns how many.
+uint64_t CollapseRepeats(Columns* c) {
+  const size_t n = c->size();
+  std::vector<uint8_t> drop(n, 0);
+  uint64_t dropped = 0;
+  for (size_t i = 0; i < n;) {
+    size_t j = i + 1;
+    while (j < n && c->ts[j] == c->ts[i]) ++j;
+    for (size_t a = i + 1; a < j; ++a) {
+      for (size_t b = i; b < a; ++b) {
+        if (!drop[b] && SameRow(*c, a, b)) {
+          drop[a] = 1;
+          ++dropped;
+          break;
+        }
+      }
+    }
+    i = j;
+  }
+  if (dropped == 0) return 0;
+  Columns kept(c->kind);
+  kept.Reserve(n - dropped);
+  for (size_t i = 0; i < n; ++i) {
+    if (!drop[i]) kept.AppendRow(*c, i);
+  }
+  *c = std::move(kept);
+  return dropped;
+}
+
+// Splits a time-sorted batch into pieces of about `max_rows`, cutting only
+// where the timestamp changes.
+std::vector<SeriesBatch> SplitAtTimeChanges(SeriesBatch batch, size_t max_rows) {
+  std::vector<SeriesBatch> out;
+  const Columns& c = batch.rows;
+  size_t start = 0;
+  while (start < c.size()) {
+    size_t end = std::min(c.size(), start + max_rows);
+    while (end < c.size() && c.ts[end] == c.ts[end - 1]) ++end;
+    SeriesBatch piece{batch.key, Columns(c.kind)};
+    piece.rows.Reserve(end - start);
+    for (size_t i = start; i < end; ++i) piece.rows.AppendRow(c, i);
+    out.push_back(std::move(piece));
+    start = end;
+  }
+  return out;
+}
+
+}  // namespace
+
+Ingester::Ingester(Store* store, IngestOptions options) : store_(store), options_(std::move(options)) {
+  if (options_.batch_rows == 0) options_.batch_rows = 1;
+}
+
+Ingester::~Ingester() = default;
+
+std::optional<Format> Ingester::format() const {
+  if (adapter_ != nullptr) return adapter_->format();
+  if (options_.format != Format::kAuto) return options_.format;
+  return std::nullopt;
+}
+
+void Ingester::Report(const std::string& message) {
+  if (report_) report_(message);
+}
+
+void Ingester::ReportBad(const std::string& file, uint64_t line, const std::string& reason) {
+  if (reported_ < options_.max_reported_errors) {
+    Report(file + ":" + std::to_string(line) + ": " + reason);
+  }
+  ++reported_;
+}
+
+void Ingester::Progress(LineReader* reader) {
+  if (!progress_) return;
+  IngestProgress p;
+  p.file = reader->name();
+  p.bytes = reader->bytes_consumed();
+  p.total_bytes = reader->total_bytes();
+  p.summary = &summary_;
+  progress_(p);
+}
+
+Status Ingester::IngestPath(const std::string& path) {
+  Result<std::unique_ptr<LineReader>> reader = LineReader::Open(path);
+  if (!reader.ok()) return reader.status();
+  return IngestReader(reader->get(), path == "-");
+}
+
+Status Ingester::ChooseAdapter(LineReader* reader, std::vector<std::string>* peeked, bool* damaged) {
+  Format f = options_.format;
+  if (f == Format::kAuto) {
+    std::string_view line;
+    while (peeked->size() < kSniffLines) {
+      Result<LineReader::Read> r = reader->Next(&line);
+      if (!r.ok()) {
+        Report(r.status().message());
+        *damaged = true;
+        break;
+      }
+      if (*r != LineReader::Read::kLine) break;
+      peeked->emplace_back(line);
+    }
+    std::string why;
+    std::optional<Format> sniffed = SniffFormat(*peeked, &why);
+    if (!sniffed) {
+      return Status::InvalidArgument(reader->name() + ": --format auto cannot tell the format (" + why +
+                                     "); name it with --format");
+    }
+    f = *sniffed;
+    Report(reader->name() + ": format " + FormatName(f) + " (auto: " + why + ")");
+  }
+  auto it = adapters_.find(f);
+  if (it == adapters_.end()) {
+    LIQDB_ASSIGN_OR_RETURN(std::unique_ptr<Adapter> a, MakeAdapter(f, options_));
+    const std::string dir = options_.state_dir.empty() ? store_->path() : options_.state_dir;
+    LIQDB_RETURN_IF_ERROR(a->LoadState(dir));
+    it = adapters_.emplace(f, std::move(a)).first;
+  }
+  adapter_ = it->second.get();
+  return Status::OK();
+}
+
+Status Ingester::ParseOne(LineReader* reader, std::string_view line, uint64_t line_no, bool* bad) {
+  if (ingest::IsBlank(line)) return Status::OK();
+  ++summary_.lines;
+  LineStats ls;
+  const size_t before = buffer_.rows();
+  Status s = adapter_->ParseLine(line, &buffer_, &ls);
+  if (!s.ok()) {
+    ++summary_.rejected_lines;
+    *bad = true;
+    ReportBad(reader->name(), line_no, s.message());
+    return Status::OK();
+  }
+  summary_.rows += buffer_.rows() - before;
+  summary_.skipped += ls.skipped;
+  summary_.duplicates += ls.repeats;
+  return Status::OK();
+}
+
+Status Ingester::IngestReader(LineReader* reader, bool stream) {
+  if (finished_) return Status::InvalidArgument("Ingester used after Finish");
+  ++summary_.files;
+  std::vector<std::string> peeked;
+  bool damaged = false;
+  LIQDB_RETURN_IF_ERROR(ChooseAdapter(reader, &peeked, &damaged));
+  LIQDB_RETURN_IF_ERROR(adapter_->BeginFile(reader->name()));
+
+  bool bad = false;
+  // Peeked lines are copies; give them the padding the parsers need.
+  for (size_t i = 0; i < peeked.size(); ++i) {
+    padded_.assign(peeked[i]);
+    padded_.append(kLinePadding, '\0');
+    LIQDB_RETURN_IF_ERROR(
+        ParseOne(reader, std::string_view(padded_.data(), peeked[i].size()), i + 1, &bad));
+  }
+
+  using Clock = std::chrono::steady_clock;
+  const auto interval = std::chrono::milliseconds(std::max<int64_t>(1, options_.flush_interval_ms));
+  auto last_flush = Clock::now();
+  const bool hold = options_.strict && !stream;  // strict files wait for their last line
+  std::string_view line;
+  uint64_t n = 0;
+  while (!damaged) {
+    Result<LineReader::Read> r =
+        reader->Next(&line, stream ? static_cast<int>(options_.flush_interval_ms) : -1);
+    if (!r.ok()) {
+      Report(r.status().message());
+      damaged = true;
+      break;
+    }
+    if (*r == LineReader::Read::kEnd) break;
+    if (*r == LineReader::Read::kTimeout) {
+      // The feed is quiet: store everything, so it is queryable now.
+      if (!buffer_.empty()) {
+        LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeAll()));
+        LIQDB_RETURN_IF_ERROR(SaveState());
+      }
+      last_flush = Clock::now();
+      continue;
+    }
+    LIQDB_RETURN_IF_ERROR(ParseOne(reader, line, reader->line_number(), &bad));
+    if (++n % kProgressEvery == 0) Progress(reader);
+    if (stream) {
+      if (Clock::now() - last_flush >= interval) {
+        LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled()));
+        last_flush = Clock::now();
+      }
+    } else if (!hold && buffer_.rows() >= options_.batch_rows) {
+      LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled()));
+    }
+  }
+  if (damaged) ++summary_.files_damaged;
+
+  if (options_.strict && (bad || damaged)) {
+    summary_.discarded_rows += buffer_.rows();
+    ++summary_.files_rejected;
+    buffer_.Clear();
+    adapter_->EndFile(false);
+    Report(reader->name() + ": --strict: nothing stored from this file");
+  } else {
+    adapter_->EndFile(true);
+    LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeAll()));
+    LIQDB_RETURN_IF_ERROR(SaveState());
+  }
+  Progress(reader);
+  return Status::OK();
+}
+
+Status Ingester::AppendGroup(std::vector<SeriesBatch>* group) {
+  if (group->empty()) return Status::OK();
+  Result<AppendStats> r =
+      group->size() == 1 ? store_->Append(group->front()) : store_->AppendAll(*group);
+  group->clear();
+  if (!r.ok()) return r.status().WithContext("store append");
+  ++summary_.flushes;
+  summary_.stored += r->stored;
+  summary_.duplicates += r->duplicates;
+  return Status::OK();
+}
+
+Status Ingester::Flush(std::vector<SeriesBatch> batches) {
+  std::vector<SeriesBatch> group;
+  size_t group_rows = 0;
+  for (SeriesBatch& b : batches) {
+    if (b.rows.empty()) continue;
+    b.rows.SortByTime();
+    if (adapter_ != nullptr && adapter_->CollapseRepeats(b.rows.kind)) {
+      summary_.duplicates += CollapseRepeats(&b.rows);
+    }
+    if (b.rows.size() > options_.batch_rows) {
+      // A big series goes alone, in pieces cut at time changes.
+      for (SeriesBatch& piece : SplitAtTimeChanges(std::move(b), options_.batch_rows)) {
+        std::vector<SeriesBatch> one;
+        one.push_back(std::move(piece));
+        LIQDB_RETURN_IF_ERROR(AppendGroup(&one));
+      }
+      continue;
+    }
+    group_rows += b.rows.size();
+    group.push_back(std::move(b));
+    if (group_rows >= options_.batch_rows) {
+      LIQDB_RETURN_IF_ERROR(AppendGroup(&group));
+      group_rows = 0;
+    }
+  }
+  return AppendGroup(&group);
+}
+
+Status Ingester::SaveState() {
+  if (!buffer_.empty()) return Status::OK();  // the state may run ahead of the store
+  const std::string dir = options_.state_dir.empty() ? store_->path() : options_.state_dir;
+  for (auto& [f, a] : adapters_) LIQDB_RETURN_IF_ERROR(a->SaveState(dir));
+  return Status::OK();
+}
+
+Status Ingester::Finish() {
+  if (finished_) return Status::OK();
+  finished_ = true;
+  LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeAll()));
+  LIQDB_RETURN_IF_ERROR(SaveState());
+  if (reported_ > options_.max_reported_errors) {
+    Report("... and " + std::to_string(reported_ - options_.max_reported_errors) +
+           " more bad lines not shown");
+  }
+  return Status::OK();
+}
+
+}  // namespace liqdb

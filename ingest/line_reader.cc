@@ -1,0 +1,266 @@
+// LineReader: files and standard input, plain or compressed, as lines.
+//
+// The compression is taken from the first bytes, never from the name: Tardis
+// files are often renamed, and a pipe has no name. Decompression goes through
+// Boost.Iostreams with a large buffer; the lines are cut with memchr in our own
+// buffer so that each returned line is followed by kLinePadding readable bytes
+// (simdjson reads up to 64 bytes past the end of its input).
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/iostreams/categories.hpp>
+#include <boost/iostreams/filter/bzip2.hpp>
+#include <boost/iostreams/filter/gzip.hpp>
+#include <boost/iostreams/filter/zstd.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include "liqdb/ingest.h"
+
+namespace liqdb {
+
+namespace io = boost::iostreams;
+
+const char* CompressionName(Compression c) {
+  switch (c) {
+    case Compression::kNone: return "plain";
+    case Compression::kGzip: return "gzip";
+    case Compression::kZstd: return "zstd";
+    case Compression::kBzip2: return "bzip2";
+  }
+  return "?";
+}
+
+Compression DetectCompression(std::string_view head) {
+  auto u = [&](size_t i) { return static_cast<unsigned char>(head[i]); };
+  if (head.size() >= 2 && u(0) == 0x1f && u(1) == 0x8b) return Compression::kGzip;
+  if (head.size() >= 4 && u(0) == 0x28 && u(1) == 0xb5 && u(2) == 0x2f && u(3) == 0xfd) {
+    return Compression::kZstd;
+  }
+  if (head.size() >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
+    return Compression::kBzip2;
+  }
+  return Compression::kNone;
+}
+
+namespace {
+
+constexpr size_t kReadChunk = 1 << 20;   // bytes asked of the source per read
+constexpr size_t kIoBuffer = 1 << 20;    // Boost.Iostreams buffer per filter
+
+// The raw bytes of an input: a file descriptor (with the bytes already peeked
+// for the magic number served first), or memory.
+class RawSource {
+ public:
+  RawSource(int fd, bool owns, std::string prefix)
+      : fd_(fd), owns_(owns), prefix_(std::move(prefix)), consumed_(prefix_.size()) {}
+  explicit RawSource(std::string data) : prefix_(std::move(data)) {}
+  ~RawSource() {
+    if (owns_ && fd_ >= 0) ::close(fd_);
+  }
+  RawSource(const RawSource&) = delete;
+  RawSource& operator=(const RawSource&) = delete;
+
+  // Reads up to n bytes; 0 at the end; -1 with errno on error.
+  ssize_t Read(char* buf, size_t n) {
+    if (pos_ < prefix_.size()) {
+      size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, k);
+      pos_ += k;
+      return static_cast<ssize_t>(k);
+    }
+    if (fd_ < 0) return 0;
+    for (;;) {
+      ssize_t r = ::read(fd_, buf, n);
+      if (r < 0 && errno == EINTR) continue;
+      if (r > 0) consumed_ += static_cast<uint64_t>(r);
+      return r;
+    }
+  }
+  // Waits up to timeout_ms for bytes; true if some may be read.
+  bool Wait(int timeout_ms) {
+    if (pos_ < prefix_.size() || fd_ < 0) return true;
+    pollfd p{fd_, POLLIN, 0};
+    int r = ::poll(&p, 1, timeout_ms);
+    return r != 0;
+  }
+  bool pollable() const { return pollable_; }
+  void set_pollable(bool p) { pollable_ = p; }
+  uint64_t consumed() const { return fd_ < 0 ? pos_ : consumed_; }
+
+ private:
+  int fd_ = -1;
+  bool owns_ = false;
+  std::string prefix_;
+  size_t pos_ = 0;
+  uint64_t consumed_ = 0;
+  bool pollable_ = false;
+};
+
+// Boost.Iostreams Source over a RawSource (borrowed).
+struct BoostRaw {
+  typedef char char_type;
+  typedef io::source_tag category;
+  RawSource* raw;
+  std::streamsize read(char* s, std::streamsize n) {
+    ssize_t r = raw->Read(s, static_cast<size_t>(n));
+    if (r < 0) throw std::ios_base::failure(std::string("read failed: ") + std::strerror(errno));
+    return r == 0 ? -1 : static_cast<std::streamsize>(r);
+  }
+};
+
+class LineReaderImpl : public LineReader {
+ public:
+  LineReaderImpl(std::string name, std::unique_ptr<RawSource> raw, Compression c, uint64_t total)
+      : raw_(std::move(raw)) {
+    name_ = std::move(name);
+    compression_ = c;
+    total_bytes_ = total;
+    buf_.resize(kReadChunk * 2 + kLinePadding);
+    if (c != Compression::kNone) {
+      switch (c) {
+        case Compression::kGzip: chain_.push(io::gzip_decompressor(io::gzip::default_window_bits, kIoBuffer), kIoBuffer); break;
+        case Compression::kZstd: chain_.push(io::zstd_decompressor(kIoBuffer), kIoBuffer); break;
+        case Compression::kBzip2: chain_.push(io::bzip2_decompressor(false, kIoBuffer), kIoBuffer); break;
+        case Compression::kNone: break;
+      }
+      chain_.push(BoostRaw{raw_.get()}, kIoBuffer);
+    }
+  }
+
+  Result<Read> Next(std::string_view* line, int timeout_ms) override {
+    for (;;) {
+      // A complete line in the buffer?
+      if (begin_ < end_) {
+        const char* p = static_cast<const char*>(std::memchr(buf_.data() + scan_, '\n', end_ - scan_));
+        if (p != nullptr) {
+          size_t nl = static_cast<size_t>(p - buf_.data());
+          size_t len = nl - begin_;
+          if (len > 0 && buf_[nl - 1] == '\r') --len;
+          *line = std::string_view(buf_.data() + begin_, len);
+          begin_ = scan_ = nl + 1;
+          ++line_number_;
+          return Read::kLine;
+        }
+        scan_ = end_;
+      }
+      if (eof_) {
+        if (begin_ < end_) {  // last line without "\n"
+          size_t len = end_ - begin_;
+          if (buf_[end_ - 1] == '\r') --len;
+          *line = std::string_view(buf_.data() + begin_, len);
+          begin_ = scan_ = end_;
+          ++line_number_;
+          return Read::kLine;
+        }
+        return Read::kEnd;
+      }
+      // Make room: move the partial line to the front, grow for long lines.
+      if (begin_ > 0) {
+        std::memmove(buf_.data(), buf_.data() + begin_, end_ - begin_);
+        end_ -= begin_;
+        scan_ -= begin_;
+        begin_ = 0;
+      }
+      if (buf_.size() - end_ < kReadChunk + kLinePadding) buf_.resize(end_ + kReadChunk + kLinePadding);
+      if (timeout_ms >= 0 && compression_ == Compression::kNone && raw_->pollable() &&
+          !raw_->Wait(timeout_ms)) {
+        return Read::kTimeout;
+      }
+      ssize_t got = 0;
+      if (compression_ == Compression::kNone) {
+        got = raw_->Read(buf_.data() + end_, kReadChunk);
+        if (got < 0) return Status::IOError(name_ + ": read failed: " + std::strerror(errno));
+      } else {
+        try {
+          std::streamsize r = io::read(chain_, buf_.data() + end_, static_cast<std::streamsize>(kReadChunk));
+          got = r < 0 ? 0 : static_cast<ssize_t>(r);
+        } catch (const std::exception& e) {
+          eof_ = true;
+          damaged_ = true;
+          return Status::Corruption(name_ + ": corrupt or truncated " + CompressionName(compression_) +
+                                    " stream after line " + std::to_string(line_number_) + " (" +
+                                    e.what() + ")");
+        }
+      }
+      if (got == 0) {
+        eof_ = true;
+      }
+      end_ += static_cast<size_t>(got);
+      // Padding after the data is zeroed so a parser reading past a line sees no garbage.
+      std::memset(buf_.data() + end_, 0, std::min(kLinePadding, buf_.size() - end_));
+    }
+  }
+
+  uint64_t bytes_consumed() const override { return raw_->consumed(); }
+
+ private:
+  std::unique_ptr<RawSource> raw_;
+  io::filtering_istreambuf chain_;
+  std::string buf_;
+  size_t begin_ = 0, scan_ = 0, end_ = 0;
+  bool eof_ = false;
+  bool damaged_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path) {
+  int fd = 0;
+  bool owns = false;
+  std::string name = path;
+  if (path == "-") {
+    name = "<stdin>";
+  } else {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Status::IOError(path + ": " + std::strerror(errno));
+    owns = true;
+  }
+  struct stat st {};
+  uint64_t total = 0;
+  bool pollable = false;
+  if (::fstat(fd, &st) == 0) {
+    if (S_ISREG(st.st_mode)) {
+      total = static_cast<uint64_t>(st.st_size);
+    } else {
+      pollable = S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode) || S_ISSOCK(st.st_mode);
+    }
+    if (S_ISDIR(st.st_mode)) {
+      if (owns) ::close(fd);
+      return Status::InvalidArgument(path + ": is a directory");
+    }
+  }
+  // Peek the magic bytes, then hand them back through the source's prefix.
+  char head[4];
+  size_t got = 0;
+  while (got < sizeof head) {
+    ssize_t r = ::read(fd, head + got, sizeof head - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) {
+      Status s = Status::IOError(name + ": " + std::strerror(errno));
+      if (owns) ::close(fd);
+      return s;
+    }
+    if (r == 0) break;
+    got += static_cast<size_t>(r);
+  }
+  std::string prefix(head, got);
+  Compression c = DetectCompression(prefix);
+  auto raw = std::make_unique<RawSource>(fd, owns, std::move(prefix));
+  raw->set_pollable(pollable);
+  return std::unique_ptr<LineReader>(new LineReaderImpl(std::move(name), std::move(raw), c, total));
+}
+
+Result<std::unique_ptr<LineReader>> LineReader::FromString(std::string data, std::string name) {
+  uint64_t total = data.size();
+  Compression c = DetectCompression(std::string_view(data).substr(0, 4));
+  auto raw = std::make_unique<RawSource>(std::move(data));
+  return std::unique_ptr<LineReader>(new LineReaderImpl(std::move(name), std::move(raw), c, total));
+}
+
+}  // namespace liqdb
