@@ -43,10 +43,10 @@ void EncodeDictIds(const uint32_t* ids, size_t n, const std::vector<std::string>
 Status DecodeDictIds(ByteReader* in, size_t n, std::vector<uint32_t>* ids,
                      std::vector<std::string>* dict) {
   if (n > kMaxCodecRows) return Status::Corruption("dict codec: absurd row count");
-  uint8_t mode;
+  uint8_t mode = 0;
   if (!in->GetU8(&mode).ok()) return Truncated();
   if (mode != kDictPacked) return Status::Corruption("dict codec: unknown mode " + std::to_string(mode));
-  uint64_t size;
+  uint64_t size = 0;
   if (!in->GetVarint(&size).ok()) return Truncated();
   // Every entry takes at least its length byte, which bounds a lying count
   // before anything is allocated.
@@ -56,13 +56,13 @@ Status DecodeDictIds(ByteReader* in, size_t n, std::vector<uint32_t>* ids,
   dict->clear();
   dict->reserve(size);
   for (uint64_t i = 0; i < size; ++i) {
-    uint64_t len;
+    uint64_t len = 0;
     std::string_view s;
     if (!in->GetVarint(&len).ok()) return Truncated();
     if (len > in->remaining() || !in->GetBytes(len, &s).ok()) return Truncated();
     dict->emplace_back(s);
   }
-  uint8_t width;
+  uint8_t width = 0;
   if (!in->GetU8(&width).ok()) return Truncated();
   if (width > 32) return Status::Corruption("dict codec: id width " + std::to_string(width) + " > 32");
   if (n > 0 && dict->empty()) return Status::Corruption("dict codec: ids without a dictionary");

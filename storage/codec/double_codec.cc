@@ -149,19 +149,19 @@ void EncodeXor(const double* v, size_t n, std::string* out) {
 
 Status DecodeXor(const uint8_t* data, size_t size, size_t n, double* out) {
   BitReader r(data, size);
-  uint64_t prev;
+  uint64_t prev = 0;
   if (!r.Get(64, &prev)) return Truncated();
   out[0] = std::bit_cast<double>(prev);
   int win_lz = -1;
   int win_tz = 0;
   for (size_t i = 1; i < n; ++i) {
-    uint64_t bit, x;
+    uint64_t bit = 0, x = 0;
     if (!r.Get(1, &bit)) return Truncated();
     if (bit != 0) {
-      uint64_t fresh;
+      uint64_t fresh = 0;
       if (!r.Get(1, &fresh)) return Truncated();
       if (fresh != 0) {
-        uint64_t lz, len_minus_1;
+        uint64_t lz = 0, len_minus_1 = 0;
         if (!r.Get(5, &lz) || !r.Get(6, &len_minus_1)) return Truncated();
         const int len = static_cast<int>(len_minus_1) + 1;
         if (static_cast<int>(lz) + len > 64) return Status::Corruption("double codec: XOR window past 64 bits");
@@ -183,7 +183,7 @@ Status DecodeXor(const uint8_t* data, size_t size, size_t n, double* out) {
 
 struct Exception {
   size_t pos;
-  uint64_t bits;
+  uint64_t bits = 0;
 };
 
 // Picks the scale with the fewest exceptions (the smallest such scale), or
@@ -215,14 +215,14 @@ void PutExceptions(const std::vector<Exception>& exc, ByteWriter* out) {
 }
 
 Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
-  uint64_t count;
+  uint64_t count = 0;
   if (!in->GetVarint(&count).ok()) return Truncated();
   // Each exception takes at least 9 bytes: checked before the loop so that a
   // lying count fails fast.
   if (count > n || count > in->remaining() / 9) return Status::Corruption("double codec: exception count out of range");
   size_t next = 0;
   for (uint64_t i = 0; i < count; ++i) {
-    uint64_t gap, bits;
+    uint64_t gap = 0, bits = 0;
     if (!in->GetVarint(&gap).ok() || !in->GetU64(&bits).ok()) return Truncated();
     if (gap >= n - next) return Status::Corruption("double codec: exception position out of range");
     const size_t pos = next + gap;
@@ -285,7 +285,7 @@ Status ReadScaleAndWidth(ByteReader* in, uint8_t* scale) {
 }
 
 Status ReadWidth(ByteReader* in, int* width) {
-  uint8_t w;
+  uint8_t w = 0;
   if (!in->GetU8(&w).ok()) return Truncated();
   if (w > 64) return Status::Corruption("double codec: bit width " + std::to_string(w) + " > 64");
   *width = w;
@@ -293,9 +293,9 @@ Status ReadWidth(ByteReader* in, int* width) {
 }
 
 Status DecodeDecimalFor(ByteReader* in, size_t n, double* out) {
-  uint8_t scale;
-  uint64_t zz;
-  int width;
+  uint8_t scale = 0;
+  uint64_t zz = 0;
+  int width = 0;
   LIQDB_RETURN_IF_ERROR(ReadScaleAndWidth(in, &scale));
   if (!in->GetVarint(&zz).ok()) return Truncated();
   LIQDB_RETURN_IF_ERROR(ReadWidth(in, &width));
@@ -311,9 +311,9 @@ Status DecodeDecimalFor(ByteReader* in, size_t n, double* out) {
 }
 
 Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out) {
-  uint8_t scale;
-  uint64_t zz_first, zz_min;
-  int width;
+  uint8_t scale = 0;
+  uint64_t zz_first = 0, zz_min = 0;
+  int width = 0;
   LIQDB_RETURN_IF_ERROR(ReadScaleAndWidth(in, &scale));
   if (!in->GetVarint(&zz_first).ok() || !in->GetVarint(&zz_min).ok()) return Truncated();
   LIQDB_RETURN_IF_ERROR(ReadWidth(in, &width));
@@ -398,7 +398,7 @@ std::string EncodeBest(const double* v, size_t n) {
   if (best.empty() || best.size() > 1 + n * 8) {
     best.clear();
     w.PutU8(kDblRaw);
-    w.PutRaw(v, n * 8);
+    if (n > 0) w.PutRaw(v, n * 8);
   }
   return best;
 }
@@ -415,18 +415,18 @@ void EncodeDoubles(const double* v, size_t n, ByteWriter* out) {
       (n > 0 && std::memcmp(check.data(), v, n * sizeof(double)) != 0)) {
     block.clear();
     block.push_back(static_cast<char>(kDblRaw));
-    block.append(reinterpret_cast<const char*>(v), n * sizeof(double));
+    if (n > 0) block.append(reinterpret_cast<const char*>(v), n * sizeof(double));
   }
   out->PutBytes(block);
 }
 
 Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
   if (n > kMaxCodecRows) return Status::Corruption("double codec: absurd row count");
-  uint8_t mode;
+  uint8_t mode = 0;
   if (!in->GetU8(&mode).ok()) return Truncated();
   switch (mode) {
     case kDblConstant: {
-      uint64_t bits;
+      uint64_t bits = 0;
       if (!in->GetU64(&bits).ok()) return Truncated();
       const double d = std::bit_cast<double>(bits);
       for (size_t i = 0; i < n; ++i) out[i] = d;
@@ -437,7 +437,7 @@ Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
     case kDblDecimalDelta:
       return DecodeDecimalDelta(in, n, out);
     case kDblXor: {
-      uint64_t len;
+      uint64_t len = 0;
       std::string_view stream;
       if (!in->GetVarint(&len).ok()) return Truncated();
       if (len > in->remaining() || !in->GetBytes(len, &stream).ok()) return Truncated();
@@ -446,6 +446,7 @@ Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
     }
     case kDblRaw:
       if (in->remaining() / 8 < n) return Truncated();
+      if (n == 0) return Status::OK();  // out may be null
       return in->GetRaw(out, n * 8);
     default:
       return Status::Corruption("double codec: unknown mode " + std::to_string(mode));

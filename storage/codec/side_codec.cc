@@ -59,7 +59,7 @@ void EncodeSides(const uint8_t* sides, size_t n, ByteWriter* out) {
 
 Status DecodeSides(ByteReader* in, size_t n, uint8_t* out) {
   if (n > kMaxCodecRows) return Status::Corruption("side codec: absurd row count");
-  uint8_t mode;
+  uint8_t mode = 0;
   if (!in->GetU8(&mode).ok()) return Truncated();
   if (mode == kSideBitmap) {
     std::string_view bits;
@@ -73,14 +73,14 @@ Status DecodeSides(ByteReader* in, size_t n, uint8_t* out) {
     return Status::OK();
   }
   if (mode != kSideRuns) return Status::Corruption("side codec: unknown mode " + std::to_string(mode));
-  uint8_t value;
-  uint64_t count;
+  uint8_t value = 0;
+  uint64_t count = 0;
   if (!in->GetU8(&value).ok() || !in->GetVarint(&count).ok()) return Truncated();
   if (value > 1) return Status::Corruption("side codec: run value " + std::to_string(value) + " is not 0 or 1");
   if (count > n) return Status::Corruption("side codec: more runs than rows");
   size_t pos = 0;
   for (uint64_t r = 0; r < count; ++r) {
-    uint64_t len;
+    uint64_t len = 0;
     if (!in->GetVarint(&len).ok()) return Truncated();
     if (len == 0 || len > n - pos) return Status::Corruption("side codec: run length out of range");
     std::memset(out + pos, value, len);

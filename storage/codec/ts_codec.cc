@@ -48,8 +48,8 @@ void PutFrame(const Frame& f, uint64_t* v, size_t n, ByteWriter* out) {
 Status Truncated() { return Status::Corruption("ts codec: truncated block"); }
 
 Status GetFrame(ByteReader* in, Frame* f) {
-  uint64_t zz;
-  uint8_t width;
+  uint64_t zz = 0;
+  uint8_t width = 0;
   if (!in->GetVarint(&zz).ok() || !in->GetU8(&width).ok()) return Truncated();
   if (width > 64) return Status::Corruption("ts codec: bit width " + std::to_string(width) + " > 64");
   f->min = static_cast<uint64_t>(ZigZagDecode(zz));
@@ -90,13 +90,13 @@ void EncodeTimestamps(const int64_t* ts, size_t n, ByteWriter* out) {
 
 Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
   if (n > kMaxCodecRows) return Status::Corruption("ts codec: absurd row count");
-  uint8_t mode;
+  uint8_t mode = 0;
   if (!in->GetU8(&mode).ok()) return Truncated();
   if (mode != kTsDelta && mode != kTsDeltaOfDelta) {
     return Status::Corruption("ts codec: unknown mode " + std::to_string(mode));
   }
   if (n == 0) return Status::OK();
-  uint64_t first;
+  uint64_t first = 0;
   if (!in->GetU64(&first).ok()) return Truncated();
   // int64_t and uint64_t may alias, so the packed values are unpacked into
   // `out` itself and turned into timestamps in place.
@@ -113,7 +113,7 @@ Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
     }
     return Status::OK();
   }
-  uint64_t zz;
+  uint64_t zz = 0;
   if (!in->GetVarint(&zz).ok()) return Truncated();
   uint64_t delta = static_cast<uint64_t>(ZigZagDecode(zz));
   if (n == 1) return Status::Corruption("ts codec: delta-of-delta block for one row");
