@@ -179,6 +179,8 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
   LIQDB_RETURN_IF_ERROR(adapter_->BeginFile(reader->name()));
 
   bool bad = false;
+  next_flush_at_ = options_.batch_rows;
+  const uint64_t late_before = buffer_.late_rows();
   // Peeked lines are copies; give them the padding the parsers need.
   for (size_t i = 0; i < peeked.size(); ++i) {
     padded_.assign(peeked[i]);
@@ -215,11 +217,13 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
     if (++n % kProgressEvery == 0) Progress(reader);
     if (stream) {
       if (Clock::now() - last_flush >= interval) {
-        LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled()));
+        LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled(0)));
         last_flush = Clock::now();
       }
-    } else if (!hold && buffer_.rows() >= options_.batch_rows) {
-      LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled()));
+    } else if (!hold && buffer_.rows() >= next_flush_at_) {
+      LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled(options_.reorder_window_us)));
+      // What the window held back waits for another batch's worth of rows.
+      next_flush_at_ = buffer_.rows() + options_.batch_rows;
     }
   }
   if (damaged) ++summary_.files_damaged;
@@ -234,7 +238,14 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
     adapter_->EndFile(true);
     LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeAll()));
     LIQDB_RETURN_IF_ERROR(SaveState());
+    if (const uint64_t late = buffer_.late_rows() - late_before; late > 0) {
+      summary_.late_rows += late;
+      Report(reader->name() + ": " + std::to_string(late) +
+             " rows came later than the reorder window allows: stored in a later batch, so an "
+             "exact twin of one flushed earlier from this file counts as its duplicate");
+    }
   }
+  buffer_.Clear();
   Progress(reader);
   return Status::OK();
 }

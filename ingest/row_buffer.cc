@@ -24,10 +24,16 @@ Columns* RowBuffer::Series(Kind kind, std::string_view exchange, std::string_vie
   return &entries_[last_].rows;
 }
 
+void RowBuffer::CountLate(Entry* e, size_t n) {
+  if (e->taken_max == kMinTimestamp) return;
+  for (size_t i = 0; i < n; ++i) late_rows_ += e->rows.ts[i] <= e->taken_max;
+}
+
 std::vector<SeriesBatch> RowBuffer::TakeAll() {
   std::vector<SeriesBatch> out;
   for (Entry& e : entries_) {
     if (e.rows.empty()) continue;
+    CountLate(&e, e.rows.size());
     out.push_back(SeriesBatch{e.key, std::move(e.rows)});
     e.rows = Columns(e.kind);
   }
@@ -35,19 +41,22 @@ std::vector<SeriesBatch> RowBuffer::TakeAll() {
   return out;
 }
 
-std::vector<SeriesBatch> RowBuffer::TakeSettled() {
+std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us) {
   std::vector<SeriesBatch> out;
   size_t kept = 0;
   for (Entry& e : entries_) {
     if (e.rows.empty()) continue;
     e.rows.SortByTime();
     const Timestamp last = e.rows.ts.back();
-    size_t cut = static_cast<size_t>(std::lower_bound(e.rows.ts.begin(), e.rows.ts.end(), last) -
+    const Timestamp bound = window_us > 0 && last > kMinTimestamp + window_us ? last - window_us : last;
+    size_t cut = static_cast<size_t>(std::lower_bound(e.rows.ts.begin(), e.rows.ts.end(), bound) -
                                      e.rows.ts.begin());
     if (cut == 0) {
       kept += e.rows.size();
       continue;
     }
+    CountLate(&e, cut);
+    e.taken_max = std::max(e.taken_max, e.rows.ts[cut - 1]);
     SeriesBatch b{e.key, Columns(e.kind)};
     Columns rest(e.kind);
     b.rows.Reserve(cut);
@@ -62,7 +71,10 @@ std::vector<SeriesBatch> RowBuffer::TakeSettled() {
 }
 
 void RowBuffer::Clear() {
-  for (Entry& e : entries_) e.rows = Columns(e.kind);
+  for (Entry& e : entries_) {
+    e.rows = Columns(e.kind);
+    e.taken_max = kMinTimestamp;
+  }
   rows_ = 0;
 }
 

@@ -83,6 +83,10 @@ struct IngestOptions {
   // Rows buffered before a flush to the store (a flush never splits the rows
   // of one series that share a timestamp).
   size_t batch_rows = 1 << 18;
+  // Files: rows within this much event time of a series' latest row stay
+  // buffered at a flush, so archives that are slightly out of order (Tardis
+  // orders by arrival time) still batch each timestamp's rows together.
+  int64_t reorder_window_us = 60 * kMicrosPerSecond;
   // Streams ("-"): flush at least this often so rows are queryable quickly.
   int64_t flush_interval_ms = 500;
   // Bad lines reported in full; the rest are only counted.
@@ -140,18 +144,26 @@ class RowBuffer {
 
   // Every series with rows, as batches (kind is in batch.rows.kind).
   std::vector<SeriesBatch> TakeAll();
-  // Per series: sorts the rows by time and moves out those strictly before
-  // the series' latest timestamp; rows at the latest timestamp stay, so a
-  // later row at the same timestamp joins them in the same batch.
-  std::vector<SeriesBatch> TakeSettled();
+  // Per series: sorts the rows by time and moves out those with
+  // ts < (the series' latest ts − window_us); the rest stay, so a later row
+  // at one of their timestamps joins them in the same batch. window_us = 0
+  // keeps just the rows at the latest timestamp.
+  std::vector<SeriesBatch> TakeSettled(int64_t window_us);
+  // Empties the buffer and forgets the watermarks (at a file's end).
   void Clear();
+  // Rows taken so far whose ts was at or below a timestamp already taken for
+  // their series: they arrived more than the window out of order.
+  uint64_t late_rows() const { return late_rows_; }
 
  private:
   struct Entry {
     Kind kind;
     SeriesKey key;
     Columns rows;
+    Timestamp taken_max = kMinTimestamp;  // latest ts moved out by TakeSettled
   };
+  void CountLate(Entry* e, size_t n);
+  uint64_t late_rows_ = 0;
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t> index_;  // kind byte + exchange + '\0' + symbol
   size_t last_ = SIZE_MAX;
@@ -256,6 +268,7 @@ struct IngestSummary {
   uint64_t discarded_rows = 0;   // good rows dropped with their file (--strict)
   uint64_t files_rejected = 0;   // files dropped whole (--strict)
   uint64_t files_damaged = 0;    // truncated or corrupt compressed streams
+  uint64_t late_rows = 0;        // rows more than reorder_window_us out of order
   uint64_t flushes = 0;          // Store::AppendAll calls
 };
 
@@ -310,6 +323,7 @@ class Ingester {
   RowBuffer buffer_;
   std::string padded_;  // a peeked line with simdjson's padding
   uint64_t reported_ = 0;
+  size_t next_flush_at_ = 0;  // buffer size that triggers the next flush attempt
   IngestSummary summary_;
   std::function<void(const std::string&)> report_;
   std::function<void(const IngestProgress&)> progress_;

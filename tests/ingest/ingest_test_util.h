@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -110,6 +111,7 @@ class FakeStore : public Store {
   Result<AppendStats> Append(const SeriesBatch& batch) override { return AppendAll({batch}); }
 
   Result<AppendStats> AppendAll(const std::vector<SeriesBatch>& batches) override {
+    std::lock_guard<std::mutex> lock(mu);
     ++calls;
     if (fail_after >= 0 && calls > fail_after) return Status::IOError("injected failure");
     AppendStats st;
@@ -142,11 +144,21 @@ class FakeStore : public Store {
   Status Refresh() override { return Status::OK(); }
   std::vector<SeriesInfo> ListSeries(std::optional<Kind>) const override { return {}; }
   Result<StoreStats> Stats() const override { return StoreStats{}; }
+  Status PutCheckpoint(Kind, uint32_t, Timestamp, const std::string&) override { return Status::OK(); }
+  Result<std::optional<Checkpoint>> LatestCheckpoint(Kind, uint32_t, Timestamp) const override {
+    return std::optional<Checkpoint>();
+  }
   Result<std::unique_ptr<ChunkReader>> ReadChunks(Kind, const std::vector<uint32_t>&, Timestamp,
                                                   Timestamp) const override {
     return Status::NotSupported("fake store");
   }
 
+  size_t RowCount() {
+    std::lock_guard<std::mutex> lock(mu);
+    return rows.size();
+  }
+
+  std::mutex mu;
   std::vector<Row> rows;
   std::vector<size_t> batch_sizes;
   int calls = 0;

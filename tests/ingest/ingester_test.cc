@@ -1,0 +1,339 @@
+// The Ingester end to end against an in-memory Store that follows store.h's
+// Append contract: idempotency both ways, batch cuts at timestamp changes,
+// bad-line reports, --strict, compressed and damaged input, out-of-order
+// input, interrupted runs, Hyperliquid closes across runs, stdin streaming.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <thread>
+
+#include "tests/ingest/ingest_test_util.h"
+
+using namespace liqdb;
+using namespace liqdb::testing;
+
+namespace {
+
+struct Run {
+  IngestSummary summary;
+  std::vector<std::string> messages;
+  Status status;
+};
+
+Run IngestFiles(Store* store, const std::vector<std::string>& paths, IngestOptions options = {}) {
+  if (options.format == Format::kAuto && options.state_dir.empty()) options.state_dir = store->path();
+  Run run;
+  Ingester ing(store, options);
+  ing.set_report([&](const std::string& m) { run.messages.push_back(m); });
+  for (const auto& p : paths) {
+    run.status = ing.IngestPath(p);
+    if (!run.status.ok()) return run;
+  }
+  run.status = ing.Finish();
+  run.summary = ing.summary();
+  return run;
+}
+
+IngestOptions WithFormat(Format f) {
+  IngestOptions o;
+  o.format = f;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("ingesting the same file twice stores each row once", "[ingester][idempotency]") {
+  const std::string dir = TempDir("twice");
+  const std::string path = dir + "/tardis.csv";
+  WriteFile(path, Sample("tardis-liquidations.csv"));
+  FakeStore store(dir);
+  Run first = IngestFiles(&store, {path}, WithFormat(Format::kTardisLiquidations));
+  REQUIRE(first.status.ok());
+  CHECK(first.summary.stored == 5);
+  CHECK(first.summary.duplicates == 0);
+  Run second = IngestFiles(&store, {path}, WithFormat(Format::kTardisLiquidations));
+  REQUIRE(second.status.ok());
+  CHECK(second.summary.stored == 0);
+  CHECK(second.summary.duplicates == 5);
+  CHECK(store.rows.size() == 5);
+}
+
+TEST_CASE("distinct liquidations sharing a ms, price and size are all kept, even across batch cuts",
+          "[ingester][idempotency]") {
+  const std::string dir = TempDir("distinct");
+  const std::string path = dir + "/busy.csv";
+  std::string text = "ts,exchange,symbol,side,price,qty\n";
+  for (int i = 0; i < 3; ++i) text += "1718000000000000,binance,BTCUSDT,long,67000,0.5\n";
+  for (int i = 0; i < 4; ++i) text += "1718000000001000,binance,BTCUSDT,short,67001,0.1\n";
+  text += "1718000000002000,binance,BTCUSDT,long,67002,1\n";
+  WriteFile(path, text);
+  FakeStore store(dir);
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.batch_rows = 1;  // flush as often as possible: cuts may only fall between timestamps
+  Run run = IngestFiles(&store, {path}, o);
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.stored == 8);
+  CHECK(store.rows.size() == 8);
+  // Re-ingesting stores nothing more.
+  Run again = IngestFiles(&store, {path}, o);
+  CHECK(again.summary.stored == 0);
+  CHECK(again.summary.duplicates == 8);
+}
+
+TEST_CASE("bad lines are reported as FILE:LINE: reason, first N in full, the rest kept",
+          "[ingester][bad]") {
+  const std::string dir = TempDir("bad");
+  const std::string path = dir + "/mixed.csv";
+  std::string text = "ts,exchange,symbol,side,price,qty\n";
+  text += "1718000000000000,binance,BTCUSDT,long,67000,0.5\n";
+  for (int i = 0; i < 5; ++i) text += "1718000000000001,binance,BTCUSDT,sell,67000,0.5\n";  // lines 3..7
+  text += "1718000000000002,binance,BTCUSDT,short,67000,0.5\n";
+  WriteFile(path, text);
+  FakeStore store(dir);
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.max_reported_errors = 2;
+  Run run = IngestFiles(&store, {path}, o);
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.rejected_lines == 5);
+  CHECK(run.summary.stored == 2);
+  REQUIRE(run.messages.size() == 3);
+  CHECK(run.messages[0] == path + ":3: side must be 'long' or 'short', got 'sell'");
+  CHECK_THAT(run.messages[1], Catch::StartsWith(path + ":4: "));
+  CHECK(run.messages[2] == "... and 3 more bad lines not shown");
+}
+
+TEST_CASE("--strict keeps nothing from a file with a bad line, and all of a good one", "[ingester][strict]") {
+  const std::string dir = TempDir("strict");
+  const std::string good = dir + "/good.jsonl", bad = dir + "/bad.jsonl";
+  WriteFile(good, Sample("bybit-liquidation.jsonl"));
+  WriteFile(bad, Sample("bybit-liquidation.jsonl") + "{\"topic\":\"allLiquidation.X\",\"data\":[{}]}\n");
+  FakeStore store(dir);
+  IngestOptions o = WithFormat(Format::kBybitLiquidation);
+  o.strict = true;
+  o.batch_rows = 1;  // strict must not flush early even so
+  Run run = IngestFiles(&store, {bad, good}, o);
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.files_rejected == 1);
+  CHECK(run.summary.discarded_rows == 5);
+  CHECK(run.summary.rejected_lines == 1);
+  CHECK(run.summary.stored == 5);
+  CHECK(store.rows.size() == 5);
+}
+
+TEST_CASE("gzip, zstd and bzip2 input is recognised by magic bytes, not by name", "[ingester][compressed]") {
+  const std::string dir = TempDir("compressed");
+  const std::string text = Sample("tardis-liquidations.csv");
+  const std::vector<std::pair<Compression, std::string>> cases = {
+      {Compression::kGzip, "/a.csv"}, {Compression::kZstd, "/b.csv.gz"}, {Compression::kBzip2, "/c"}};
+  for (const auto& [c, name] : cases) {
+    INFO(CompressionName(c));
+    WriteCompressed(dir + name, text, c);
+    auto reader = LineReader::Open(dir + name);
+    REQUIRE(reader.ok());
+    CHECK((*reader)->compression() == c);
+    FakeStore store(dir);
+    Run run = IngestFiles(&store, {dir + name}, WithFormat(Format::kTardisLiquidations));
+    REQUIRE(run.status.ok());
+    CHECK(run.summary.stored == 5);
+    CHECK(run.summary.rejected_lines == 0);
+  }
+}
+
+TEST_CASE("a big compressed file round-trips through the reader's buffers", "[ingester][compressed]") {
+  const std::string dir = TempDir("bigz");
+  std::string text = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n";
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) {
+    text += "binance-futures,BTCUSDT," + std::to_string(1718000000000000LL + i * 1000) + ",0,," +
+            (i % 2 ? "buy" : "sell") + ",67000.5," + std::to_string(1 + i % 7) + "\n";
+  }
+  WriteCompressed(dir + "/big.csv.gz", text, Compression::kGzip);
+  FakeStore store(dir);
+  auto reader = LineReader::Open(dir + "/big.csv.gz");
+  REQUIRE(reader.ok());
+  std::string_view line;
+  uint64_t lines = 0;
+  while (*(*reader)->Next(&line) == LineReader::Read::kLine) ++lines;
+  CHECK(lines == n + 1);
+  CHECK((*reader)->bytes_consumed() == (*reader)->total_bytes());
+}
+
+TEST_CASE("a truncated .gz is reported as such; rows before the damage kept unless --strict",
+          "[ingester][compressed][bad]") {
+  const std::string dir = TempDir("truncated");
+  std::string text = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n";
+  for (int i = 0; i < 50000; ++i) {
+    text += "binance-futures,BTCUSDT," + std::to_string(1718000000000000LL + i * 1000) + ",0,,sell,67000." +
+            std::to_string(i % 10) + "," + std::to_string(i % 13 + 1) + "\n";
+  }
+  WriteCompressed(dir + "/full.csv.gz", text, Compression::kGzip);
+  std::string gz = ReadFile(dir + "/full.csv.gz");
+  WriteFile(dir + "/cut.csv.gz", gz.substr(0, gz.size() * 2 / 3));
+
+  FakeStore loose(dir);
+  Run run = IngestFiles(&loose, {dir + "/cut.csv.gz"}, WithFormat(Format::kTardisLiquidations));
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.files_damaged == 1);
+  CHECK(run.summary.stored > 0);
+  CHECK(run.summary.stored < 50000);
+  REQUIRE_FALSE(run.messages.empty());
+  CHECK_THAT(run.messages[0], Catch::Contains("cut.csv.gz") && Catch::Contains("gzip") &&
+                                  (Catch::Contains("truncated") || Catch::Contains("corrupt")));
+
+  // A flipped byte in the middle: corrupt.
+  std::string bad = gz;
+  bad[bad.size() / 2] ^= 0x55;
+  WriteFile(dir + "/flip.csv.gz", bad);
+  FakeStore flipped(dir);
+  Run f = IngestFiles(&flipped, {dir + "/flip.csv.gz"}, WithFormat(Format::kTardisLiquidations));
+  CHECK(f.summary.files_damaged + f.summary.rejected_lines > 0);
+
+  FakeStore strict(dir);
+  IngestOptions o = WithFormat(Format::kTardisLiquidations);
+  o.strict = true;
+  Run s = IngestFiles(&strict, {dir + "/cut.csv.gz"}, o);
+  REQUIRE(s.status.ok());
+  CHECK(s.summary.stored == 0);
+  CHECK(s.summary.files_rejected == 1);
+  CHECK(strict.rows.empty());
+}
+
+TEST_CASE("out-of-order input is stored whole and in time order per batch", "[ingester]") {
+  const std::string dir = TempDir("order");
+  std::string text;
+  const Timestamp ts[] = {5, 3, 9, 1, 3, 7, 2, 8};
+  for (Timestamp t : ts) {
+    text += std::to_string(1718000000000000 + t * 1000) + ",okx,BTC-USDT-SWAP,long,67000,0.01\n";
+  }
+  WriteFile(dir + "/ooo.csv", text);
+  FakeStore store(dir);
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.batch_rows = 3;
+  Run run = IngestFiles(&store, {dir + "/ooo.csv"}, o);
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.stored == 8);
+  Run again = IngestFiles(&store, {dir + "/ooo.csv"}, o);
+  CHECK(again.summary.stored == 0);
+  CHECK(store.rows.size() == 8);
+
+  // Without a reorder window the late rows are counted and reported.
+  FakeStore tight(dir);
+  o.reorder_window_us = 0;
+  Run late = IngestFiles(&tight, {dir + "/ooo.csv"}, o);
+  REQUIRE(late.status.ok());
+  CHECK(late.summary.late_rows > 0);
+  CHECK(late.summary.stored == 7);  // the second ts=3 row met its twin in an earlier batch
+  REQUIRE_FALSE(late.messages.empty());
+  CHECK_THAT(late.messages.back(), Catch::Contains("reorder window"));
+}
+
+TEST_CASE("an interrupted ingest leaves whole batches, and a re-run completes it without duplicates",
+          "[ingester][recovery]") {
+  const std::string dir = TempDir("interrupt");
+  std::string text;
+  for (int i = 0; i < 100; ++i) {
+    // Pairs of identical rows: the re-run must neither lose nor double them.
+    for (int k = 0; k < 2; ++k) {
+      text += std::to_string(1718000000000000LL + i * 1000) + ",bybit,ETHUSDT,short,3500,0.5\n";
+    }
+  }
+  WriteFile(dir + "/a.csv", text);
+  FakeStore store(dir);
+  store.fail_after = 3;  // the process "dies" on the 4th append
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.batch_rows = 16;
+  Run broken = IngestFiles(&store, {dir + "/a.csv"}, o);
+  CHECK_FALSE(broken.status.ok());
+  const size_t partial = store.rows.size();
+  CHECK(partial > 0);
+  CHECK(partial < 200);
+  CHECK(partial % 2 == 0);  // never half of a timestamp's rows
+  store.fail_after = -1;
+  Run rerun = IngestFiles(&store, {dir + "/a.csv"}, o);
+  REQUIRE(rerun.status.ok());
+  CHECK(store.rows.size() == 200);
+  CHECK(rerun.summary.duplicates == partial);
+}
+
+TEST_CASE("hyperliquid: closes computed across files and across runs", "[ingester][hyperliquid]") {
+  const std::string dir = TempDir("hl");
+  std::istringstream in(Sample("hyperliquid-clearinghouse.jsonl"));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  REQUIRE(lines.size() == 3);
+  WriteFile(dir + "/day1.jsonl", lines[0] + "\n" + lines[1] + "\n");
+  WriteFile(dir + "/day2.jsonl", lines[2] + "\n");
+  FakeStore store(dir);
+  IngestOptions o = WithFormat(Format::kHyperliquidClearinghouse);
+  o.state_dir = dir;
+  Run r1 = IngestFiles(&store, {dir + "/day1.jsonl"}, o);
+  REQUIRE(r1.status.ok());
+  CHECK(r1.summary.stored == 3);
+  // A new run (a new Ingester) remembers wallet a's last poll.
+  Run r2 = IngestFiles(&store, {dir + "/day2.jsonl"}, o);
+  REQUIRE(r2.status.ok());
+  CHECK(r2.summary.stored == 2);  // BTC still open + ETH closed
+  bool closed = false;
+  for (const Row& r : store.rows) {
+    if (r.symbol == "ETH" && r.ts == 1718000064567000 && r.values[pos_col::kSize] == 0) closed = true;
+  }
+  CHECK(closed);
+  // Re-running both files changes nothing.
+  Run r3 = IngestFiles(&store, {dir + "/day1.jsonl", dir + "/day2.jsonl"}, o);
+  REQUIRE(r3.status.ok());
+  CHECK(r3.summary.stored == 0);
+  CHECK(store.rows.size() == 5);
+  // A repeated poll within a file is one state, not two rows.
+  WriteFile(dir + "/dup.jsonl", lines[1] + "\n" + lines[1] + "\n");
+  FakeStore fresh(TempDir("hl2"));
+  Run r4 = IngestFiles(&fresh, {dir + "/dup.jsonl"}, [&] { auto x = o; x.state_dir = fresh.path(); return x; }());
+  CHECK(r4.summary.stored == 1);
+}
+
+TEST_CASE("auto picks the format per file and says so", "[ingester][sniff]") {
+  const std::string dir = TempDir("auto");
+  WriteCompressed(dir + "/x.gz", Sample("okx-liquidation-orders.jsonl"), Compression::kGzip);
+  WriteFile(dir + "/y", Sample("binance-forceorder.jsonl"));
+  FakeStore store(dir);
+  Run run = IngestFiles(&store, {dir + "/x.gz", dir + "/y"});
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.stored == 8);
+  CHECK(run.summary.rejected_lines == 1);  // BTC-USD-240628 has no known contract size
+  bool said = false;
+  for (const auto& m : run.messages) said |= m.find("okx-liquidation-orders") != std::string::npos;
+  CHECK(said);
+}
+
+TEST_CASE("stdin is streamed: rows are stored on an interval, before the input ends", "[ingester][stream]") {
+  const std::string dir = TempDir("stream");
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  const int saved = ::dup(0);
+  REQUIRE(::dup2(fds[0], 0) == 0);
+  ::close(fds[0]);
+  FakeStore store(dir);
+  IngestOptions o = WithFormat(Format::kBinanceForceOrder);
+  o.flush_interval_ms = 100;
+  Status result;
+  std::thread t([&] {
+    Ingester ing(&store, o);
+    result = ing.IngestPath("-");
+    if (result.ok()) result = ing.Finish();
+  });
+  const std::string lines = Sample("binance-forceorder.jsonl");
+  REQUIRE(::write(fds[1], lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()));
+  size_t seen = 0;
+  for (int i = 0; i < 40 && seen < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    seen = store.RowCount();
+  }
+  CHECK(seen == 4);  // within ~2 s, while stdin is still open
+  ::close(fds[1]);
+  t.join();
+  ::dup2(saved, 0);
+  ::close(saved);
+  CHECK(result.ok());
+  CHECK(store.RowCount() == 4);
+}
