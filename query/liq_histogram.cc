@@ -2,8 +2,8 @@
 //
 // Chunks come in min_ts order. Each is answered the cheapest way its shape
 // allows: from the header's per-side sums when the whole chunk falls in one
-// bucket, from the per-minute rollup when buckets are whole minutes (so every
-// minute lies inside one bucket), and by decoding ts/side/qty/notional only
+// bucket, from the per-hour or per-minute rollup when buckets are whole hours
+// or minutes (so every slot lies inside one bucket), and by decoding ts/side/qty/notional only
 // otherwise. A bucket is emitted as soon as no unprocessed chunk can reach
 // it, so results stream and a caller can stop between rows.
 #include <algorithm>
@@ -60,11 +60,14 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
       AddSums(&b[1], m.sides[1]);
       return Status::OK();
     }
-    if (m.has_rollup && spec_.interval % kMicrosPerMinute == 0 && !StraddlesRangeMinute(m)) {
-      LIQDB_RETURN_IF_ERROR(reader_->ReadRollup(&rollup_));
-      for (const MinuteRollup& r : rollup_) {
-        const Timestamp start = r.minute * kMicrosPerMinute;
-        if (!InRange(start)) continue;  // whole minutes: the range edges are minute-aligned here
+    for (int64_t resolution : kRollupResolutions) {
+      if (!m.has_rollup || spec_.interval % resolution != 0 || StraddlesRangeSlot(m, resolution)) {
+        continue;
+      }
+      LIQDB_RETURN_IF_ERROR(reader_->ReadRollup(resolution, &rollup_));
+      for (const RollupSlot& r : rollup_) {
+        const Timestamp start = r.slot * resolution;
+        if (!InRange(start)) continue;  // whole slots: the range edges are slot-aligned here
         auto& b = buckets_[BucketOf(start)];
         AddSums(&b[0], r.sides[0]);
         AddSums(&b[1], r.sides[1]);
@@ -85,13 +88,13 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
     return Status::OK();
   }
 
-  // True when the chunk has rows in a minute cut by `from` or `to`: its
-  // rollup cannot say which of that minute's rows are in range.
-  bool StraddlesRangeMinute(const ChunkMeta& m) const {
+  // True when the chunk has rows in a slot cut by `from` or `to`: its
+  // rollup cannot say which of that slot's rows are in range.
+  bool StraddlesRangeSlot(const ChunkMeta& m, int64_t resolution) const {
     auto cut = [&](Timestamp edge) {
-      if (edge % kMicrosPerMinute == 0) return false;
-      const Timestamp lo = AlignDown(edge, kMicrosPerMinute);
-      return m.max_ts >= lo && m.min_ts < lo + kMicrosPerMinute;
+      if (edge % resolution == 0) return false;
+      const Timestamp lo = AlignDown(edge, resolution);
+      return m.max_ts >= lo && m.min_ts < lo + resolution;
     };
     return cut(spec_.from) || cut(spec_.to);
   }
@@ -101,7 +104,7 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
   Timestamp first_bucket_ = 0;
   std::vector<std::array<SideSums, 2>> buckets_;
   size_t next_emit_ = 0;
-  std::vector<MinuteRollup> rollup_;
+  std::vector<RollupSlot> rollup_;
   Columns rows_{Kind::kLiquidations};
 };
 

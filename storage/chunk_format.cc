@@ -19,7 +19,7 @@ namespace liqdb::storage {
 namespace {
 
 uint64_t PartChecksum(uint8_t part, std::string_view payload) {
-  return XXH64(payload.data(), payload.size(), part);
+  return XXH3_64bits_withSeed(payload.data(), payload.size(), part);
 }
 
 std::string SealPart(uint8_t part, std::string payload) {
@@ -118,13 +118,17 @@ ChunkMeta ComputeMeta(const Columns& rows) {
   return m;
 }
 
-void BuildRollup(const Columns& rows, std::vector<MinuteRollup>* out) {
+uint8_t RollupPart(int64_t resolution) {
+  return resolution == kRollupHour ? kPartRollupHour : kPartRollupMinute;
+}
+
+void BuildRollup(const Columns& rows, int64_t resolution, std::vector<RollupSlot>* out) {
   out->clear();
   for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t minute = FloorDiv(rows.ts[i], kMicrosPerMinute);
-    if (out->empty() || out->back().minute != minute) {
-      out->push_back(MinuteRollup{});
-      out->back().minute = minute;
+    const int64_t slot = FloorDiv(rows.ts[i], resolution);
+    if (out->empty() || out->back().slot != slot) {
+      out->push_back(RollupSlot{});
+      out->back().slot = slot;
     }
     SideSums& s = out->back().sides[rows.side[i]];
     s.count++;
@@ -133,14 +137,14 @@ void BuildRollup(const Columns& rows, std::vector<MinuteRollup>* out) {
   }
 }
 
-std::string EncodeRollupPart(const std::vector<MinuteRollup>& rollup) {
+std::string EncodeRollupPart(uint8_t part, const std::vector<RollupSlot>& rollup) {
   std::string out;
   ByteWriter w(&out);
   const size_t m = rollup.size();
   w.PutVarint(m);
   std::vector<int64_t> ints(m);
   std::vector<double> dbl(m);
-  for (size_t i = 0; i < m; ++i) ints[i] = rollup[i].minute;
+  for (size_t i = 0; i < m; ++i) ints[i] = rollup[i].slot;
   EncodeTimestamps(ints.data(), m, &w);
   for (int side = 0; side < 2; ++side) {
     for (size_t i = 0; i < m; ++i) ints[i] = static_cast<int64_t>(rollup[i].sides[side].count);
@@ -150,21 +154,21 @@ std::string EncodeRollupPart(const std::vector<MinuteRollup>& rollup) {
     for (size_t i = 0; i < m; ++i) dbl[i] = rollup[i].sides[side].notional;
     EncodeDoubles(dbl.data(), m, &w);
   }
-  return SealPart(kPartRollup, std::move(out));
+  return SealPart(part, std::move(out));
 }
 
-Status DecodeRollupPart(std::string_view value, std::vector<MinuteRollup>* out) {
+Status DecodeRollupPart(uint8_t part, std::string_view value, std::vector<RollupSlot>* out) {
   std::string_view payload;
-  LIQDB_RETURN_IF_ERROR(CheckPart(kPartRollup, value, &payload));
+  LIQDB_RETURN_IF_ERROR(CheckPart(part, value, &payload));
   ByteReader r(payload);
   uint64_t m = 0;
   LIQDB_RETURN_IF_ERROR(r.GetVarint(&m));
-  if (m > (uint64_t{1} << 26)) return Status::Corruption("rollup: absurd minute count");
-  out->assign(m, MinuteRollup{});
+  if (m > (uint64_t{1} << 26)) return Status::Corruption("rollup: absurd slot count");
+  out->assign(m, RollupSlot{});
   std::vector<int64_t> ints(m);
   std::vector<double> dbl(m);
   LIQDB_RETURN_IF_ERROR(DecodeTimestamps(&r, m, ints.data()));
-  for (size_t i = 0; i < m; ++i) (*out)[i].minute = ints[i];
+  for (size_t i = 0; i < m; ++i) (*out)[i].slot = ints[i];
   for (int side = 0; side < 2; ++side) {
     LIQDB_RETURN_IF_ERROR(DecodeTimestamps(&r, m, ints.data()));
     for (size_t i = 0; i < m; ++i) (*out)[i].sides[side].count = static_cast<uint64_t>(ints[i]);
@@ -213,9 +217,13 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
     body.emplace_back(part, SealPart(part, EncodeValueColumn(rows, c)));
   }
   if (rows.kind == Kind::kLiquidations) {
-    std::vector<MinuteRollup> rollup;
-    BuildRollup(rows, &rollup);
-    body.emplace(body.begin(), kPartRollup, EncodeRollupPart(rollup));
+    std::vector<RollupSlot> rollup;
+    size_t at = 0;
+    for (int64_t resolution : {kRollupMinute, kRollupHour}) {
+      BuildRollup(rows, resolution, &rollup);
+      const uint8_t part = RollupPart(resolution);
+      body.emplace(body.begin() + at++, part, EncodeRollupPart(part, rollup));
+    }
     chunk.meta.has_rollup = true;
   }
 

@@ -4,10 +4,10 @@
 //   - a header part: the zone map (ChunkMeta) and the directory of parts;
 //   - one part per column (ts, side, account, each value column), so a scan
 //     reads and decodes only the columns it needs;
-//   - for liquidations, a rollup part: per-minute, per-side count/qty/notional,
-//     so coarse histograms never touch the row columns.
-// Every part value ends with an 8-byte XXH64 checksum of its payload (seeded
-// with the part id). docs/format.md has the byte layout.
+//   - for liquidations, rollup parts: per-minute and per-hour, per-side
+//     count/qty/notional, so coarse histograms never touch the row columns.
+// Every part value ends with an 8-byte XXH3-64 checksum of its payload
+// (seeded with the part id). docs/format.md has the byte layout.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -60,10 +60,11 @@ Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t 
 bool ColumnInMask(int column, ColumnMask mask);
 int ColumnCount(Kind kind);
 
-// Rollups.
-void BuildRollup(const Columns& rows, std::vector<MinuteRollup>* out);
-std::string EncodeRollupPart(const std::vector<MinuteRollup>& rollup);
-Status DecodeRollupPart(std::string_view value, std::vector<MinuteRollup>* out);
+// Rollups at `resolution` (one of kRollupResolutions) and their part ids.
+uint8_t RollupPart(int64_t resolution);
+void BuildRollup(const Columns& rows, int64_t resolution, std::vector<RollupSlot>* out);
+std::string EncodeRollupPart(uint8_t part, const std::vector<RollupSlot>& rollup);
+Status DecodeRollupPart(uint8_t part, std::string_view value, std::vector<RollupSlot>* out);
 
 // The zone map of rows (count, ts and price range, per-side sums).
 ChunkMeta ComputeMeta(const Columns& rows);

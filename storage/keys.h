@@ -11,8 +11,8 @@
 //
 // Headers (zone map and part directory) live apart from the column data so
 // that opening a store, and queries answered from zone maps, read only the
-// small 'H' range. Other parts: kPartRollup (per-minute sums of a liquidation
-// chunk) and kPartColumn + i (column i).
+// small 'H' range. Other parts: kPartRollupMinute / kPartRollupHour (per-slot
+// sums of a liquidation chunk) and kPartColumn + i (column i).
 #pragma once
 
 #include <cstdint>
@@ -31,7 +31,8 @@ constexpr char kTagHeader = 'H';
 constexpr char kTagCheckpoint = 'K';
 
 constexpr uint8_t kPartHeader = 0x00;
-constexpr uint8_t kPartRollup = 0x01;
+constexpr uint8_t kPartRollupMinute = 0x01;
+constexpr uint8_t kPartRollupHour = 0x02;
 constexpr uint8_t kPartColumn = 0x10;  // + column index (see ColumnIndex in chunk_format.h)
 
 constexpr size_t kChunkKeySize = 1 + 1 + 4 + 8 + 8 + 1;

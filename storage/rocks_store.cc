@@ -47,7 +47,10 @@ ChunkKey KeyOf(const ChunkMeta& m, uint8_t part) {
 // Part ids of a chunk other than the header.
 std::vector<uint8_t> BodyParts(const ChunkMeta& m) {
   std::vector<uint8_t> parts;
-  if (m.has_rollup) parts.push_back(kPartRollup);
+  if (m.has_rollup) {
+    parts.push_back(kPartRollupMinute);
+    parts.push_back(kPartRollupHour);
+  }
   const KindSchema& s = SchemaOf(m.kind);
   for (int c = 0; c < ColumnCount(m.kind); ++c) {
     if (c == kColumnSide && !s.has_side) continue;
@@ -590,9 +593,10 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
         s = Status::Corruption(DescribeChunk(m) + ": rows disagree with the zone map");
       }
     }
-    if (s.ok() && m.has_rollup) {
-      std::vector<MinuteRollup> rollup;
-      s = ReadRollup(m, nullptr, &rollup);
+    for (int64_t resolution : kRollupResolutions) {
+      if (!s.ok() || !m.has_rollup) break;
+      std::vector<RollupSlot> rollup;
+      s = ReadRollup(m, nullptr, resolution, &rollup);
       uint64_t count = 0;
       for (const auto& r : rollup) count += r.sides[0].count + r.sides[1].count;
       if (s.ok() && count != m.rows) s = Status::Corruption(DescribeChunk(m) + ": rollup disagrees");
@@ -688,16 +692,19 @@ Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* s
 }
 
 Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
-                              std::vector<MinuteRollup>* out) const {
+                              int64_t resolution, std::vector<RollupSlot>* out) const {
   if (!meta.has_rollup) return Status::NotFound(DescribeChunk(meta) + ": no rollup");
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   rocksdb::PinnableSlice value;
-  rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(),
-                               EncodeChunkKey(KeyOf(meta, kPartRollup)), &value);
+  if (resolution != kRollupMinute && resolution != kRollupHour) {
+    return Status::InvalidArgument("no rollup at resolution " + std::to_string(resolution));
+  }
+  const uint8_t part = RollupPart(resolution);
+  rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(), EncodeChunkKey(KeyOf(meta, part)), &value);
   if (s.IsNotFound()) return Status::Corruption(DescribeChunk(meta) + ": rollup is missing");
   if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
-  Status d = DecodeRollupPart(value.ToStringView(), out);
+  Status d = DecodeRollupPart(part, value.ToStringView(), out);
   if (!d.ok()) return Status::Corruption(DescribeChunk(meta) + ": rollup: " + d.message());
   return Status::OK();
 }
@@ -721,8 +728,8 @@ class RocksChunkReader final : public ChunkReader {
   Status Decode(ColumnMask mask, Columns* out) override {
     return store_->DecodeChunk(chunks_[pos_], snapshot_, mask, out);
   }
-  Status ReadRollup(std::vector<MinuteRollup>* out) override {
-    return store_->ReadRollup(chunks_[pos_], snapshot_, out);
+  Status ReadRollup(int64_t resolution, std::vector<RollupSlot>* out) override {
+    return store_->ReadRollup(chunks_[pos_], snapshot_, resolution, out);
   }
 
  private:

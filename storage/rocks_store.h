@@ -51,8 +51,8 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   // For ChunkReader: reads and decodes parts of one chunk at a snapshot.
   Status DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, ColumnMask mask,
                      Columns* out) const;
-  Status ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
-                    std::vector<MinuteRollup>* out) const;
+  Status ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int64_t resolution,
+                    std::vector<RollupSlot>* out) const;
   rocksdb::DB* db() const { return db_.get(); }
   // "store <path>: chunk <id> (<kind> <exchange>/<symbol>)", for error messages.
   std::string DescribeChunk(const ChunkMeta& meta) const;

@@ -76,13 +76,19 @@ struct ChunkMeta {
   double min_price = 0;      // liquidation price / entry price / mark price
   double max_price = 0;
   std::array<SideSums, 2> sides;  // indexed by Side
-  bool has_rollup = false;   // liquidation chunks: per-minute rollup stored
+  bool has_rollup = false;   // liquidation chunks: per-minute and per-hour rollups stored
   uint64_t bytes = 0;        // encoded bytes of all its parts
 };
 
-// One minute of a liquidation chunk's rollup.
-struct MinuteRollup {
-  int64_t minute = 0;  // floor(ts / 60 s)
+// Rollups: per-side sums of a liquidation chunk over fixed time slots, so
+// coarse histograms never decode rows. A slot covers
+// [slot × resolution, (slot + 1) × resolution).
+constexpr int64_t kRollupMinute = 60'000'000;
+constexpr int64_t kRollupHour = 3'600'000'000;
+constexpr int64_t kRollupResolutions[] = {kRollupHour, kRollupMinute};  // coarsest first
+
+struct RollupSlot {
+  int64_t slot = 0;  // floor(ts / resolution)
   std::array<SideSums, 2> sides;
 };
 
@@ -189,8 +195,9 @@ class ChunkReader {
   virtual const SeriesKey& series() const = 0;
   // Decodes the chunk's columns selected by `mask` into `out` (replacing it).
   virtual Status Decode(ColumnMask mask, Columns* out) = 0;
-  // The per-minute rollup of a liquidation chunk (meta().has_rollup).
-  virtual Status ReadRollup(std::vector<MinuteRollup>* out) = 0;
+  // A rollup of a liquidation chunk (meta().has_rollup) at one of
+  // kRollupResolutions; slots with no rows are absent.
+  virtual Status ReadRollup(int64_t resolution, std::vector<RollupSlot>* out) = 0;
 };
 
 }  // namespace liqdb
