@@ -271,6 +271,7 @@ class SeriesSim {
             double actions_per_second)
       : base_(base), venue_(venue), pd_(base->price_decimals), qd_(base->qty_decimals[venue]),
         rng_(SubSeed(o.seed, fmt::format("series/{}/{}", kVenues[venue].name, base->base))),
+        basis_rng_(SubSeed(o.seed, fmt::format("basis/{}/{}", kVenues[venue].name, base->base))),
         liq_scale_(liq_rate_scale), actions_per_second_(actions_per_second), accounts_(accounts),
         liq_(Kind::kLiquidations), pos_(Kind::kPositions), mkt_(Kind::kMarket) {
     spec_.key = {kVenues[venue].name, VenueSymbol(kVenues[venue].name, base->base)};
@@ -301,7 +302,7 @@ class SeriesSim {
   }
 
   void Step(int64_t sec, Timestamp from, const SymbolPath& path, const MarketState& m, bool market_sample) {
-    basis_ = basis_ * 0.999 + 0.00002 * rng_.Normal();
+    basis_ = basis_ * 0.999 + 0.00002 * basis_rng_.Normal();
     const double mark = path.price() * (1 + basis_);
     const int64_t mark_ticks = ToUnits(mark, pd_);
     const double mark_px = Dec(mark_ticks, pd_);
@@ -531,6 +532,7 @@ class SeriesSim {
   int pd_, qd_;
   SeriesSpec spec_;
   Rng rng_;
+  Rng basis_rng_;  // apart, so a venue's mark does not depend on its arrival counts
   double liq_scale_;
   double actions_per_second_;
   uint32_t accounts_;
