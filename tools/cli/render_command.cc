@@ -1,0 +1,363 @@
+// `liqdb render heatmap|chart|map`: PNG pictures of a store's data.
+//
+//   liqdb render heatmap --store DIR --symbol S [--exchange E] [--from T --to T]
+//                        [--interval 15m] [--step 50] [--source positions|market] -o heat.png
+//   liqdb render chart   --store DIR --symbol S [--from T --to T] [--interval 1h] -o chart.png
+//   liqdb render map     --store DIR --symbol S [--at T] [--step 100] [--source …] -o map.png
+//
+// Omitted times default to the span of the selected data (`--at` to its
+// end); an omitted interval gives about 200 buckets, an omitted price step
+// about 0.1% of the price. The heatmap and chart overlay the mark price when
+// the store holds market samples for the symbol.
+#include <algorithm>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "liqdb/heatmap.h"
+#include "liqdb/query.h"
+#include "liqdb/store.h"
+#include "liqdb/timeparse.h"
+#include "tools/render/plots.h"
+
+namespace liqdb::cli {
+
+namespace {
+
+struct RenderArgs {
+  std::string store, symbol, exchange, output;
+  std::string from, to, at, interval, step, source = "auto";
+  std::optional<double> min_leverage, max_leverage;
+  std::string profile = kDefaultLeverageProfile, lookback = "7d";
+  int width = 0, height = 0;
+};
+
+// A failure with the exit code it maps to.
+struct Failure {
+  int code;
+  std::string message;
+};
+
+struct Selection {
+  std::vector<std::string> symbols, exchanges;
+};
+
+Selection SelectionOf(const RenderArgs& a) {
+  Selection s;
+  if (!a.symbol.empty()) s.symbols = {a.symbol};
+  if (!a.exchange.empty()) s.exchanges = {a.exchange};
+  return s;
+}
+
+std::vector<SeriesInfo> SeriesOf(const Store& store, Kind kind, const Selection& sel) {
+  ScanFilter f;
+  f.kind = kind;
+  f.symbols = sel.symbols;
+  f.exchanges = sel.exchanges;
+  std::vector<uint32_t> ids = SelectSeries(store, f);
+  std::vector<SeriesInfo> out;
+  for (const SeriesInfo& info : store.ListSeries(kind)) {
+    if (std::find(ids.begin(), ids.end(), info.series_id) != ids.end() && info.rows > 0) {
+      out.push_back(info);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.key < y.key; });
+  return out;
+}
+
+Result<Timestamp> TimeArg(const std::string& text, Timestamp fallback, const char* name) {
+  if (text.empty()) return fallback;
+  Result<Timestamp> t = ParseTime(text);
+  if (!t.ok()) return t.status().WithContext(std::string("--") + name);
+  return t;
+}
+
+// [from, to) from the arguments, or the span of the given series.
+Result<std::pair<Timestamp, Timestamp>> Range(const RenderArgs& a,
+                                              const std::vector<SeriesInfo>& series) {
+  Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
+  for (const SeriesInfo& s : series) {
+    lo = std::min(lo, s.min_ts);
+    hi = std::max(hi, s.max_ts);
+  }
+  if (series.empty() && (a.from.empty() || a.to.empty())) {
+    return Status::InvalidArgument("no data for this symbol/exchange; give --from and --to");
+  }
+  LIQDB_ASSIGN_OR_RETURN(Timestamp from, TimeArg(a.from, lo, "from"));
+  LIQDB_ASSIGN_OR_RETURN(Timestamp to, TimeArg(a.to, hi + 1, "to"));
+  return std::make_pair(from, to);
+}
+
+// The given interval, or a round one giving at most ~200 buckets.
+Result<int64_t> IntervalArg(const std::string& text, Timestamp from, Timestamp to) {
+  if (!text.empty()) return ParseInterval(text);
+  constexpr int64_t m = 60 * kMicrosPerSecond;
+  for (int64_t i : {m, 5 * m, 15 * m, 30 * m, 60 * m, 240 * m, 1440 * m, 10080 * m}) {
+    if ((to - from) / i <= 200) return i;
+  }
+  return 10080 * m;
+}
+
+Result<double> StepArg(const std::string& text, double reference_price) {
+  if (text.empty()) return render::NiceStep(std::max(reference_price, 1e-9) * 0.001);
+  try {
+    size_t used = 0;
+    double v = std::stod(text, &used);
+    if (used != text.size()) throw std::invalid_argument(text);
+    return v;
+  } catch (const std::exception&) {
+    return Status::InvalidArgument("--step: '" + text + "' is not a number");
+  }
+}
+
+// Mark prices of the first selected market series within [from, to), at
+// most ~2000 points (enough for any picture width).
+Result<render::PriceLine> MarkLine(const Store& store, const Selection& sel, Timestamp from,
+                                   Timestamp to) {
+  render::PriceLine line;
+  auto series = SeriesOf(store, Kind::kMarket, sel);
+  if (series.empty()) return line;
+  LIQDB_ASSIGN_OR_RETURN(Columns rows,
+                         ReadSeriesSorted(store, Kind::kMarket, series[0].series_id, from, to));
+  size_t every = std::max<size_t>(1, rows.size() / 2000);
+  for (size_t i = 0; i < rows.size(); i += every) {
+    line.emplace_back(rows.ts[i], rows.values[mkt_col::kMarkPrice][i]);
+  }
+  if (!rows.empty() && (rows.size() - 1) % every != 0) {
+    line.emplace_back(rows.ts.back(), rows.values[mkt_col::kMarkPrice].back());
+  }
+  return line;
+}
+
+// A typical price of the selection: the median mark, else the median
+// liquidation price, else the median entry price.
+Result<double> ReferencePrice(const Store& store, const Selection& sel, Timestamp from,
+                              Timestamp to) {
+  const std::pair<Kind, int> sources[] = {{Kind::kMarket, mkt_col::kMarkPrice},
+                                          {Kind::kLiquidations, liq_col::kPrice},
+                                          {Kind::kPositions, pos_col::kEntryPrice}};
+  for (auto [kind, col] : sources) {
+    for (const SeriesInfo& s : SeriesOf(store, kind, sel)) {
+      Timestamp lo = kind == Kind::kPositions ? kMinTimestamp : from;
+      LIQDB_ASSIGN_OR_RETURN(Columns rows, ReadSeriesSorted(store, kind, s.series_id, lo, to));
+      if (rows.empty()) continue;
+      std::vector<double> v = rows.values[col];
+      std::nth_element(v.begin(), v.begin() + static_cast<long>(v.size() / 2), v.end());
+      return v[v.size() / 2];
+    }
+  }
+  return 1.0;
+}
+
+std::string Title(const RenderArgs& a) {
+  std::string t = a.exchange.empty() ? "" : a.exchange + " ";
+  return t + (a.symbol.empty() ? "ALL SYMBOLS" : a.symbol);
+}
+
+Status Save(const render::Canvas& canvas, const std::string& path) {
+  LIQDB_RETURN_IF_ERROR(render::WritePng(canvas, path));
+  std::cout << "wrote " << path << " (" << canvas.width() << "x" << canvas.height() << ")\n";
+  return Status::OK();
+}
+
+Status RenderHeatmap(const Store& store, const RenderArgs& a) {
+  Selection sel = SelectionOf(a);
+  std::string source = a.source;
+  if (source == "auto") {
+    source = SeriesOf(store, Kind::kPositions, sel).empty() ? "market" : "positions";
+  }
+  Kind kind = source == "market" ? Kind::kMarket : Kind::kPositions;
+  auto series = SeriesOf(store, kind, sel);
+  LIQDB_ASSIGN_OR_RETURN(auto range, Range(a, series));
+  auto [from, to] = range;
+  LIQDB_ASSIGN_OR_RETURN(int64_t interval, IntervalArg(a.interval, from, to));
+  LIQDB_ASSIGN_OR_RETURN(double ref, ReferencePrice(store, sel, from, to));
+  LIQDB_ASSIGN_OR_RETURN(double step, StepArg(a.step, ref));
+
+  std::unique_ptr<HeatmapCursor> cursor;
+  std::string subtitle;
+  if (kind == Kind::kPositions) {
+    SnapshotHeatmapSpec spec;
+    spec.from = from;
+    spec.to = to;
+    spec.interval = interval;
+    spec.price_step = step;
+    spec.symbols = sel.symbols;
+    spec.exchanges = sel.exchanges;
+    spec.min_leverage = a.min_leverage;
+    spec.max_leverage = a.max_leverage;
+    LIQDB_ASSIGN_OR_RETURN(cursor, OpenSnapshotHeatmap(store, spec));
+  } else {
+    if (series.empty()) return Status::InvalidArgument("no market series for this symbol");
+    if (series.size() > 1 && a.exchange.empty()) {
+      return Status::InvalidArgument("several exchanges list this symbol; give --exchange");
+    }
+    ModelHeatmapSpec spec;
+    spec.from = from;
+    spec.to = to;
+    spec.interval = interval;
+    spec.price_step = step;
+    spec.symbol = series[0].key.symbol;
+    spec.exchange = series[0].key.exchange;
+    spec.model.leverage_profile = a.profile;
+    LIQDB_ASSIGN_OR_RETURN(spec.model.lookback, ParseDuration(a.lookback));
+    LIQDB_ASSIGN_OR_RETURN(cursor, OpenModelHeatmap(store, spec));
+    subtitle = " (MODEL)";
+  }
+  render::HeatmapPicture pic;
+  pic.title = Title(a) + subtitle;
+  LIQDB_ASSIGN_OR_RETURN(pic.grid, MakeTimeGrid(from, to, interval));
+  pic.price_step = step;
+  LIQDB_ASSIGN_OR_RETURN(pic.cells, DrainHeatmap(cursor.get()));
+  LIQDB_ASSIGN_OR_RETURN(pic.price_line, MarkLine(store, sel, pic.grid.first_bucket, to));
+  if (a.width > 0) pic.width = a.width;
+  if (a.height > 0) pic.height = a.height;
+  return Save(render::DrawHeatmap(pic), a.output);
+}
+
+Status RenderChart(const Store& store, const RenderArgs& a) {
+  Selection sel = SelectionOf(a);
+  LIQDB_ASSIGN_OR_RETURN(auto range, Range(a, SeriesOf(store, Kind::kLiquidations, sel)));
+  auto [from, to] = range;
+  LIQDB_ASSIGN_OR_RETURN(int64_t interval, IntervalArg(a.interval, from, to));
+  LiqHistogramSpec spec;
+  spec.from = from;
+  spec.to = to;
+  spec.interval = interval;
+  spec.symbols = sel.symbols;
+  spec.exchanges = sel.exchanges;
+  render::ChartPicture pic;
+  pic.title = Title(a);
+  LIQDB_ASSIGN_OR_RETURN(pic.grid, MakeTimeGrid(from, to, interval));
+  LIQDB_ASSIGN_OR_RETURN(pic.rows, LiqHistogram(store, spec));
+  LIQDB_ASSIGN_OR_RETURN(pic.price_line, MarkLine(store, sel, pic.grid.first_bucket, to));
+  if (pic.price_line.empty()) {
+    // No market data: the liquidations' own average price per bucket.
+    for (const LiqHistogramRow& r : pic.rows) {
+      double qty = r.sides[0].qty + r.sides[1].qty;
+      if (qty > 0) {
+        pic.price_line.emplace_back(r.bucket + interval / 2,
+                                    (r.sides[0].notional + r.sides[1].notional) / qty);
+      }
+    }
+  }
+  if (a.width > 0) pic.width = a.width;
+  if (a.height > 0) pic.height = a.height;
+  return Save(render::DrawChart(pic), a.output);
+}
+
+Status RenderMap(const Store& store, const RenderArgs& a) {
+  Selection sel = SelectionOf(a);
+  std::string source = a.source;
+  if (source == "auto") {
+    source = SeriesOf(store, Kind::kPositions, sel).empty() ? "market" : "positions";
+  }
+  Kind kind = source == "market" ? Kind::kMarket : Kind::kPositions;
+  auto series = SeriesOf(store, kind, sel);
+  Timestamp last = kMinTimestamp;
+  for (const SeriesInfo& s : series) last = std::max(last, s.max_ts);
+  if (series.empty() && a.at.empty()) {
+    return Status::InvalidArgument("no data for this symbol/exchange; give --at");
+  }
+  LIQDB_ASSIGN_OR_RETURN(Timestamp at, TimeArg(a.at, last, "at"));
+  LIQDB_ASSIGN_OR_RETURN(double ref, ReferencePrice(store, sel, kMinTimestamp, at + 1));
+  LIQDB_ASSIGN_OR_RETURN(double step, StepArg(a.step, ref));
+  LiqMapSpec spec;
+  spec.at = at;
+  spec.price_step = step;
+  spec.symbols = sel.symbols;
+  spec.exchanges = sel.exchanges;
+  spec.min_leverage = a.min_leverage;
+  spec.max_leverage = a.max_leverage;
+  spec.model.leverage_profile = a.profile;
+  LIQDB_ASSIGN_OR_RETURN(spec.model.lookback, ParseDuration(a.lookback));
+  render::MapPicture pic;
+  pic.title = Title(a) + (kind == Kind::kMarket ? " (MODEL)" : "");
+  pic.moment = at;
+  pic.price_step = step;
+  LIQDB_ASSIGN_OR_RETURN(pic.rows, LiqMap(store, kind, spec));
+  // The mark: the last market sample at or before `at`, within a day.
+  LIQDB_ASSIGN_OR_RETURN(render::PriceLine marks,
+                         MarkLine(store, sel, at - 24 * 3600 * kMicrosPerSecond, at + 1));
+  if (!marks.empty()) pic.mark_price = marks.back().second;
+  if (a.width > 0) pic.width = a.width;
+  if (a.height > 0) pic.height = a.height;
+  return Save(render::DrawMap(pic), a.output);
+}
+
+int Run(const char* what, Status (*fn)(const Store&, const RenderArgs&), const RenderArgs& a) {
+  StoreOptions options;
+  options.mode = StoreOptions::Mode::kReadOnly;
+  options.create_if_missing = false;
+  Result<std::shared_ptr<Store>> store = Store::Open(a.store, options);
+  if (!store.ok()) {
+    std::cerr << "liqdb render " << what << ": cannot open store '" << a.store
+              << "': " << store.status().ToString() << "\n";
+    return kExitFailure;
+  }
+  try {
+    Status s = fn(**store, a);
+    if (!s.ok()) {
+      std::cerr << "liqdb render " << what << ": " << s.message() << "\n";
+      return s.IsInvalidArgument() ? kExitUsage : kExitFailure;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "liqdb render " << what << ": " << e.what() << "\n";
+    return kExitFailure;
+  }
+  return kExitOk;
+}
+
+void CommonOptions(CLI::App* cmd, RenderArgs* a) {
+  cmd->add_option("--store", a->store, "store folder")->required();
+  cmd->add_option("--symbol", a->symbol, "instrument, e.g. BTCUSDT (default: all)");
+  cmd->add_option("--exchange", a->exchange, "venue, e.g. binance (default: all)");
+  cmd->add_option("-o,--output", a->output, "PNG file to write")->required();
+  cmd->add_option("--width", a->width, "image width in pixels");
+  cmd->add_option("--height", a->height, "image height in pixels");
+}
+
+void LevelOptions(CLI::App* cmd, RenderArgs* a) {
+  cmd->add_option("--step", a->step, "price bin in USD (default: ~0.1% of the price)");
+  cmd->add_option("--source", a->source, "positions, market (the OI model) or auto")
+      ->check(CLI::IsMember({"auto", "positions", "market"}));
+  cmd->add_option("--min-leverage", a->min_leverage, "keep positions/tiers at or above");
+  cmd->add_option("--max-leverage", a->max_leverage, "keep positions/tiers at or below");
+  cmd->add_option("--profile", a->profile, "model leverage profile 'L:w,…'");
+  cmd->add_option("--lookback", a->lookback, "model lookback before the range (default 7d)");
+}
+
+}  // namespace
+
+void RegisterRenderCommand(CLI::App& app, int* exit_code) {
+  CLI::App* render = app.add_subcommand("render", "Draw PNG pictures: heatmap, chart, map");
+  render->require_subcommand(1);
+  auto args = std::make_shared<RenderArgs>();
+
+  CLI::App* heat = render->add_subcommand("heatmap", "Liquidation heatmap: time x price");
+  CommonOptions(heat, args.get());
+  LevelOptions(heat, args.get());
+  heat->add_option("--from", args->from, "start (ISO-8601 or µs; default: first row)");
+  heat->add_option("--to", args->to, "end, exclusive (default: after the last row)");
+  heat->add_option("--interval", args->interval, "bucket, e.g. 15m (default: ~200 buckets)");
+  heat->callback([args, exit_code] { *exit_code = Run("heatmap", RenderHeatmap, *args); });
+
+  CLI::App* chart = render->add_subcommand("chart", "Liquidations per time bucket, with price");
+  CommonOptions(chart, args.get());
+  chart->add_option("--from", args->from, "start (default: first liquidation)");
+  chart->add_option("--to", args->to, "end, exclusive (default: after the last)");
+  chart->add_option("--interval", args->interval, "bucket, e.g. 1h (default: ~200 buckets)");
+  chart->callback([args, exit_code] { *exit_code = Run("chart", RenderChart, *args); });
+
+  CLI::App* map = render->add_subcommand("map", "Liquidation map at one moment");
+  CommonOptions(map, args.get());
+  LevelOptions(map, args.get());
+  map->add_option("--at", args->at, "moment (default: the last row)");
+  map->callback([args, exit_code] { *exit_code = Run("map", RenderMap, *args); });
+}
+
+}  // namespace liqdb::cli

@@ -1,0 +1,188 @@
+// A 5×7 bitmap font for chart labels: ASCII digits, upper-case letters (lower
+// case is drawn upper-case, except 'x'), and the punctuation labels use. Each
+// glyph is 7 rows of 5 bits, most significant bit = leftmost pixel. Unknown
+// characters draw as '?'.
+#pragma once
+
+#include <cstdint>
+
+namespace liqdb::render {
+
+constexpr int kGlyphWidth = 5;
+constexpr int kGlyphHeight = 7;
+
+// The glyph of `c`.
+inline const uint8_t* Glyph(char c) {
+  static const uint8_t kBlank[kGlyphHeight] = {0, 0, 0, 0, 0, 0, 0};
+  static const uint8_t k0[kGlyphHeight] = {0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e};  // '0'
+  static const uint8_t k1[kGlyphHeight] = {0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e};  // '1'
+  static const uint8_t k2[kGlyphHeight] = {0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f};  // '2'
+  static const uint8_t k3[kGlyphHeight] = {0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e};  // '3'
+  static const uint8_t k4[kGlyphHeight] = {0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02};  // '4'
+  static const uint8_t k5[kGlyphHeight] = {0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e};  // '5'
+  static const uint8_t k6[kGlyphHeight] = {0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e};  // '6'
+  static const uint8_t k7[kGlyphHeight] = {0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08};  // '7'
+  static const uint8_t k8[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e};  // '8'
+  static const uint8_t k9[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c};  // '9'
+  static const uint8_t k10[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11};  // 'A'
+  static const uint8_t k11[kGlyphHeight] = {0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e};  // 'B'
+  static const uint8_t k12[kGlyphHeight] = {0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e};  // 'C'
+  static const uint8_t k13[kGlyphHeight] = {0x1c, 0x12, 0x11, 0x11, 0x11, 0x12, 0x1c};  // 'D'
+  static const uint8_t k14[kGlyphHeight] = {0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x1f};  // 'E'
+  static const uint8_t k15[kGlyphHeight] = {0x1f, 0x10, 0x10, 0x1e, 0x10, 0x10, 0x10};  // 'F'
+  static const uint8_t k16[kGlyphHeight] = {0x0e, 0x11, 0x10, 0x17, 0x11, 0x11, 0x0f};  // 'G'
+  static const uint8_t k17[kGlyphHeight] = {0x11, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11};  // 'H'
+  static const uint8_t k18[kGlyphHeight] = {0x0e, 0x04, 0x04, 0x04, 0x04, 0x04, 0x0e};  // 'I'
+  static const uint8_t k19[kGlyphHeight] = {0x07, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0c};  // 'J'
+  static const uint8_t k20[kGlyphHeight] = {0x11, 0x12, 0x14, 0x18, 0x14, 0x12, 0x11};  // 'K'
+  static const uint8_t k21[kGlyphHeight] = {0x10, 0x10, 0x10, 0x10, 0x10, 0x10, 0x1f};  // 'L'
+  static const uint8_t k22[kGlyphHeight] = {0x11, 0x1b, 0x15, 0x15, 0x11, 0x11, 0x11};  // 'M'
+  static const uint8_t k23[kGlyphHeight] = {0x11, 0x11, 0x19, 0x15, 0x13, 0x11, 0x11};  // 'N'
+  static const uint8_t k24[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e};  // 'O'
+  static const uint8_t k25[kGlyphHeight] = {0x1e, 0x11, 0x11, 0x1e, 0x10, 0x10, 0x10};  // 'P'
+  static const uint8_t k26[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x11, 0x15, 0x12, 0x0d};  // 'Q'
+  static const uint8_t k27[kGlyphHeight] = {0x1e, 0x11, 0x11, 0x1e, 0x14, 0x12, 0x11};  // 'R'
+  static const uint8_t k28[kGlyphHeight] = {0x0f, 0x10, 0x10, 0x0e, 0x01, 0x01, 0x1e};  // 'S'
+  static const uint8_t k29[kGlyphHeight] = {0x1f, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04};  // 'T'
+  static const uint8_t k30[kGlyphHeight] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x11, 0x0e};  // 'U'
+  static const uint8_t k31[kGlyphHeight] = {0x11, 0x11, 0x11, 0x11, 0x11, 0x0a, 0x04};  // 'V'
+  static const uint8_t k32[kGlyphHeight] = {0x11, 0x11, 0x11, 0x15, 0x15, 0x15, 0x0a};  // 'W'
+  static const uint8_t k33[kGlyphHeight] = {0x11, 0x11, 0x0a, 0x04, 0x0a, 0x11, 0x11};  // 'X'
+  static const uint8_t k34[kGlyphHeight] = {0x11, 0x11, 0x0a, 0x04, 0x04, 0x04, 0x04};  // 'Y'
+  static const uint8_t k35[kGlyphHeight] = {0x1f, 0x01, 0x02, 0x04, 0x08, 0x10, 0x1f};  // 'Z'
+  static const uint8_t k36[kGlyphHeight] = {0x00, 0x00, 0x11, 0x0a, 0x04, 0x0a, 0x11};  // 'x'
+  static const uint8_t k37[kGlyphHeight] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x0c, 0x0c};  // '.'
+  static const uint8_t k38[kGlyphHeight] = {0x00, 0x00, 0x00, 0x00, 0x0c, 0x04, 0x08};  // ','
+  static const uint8_t k39[kGlyphHeight] = {0x00, 0x0c, 0x0c, 0x00, 0x0c, 0x0c, 0x00};  // ':'
+  static const uint8_t k40[kGlyphHeight] = {0x00, 0x00, 0x00, 0x1f, 0x00, 0x00, 0x00};  // '-'
+  static const uint8_t k41[kGlyphHeight] = {0x00, 0x04, 0x04, 0x1f, 0x04, 0x04, 0x00};  // '+'
+  static const uint8_t k42[kGlyphHeight] = {0x00, 0x01, 0x02, 0x04, 0x08, 0x10, 0x00};  // '/'
+  static const uint8_t k43[kGlyphHeight] = {0x04, 0x0f, 0x14, 0x0e, 0x05, 0x1e, 0x04};  // '$'
+  static const uint8_t k44[kGlyphHeight] = {0x18, 0x19, 0x02, 0x04, 0x08, 0x13, 0x03};  // '%'
+  static const uint8_t k45[kGlyphHeight] = {0x02, 0x04, 0x08, 0x08, 0x08, 0x04, 0x02};  // '('
+  static const uint8_t k46[kGlyphHeight] = {0x08, 0x04, 0x02, 0x02, 0x02, 0x04, 0x08};  // ')'
+  static const uint8_t k47[kGlyphHeight] = {0x00, 0x00, 0x1f, 0x00, 0x1f, 0x00, 0x00};  // '='
+  static const uint8_t k48[kGlyphHeight] = {0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x1f};  // '_'
+  static const uint8_t k49[kGlyphHeight] = {0x04, 0x04, 0x04, 0x04, 0x04, 0x04, 0x04};  // '|'
+  static const uint8_t k50[kGlyphHeight] = {0x08, 0x04, 0x02, 0x01, 0x02, 0x04, 0x08};  // '>'
+  static const uint8_t k51[kGlyphHeight] = {0x02, 0x04, 0x08, 0x10, 0x08, 0x04, 0x02};  // '<'
+  static const uint8_t k52[kGlyphHeight] = {0x04, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00};  // '''
+  static const uint8_t k53[kGlyphHeight] = {0x0e, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04};  // '?'
+  if (c >= 'a' && c <= 'z' && c != 'x') c = static_cast<char>(c - 'a' + 'A');
+  switch (c) {
+    case ' ':
+      return kBlank;
+    case '0':
+      return k0;
+    case '1':
+      return k1;
+    case '2':
+      return k2;
+    case '3':
+      return k3;
+    case '4':
+      return k4;
+    case '5':
+      return k5;
+    case '6':
+      return k6;
+    case '7':
+      return k7;
+    case '8':
+      return k8;
+    case '9':
+      return k9;
+    case 'A':
+      return k10;
+    case 'B':
+      return k11;
+    case 'C':
+      return k12;
+    case 'D':
+      return k13;
+    case 'E':
+      return k14;
+    case 'F':
+      return k15;
+    case 'G':
+      return k16;
+    case 'H':
+      return k17;
+    case 'I':
+      return k18;
+    case 'J':
+      return k19;
+    case 'K':
+      return k20;
+    case 'L':
+      return k21;
+    case 'M':
+      return k22;
+    case 'N':
+      return k23;
+    case 'O':
+      return k24;
+    case 'P':
+      return k25;
+    case 'Q':
+      return k26;
+    case 'R':
+      return k27;
+    case 'S':
+      return k28;
+    case 'T':
+      return k29;
+    case 'U':
+      return k30;
+    case 'V':
+      return k31;
+    case 'W':
+      return k32;
+    case 'X':
+      return k33;
+    case 'Y':
+      return k34;
+    case 'Z':
+      return k35;
+    case 'x':
+      return k36;
+    case '.':
+      return k37;
+    case ',':
+      return k38;
+    case ':':
+      return k39;
+    case '-':
+      return k40;
+    case '+':
+      return k41;
+    case '/':
+      return k42;
+    case '$':
+      return k43;
+    case '%':
+      return k44;
+    case '(':
+      return k45;
+    case ')':
+      return k46;
+    case '=':
+      return k47;
+    case '_':
+      return k48;
+    case '|':
+      return k49;
+    case '>':
+      return k50;
+    case '<':
+      return k51;
+    case '\'':
+      return k52;
+    case '?':
+      return k53;
+    default:
+      return k53;
+  }
+}
+
+}  // namespace liqdb::render
