@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <cstring>
+#include <numeric>
 #include <string>
 #include <utility>
 
@@ -119,6 +120,72 @@ Status BitUnpack(ByteReader* in, size_t n, int width, uint64_t* out) {
   std::string_view data;
   if (!in->GetBytes(bytes, &data).ok()) return Status::Corruption("bitpack: truncated block");
   kUnpack[width - 1](reinterpret_cast<const uint8_t*>(data.data()), bytes, n, out);
+  return Status::OK();
+}
+
+Frame ChooseFrame(const uint64_t* values, size_t n) {
+  Frame f;
+  if (n == 0) return f;
+  int64_t lo = static_cast<int64_t>(values[0]);
+  int64_t hi = lo;
+  for (size_t i = 1; i < n; ++i) {
+    const int64_t x = static_cast<int64_t>(values[i]);
+    lo = x < lo ? x : lo;
+    hi = x > hi ? x : hi;
+  }
+  f.min = static_cast<uint64_t>(lo);
+  uint64_t g = 0;
+  for (size_t i = 0; i < n && g != 1; ++i) g = std::gcd(g, values[i] - f.min);
+  f.divisor = g == 0 ? 1 : g;
+  f.width = BitWidth((static_cast<uint64_t>(hi) - f.min) / f.divisor);
+  return f;
+}
+
+void PutFrame(const Frame& frame, ByteWriter* out) {
+  out->PutVarint(ZigZagEncode(static_cast<int64_t>(frame.min)));
+  out->PutVarint(frame.divisor);
+  out->PutU8(static_cast<uint8_t>(frame.width));
+}
+
+Status GetFrame(ByteReader* in, const char* codec, Frame* frame) {
+  uint64_t zz = 0, divisor = 0;
+  uint8_t width = 0;
+  if (!in->GetVarint(&zz).ok() || !in->GetVarint(&divisor).ok() || !in->GetU8(&width).ok()) {
+    return Status::Corruption(std::string(codec) + ": truncated frame");
+  }
+  if (width > 64) return Status::Corruption(std::string(codec) + ": bit width " + std::to_string(width) + " > 64");
+  if (divisor == 0) return Status::Corruption(std::string(codec) + ": frame divisor 0");
+  frame->min = static_cast<uint64_t>(ZigZagDecode(zz));
+  frame->divisor = divisor;
+  frame->width = width;
+  return Status::OK();
+}
+
+void FramePack(const Frame& frame, const uint64_t* values, size_t n, ByteWriter* out) {
+  if (frame.width == 0) return;
+  // Through a block buffer so the caller's values stay untouched; blocks of
+  // a multiple of 8 values keep the packed stream seamless.
+  constexpr size_t kBlock = 1024;
+  uint64_t buf[kBlock];
+  for (size_t i = 0; i < n; i += kBlock) {
+    const size_t m = n - i < kBlock ? n - i : kBlock;
+    if (frame.divisor == 1) {
+      for (size_t j = 0; j < m; ++j) buf[j] = values[i + j] - frame.min;
+    } else {
+      for (size_t j = 0; j < m; ++j) buf[j] = (values[i + j] - frame.min) / frame.divisor;
+    }
+    BitPack(buf, m, frame.width, out);
+  }
+}
+
+Status FrameUnpack(const Frame& frame, ByteReader* in, size_t n, uint64_t* out) {
+  LIQDB_RETURN_IF_ERROR(BitUnpack(in, n, frame.width, out));
+  // Wrapping unsigned arithmetic: corrupt frames give wrong values, never UB.
+  if (frame.divisor == 1) {
+    for (size_t i = 0; i < n; ++i) out[i] += frame.min;
+  } else {
+    for (size_t i = 0; i < n; ++i) out[i] = out[i] * frame.divisor + frame.min;
+  }
   return Status::OK();
 }
 

@@ -5,8 +5,9 @@
 // scans, so it works on groups of eight values (eight values of w bits are
 // exactly w bytes) with the width fixed at compile time.
 //
-// Also here: zigzag, which maps small signed integers to small unsigned ones
-// before they are packed.
+// Also here: frame-of-reference, the step before packing that every integer
+// column takes (subtract the minimum, divide by the common divisor), and
+// zigzag, which maps small signed integers to small unsigned ones.
 //
 // Thread-safety: free functions without shared state.
 #pragma once
@@ -42,6 +43,28 @@ inline uint64_t ZigZagEncode(int64_t v) {
 inline int64_t ZigZagDecode(uint64_t v) {
   return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
 }
+
+// Frame-of-reference over int64 values carried as uint64 bit patterns: a
+// value v is stored as (v - min) / divisor in `width` bits. Arithmetic wraps
+// modulo 2^64, so any int64 sequence has a frame. The divisor is the GCD of
+// the offsets: timestamps that exchanges give in ms are µs multiples of 1000,
+// prices on a 0.5 tick are decimal multiples of 5.
+// On disk: zigzag(min) varint, divisor varint, width byte (docs/codecs.md).
+struct Frame {
+  uint64_t min = 0;      // bits of the int64 minimum
+  uint64_t divisor = 1;  // >= 1
+  int width = 0;         // bits per packed value, 0..64
+};
+
+// The narrowest frame for values[0..n).
+Frame ChooseFrame(const uint64_t* values, size_t n);
+void PutFrame(const Frame& frame, ByteWriter* out);
+// Corruption (naming `codec`) on a short header, width > 64 or divisor 0.
+Status GetFrame(ByteReader* in, const char* codec, Frame* frame);
+// Packs values[0..n) in `frame` (the caller writes the frame first).
+void FramePack(const Frame& frame, const uint64_t* values, size_t n, ByteWriter* out);
+// Unpacks n values of `frame` into out[0..n).
+Status FrameUnpack(const Frame& frame, ByteReader* in, size_t n, uint64_t* out);
 
 // The largest row count a decoder accepts: a block claiming more is corrupt.
 constexpr size_t kMaxCodecRows = size_t{1} << 24;

@@ -16,8 +16,8 @@ namespace {
 
 // Mode byte values. Stored on disk: never renumber.
 constexpr uint8_t kDblConstant = 1;      // the one bit pattern, 8 bytes
-constexpr uint8_t kDblDecimalFor = 2;    // scale, min k, width, packed k - min, exceptions
-constexpr uint8_t kDblDecimalDelta = 3;  // scale, first k, min delta, width, packed deltas, exceptions
+constexpr uint8_t kDblDecimalFor = 2;    // scale, frame, packed k, exceptions
+constexpr uint8_t kDblDecimalDelta = 3;  // scale, first k, frame, packed deltas of k, exceptions
 constexpr uint8_t kDblXor = 4;           // byte length, Gorilla bit stream
 constexpr uint8_t kDblRaw = 5;           // n x 8 bytes
 
@@ -36,14 +36,21 @@ inline uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 // The one expression the decoder uses to turn k back into a double.
 inline double FromDecimal(int64_t k, int scale) { return static_cast<double>(k) / kPow10[scale]; }
 
-// True when v is exactly FromDecimal(*k, scale) for some |k| < 2^53. Fails
-// for NaN, infinities and -0.0 (0 / 10^s is +0.0).
-inline bool ToDecimal(double v, int scale, int64_t* k) {
+// The k nearest to v * 10^s, when it is below 2^53 in magnitude.
+inline bool NearestDecimal(double v, int scale, int64_t* k) {
   const double x = v * kPow10[scale];
   if (!(std::fabs(x) < kTwo53)) return false;
   const long long r = std::llround(x);
   if (r >= kMaxK || r <= -kMaxK) return false;
-  if (Bits(FromDecimal(r, scale)) != Bits(v)) return false;
+  *k = r;
+  return true;
+}
+
+// True when v is exactly FromDecimal(*k, scale) for some |k| < 2^53. Fails
+// for NaN, infinities and -0.0 (0 / 10^s is +0.0).
+inline bool ToDecimal(double v, int scale, int64_t* k) {
+  int64_t r;
+  if (!NearestDecimal(v, scale, &r) || Bits(FromDecimal(r, scale)) != Bits(v)) return false;
   *k = r;
   return true;
 }
@@ -181,24 +188,34 @@ Status DecodeXor(const uint8_t* data, size_t size, size_t n, double* out) {
 
 // ---- Decimal path -------------------------------------------------------
 
+// A value that is not decimal at the chosen scale. Its row still holds an
+// integer k (the nearest one when v * 10^s is in range, else the previous
+// row's), and the exception stores the difference of bit patterns between v
+// and k / 10^s. A computed notional such as 65000.1 * 0.123 lands one or two
+// ulps from a short decimal, so its exception takes 2 bytes, not 9.
 struct Exception {
   size_t pos;
-  uint64_t bits = 0;
+  uint64_t diff;  // Bits(v) - Bits(FromDecimal(k, scale)), modulo 2^64
 };
 
 // Picks the scale with the fewest exceptions (the smallest such scale), or
 // -1 when every scale leaves more than max_exceptions.
 int ChooseScale(const double* v, size_t n, size_t max_exceptions) {
+  // NaN, infinities and -0.0 are exceptions at every scale: once a scale
+  // leaves only those, no larger scale can do better.
+  size_t hopeless = 0;
+  for (size_t i = 0; i < n; ++i) {
+    hopeless += (!std::isfinite(v[i]) || (v[i] == 0 && std::signbit(v[i]))) ? 1 : 0;
+  }
   int best = -1;
   size_t best_count = max_exceptions + 1;
-  for (int s = 0; s <= kMaxScale; ++s) {
+  for (int s = 0; s <= kMaxScale && best_count > hopeless; ++s) {
     size_t count = 0;
     int64_t k;
     for (size_t i = 0; i < n && count < best_count; ++i) count += ToDecimal(v[i], s, &k) ? 0 : 1;
     if (count < best_count) {
       best = s;
       best_count = count;
-      if (count == 0) break;
     }
   }
   return best;
@@ -209,7 +226,7 @@ void PutExceptions(const std::vector<Exception>& exc, ByteWriter* out) {
   size_t next = 0;  // the smallest position the next exception may have
   for (const Exception& e : exc) {
     out->PutVarint(e.pos - next);
-    out->PutU64(e.bits);
+    out->PutVarint(ZigZagEncode(static_cast<int64_t>(e.diff)));
     next = e.pos + 1;
   }
 }
@@ -217,107 +234,75 @@ void PutExceptions(const std::vector<Exception>& exc, ByteWriter* out) {
 Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
   uint64_t count = 0;
   if (!in->GetVarint(&count).ok()) return Truncated();
-  // Each exception takes at least 9 bytes: checked before the loop so that a
+  // Each exception takes at least 2 bytes: checked before the loop so that a
   // lying count fails fast.
-  if (count > n || count > in->remaining() / 9) return Status::Corruption("double codec: exception count out of range");
+  if (count > n || count > in->remaining() / 2) {
+    return Status::Corruption("double codec: exception count out of range");
+  }
   size_t next = 0;
   for (uint64_t i = 0; i < count; ++i) {
-    uint64_t gap = 0, bits = 0;
-    if (!in->GetVarint(&gap).ok() || !in->GetU64(&bits).ok()) return Truncated();
+    uint64_t gap = 0, zz = 0;
+    if (!in->GetVarint(&gap).ok() || !in->GetVarint(&zz).ok()) return Truncated();
     if (gap >= n - next) return Status::Corruption("double codec: exception position out of range");
     const size_t pos = next + gap;
-    out[pos] = std::bit_cast<double>(bits);
+    out[pos] = std::bit_cast<double>(Bits(out[pos]) + static_cast<uint64_t>(ZigZagDecode(zz)));
     next = pos + 1;
   }
   return Status::OK();
 }
 
 void EncodeDecimalFor(const std::vector<int64_t>& k, int scale, const std::vector<Exception>& exc, ByteWriter* out) {
-  const size_t n = k.size();
-  int64_t lo = k[0], hi = k[0];
-  for (int64_t x : k) {
-    lo = x < lo ? x : lo;
-    hi = x > hi ? x : hi;
-  }
-  const int width = BitWidth(static_cast<uint64_t>(hi - lo));
+  const uint64_t* u = reinterpret_cast<const uint64_t*>(k.data());  // int64/uint64 may alias
+  const Frame f = ChooseFrame(u, k.size());
   out->PutU8(kDblDecimalFor);
   out->PutU8(static_cast<uint8_t>(scale));
-  out->PutVarint(ZigZagEncode(lo));
-  out->PutU8(static_cast<uint8_t>(width));
-  uint64_t buf[kBlock];
-  for (size_t i = 0; i < n; i += kBlock) {
-    const size_t m = n - i < kBlock ? n - i : kBlock;
-    for (size_t j = 0; j < m; ++j) buf[j] = static_cast<uint64_t>(k[i + j] - lo);
-    BitPack(buf, m, width, out);
-  }
+  PutFrame(f, out);
+  FramePack(f, u, k.size(), out);
   PutExceptions(exc, out);
 }
 
 void EncodeDecimalDelta(const std::vector<int64_t>& k, int scale, const std::vector<Exception>& exc,
                         ByteWriter* out) {
-  const size_t n = k.size();
   // |k| < 2^53, so deltas fit an int64 without overflow.
-  int64_t lo = 0, hi = 0;
-  for (size_t i = 1; i < n; ++i) {
-    const int64_t d = k[i] - k[i - 1];
-    lo = (i == 1 || d < lo) ? d : lo;
-    hi = (i == 1 || d > hi) ? d : hi;
-  }
-  const int width = BitWidth(static_cast<uint64_t>(hi - lo));
+  std::vector<uint64_t> deltas(k.size() - 1);
+  for (size_t i = 1; i < k.size(); ++i) deltas[i - 1] = static_cast<uint64_t>(k[i] - k[i - 1]);
+  const Frame f = ChooseFrame(deltas.data(), deltas.size());
   out->PutU8(kDblDecimalDelta);
   out->PutU8(static_cast<uint8_t>(scale));
   out->PutVarint(ZigZagEncode(k[0]));
-  out->PutVarint(ZigZagEncode(lo));
-  out->PutU8(static_cast<uint8_t>(width));
-  uint64_t buf[kBlock];
-  for (size_t i = 1; i < n; i += kBlock) {
-    const size_t m = n - i < kBlock ? n - i : kBlock;
-    for (size_t j = 0; j < m; ++j) buf[j] = static_cast<uint64_t>(k[i + j] - k[i + j - 1] - lo);
-    BitPack(buf, m, width, out);
-  }
+  PutFrame(f, out);
+  FramePack(f, deltas.data(), deltas.size(), out);
   PutExceptions(exc, out);
 }
 
-Status ReadScaleAndWidth(ByteReader* in, uint8_t* scale) {
+Status ReadScale(ByteReader* in, uint8_t* scale) {
   if (!in->GetU8(scale).ok()) return Truncated();
   if (*scale > kMaxScale) return Status::Corruption("double codec: scale " + std::to_string(*scale) + " > 9");
   return Status::OK();
 }
 
-Status ReadWidth(ByteReader* in, int* width) {
-  uint8_t w = 0;
-  if (!in->GetU8(&w).ok()) return Truncated();
-  if (w > 64) return Status::Corruption("double codec: bit width " + std::to_string(w) + " > 64");
-  *width = w;
-  return Status::OK();
-}
-
 Status DecodeDecimalFor(ByteReader* in, size_t n, double* out) {
   uint8_t scale = 0;
-  uint64_t zz = 0;
-  int width = 0;
-  LIQDB_RETURN_IF_ERROR(ReadScaleAndWidth(in, &scale));
-  if (!in->GetVarint(&zz).ok()) return Truncated();
-  LIQDB_RETURN_IF_ERROR(ReadWidth(in, &width));
-  const uint64_t base = static_cast<uint64_t>(ZigZagDecode(zz));
+  Frame f;
+  LIQDB_RETURN_IF_ERROR(ReadScale(in, &scale));
+  LIQDB_RETURN_IF_ERROR(GetFrame(in, "double codec", &f));
   const double p = kPow10[scale];
   uint64_t buf[kBlock];
   for (size_t i = 0; i < n; i += kBlock) {
     const size_t m = n - i < kBlock ? n - i : kBlock;
-    LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, width, buf).WithContext("double codec"));
-    for (size_t j = 0; j < m; ++j) out[i + j] = static_cast<double>(static_cast<int64_t>(buf[j] + base)) / p;
+    LIQDB_RETURN_IF_ERROR(FrameUnpack(f, in, m, buf).WithContext("double codec"));
+    for (size_t j = 0; j < m; ++j) out[i + j] = static_cast<double>(static_cast<int64_t>(buf[j])) / p;
   }
   return ApplyExceptions(in, n, out);
 }
 
 Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out) {
   uint8_t scale = 0;
-  uint64_t zz_first = 0, zz_min = 0;
-  int width = 0;
-  LIQDB_RETURN_IF_ERROR(ReadScaleAndWidth(in, &scale));
-  if (!in->GetVarint(&zz_first).ok() || !in->GetVarint(&zz_min).ok()) return Truncated();
-  LIQDB_RETURN_IF_ERROR(ReadWidth(in, &width));
-  const uint64_t min_delta = static_cast<uint64_t>(ZigZagDecode(zz_min));
+  uint64_t zz_first = 0;
+  Frame f;
+  LIQDB_RETURN_IF_ERROR(ReadScale(in, &scale));
+  if (!in->GetVarint(&zz_first).ok()) return Truncated();
+  LIQDB_RETURN_IF_ERROR(GetFrame(in, "double codec", &f));
   const double p = kPow10[scale];
   // Wrapping unsigned sums: corrupt deltas give wrong values, never UB.
   uint64_t k = static_cast<uint64_t>(ZigZagDecode(zz_first));
@@ -325,9 +310,9 @@ Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out) {
   uint64_t buf[kBlock];
   for (size_t i = 1; i < n; i += kBlock) {
     const size_t m = n - i < kBlock ? n - i : kBlock;
-    LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, width, buf).WithContext("double codec"));
+    LIQDB_RETURN_IF_ERROR(FrameUnpack(f, in, m, buf).WithContext("double codec"));
     for (size_t j = 0; j < m; ++j) {
-      k += buf[j] + min_delta;
+      k += buf[j];
       out[i + j] = static_cast<double>(static_cast<int64_t>(k)) / p;
     }
   }
@@ -354,15 +339,16 @@ std::string EncodeBest(const double* v, size_t n) {
     if (best.empty() || candidate.size() < best.size()) best = std::move(candidate);
   };
 
-  // An exception costs about 10 bytes against a packed value's 1 to 4, so
-  // past a quarter of the column the decimal path cannot win.
-  const int scale = ChooseScale(v, n, n / 4);
+  // Past half the column in exceptions the decimal path rarely wins, and
+  // the XOR fallback is tried anyway whenever there is one.
+  const int scale = ChooseScale(v, n, n / 2);
   bool has_exceptions = true;
   if (scale >= 0) {
     std::vector<int64_t> k(n);
     std::vector<Exception> exc;
-    // Exceptions take the previous decimal value (leading ones the first)
-    // as a placeholder, which keeps the frame and the deltas narrow.
+    // An exception out of integer range (NaN, inf, huge) takes the previous
+    // row's k (leading ones the first decimal k), which keeps the frame and
+    // the deltas narrow.
     int64_t prev = 0;
     for (size_t i = 0; i < n; ++i) {
       if (ToDecimal(v[i], scale, &prev)) break;
@@ -370,10 +356,14 @@ std::string EncodeBest(const double* v, size_t n) {
     for (size_t i = 0; i < n; ++i) {
       if (ToDecimal(v[i], scale, &k[i])) {
         prev = k[i];
+        continue;
+      }
+      if (NearestDecimal(v[i], scale, &k[i])) {
+        prev = k[i];
       } else {
-        exc.push_back({i, Bits(v[i])});
         k[i] = prev;
       }
+      exc.push_back({i, Bits(v[i]) - Bits(FromDecimal(k[i], scale))});
     }
     has_exceptions = !exc.empty();
     std::string a, b;

@@ -13,49 +13,10 @@ namespace liqdb::storage {
 namespace {
 
 // Mode byte values. Stored on disk: never renumber.
-constexpr uint8_t kTsDelta = 1;         // first, min delta, width, packed deltas - min
-constexpr uint8_t kTsDeltaOfDelta = 2;  // first, first delta, min dod, width, packed dods - min
-
-// Values are reduced modulo 2^64: as int64 they may wrap, which is fine
-// because decoding undoes every step with the same wrapping arithmetic.
-struct Frame {
-  uint64_t min = 0;  // the minimum, as the bits of an int64
-  int width = 0;
-};
-
-Frame FrameOf(const uint64_t* v, size_t n) {
-  Frame f;
-  if (n == 0) return f;
-  int64_t lo = static_cast<int64_t>(v[0]);
-  int64_t hi = lo;
-  for (size_t i = 1; i < n; ++i) {
-    const int64_t x = static_cast<int64_t>(v[i]);
-    lo = x < lo ? x : lo;
-    hi = x > hi ? x : hi;
-  }
-  f.min = static_cast<uint64_t>(lo);
-  f.width = BitWidth(static_cast<uint64_t>(hi) - static_cast<uint64_t>(lo));
-  return f;
-}
-
-void PutFrame(const Frame& f, uint64_t* v, size_t n, ByteWriter* out) {
-  out->PutVarint(ZigZagEncode(static_cast<int64_t>(f.min)));
-  out->PutU8(static_cast<uint8_t>(f.width));
-  for (size_t i = 0; i < n; ++i) v[i] -= f.min;
-  BitPack(v, n, f.width, out);
-}
+constexpr uint8_t kTsDelta = 1;         // first, frame, packed deltas
+constexpr uint8_t kTsDeltaOfDelta = 2;  // first, first delta, frame, packed deltas of deltas
 
 Status Truncated() { return Status::Corruption("ts codec: truncated block"); }
-
-Status GetFrame(ByteReader* in, Frame* f) {
-  uint64_t zz = 0;
-  uint8_t width = 0;
-  if (!in->GetVarint(&zz).ok() || !in->GetU8(&width).ok()) return Truncated();
-  if (width > 64) return Status::Corruption("ts codec: bit width " + std::to_string(width) + " > 64");
-  f->min = static_cast<uint64_t>(ZigZagDecode(zz));
-  f->width = width;
-  return Status::OK();
-}
 
 }  // namespace
 
@@ -70,8 +31,8 @@ void EncodeTimestamps(const int64_t* ts, size_t n, ByteWriter* out) {
   std::vector<uint64_t> dods(n > 2 ? n - 2 : 0);
   for (size_t i = 0; i < dods.size(); ++i) dods[i] = deltas[i + 1] - deltas[i];
 
-  const Frame fd = FrameOf(deltas.data(), deltas.size());
-  const Frame fdd = FrameOf(dods.data(), dods.size());
+  const Frame fd = ChooseFrame(deltas.data(), deltas.size());
+  const Frame fdd = ChooseFrame(dods.data(), dods.size());
   // Compare packed bits; the few header bytes rarely decide, and a tie goes
   // to plain delta, which decodes with one prefix sum instead of two.
   const uint64_t delta_bits = static_cast<uint64_t>(fd.width) * deltas.size();
@@ -80,11 +41,13 @@ void EncodeTimestamps(const int64_t* ts, size_t n, ByteWriter* out) {
     out->PutU8(kTsDeltaOfDelta);
     out->PutU64(static_cast<uint64_t>(ts[0]));
     out->PutVarint(ZigZagEncode(static_cast<int64_t>(deltas[0])));
-    PutFrame(fdd, dods.data(), dods.size(), out);
+    PutFrame(fdd, out);
+    FramePack(fdd, dods.data(), dods.size(), out);
   } else {
     out->PutU8(kTsDelta);
     out->PutU64(static_cast<uint64_t>(ts[0]));
-    PutFrame(fd, deltas.data(), deltas.size(), out);
+    PutFrame(fd, out);
+    FramePack(fd, deltas.data(), deltas.size(), out);
   }
 }
 
@@ -104,11 +67,11 @@ Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
   u[0] = first;
   if (mode == kTsDelta) {
     Frame f;
-    LIQDB_RETURN_IF_ERROR(GetFrame(in, &f));
-    LIQDB_RETURN_IF_ERROR(BitUnpack(in, n - 1, f.width, u + 1).WithContext("ts codec"));
+    LIQDB_RETURN_IF_ERROR(GetFrame(in, "ts codec", &f));
+    LIQDB_RETURN_IF_ERROR(FrameUnpack(f, in, n - 1, u + 1).WithContext("ts codec"));
     uint64_t acc = first;
     for (size_t i = 1; i < n; ++i) {
-      acc += u[i] + f.min;
+      acc += u[i];
       u[i] = acc;
     }
     return Status::OK();
@@ -118,12 +81,12 @@ Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
   uint64_t delta = static_cast<uint64_t>(ZigZagDecode(zz));
   if (n == 1) return Status::Corruption("ts codec: delta-of-delta block for one row");
   Frame f;
-  LIQDB_RETURN_IF_ERROR(GetFrame(in, &f));
-  LIQDB_RETURN_IF_ERROR(BitUnpack(in, n - 2, f.width, u + 2).WithContext("ts codec"));
+  LIQDB_RETURN_IF_ERROR(GetFrame(in, "ts codec", &f));
+  LIQDB_RETURN_IF_ERROR(FrameUnpack(f, in, n - 2, u + 2).WithContext("ts codec"));
   uint64_t acc = first + delta;
   u[1] = acc;
   for (size_t i = 2; i < n; ++i) {
-    delta += u[i] + f.min;
+    delta += u[i];
     acc += delta;
     u[i] = acc;
   }

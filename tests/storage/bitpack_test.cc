@@ -109,6 +109,36 @@ TEST_CASE("ZigZag maps signed to unsigned and back", "[bitpack]") {
   }
 }
 
+TEST_CASE("Frames subtract the minimum and divide out the common step", "[bitpack]") {
+  // Offsets from -3000 are 0, 1000, 5000: divisor 1000, largest 5 -> 3 bits.
+  const uint64_t v[3] = {static_cast<uint64_t>(int64_t{-3000}), static_cast<uint64_t>(int64_t{-2000}), 2000};
+  const Frame f = ChooseFrame(v, 3);
+  CHECK(static_cast<int64_t>(f.min) == -3000);
+  CHECK(f.divisor == 1000);
+  CHECK(f.width == 3);
+
+  // Extremes wrap modulo 2^64 and still round-trip.
+  const int64_t lo = std::numeric_limits<int64_t>::min();
+  const int64_t hi = std::numeric_limits<int64_t>::max();
+  const uint64_t ext[4] = {static_cast<uint64_t>(lo), static_cast<uint64_t>(hi), 0, static_cast<uint64_t>(int64_t{-1})};
+  CHECK(ChooseFrame(ext, 4).width == 64);
+  for (const uint64_t* values : {v, ext}) {
+    const size_t n = values == v ? 3 : 4;
+    const Frame frame = ChooseFrame(values, n);
+    std::string buf;
+    ByteWriter w(&buf);
+    PutFrame(frame, &w);
+    FramePack(frame, values, n, &w);
+    ByteReader r(buf);
+    Frame back;
+    REQUIRE(GetFrame(&r, "test", &back).ok());
+    uint64_t out[4] = {};
+    REQUIRE(FrameUnpack(back, &r, n, out).ok());
+    CHECK(r.remaining() == 0);
+    for (size_t i = 0; i < n; ++i) CHECK(out[i] == values[i]);
+  }
+}
+
 TEST_CASE("BitUnpack rejects corrupt input", "[bitpack][corrupt]") {
   const auto v = RandomValues(100, 13, 7);
   std::string buf;

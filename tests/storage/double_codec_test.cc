@@ -167,14 +167,30 @@ TEST_CASE("Doubles encode realistic columns compactly", "[double_codec]") {
   for (auto& x : scattered) x = static_cast<double>(600000 + static_cast<int64_t>(rng() % 100000)) / 10.0;
   CHECK(RoundTrip(scattered) <= 20 + (n * 17 + 7) / 8);
 
+  // Notionals (price * size) sit a few ulps from 4-decimal numbers: decimal
+  // path with small exceptions, not the 8-byte-ish XOR fallback.
+  const auto prices = Prices(n, 14);
+  const auto sizes = Sizes(n, 15);
+  std::vector<double> notional(n);
+  for (size_t i = 0; i < n; ++i) notional[i] = prices[i] * sizes[i];
+  const size_t notional_bytes = RoundTrip(notional);
+  INFO("notional bytes/value " << double(notional_bytes) / n);
+  CHECK(notional_bytes < n * 6);
+
   // All equal: mode + 8 bytes, whatever the value.
   CHECK(RoundTrip(std::vector<double>(n, 65000.1)) == 9);
   CHECK(RoundTrip(std::vector<double>(n, kNegativeNanPayload)) == 9);
   CHECK(RoundTrip(std::vector<double>(n, -0.0)) == 9);
 
   // {1.5, 2.5} at scale 1 is k = {15, 25}: mode, scale, min 15 (zigzag 30),
-  // width 4, one packed byte, zero exceptions = 6 bytes.
-  CHECK(RoundTrip({1.5, 2.5}) == 6);
+  // divisor 10, width 1, one packed byte, zero exceptions = 7 bytes.
+  CHECK(RoundTrip({1.5, 2.5}) == 7);
+
+  // A 0.5 tick (Deribit BTC) is k in steps of 5 at scale 1: the frame
+  // divides the 5 out, so the 2000-tick range takes 11 bits, not 14.
+  std::vector<double> half_tick(n);
+  for (auto& x : half_tick) x = 64000.0 + static_cast<double>(rng() % 2000) * 0.5;
+  CHECK(RoundTrip(half_tick) <= 20 + (n * 11 + 7) / 8);
 
   // Nothing decimal: never worse than raw plus the mode byte.
   std::vector<double> noise(n);
@@ -207,12 +223,15 @@ TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
     return DecodeDoubles(&r, n, out.data());
   };
   CHECK(decode(std::string("\x09", 1), 10).IsCorruption());                       // mode
-  CHECK(decode(std::string("\x02\x0a\x00\x00\x00", 5), 10).IsCorruption());       // scale 10
-  CHECK(decode(std::string("\x02\x01\x00\x41\x00", 5), 10).IsCorruption());       // width 65
-  // Decimal FOR, width 0, one exception at position 10 of 10 rows.
-  CHECK(decode(std::string("\x02\x01\x00\x00\x01\x0a\0\0\0\0\0\0\0\0", 14), 10).IsCorruption());
+  // Decimal FOR blocks: mode 2, scale, frame (min, divisor, width), exceptions.
+  CHECK(decode(std::string("\x02\x0a\x00\x01\x00\x00", 6), 10).IsCorruption());  // scale 10
+  CHECK(decode(std::string("\x02\x01\x00\x01\x41\x00", 6), 10).IsCorruption());  // width 65
+  CHECK(decode(std::string("\x02\x01\x00\x00\x00\x00", 6), 10).IsCorruption());  // divisor 0
+  CHECK(decode(std::string("\x02\x01\x00\x01\x00\x00", 6), 10).ok());
+  // One exception at position 10 of 10 rows.
+  CHECK(decode(std::string("\x02\x01\x00\x01\x00\x01\x0a\0\0\0\0\0\0\0\0", 15), 10).IsCorruption());
   // Exception count larger than the rows.
-  CHECK(decode(std::string("\x02\x01\x00\x00\x0b", 5), 10).IsCorruption());
+  CHECK(decode(std::string("\x02\x01\x00\x01\x00\x0b", 6), 10).IsCorruption());
   CHECK(decode(Encode({1.0, 2.0}), size_t{1} << 40).IsCorruption());
 }
 

@@ -75,7 +75,7 @@ void CheckCorruptInput(const std::vector<int64_t>& ts) {
 
 TEST_CASE("Timestamps round-trip edge inputs", "[ts_codec]") {
   CHECK(RoundTrip({}) == 1);
-  CHECK(RoundTrip({1'709'251'200'000'000}) == 1 + 8 + 1 + 1);  // mode, first, min delta, width
+  CHECK(RoundTrip({1'709'251'200'000'000}) == 1 + 8 + 3);  // mode, first, empty frame (min, divisor, width)
   RoundTrip({5, 3});
   RoundTrip({-1, -2, -3, -100, 7});
   RoundTrip({kMin, kMax, kMin, 0, kMax, kMax, -1, 1});
@@ -102,23 +102,30 @@ TEST_CASE("Timestamps encode compactly", "[ts_codec]") {
   // 0 bits and only the header remains.
   std::vector<int64_t> even(10000);
   for (size_t i = 0; i < even.size(); ++i) even[i] = 1'709'251'200'000'000 + static_cast<int64_t>(i) * 1'000'000;
-  // mode 1 + first 8 + min delta varint 3 (zigzag 2'000'000) + width 1
-  CHECK(RoundTrip(even) == 13);
+  // mode 1 + first 8 + min delta varint 3 (zigzag 2'000'000) + divisor 1 + width 1
+  CHECK(RoundTrip(even) == 14);
 
   // Growing gaps (squares): deltas 2i + 1 vary, every delta-of-delta is 2.
-  // mode 1 + first 8 + first delta 1 + min dod 1 + width 1
+  // mode 1 + first 8 + first delta 1 + min dod 1 + divisor 1 + width 1
   std::vector<int64_t> squares(10000);
   for (size_t i = 0; i < squares.size(); ++i) squares[i] = static_cast<int64_t>(i * i);
-  CHECK(RoundTrip(squares) == 12);
+  CHECK(RoundTrip(squares) == 13);
 
   // All equal: every delta is 0.
-  CHECK(RoundTrip(std::vector<int64_t>(10000, 77)) == 1 + 8 + 1 + 1);
+  CHECK(RoundTrip(std::vector<int64_t>(10000, 77)) == 1 + 8 + 3);
 
   // Gaps below 2^20 µs pack into 20 bits each, delta mode.
   const auto irregular = SortedIrregular(10000, 5);
   const size_t size = RoundTrip(irregular);
   CHECK(size <= 1 + 8 + 3 + 1 + (9999 * 20 + 7) / 8);
   CHECK(size >= 9999 * 19 / 8);
+
+  // Millisecond exchange times in µs: gaps are multiples of 1000, so the
+  // frame divides them out and 20-bit gaps shrink to 10 bits.
+  auto ms = SortedIrregular(10000, 6);
+  for (auto& t : ms) t -= t % 1000;
+  const size_t ms_size = RoundTrip(ms);
+  CHECK(ms_size <= 1 + 8 + 6 + (9999 * 10 + 7) / 8);
 }
 
 TEST_CASE("Timestamp decoder rejects corrupt input", "[ts_codec][corrupt]") {
@@ -139,10 +146,16 @@ TEST_CASE("Timestamp decoder rejects corrupt input", "[ts_codec][corrupt]") {
     CHECK(s.message().find("mode") != std::string::npos);
   }
   {
-    // Delta mode, first = 0, min delta = 0, width 65.
-    std::string bad("\x01\0\0\0\0\0\0\0\0\x00\x41", 11);
+    // Delta mode, first = 0, min delta = 0, divisor 1, width 65.
+    std::string bad("\x01\0\0\0\0\0\0\0\0\x00\x01\x41", 12);
     ByteReader r(bad);
     CHECK(DecodeTimestamps(&r, 10, out.data()).IsCorruption());
+    bad[10] = 0;  // divisor 0
+    bad[11] = 1;
+    ByteReader r2(bad);
+    const Status s = DecodeTimestamps(&r2, 10, out.data());
+    CHECK(s.IsCorruption());
+    CHECK(s.message().find("divisor") != std::string::npos);
   }
   {
     const std::string ok = Encode({1, 2, 3});
