@@ -100,6 +100,22 @@ TEST_CASE("Dictionary decoder rejects corrupt input", "[dict_codec][corrupt]") {
   CheckCorruptInput(RandomIds(300, 5, 3), Accounts(5));
   CheckCorruptInput(RandomIds(2000, 300, 4), Accounts(300));
 
+  // Random garbage after a mode byte (each valid one, and 0), many row counts.
+  {
+    std::mt19937_64 rng(2718);
+    std::string junk;
+    for (int trial = 0; trial < 20000; ++trial) {
+      junk.resize(rng() % 64);
+      for (auto& c : junk) c = static_cast<char>(rng());
+      if (!junk.empty()) junk[0] = static_cast<char>(rng() % 3);
+      const size_t n = rng() % 3000;
+      ByteReader r(junk);
+      std::vector<uint32_t> got_ids;
+      std::vector<std::string> got_dict;
+      const Status s = DecodeDictIds(&r, n, &got_ids, &got_dict);
+      CHECK((s.ok() || s.IsCorruption()));
+    }
+  }
   std::vector<uint32_t> ids;
   std::vector<std::string> dict;
   const auto decode = [&](const std::string& bad, size_t n) {

@@ -217,6 +217,21 @@ TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
   CHECK(Mode(raw) == 5);
   CheckCorruptInput(raw);
 
+  // Random garbage after a mode byte (each valid one, and 0), many row counts.
+  {
+    std::mt19937_64 rng(2718);
+    std::string junk;
+    for (int trial = 0; trial < 20000; ++trial) {
+      junk.resize(rng() % 64);
+      for (auto& c : junk) c = static_cast<char>(rng());
+      if (!junk.empty()) junk[0] = static_cast<char>(rng() % 7);
+      const size_t n = rng() % 3000;
+      ByteReader r(junk);
+      std::vector<double> got(n);
+      const Status s = DecodeDoubles(&r, n, got.data());
+      CHECK((s.ok() || s.IsCorruption()));
+    }
+  }
   std::vector<double> out(10);
   const auto decode = [&out](const std::string& bad, size_t n) {
     ByteReader r(bad);

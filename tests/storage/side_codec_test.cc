@@ -115,6 +115,21 @@ TEST_CASE("Side decoder rejects corrupt input", "[side_codec][corrupt]") {
   CheckCorruptInput(Random(301, 2));
   CheckCorruptInput(Runs(3000, 3));
 
+  // Random garbage after a mode byte (each valid one, and 0), many row counts.
+  {
+    std::mt19937_64 rng(2718);
+    std::string junk;
+    for (int trial = 0; trial < 20000; ++trial) {
+      junk.resize(rng() % 64);
+      for (auto& c : junk) c = static_cast<char>(rng());
+      if (!junk.empty()) junk[0] = static_cast<char>(rng() % 4);
+      const size_t n = rng() % 3000;
+      ByteReader r(junk);
+      std::vector<uint8_t> got(n);
+      const Status s = DecodeSides(&r, n, got.data());
+      CHECK((s.ok() || s.IsCorruption()));
+    }
+  }
   std::vector<uint8_t> out(10);
   const auto decode = [&out](const std::string& bad, size_t n) {
     ByteReader r(bad);

@@ -137,6 +137,21 @@ TEST_CASE("Timestamp decoder rejects corrupt input", "[ts_codec][corrupt]") {
   for (size_t i = 0; i < even.size(); ++i) even[i] = static_cast<int64_t>(i) * 1000;
   CheckCorruptInput(even);
 
+  // Random garbage after a mode byte (each valid one, and 0), many row counts.
+  {
+    std::mt19937_64 rng(2718);
+    std::string junk;
+    for (int trial = 0; trial < 20000; ++trial) {
+      junk.resize(rng() % 64);
+      for (auto& c : junk) c = static_cast<char>(rng());
+      if (!junk.empty()) junk[0] = static_cast<char>(rng() % 4);
+      const size_t n = rng() % 3000;
+      ByteReader r(junk);
+      std::vector<int64_t> got(n);
+      const Status s = DecodeTimestamps(&r, n, got.data());
+      CHECK((s.ok() || s.IsCorruption()));
+    }
+  }
   std::vector<int64_t> out(10);
   {
     const std::string bad = "\x07";
