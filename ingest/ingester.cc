@@ -68,10 +68,7 @@ std::vector<SeriesBatch> SplitAtTimeChanges(SeriesBatch batch, size_t max_rows) 
   while (start < c.size()) {
     size_t end = std::min(c.size(), start + max_rows);
     while (end < c.size() && c.ts[end] == c.ts[end - 1]) ++end;
-    SeriesBatch piece{batch.key, Columns(c.kind)};
-    piece.rows.Reserve(end - start);
-    for (size_t i = start; i < end; ++i) piece.rows.AppendRow(c, i);
-    out.push_back(std::move(piece));
+    out.push_back(SeriesBatch{batch.key, SliceRows(c, start, end)});
     start = end;
   }
   return out;

@@ -5,18 +5,42 @@
 
 namespace liqdb {
 
+Columns SliceRows(const Columns& c, size_t from, size_t to) {
+  Columns out(c.kind);
+  auto copy = [&](const auto& src, auto* dst) {
+    if (!src.empty()) dst->assign(src.begin() + from, src.begin() + to);
+  };
+  copy(c.ts, &out.ts);
+  copy(c.side, &out.side);
+  copy(c.account, &out.account);
+  // Indexes stay valid against the same dictionary (unused entries are harmless).
+  if (!c.account.empty()) out.account_dict = c.account_dict;
+  for (size_t v = 0; v < c.values.size(); ++v) copy(c.values[v], &out.values[v]);
+  return out;
+}
+
 Columns* RowBuffer::Series(Kind kind, std::string_view exchange, std::string_view symbol) {
   if (last_ < entries_.size()) {
     Entry& e = entries_[last_];
     if (e.kind == kind && e.key.symbol == symbol && e.key.exchange == exchange) return &e.rows;
   }
-  std::string k;
-  k.reserve(exchange.size() + symbol.size() + 2);
+  // Few series (the usual case): a scan beats building a hash key.
+  if (entries_.size() <= 16) {
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      Entry& e = entries_[i];
+      if (e.kind == kind && e.key.symbol == symbol && e.key.exchange == exchange) {
+        last_ = i;
+        return &e.rows;
+      }
+    }
+  }
+  std::string& k = scratch_;
+  k.clear();
   k.push_back(static_cast<char>(kind));
   k.append(exchange);
   k.push_back('\0');
   k.append(symbol);
-  auto [it, inserted] = index_.emplace(std::move(k), entries_.size());
+  auto [it, inserted] = index_.emplace(k, entries_.size());
   if (inserted) {
     entries_.push_back(Entry{kind, SeriesKey{std::string(exchange), std::string(symbol)}, Columns(kind)});
   }
@@ -57,13 +81,9 @@ std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us) {
     }
     CountLate(&e, cut);
     e.taken_max = std::max(e.taken_max, e.rows.ts[cut - 1]);
-    SeriesBatch b{e.key, Columns(e.kind)};
-    Columns rest(e.kind);
-    b.rows.Reserve(cut);
-    for (size_t i = 0; i < cut; ++i) b.rows.AppendRow(e.rows, i);
-    for (size_t i = cut; i < e.rows.size(); ++i) rest.AppendRow(e.rows, i);
-    kept += rest.size();
-    e.rows = std::move(rest);
+    SeriesBatch b{e.key, SliceRows(e.rows, 0, cut)};
+    e.rows = SliceRows(e.rows, cut, e.rows.size());
+    kept += e.rows.size();
     out.push_back(std::move(b));
   }
   rows_ = kept;

@@ -129,6 +129,9 @@ std::string_view MapTardisExchange(std::string_view tardis_id);
 
 // ---- rows ------------------------------------------------------------------
 
+// Rows [from, to) of `c`, same kind, sharing its account dictionary.
+Columns SliceRows(const Columns& c, size_t from, size_t to);
+
 // Parsed rows, grouped by (kind, series). Adapters append; the Ingester
 // drains. Lookups of the series most recently used are cached, since
 // archives come in long runs of one series.
@@ -166,6 +169,7 @@ class RowBuffer {
   uint64_t late_rows_ = 0;
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t> index_;  // kind byte + exchange + '\0' + symbol
+  std::string scratch_;
   size_t last_ = SIZE_MAX;
   size_t rows_ = 0;
 };
