@@ -8,8 +8,8 @@
 // integers k with frame-of-reference or delta + frame-of-reference, whichever
 // packs smaller. The few values that are not decimal at that scale (NaN,
 // -0.0, a computed notional) ride along as exceptions. When too many values
-// are not decimal the column falls back to Gorilla-style XOR compression,
-// and to raw 8-byte values when even that does not help.
+// are not decimal the column falls back to Chimp XOR compression (Gorilla's
+// successor), and to raw 8-byte values when even that does not help.
 // Byte layout: docs/codecs.md.
 //
 // Thread-safety: free functions without shared state.

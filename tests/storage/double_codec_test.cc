@@ -151,6 +151,52 @@ TEST_CASE("Doubles round-trip random bit patterns and mixtures", "[double_codec]
   RoundTrip(notional);
 }
 
+TEST_CASE("Doubles take the XOR path for non-decimal columns", "[double_codec]") {
+  // The encoder falls back to raw when its own output does not decode, so
+  // the mode is checked too: a broken XOR stream must not hide behind raw.
+  std::mt19937_64 rng(55);
+  const size_t n = 3000;
+  std::vector<double> smooth(n), repeats(n), thirds(n), liq(n);
+  for (size_t i = 0; i < n; ++i) {
+    smooth[i] = 65000.0 + std::sin(static_cast<double>(i) * 0.001) * 1000.0;
+    repeats[i] = (i % 5 == 0 || i == 0) ? std::sqrt(static_cast<double>(i) + 2.0) : repeats[i - 1];
+    // Few significant bits: XORs with many trailing zeros (flag 01).
+    thirds[i] = (1.0 / 3.0) * static_cast<double>(1 + rng() % 4) * std::ldexp(1.0, static_cast<int>(rng() % 3));
+    const double entry = 60000.0 + static_cast<double>(rng() % 100000) / 10.0;
+    const double leverage = static_cast<double>(1 + rng() % 100);
+    liq[i] = entry * (1 - 1 / leverage) / (1 - 0.005);
+  }
+  std::sort(liq.begin(), liq.end());
+  for (const auto* v : {&smooth, &repeats, &thirds, &liq}) {
+    CHECK(Mode(*v) == 4);
+    CHECK(RoundTrip(*v) < n * 8);
+  }
+  CHECK(RoundTrip(smooth) < n * 6);
+  CHECK(RoundTrip(repeats) < n * 3);
+
+  // Hand-made XOR blocks: mode 4, stream length, first value 0.0 (64 bits),
+  // then the second value's flag bits, least significant first.
+  std::vector<double> out(2);
+  const auto decode = [&out](const std::string& stream, size_t n) {
+    std::string block = "\x04";
+    block.push_back(static_cast<char>(stream.size()));
+    block += stream;
+    ByteReader r(block);
+    return DecodeDoubles(&r, n, out.data());
+  };
+  const std::string zero(8, '\0');
+  CHECK(decode(zero + std::string(1, '\0'), 2).ok());  // flag 00: equal to the previous
+  Status s = decode(zero + "\x02", 2);    // flag 10 before any 11
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("reused") != std::string::npos);
+  s = decode(zero + std::string("\x01\x00", 2), 2);  // flag 01, code 0, centre 0
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("centre") != std::string::npos);
+  s = decode(zero + std::string(1, '\0'), 1);  // a byte the single value does not use
+  CHECK(s.IsCorruption());
+  CHECK(s.message().find("trailing") != std::string::npos);
+}
+
 TEST_CASE("Doubles encode realistic columns compactly", "[double_codec]") {
   const size_t n = 10000;
   const size_t price_bytes = RoundTrip(Prices(n, 11));
