@@ -85,11 +85,12 @@ class PositionReplay {
 
  private:
   struct Entry {
-    Timestamp ts;
-    double size, entry_price, leverage, liq_price;
-    bool has_level;
-    double bin;
-    double notional;
+    Timestamp ts = 0;
+    double size = 0, entry_price = 0, leverage = 0, liq_price = 0;
+    bool in_force = false;
+    bool has_level = false;
+    double bin = 0;
+    double notional = 0;
   };
   struct Series {
     SeriesKey key;
@@ -101,16 +102,15 @@ class PositionReplay {
     std::vector<uint32_t> block_accounts;  // block dictionary index -> account id
     std::unordered_map<std::string, uint32_t> account_ids;
     std::vector<std::string> account_names;
+    // Indexed by account id × 2 + side: account ids are dense, so a flat
+    // vector beats a hash map (one cache miss per row, not three).
+    std::vector<Entry> positions;
   };
   // Positions `series_[i]` on its next row (loading blocks); false at end.
   Result<bool> Prime(size_t i);
   uint32_t AccountId(Series& s, const std::string& name);
   void Apply(size_t series, uint32_t account, Side side, Timestamp ts, double size, double entry,
              double leverage, double liq);
-  static uint64_t Key(size_t series, uint32_t account, Side side) {
-    return (static_cast<uint64_t>(series) << 33) | (static_cast<uint64_t>(account) << 1) |
-           static_cast<uint64_t>(side);
-  }
 
   LeverageFilter filter_;
   double step_;
@@ -119,7 +119,6 @@ class PositionReplay {
   // by series index.
   using HeapItem = std::pair<Timestamp, size_t>;
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> heap_;
-  std::unordered_map<uint64_t, Entry> in_force_;
   BinTable bins_;
 };
 
@@ -147,8 +146,12 @@ class LiqModel {
   bool has_baseline_ = false;
   double last_oi_ = 0;
   double scale_ = 1;
-  // price -> raw notional; longs are swept from the top, shorts from the bottom.
-  std::multimap<double, double> longs_, shorts_;
+  // (price, raw notional) as binary heaps: longs a max-heap (swept from the
+  // top), shorts a min-heap (swept from the bottom). Heaps in flat vectors,
+  // not trees: a month of samples leaves millions of far levels that are
+  // never swept, and inserting among them must stay cache-friendly.
+  using LevelHeap = std::vector<std::pair<double, double>>;
+  LevelHeap longs_, shorts_;
   BinTable bins_;
 };
 

@@ -67,19 +67,17 @@ Result<bool> PositionReplay::Prime(size_t i) {
 
 void PositionReplay::Apply(size_t series, uint32_t account, Side side, Timestamp ts, double size,
                            double entry, double leverage, double liq) {
-  uint64_t key = Key(series, account, side);
-  auto it = in_force_.find(key);
-  if (it != in_force_.end()) {
-    if (it->second.has_level) bins_.Remove(it->second.bin, side, it->second.notional);
-    if (!(size > 0)) {
-      in_force_.erase(it);
-      return;
-    }
-  } else {
-    if (!(size > 0)) return;
-    it = in_force_.emplace(key, Entry{}).first;
+  std::vector<Entry>& positions = series_[series].positions;
+  size_t index = static_cast<size_t>(account) * 2 + static_cast<size_t>(side);
+  if (index >= positions.size()) positions.resize(std::max(index + 1, positions.size() * 2));
+  Entry& e = positions[index];
+  if (e.in_force && e.has_level) bins_.Remove(e.bin, side, e.notional);
+  if (!(size > 0)) {
+    e.in_force = false;  // closed
+    e.has_level = false;
+    return;
   }
-  Entry& e = it->second;
+  e.in_force = true;
   e.ts = ts;
   e.size = size;
   e.entry_price = entry;
@@ -125,11 +123,12 @@ PositionKeyframe PositionReplay::Keyframe(size_t index, Timestamp until) const {
   PositionKeyframe kf;
   kf.until = until;
   const Series& s = series_[index];
-  for (const auto& [key, e] : in_force_) {
-    if ((key >> 33) != index) continue;
+  for (size_t i = 0; i < s.positions.size(); ++i) {
+    const Entry& e = s.positions[i];
+    if (!e.in_force) continue;
     PositionState p;
-    p.account = s.account_names[static_cast<uint32_t>(key >> 1)];
-    p.side = static_cast<Side>(key & 1);
+    p.account = s.account_names[i / 2];
+    p.side = static_cast<Side>(i % 2);
     p.ts = e.ts;
     p.size = e.size;
     p.entry_price = e.entry_price;

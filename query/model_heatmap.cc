@@ -9,6 +9,7 @@
 // notional and the model one scale factor: a close multiplies the factor,
 // an open divides the new notional by it.
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -30,31 +31,44 @@ LiqModel::LiqModel(std::vector<LeverageTier> tiers, std::vector<bool> keep, doub
   if (keep_.empty()) keep_.assign(tiers_.size(), true);
 }
 
-void LiqModel::Sweep(double mark_price) {
-  // Longs at or above the mark were liquidated: they sit at the top of longs_.
-  while (!longs_.empty()) {
-    auto it = std::prev(longs_.end());
-    if (it->first < mark_price) break;
-    bins_.Remove(BinKey(it->first, step_), Side::kLong, it->second);
-    longs_.erase(it);
+namespace {
+// Heap orders: the root is the level a sweep reaches first.
+struct LowerPrice {  // max-heap by price (longs)
+  bool operator()(const std::pair<double, double>& a, const std::pair<double, double>& b) const {
+    return a.first < b.first;
   }
-  while (!shorts_.empty()) {
-    auto it = shorts_.begin();
-    if (it->first > mark_price) break;
-    bins_.Remove(BinKey(it->first, step_), Side::kShort, it->second);
-    shorts_.erase(it);
+};
+struct HigherPrice {  // min-heap by price (shorts)
+  bool operator()(const std::pair<double, double>& a, const std::pair<double, double>& b) const {
+    return a.first > b.first;
+  }
+};
+}  // namespace
+
+void LiqModel::Sweep(double mark_price) {
+  // Longs at or above the mark were liquidated: the top of the max-heap.
+  while (!longs_.empty() && longs_.front().first >= mark_price) {
+    bins_.Remove(BinKey(longs_.front().first, step_), Side::kLong, longs_.front().second);
+    std::pop_heap(longs_.begin(), longs_.end(), LowerPrice());
+    longs_.pop_back();
+  }
+  while (!shorts_.empty() && shorts_.front().first <= mark_price) {
+    bins_.Remove(BinKey(shorts_.front().first, step_), Side::kShort, shorts_.front().second);
+    std::pop_heap(shorts_.begin(), shorts_.end(), HigherPrice());
+    shorts_.pop_back();
   }
 }
 
 void LiqModel::Rescale() {
   if (scale_ > 1e-100 && scale_ < 1e100) return;
   bins_.Clear();
-  for (auto* levels : {&longs_, &shorts_}) {
-    Side side = levels == &longs_ ? Side::kLong : Side::kShort;
-    for (auto& [price, raw] : *levels) {
-      raw *= scale_;
-      bins_.Add(BinKey(price, step_), side, raw);
-    }
+  for (auto& [price, raw] : longs_) {
+    raw *= scale_;
+    bins_.Add(BinKey(price, step_), Side::kLong, raw);
+  }
+  for (auto& [price, raw] : shorts_) {
+    raw *= scale_;
+    bins_.Add(BinKey(price, step_), Side::kShort, raw);
   }
   scale_ = 1;
 }
@@ -81,7 +95,13 @@ Status LiqModel::Apply(double mark_price, double open_interest) {
                                                       Contract::kLinear));
         if (!(price > 0) || !std::isfinite(price)) continue;
         double raw = level_notional / scale_;
-        (side == Side::kLong ? longs_ : shorts_).emplace(price, raw);
+        if (side == Side::kLong) {
+          longs_.emplace_back(price, raw);
+          std::push_heap(longs_.begin(), longs_.end(), LowerPrice());
+        } else {
+          shorts_.emplace_back(price, raw);
+          std::push_heap(shorts_.begin(), shorts_.end(), HigherPrice());
+        }
         bins_.Add(BinKey(price, step_), side, raw);
       }
     }
