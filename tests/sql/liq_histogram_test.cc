@@ -5,6 +5,7 @@
 // timestamps, arguments as WHERE constraints and in views, bad arguments.
 #include <map>
 
+#include "liqdb/store.h"
 #include "tests/sql/sql_test_util.h"
 
 using namespace liqdb::sqltest;
@@ -16,6 +17,89 @@ constexpr int64_t kMinute = 60000000;
 constexpr int64_t kHour = 60 * kMinute;
 constexpr int64_t kDay = 24 * kHour;
 
+// liq_histogram(source, from, to, interval [, symbol [, exchange]]) against
+// GROUP BY over the plain table, bucket by bucket.
+void CheckHistogram(Db& db, int64_t from, int64_t to, int64_t iv, const std::string& symbol = "",
+                    const std::string& exchange = "") {
+  std::string args = "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(iv);
+  std::string where = "ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to);
+  if (!symbol.empty() || !exchange.empty()) {
+    args += symbol.empty() ? ", NULL" : ", '" + symbol + "'";
+    if (!symbol.empty()) where += " AND symbol = '" + symbol + "'";
+  }
+  if (!exchange.empty()) {
+    args += ", '" + exchange + "'";
+    where += " AND exchange = '" + exchange + "'";
+  }
+  const std::string iv_s = std::to_string(iv);
+  // Floor division, also for negative ts: SQLite's % truncates toward zero.
+  const std::string bucket = "(ts - (((ts % " + iv_s + ") + " + iv_s + ") % " + iv_s + "))";
+  auto got = db.Query("SELECT bucket, long_count, long_qty, long_notional, short_count, short_qty, "
+                      "short_notional FROM liq_histogram(" + args + ")");
+  auto want_rows = db.Query(
+      "SELECT " + bucket + " AS b, "
+      "sum(side = 'long'), total(CASE WHEN side = 'long' THEN qty END), "
+      "total(CASE WHEN side = 'long' THEN notional END), "
+      "sum(side = 'short'), total(CASE WHEN side = 'short' THEN qty END), "
+      "total(CASE WHEN side = 'short' THEN notional END) "
+      "FROM plain WHERE " + where + " GROUP BY b ORDER BY b");
+  std::map<int64_t, Row> want;
+  for (Row& r : want_rows) want[AsInt(r[0])] = r;
+  INFO("liq_histogram(" << args << ")");
+  // One row per bucket, aligned to the interval, in order, zero-filled.
+  int64_t b = from - (((from % iv) + iv) % iv);
+  size_t n = 0;
+  for (; b < to; b += iv, ++n) {
+    REQUIRE(n < got.size());
+    const Row& g = got[n];
+    INFO("bucket " << b);
+    CHECK(AsInt(g[0]) == b);
+    auto it = want.find(b);
+    if (it == want.end()) {
+      CHECK(AsInt(g[1]) == 0);
+      CHECK(AsInt(g[4]) == 0);
+      CHECK(AsDouble(g[2]) == 0);
+      CHECK(AsDouble(g[6]) == 0);
+      continue;
+    }
+    const Row& w = it->second;
+    CHECK(AsInt(g[1]) == AsInt(w[1]));
+    CHECK(AsInt(g[4]) == AsInt(w[4]));
+    for (int c : {2, 3, 5, 6}) {
+      INFO("column " << c << ": " << AsDouble(g[c]) << " vs " << AsDouble(w[c]));
+      CHECK(Close(AsDouble(g[c]), AsDouble(w[c])));
+    }
+  }
+  CHECK(got.size() == n);
+}
+
+void CheckPriceHistogram(Db& db, int64_t from, int64_t to, double step, const std::string& symbol = "") {
+  std::string args = "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(step);
+  std::string where = "ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to);
+  if (!symbol.empty()) {
+    args += ", '" + symbol + "'";
+    where += " AND symbol = '" + symbol + "'";
+  }
+  const std::string step_s = std::to_string(step);
+  auto got = db.Query("SELECT price, long_count, long_notional, short_count, short_notional "
+                      "FROM liq_price_histogram(" + args + ")");
+  auto want = db.Query(
+      "SELECT CAST(price / " + step_s + " AS INTEGER) * " + step_s + " AS p, "
+      "sum(side = 'long'), total(CASE WHEN side = 'long' THEN notional END), "
+      "sum(side = 'short'), total(CASE WHEN side = 'short' THEN notional END) "
+      "FROM plain WHERE " + where + " GROUP BY p ORDER BY p");
+  INFO("liq_price_histogram(" << args << ")");
+  REQUIRE(got.size() == want.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("bin " << AsDouble(want[i][0]));
+    CHECK(Close(AsDouble(got[i][0]), AsDouble(want[i][0])));
+    CHECK(AsInt(got[i][1]) == AsInt(want[i][1]));
+    CHECK(AsInt(got[i][3]) == AsInt(want[i][3]));
+    CHECK(Close(AsDouble(got[i][2]), AsDouble(want[i][2])));
+    CHECK(Close(AsDouble(got[i][4]), AsDouble(want[i][4])));
+  }
+}
+
 struct Fixture {
   TempDir dir{"hist"};
   Db db{dir / "test.sqlite"};
@@ -26,88 +110,12 @@ struct Fixture {
     InsertRows(db, "liq", rows);
     InsertRows(db, "plain", rows);
   }
-
-  // liq_histogram(source, from, to, interval [, symbol [, exchange]]) against
-  // GROUP BY over the plain table, bucket by bucket.
   void CheckHistogram(int64_t from, int64_t to, int64_t iv, const std::string& symbol = "",
                       const std::string& exchange = "") {
-    std::string args = "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(iv);
-    std::string where = "ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to);
-    if (!symbol.empty() || !exchange.empty()) {
-      args += symbol.empty() ? ", NULL" : ", '" + symbol + "'";
-      if (!symbol.empty()) where += " AND symbol = '" + symbol + "'";
-    }
-    if (!exchange.empty()) {
-      args += ", '" + exchange + "'";
-      where += " AND exchange = '" + exchange + "'";
-    }
-    const std::string iv_s = std::to_string(iv);
-    // Floor division, also for negative ts: SQLite's % truncates toward zero.
-    const std::string bucket = "(ts - (((ts % " + iv_s + ") + " + iv_s + ") % " + iv_s + "))";
-    auto got = db.Query("SELECT bucket, long_count, long_qty, long_notional, short_count, short_qty, "
-                        "short_notional FROM liq_histogram(" + args + ")");
-    auto want_rows = db.Query(
-        "SELECT " + bucket + " AS b, "
-        "sum(side = 'long'), total(CASE WHEN side = 'long' THEN qty END), "
-        "total(CASE WHEN side = 'long' THEN notional END), "
-        "sum(side = 'short'), total(CASE WHEN side = 'short' THEN qty END), "
-        "total(CASE WHEN side = 'short' THEN notional END) "
-        "FROM plain WHERE " + where + " GROUP BY b ORDER BY b");
-    std::map<int64_t, Row> want;
-    for (Row& r : want_rows) want[AsInt(r[0])] = r;
-    INFO("liq_histogram(" << args << ")");
-    // One row per bucket, aligned to the interval, in order, zero-filled.
-    int64_t b = from - (((from % iv) + iv) % iv);
-    size_t n = 0;
-    for (; b < to; b += iv, ++n) {
-      REQUIRE(n < got.size());
-      const Row& g = got[n];
-      INFO("bucket " << b);
-      CHECK(AsInt(g[0]) == b);
-      auto it = want.find(b);
-      if (it == want.end()) {
-        CHECK(AsInt(g[1]) == 0);
-        CHECK(AsInt(g[4]) == 0);
-        CHECK(AsDouble(g[2]) == 0);
-        CHECK(AsDouble(g[6]) == 0);
-        continue;
-      }
-      const Row& w = it->second;
-      CHECK(AsInt(g[1]) == AsInt(w[1]));
-      CHECK(AsInt(g[4]) == AsInt(w[4]));
-      for (int c : {2, 3, 5, 6}) {
-        INFO("column " << c << ": " << AsDouble(g[c]) << " vs " << AsDouble(w[c]));
-        CHECK(Close(AsDouble(g[c]), AsDouble(w[c])));
-      }
-    }
-    CHECK(got.size() == n);
+    ::CheckHistogram(db, from, to, iv, symbol, exchange);
   }
-
   void CheckPriceHistogram(int64_t from, int64_t to, double step, const std::string& symbol = "") {
-    std::string args = "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(step);
-    std::string where = "ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to);
-    if (!symbol.empty()) {
-      args += ", '" + symbol + "'";
-      where += " AND symbol = '" + symbol + "'";
-    }
-    const std::string step_s = std::to_string(step);
-    auto got = db.Query("SELECT price, long_count, long_notional, short_count, short_notional "
-                        "FROM liq_price_histogram(" + args + ")");
-    auto want = db.Query(
-        "SELECT CAST(price / " + step_s + " AS INTEGER) * " + step_s + " AS p, "
-        "sum(side = 'long'), total(CASE WHEN side = 'long' THEN notional END), "
-        "sum(side = 'short'), total(CASE WHEN side = 'short' THEN notional END) "
-        "FROM plain WHERE " + where + " GROUP BY p ORDER BY p");
-    INFO("liq_price_histogram(" << args << ")");
-    REQUIRE(got.size() == want.size());
-    for (size_t i = 0; i < got.size(); ++i) {
-      INFO("bin " << AsDouble(want[i][0]));
-      CHECK(Close(AsDouble(got[i][0]), AsDouble(want[i][0])));
-      CHECK(AsInt(got[i][1]) == AsInt(want[i][1]));
-      CHECK(AsInt(got[i][3]) == AsInt(want[i][3]));
-      CHECK(Close(AsDouble(got[i][2]), AsDouble(want[i][2])));
-      CHECK(Close(AsDouble(got[i][4]), AsDouble(want[i][4])));
-    }
+    ::CheckPriceHistogram(db, from, to, step, symbol);
   }
 };
 
@@ -123,6 +131,61 @@ TEST_CASE("liq_histogram equals the plain-SQL computation", "[sql][histogram]") 
   f.CheckHistogram(kMar1 + 3 * kDay, kMar1 + 3 * kDay + 10 * kMinute, 1000000);  // 1 s buckets
   f.CheckHistogram(kMar1 + 12345, kMar1 + 2 * kDay + 777, kHour);               // unaligned range
   f.CheckHistogram(kMar1 + 17, kMar1 + 7 * kDay, 7 * kMinute + 13, "SOLUSDT"); // odd interval
+}
+
+TEST_CASE("histograms match over sealed, compacted and overlapping chunks", "[sql][histogram]") {
+  TempDir dir("sealed");
+  const std::string file = dir / "t.sqlite";
+  const auto first = RandomLiquidations(11, 30000, kMar1, 3 * kDay);
+  const auto second = RandomLiquidations(12, 10000, kMar1 + kDay, kDay);  // overlaps the first
+  {
+    Db db(file);
+    db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='store')");
+    db.Exec(PlainTableSql("plain"));
+    InsertRows(db, "liq", first);
+    InsertRows(db, "plain", first);
+  }
+  {
+    // Every connection is closed, so the store is free: seal it through the C++ API.
+    liqdb::StoreOptions options;
+    options.chunk_rows = 4096;
+    auto store = liqdb::Store::Open(dir / "store", options);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->Seal(true).ok());
+    REQUIRE((*store)->Compact().ok());
+    auto stats = (*store)->Stats();
+    REQUIRE(stats.ok());
+    uint64_t staged = 0;
+    for (const auto& series : stats->series) staged += series.staged_chunks;
+    CHECK(staged == 0);
+    CHECK(stats->chunks >= 9);
+    CHECK(stats->rows == 30000);
+  }
+  Db db(file);
+  InsertRows(db, "liq", second);  // staged rows on top of sealed chunks
+  InsertRows(db, "plain", second);
+  const auto count = db.Query("SELECT count(*) FROM liq");
+  CHECK(AsInt(count[0][0]) == 40000);
+  const auto a = db.Query("SELECT symbol, side, count(*), total(notional) FROM liq GROUP BY 1, 2 ORDER BY 1, 2");
+  const auto b = db.Query("SELECT symbol, side, count(*), total(notional) FROM plain GROUP BY 1, 2 ORDER BY 1, 2");
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i][2] == b[i][2]);
+    CHECK(Close(AsDouble(a[i][3]), AsDouble(b[i][3])));
+  }
+  CheckHistogram(db, kMar1, kMar1 + 3 * kDay, kHour);          // whole minutes: rollups
+  CheckHistogram(db, kMar1, kMar1 + 3 * kDay, 5 * kMinute, "BTCUSDT");
+  CheckHistogram(db, kMar1 + 7, kMar1 + 2 * kDay + 3, 90 * 1000000 + 7);  // sub-minute edges
+  CheckHistogram(db, kMar1, kMar1 + 3 * kDay, kDay, "", "okx");
+  CheckPriceHistogram(db, kMar1, kMar1 + 3 * kDay, 100);
+  CheckPriceHistogram(db, kMar1 + kDay + 5, kMar1 + 2 * kDay, 25, "ETHUSDT");
+  const auto h = db.Query("SELECT sum(long_count), sum(short_count), total(long_notional) FROM "
+                          "liq_histogram('liq', '2024-03-01', '2024-03-04', '1h')");
+  const auto p = db.Query("SELECT sum(side = 'long'), sum(side = 'short'), "
+                          "total(CASE WHEN side = 'long' THEN notional END) FROM plain");
+  CHECK(h[0][0] == p[0][0]);
+  CHECK(h[0][1] == p[0][1]);
+  CHECK(Close(AsDouble(h[0][2]), AsDouble(p[0][2])));
 }
 
 TEST_CASE("liq_histogram zero-fills buckets without events", "[sql][histogram]") {
