@@ -316,12 +316,11 @@ int RunGen(const GenArgs& a) {
 void RegisterGenCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<GenArgs>();
   CLI::App* cmd = app.add_subcommand("gen", "Generate realistic synthetic liquidations, positions and market data");
-  cmd->description(
-      "Generate a deterministic synthetic market: per symbol a price path with volatility\n"
-      "regimes and a few sharp moves; per venue bursty liquidations (cascades of thousands\n"
-      "of fills within seconds), accounts opening, resizing and closing leveraged positions\n"
-      "(closed when their liquidation price is crossed), and mark price + open interest.");
   cmd->footer(
+      "One story per symbol: a price path with volatility regimes and a few sharp moves;\n"
+      "per venue bursty liquidations (cascades of thousands of fills within seconds),\n"
+      "accounts opening, resizing and closing leveraged positions (closed when their\n"
+      "liquidation price is crossed), and mark price + open interest.\n\n"
       "Examples:\n"
       "  liqdb gen --store demo-data/store --days 30 --events 3000000\n"
       "  liqdb gen --csv liq.csv.gz --kind liquidations --days 7 --symbols BTCUSDT --exchanges binance\n"

@@ -600,6 +600,28 @@ struct Generator::Impl {
   std::vector<size_t> sim_path;  // index into paths
   std::vector<SeriesSpec> specs;
   GenCounts counts;
+  // Rows of each sim's current buffers already in `counts`, by kind - 1.
+  std::vector<std::array<size_t, 3>> counted;
+
+  uint64_t& Count(Kind k) {
+    return k == Kind::kLiquidations ? counts.liquidations : k == Kind::kPositions ? counts.positions : counts.market;
+  }
+  // Adds the rows generated since the last call to `counts`.
+  void CountNew() {
+    counted.resize(sims.size(), {0, 0, 0});
+    for (size_t s = 0; s < sims.size(); ++s) {
+      for (Kind k : {Kind::kLiquidations, Kind::kPositions, Kind::kMarket}) {
+        size_t& c = counted[s][static_cast<int>(k) - 1];
+        Count(k) += sims[s]->out(k).size() - c;
+        c = sims[s]->out(k).size();
+      }
+    }
+  }
+  void Reset(size_t s, Kind k) {
+    counted.resize(sims.size(), {0, 0, 0});
+    counted[s][static_cast<int>(k) - 1] = 0;
+    sims[s]->out(k) = Columns(k);
+  }
 
   Impl(const GenOptions& o, int64_t secs) : options(o), seconds(secs), market(o.seed, secs) {}
 };
@@ -691,33 +713,27 @@ bool Generator::NextWindow() {
       g.sims[s]->Step(g.sec, g.options.from, g.paths[g.sim_path[s]], g.market, sample);
     }
   }
+  g.CountNew();
   return true;
 }
 
 std::vector<SeriesBatch> Generator::TakeBatches(Kind kind, size_t min_rows) {
+  Impl& g = *impl_;
+  g.CountNew();
   std::vector<SeriesBatch> out;
-  for (auto& sim : impl_->sims) {
-    Columns& c = sim->out(kind);
+  for (size_t s = 0; s < g.sims.size(); ++s) {
+    Columns& c = g.sims[s]->out(kind);
     if (c.empty() || c.size() < min_rows) continue;
-    uint64_t& n = kind == Kind::kLiquidations ? impl_->counts.liquidations
-                  : kind == Kind::kPositions  ? impl_->counts.positions
-                                              : impl_->counts.market;
-    n += c.size();
-    out.push_back(SeriesBatch{sim->spec().key, std::move(c)});
-    c = Columns(kind);
+    out.push_back(SeriesBatch{g.sims[s]->spec().key, std::move(c)});
+    g.Reset(s, kind);
   }
   return out;
 }
 
 void Generator::Discard(Kind kind) {
-  for (auto& sim : impl_->sims) {
-    Columns& c = sim->out(kind);
-    uint64_t& n = kind == Kind::kLiquidations ? impl_->counts.liquidations
-                  : kind == Kind::kPositions  ? impl_->counts.positions
-                                              : impl_->counts.market;
-    n += c.size();
-    c = Columns(kind);
-  }
+  Impl& g = *impl_;
+  g.CountNew();
+  for (size_t s = 0; s < g.sims.size(); ++s) g.Reset(s, kind);
 }
 
 const std::vector<SeriesSpec>& Generator::series() const { return impl_->specs; }
