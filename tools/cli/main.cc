@@ -9,13 +9,6 @@
 #include "commands.h"
 #include "liqdb/version.h"
 
-// TODO(issue 2): drop these weak declarations once ingest_command.cc and
-// render_command.cc are in; until then the CLI links and runs without them.
-namespace liqdb::cli {
-void RegisterIngestCommand(CLI::App& app, int* exit_code) __attribute__((weak));
-void RegisterRenderCommand(CLI::App& app, int* exit_code) __attribute__((weak));
-}  // namespace liqdb::cli
-
 int main(int argc, char** argv) {
   using namespace liqdb::cli;
   int exit_code = kExitOk;
@@ -36,10 +29,10 @@ int main(int argc, char** argv) {
       "Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input rows rejected.");
   try {
     RegisterGenCommand(app, &exit_code);
-    if (&RegisterIngestCommand != nullptr) RegisterIngestCommand(app, &exit_code);
+    RegisterIngestCommand(app, &exit_code);
     RegisterStatsCommand(app, &exit_code);
     RegisterMaintenanceCommands(app, &exit_code);
-    if (&RegisterRenderCommand != nullptr) RegisterRenderCommand(app, &exit_code);
+    RegisterRenderCommand(app, &exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with exit code 0.
