@@ -129,6 +129,10 @@ Status Ingester::ChooseAdapter(LineReader* reader, std::vector<std::string>* pee
       if (*r != LineReader::Read::kLine) break;
       peeked->emplace_back(line);
     }
+    if (*damaged && peeked->empty()) {
+      adapter_ = nullptr;  // nothing readable: a damaged file, not an unknown format
+      return Status::OK();
+    }
     std::string why;
     std::optional<Format> sniffed = SniffFormat(*peeked, &why);
     if (!sniffed) {
@@ -173,6 +177,11 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
   std::vector<std::string> peeked;
   bool damaged = false;
   LIQDB_RETURN_IF_ERROR(ChooseAdapter(reader, &peeked, &damaged));
+  if (adapter_ == nullptr) {
+    ++summary_.files_damaged;
+    if (options_.strict) ++summary_.files_rejected;
+    return Status::OK();
+  }
   LIQDB_RETURN_IF_ERROR(adapter_->BeginFile(reader->name()));
 
   bool bad = false;

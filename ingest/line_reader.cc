@@ -51,7 +51,9 @@ Compression DetectCompression(std::string_view head) {
 namespace {
 
 constexpr size_t kReadChunk = 1 << 20;   // bytes asked of the source per read
-constexpr size_t kIoBuffer = 1 << 20;    // Boost.Iostreams buffer per filter
+// Boost.Iostreams buffer per filter. A decompression error loses what the
+// failing read had decoded, so this bounds the rows lost before damage.
+constexpr size_t kIoBuffer = 1 << 16;
 
 // The raw bytes of an input: a file descriptor (with the bytes already peeked
 // for the magic number served first), or memory.
@@ -178,7 +180,7 @@ class LineReaderImpl : public LineReader {
         if (got < 0) return Status::IOError(name_ + ": read failed: " + std::strerror(errno));
       } else {
         try {
-          std::streamsize r = io::read(chain_, buf_.data() + end_, static_cast<std::streamsize>(kReadChunk));
+          std::streamsize r = io::read(chain_, buf_.data() + end_, static_cast<std::streamsize>(kIoBuffer));
           got = r < 0 ? 0 : static_cast<ssize_t>(r);
         } catch (const std::exception& e) {
           eof_ = true;
