@@ -254,7 +254,12 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
 
 int Disconnect(sqlite3_vtab* vtab) {
   LiqdbTable* table = TableOf(vtab);
-  UnregisterTable(table->db, table->schema, table->name, table->info.get());
+  try {
+    UnregisterTable(table->db, table->schema, table->name, table->info.get());
+  } catch (...) {
+    // Out of memory while lower-casing the key: the entry stays until the
+    // connection's next table of that name replaces it.
+  }
   delete table;
   return SQLITE_OK;
 }

@@ -327,3 +327,16 @@ TEST_CASE("liqdb table: positions and market kinds", "[sql][vtab]") {
   CHECK_THAT(db.Error("SELECT * FROM liq_histogram('pos', 0, 10, 1)"),
              Catch::Contains("positions") && Catch::Contains("liquidations"));
 }
+
+TEST_CASE("liqdb table: re-inserting stored rows is a no-op, equal rows in one statement are kept",
+          "[sql][vtab]") {
+  TempDir dir("idem");
+  Db db(dir / "t.sqlite");
+  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s')");
+  const std::string two_equal =
+      "INSERT INTO liq VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1), (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)";
+  db.Exec(two_equal);
+  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq")) == 2);
+  db.Exec(two_equal);  // the store's ingest is idempotent (store.h)
+  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq")) == 2);
+}
