@@ -234,7 +234,8 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
   }
   if (damaged) ++summary_.files_damaged;
 
-  if (options_.strict && (bad || damaged)) {
+  // A stream has no end to wait for: --strict applies to files only.
+  if (hold && (bad || damaged)) {
     summary_.discarded_rows += buffer_.rows();
     ++summary_.files_rejected;
     buffer_.Clear();
