@@ -93,8 +93,12 @@ Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_v
     std::string prepare_error = rc == SQLITE_OK ? "" : sqlite3_errmsg(db);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_OK) {
-      return Status::InvalidArgument(fn + ": unknown source '" + std::string(source) +
-                                     "' (no such table: " + prepare_error + ")");
+      if (prepare_error.rfind("no such table", 0) == 0) {
+        return Status::InvalidArgument(fn + ": unknown source '" + std::string(source) + "' (" +
+                                       prepare_error + ")");
+      }
+      return Status::InvalidArgument(fn + ": cannot use source '" + std::string(source) +
+                                     "': " + prepare_error);
     }
     info = Find(db, schema, name);
     if (info == nullptr) {
