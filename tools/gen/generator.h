@@ -19,7 +19,9 @@
 //     sizes on the lot grid, notional = price × qty.
 //
 // Determinism: the same options give the same rows, bit for bit, on every
-// run and platform (own RNG and distributions, no libstdc++ distributions).
+// run. The RNG and distributions are our own (libstdc++'s are
+// implementation-defined); only libm's exp/log/sin/cos could differ between
+// platforms.
 // Each symbol's path depends only on (seed, symbol), so adding a symbol or a
 // venue does not change the others' prices.
 //
