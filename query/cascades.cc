@@ -85,8 +85,9 @@ class CascadeCursorImpl : public CascadeCursor {
       }
       if (s.block.kind != Kind::kLiquidations || s.block.values.size() != liq_col::kCount ||
           s.block.side.size() != s.block.size()) {
-        return Status::InvalidArgument("liq_cascades: a row source yielded rows that are not "
-                                       "liquidations");
+        return Status::InvalidArgument(
+            "liq_cascades: a row source yielded rows that are not "
+            "liquidations");
       }
       s.pos = 0;
     }
@@ -127,8 +128,8 @@ Status ValidateCascadeSpec(const CascadeSpec& spec) {
   return Status::OK();
 }
 
-Result<std::unique_ptr<CascadeCursor>> OpenCascades(
-    std::vector<std::unique_ptr<SortedRowSource>> series, const CascadeSpec& spec) {
+Result<std::unique_ptr<CascadeCursor>> OpenCascades(std::vector<std::unique_ptr<SortedRowSource>> series,
+                                                    const CascadeSpec& spec) {
   LIQDB_RETURN_IF_ERROR(ValidateCascadeSpec(spec));
   auto cursor = std::make_unique<CascadeCursorImpl>(std::move(series), spec);
   LIQDB_RETURN_IF_ERROR(cursor->Init());

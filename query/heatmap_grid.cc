@@ -6,10 +6,11 @@
 #include <limits>
 #include <string>
 
+#include "query/heatmap_internal.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/liq_price.h"
 #include "liqdb/query.h"
-#include "query/heatmap_internal.h"
 
 namespace liqdb {
 
@@ -35,8 +36,7 @@ Timestamp FloorTo(Timestamp ts, int64_t interval) {
 
 Status ValidatePriceStep(double step) {
   if (!std::isfinite(step) || step <= 0) {
-    return Status::InvalidArgument("price_step must be a finite number > 0, got " +
-                                   std::to_string(step));
+    return Status::InvalidArgument("price_step must be a finite number > 0, got " + std::to_string(step));
   }
   return Status::OK();
 }
@@ -76,8 +76,7 @@ void BinTable::Remove(double key, Side side, double notional) {
   if (b.count[0] == 0 && b.count[1] == 0) bins_.erase(it);
 }
 
-std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price,
-                                    Side side) {
+std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price, Side side) {
   double level = liq_price;
   if (std::isnan(level)) {
     if (std::isnan(leverage)) return std::nullopt;

@@ -29,7 +29,9 @@ Timestamp FloorTo(Timestamp ts, int64_t interval);
 // The bin key of a price: floor(p / step). Kept as a double (an integer
 // value) so a tiny step cannot overflow an integer; the bin's lower edge is
 // key * step, which is exactly DESIGN.md's floor(p / step) * step.
-inline double BinKey(double price, double step) { return std::floor(price / step); }
+inline double BinKey(double price, double step) {
+  return std::floor(price / step);
+}
 
 // Inclusive leverage bounds; NULL (NaN) leverage fails any bound.
 struct LeverageFilter {
@@ -65,15 +67,13 @@ class BinTable {
 // NULL LiqPrice(entry, leverage, side, kDefaultMmr, linear). No level when
 // both are NULL, the formula is undefined, or the price is not > 0 (a
 // position that cannot be liquidated).
-std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price,
-                                    Side side);
+std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price, Side side);
 
 // Replays positions series (merged in time order) into the positions in
 // force and their per-bin sums under a leverage filter.
 class PositionReplay {
  public:
-  PositionReplay(LeverageFilter filter, double price_step)
-      : filter_(std::move(filter)), step_(price_step) {}
+  PositionReplay(LeverageFilter filter, double price_step) : filter_(std::move(filter)), step_(price_step) {}
 
   // Adds a series; rows of its source with ts < seed.until are skipped.
   Status AddSeries(PositionSeriesInput input);

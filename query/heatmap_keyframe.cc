@@ -13,9 +13,10 @@
 
 #include <cmath>
 
-#include "liqdb/heatmap.h"
 #include "query/heatmap_internal.h"
 #include "storage/codec/bytes.h"
+
+#include "liqdb/heatmap.h"
 
 namespace liqdb {
 
@@ -79,13 +80,12 @@ Result<PositionKeyframe> DecodePositionKeyframe(std::string_view bytes) {
     p.side = static_cast<Side>(side);
     p.ts = static_cast<Timestamp>(ts);
     if (!(p.size > 0) || !std::isfinite(p.size)) {
-      return Status::Corruption("position keyframe: position of '" + p.account +
-                                "' has size " + std::to_string(p.size));
+      return Status::Corruption("position keyframe: position of '" + p.account + "' has size " +
+                                std::to_string(p.size));
     }
   }
   if (r.remaining() != 0) {
-    return Status::Corruption("position keyframe: " + std::to_string(r.remaining()) +
-                              " trailing bytes");
+    return Status::Corruption("position keyframe: " + std::to_string(r.remaining()) + " trailing bytes");
   }
   return kf;
 }

@@ -6,8 +6,9 @@
 #include <algorithm>
 #include <string>
 
-#include "liqdb/heatmap.h"
 #include "query/heatmap_internal.h"
+
+#include "liqdb/heatmap.h"
 
 namespace liqdb {
 
@@ -28,8 +29,7 @@ Status PositionReplay::AddSeries(PositionSeriesInput input) {
   s.source = std::move(input.rows);
   for (const PositionState& p : input.seed.positions) {
     if (!(p.size > 0)) continue;
-    Apply(index, AccountId(s, p.account), p.side, p.ts, p.size, p.entry_price, p.leverage,
-          p.liq_price);
+    Apply(index, AccountId(s, p.account), p.side, p.ts, p.size, p.entry_price, p.leverage, p.liq_price);
   }
   LIQDB_ASSIGN_OR_RETURN(bool has_rows, Prime(index));
   if (has_rows) heap_.emplace(series_[index].block.ts[series_[index].pos], index);
@@ -54,8 +54,9 @@ Result<bool> PositionReplay::Prime(size_t i) {
     }
     if (s.block.kind != Kind::kPositions || s.block.values.size() != pos_col::kCount ||
         s.block.side.size() != s.block.size() || s.block.account.size() != s.block.size()) {
-      return Status::InvalidArgument("snapshot heatmap: a row source yielded rows that are not "
-                                     "positions");
+      return Status::InvalidArgument(
+          "snapshot heatmap: a row source yielded rows that are not "
+          "positions");
     }
     s.pos = 0;
     s.block_accounts.resize(s.block.account_dict.size());
@@ -108,8 +109,8 @@ Status PositionReplay::AdvanceTo(Timestamp until) {
       const Columns& b = s.block;
       size_t r = s.pos;
       Apply(i, s.block_accounts[b.account[r]], static_cast<Side>(b.side[r]), b.ts[r],
-            b.values[pos_col::kSize][r], b.values[pos_col::kEntryPrice][r],
-            b.values[pos_col::kLeverage][r], b.values[pos_col::kLiqPrice][r]);
+            b.values[pos_col::kSize][r], b.values[pos_col::kEntryPrice][r], b.values[pos_col::kLeverage][r],
+            b.values[pos_col::kLiqPrice][r]);
       ++s.pos;
       LIQDB_ASSIGN_OR_RETURN(more, Prime(i));
       if (more && s.block.ts[s.pos] >= bound) break;
@@ -136,10 +137,9 @@ PositionKeyframe PositionReplay::Keyframe(size_t index, Timestamp until) const {
     p.liq_price = e.liq_price;
     kf.positions.push_back(std::move(p));
   }
-  std::sort(kf.positions.begin(), kf.positions.end(),
-            [](const PositionState& a, const PositionState& b) {
-              return a.account != b.account ? a.account < b.account : a.side < b.side;
-            });
+  std::sort(kf.positions.begin(), kf.positions.end(), [](const PositionState& a, const PositionState& b) {
+    return a.account != b.account ? a.account < b.account : a.side < b.side;
+  });
   return kf;
 }
 
@@ -175,8 +175,7 @@ Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(std::vector<PositionS
   LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(TimeGrid grid, MakeTimeGrid(spec.from, spec.to, spec.interval));
   auto cursor = std::make_unique<heatmap_internal::SnapshotCursor>(
-      grid, heatmap_internal::LeverageFilter{spec.min_leverage, spec.max_leverage},
-      spec.price_step);
+      grid, heatmap_internal::LeverageFilter{spec.min_leverage, spec.max_leverage}, spec.price_step);
   for (PositionSeriesInput& s : series) {
     LIQDB_RETURN_IF_ERROR(cursor->replay()->AddSeries(std::move(s)));
   }

@@ -6,9 +6,10 @@
 #include <algorithm>
 #include <map>
 
+#include "query/heatmap_internal.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
-#include "query/heatmap_internal.h"
 
 namespace liqdb {
 
@@ -68,8 +69,7 @@ std::vector<std::pair<uint32_t, SeriesKey>> Selected(const Store& store, Kind ki
   for (const SeriesInfo& info : store.ListSeries(kind)) keys[info.series_id] = info.key;
   std::vector<std::pair<uint32_t, SeriesKey>> out;
   for (uint32_t id : ids) out.emplace_back(id, keys[id]);
-  std::sort(out.begin(), out.end(),
-            [](const auto& a, const auto& b) { return a.second < b.second; });
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   return out;
 }
 
@@ -83,8 +83,8 @@ class CheckpointKeyframes : public KeyframeProvider {
     LIQDB_ASSIGN_OR_RETURN(PositionKeyframe kf, DecodePositionKeyframe(cp->state));
     if (kf.until != cp->at) {
       return Status::Corruption("position keyframe of series " + std::to_string(series_id) +
-                                " says it is at " + std::to_string(kf.until) +
-                                " but is stored at " + std::to_string(cp->at));
+                                " says it is at " + std::to_string(kf.until) + " but is stored at " +
+                                std::to_string(cp->at));
     }
     return std::optional<PositionKeyframe>(std::move(kf));
   }
@@ -94,10 +94,11 @@ class CheckpointKeyframes : public KeyframeProvider {
 };
 
 // Positions series seeded from the latest keyframe at or before `at`.
-Result<std::vector<PositionSeriesInput>> PositionInputs(
-    const Store& store, const std::vector<std::string>& symbols,
-    const std::vector<std::string>& exchanges, Timestamp at, Timestamp to,
-    const KeyframeProvider* keyframes) {
+Result<std::vector<PositionSeriesInput>> PositionInputs(const Store& store,
+                                                        const std::vector<std::string>& symbols,
+                                                        const std::vector<std::string>& exchanges,
+                                                        Timestamp at, Timestamp to,
+                                                        const KeyframeProvider* keyframes) {
   CheckpointKeyframes own(store);
   if (!keyframes) keyframes = &own;
   std::vector<PositionSeriesInput> inputs;
@@ -168,14 +169,12 @@ Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(const Store& store,
   LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
   // The first bucket's state is the seed: a keyframe at or before its start.
   Timestamp first = heatmap_internal::FloorTo(spec.from, spec.interval);
-  LIQDB_ASSIGN_OR_RETURN(
-      std::vector<PositionSeriesInput> inputs,
-      PositionInputs(store, spec.symbols, spec.exchanges, first, spec.to, keyframes));
+  LIQDB_ASSIGN_OR_RETURN(std::vector<PositionSeriesInput> inputs,
+                         PositionInputs(store, spec.symbols, spec.exchanges, first, spec.to, keyframes));
   return OpenSnapshotHeatmap(std::move(inputs), spec);
 }
 
-Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store,
-                                                        const ModelHeatmapSpec& spec) {
+Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store, const ModelHeatmapSpec& spec) {
   LIQDB_RETURN_IF_ERROR(ValidateModelHeatmapSpec(spec));
   if (spec.symbol.empty() || spec.exchange.empty()) {
     return Status::InvalidArgument("liq_heatmap_model needs one series: give symbol and exchange");
@@ -193,9 +192,8 @@ Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMa
   LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
   Timestamp end = SaturatingAdd(spec.at, 1);
   if (kind == Kind::kPositions) {
-    LIQDB_ASSIGN_OR_RETURN(
-        std::vector<PositionSeriesInput> inputs,
-        PositionInputs(store, spec.symbols, spec.exchanges, spec.at, end, keyframes));
+    LIQDB_ASSIGN_OR_RETURN(std::vector<PositionSeriesInput> inputs,
+                           PositionInputs(store, spec.symbols, spec.exchanges, spec.at, end, keyframes));
     return LiqMapOfPositions(std::move(inputs), spec);
   }
   if (kind == Kind::kMarket) {

@@ -6,8 +6,9 @@
 #include <cmath>
 #include <map>
 
-#include "liqdb/heatmap.h"
 #include "query/heatmap_internal.h"
+
+#include "liqdb/heatmap.h"
 
 namespace liqdb {
 
@@ -16,8 +17,7 @@ namespace {
 using heatmap_internal::BinSums;
 
 // Turns summed bins (notionals already scaled) into rows with both curves.
-std::vector<LiqMapRow> MapRows(const std::map<double, std::pair<double, double>>& bins,
-                               double step) {
+std::vector<LiqMapRow> MapRows(const std::map<double, std::pair<double, double>>& bins, double step) {
   std::vector<LiqMapRow> rows;
   rows.reserve(bins.size());
   for (const auto& [key, sums] : bins) {
@@ -53,8 +53,7 @@ void AddBins(const heatmap_internal::BinTable& table, double scale,
 
 Status ValidateLiqMapSpec(const LiqMapSpec& spec) {
   LIQDB_RETURN_IF_ERROR(heatmap_internal::ValidatePriceStep(spec.price_step));
-  LIQDB_RETURN_IF_ERROR(
-      heatmap_internal::ValidateLeverageBounds(spec.min_leverage, spec.max_leverage));
+  LIQDB_RETURN_IF_ERROR(heatmap_internal::ValidateLeverageBounds(spec.min_leverage, spec.max_leverage));
   return ValidateModelParams(spec.model);
 }
 
@@ -74,8 +73,7 @@ Result<std::vector<LiqMapRow>> LiqMapOfPositions(std::vector<PositionSeriesInput
 Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<SortedRowSource>> series,
                                               const LiqMapSpec& spec) {
   LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
-  LIQDB_ASSIGN_OR_RETURN(std::vector<LeverageTier> tiers,
-                         ParseLeverageProfile(spec.model.leverage_profile));
+  LIQDB_ASSIGN_OR_RETURN(std::vector<LeverageTier> tiers, ParseLeverageProfile(spec.model.leverage_profile));
   heatmap_internal::LeverageFilter filter{spec.min_leverage, spec.max_leverage};
   std::vector<bool> keep;
   bool any = false;
@@ -90,16 +88,16 @@ Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<Sorted
   Timestamp start = heatmap_internal::SaturatingSub(spec.at, spec.model.lookback);
   std::map<double, std::pair<double, double>> bins;
   for (auto& source : series) {
-    heatmap_internal::LiqModel model(tiers, keep, spec.model.long_share, spec.model.mmr,
-                                     spec.price_step);
+    heatmap_internal::LiqModel model(tiers, keep, spec.model.long_share, spec.model.mmr, spec.price_step);
     Columns block(Kind::kMarket);
     bool past = false;
     while (!past) {
       LIQDB_ASSIGN_OR_RETURN(bool more, source->NextBlock(&block));
       if (!more) break;
       if (block.kind != Kind::kMarket || block.values.size() != mkt_col::kCount) {
-        return Status::InvalidArgument("liq_map: a row source yielded rows that are not market "
-                                       "samples");
+        return Status::InvalidArgument(
+            "liq_map: a row source yielded rows that are not market "
+            "samples");
       }
       for (size_t i = 0; i < block.size(); ++i) {
         if (block.ts[i] > spec.at) {
@@ -107,8 +105,8 @@ Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<Sorted
           break;
         }
         if (block.ts[i] < start) continue;
-        LIQDB_RETURN_IF_ERROR(model.Apply(block.values[mkt_col::kMarkPrice][i],
-                                          block.values[mkt_col::kOpenInterest][i]));
+        LIQDB_RETURN_IF_ERROR(
+            model.Apply(block.values[mkt_col::kMarkPrice][i], block.values[mkt_col::kOpenInterest][i]));
       }
     }
     AddBins(model.bins(), model.scale(), &bins);

@@ -13,16 +13,17 @@
 #include <cmath>
 #include <string>
 
+#include "query/heatmap_internal.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/liq_price.h"
-#include "query/heatmap_internal.h"
 
 namespace liqdb {
 
 namespace heatmap_internal {
 
-LiqModel::LiqModel(std::vector<LeverageTier> tiers, std::vector<bool> keep, double long_share,
-                   double mmr, double price_step)
+LiqModel::LiqModel(std::vector<LeverageTier> tiers, std::vector<bool> keep, double long_share, double mmr,
+                   double price_step)
     : tiers_(std::move(tiers)),
       keep_(std::move(keep)),
       long_share_(long_share),
@@ -91,8 +92,8 @@ Status LiqModel::Apply(double mark_price, double open_interest) {
         double level_notional = notional * tier.weight * share;
         // A zero-notional level (weight 0, long_share 0 or 1) is no level.
         if (!(level_notional > 0)) continue;
-        LIQDB_ASSIGN_OR_RETURN(double price, LiqPrice(mark_price, tier.leverage, side, mmr_,
-                                                      Contract::kLinear));
+        LIQDB_ASSIGN_OR_RETURN(double price,
+                               LiqPrice(mark_price, tier.leverage, side, mmr_, Contract::kLinear));
         if (!(price > 0) || !std::isfinite(price)) continue;
         double raw = level_notional / scale_;
         if (side == Side::kLong) {
@@ -125,8 +126,8 @@ namespace {
 
 class ModelCursor : public GridCursor {
  public:
-  ModelCursor(TimeGrid grid, std::unique_ptr<SortedRowSource> source, Timestamp start,
-              LiqModel model, double step)
+  ModelCursor(TimeGrid grid, std::unique_ptr<SortedRowSource> source, Timestamp start, LiqModel model,
+              double step)
       : GridCursor(grid), source_(std::move(source)), start_(start), model_(std::move(model)) {
     step_ = step;
   }
@@ -152,8 +153,9 @@ class ModelCursor : public GridCursor {
         return Status::OK();
       }
       if (block_.kind != Kind::kMarket || block_.values.size() != mkt_col::kCount) {
-        return Status::InvalidArgument("model heatmap: a row source yielded rows that are not "
-                                       "market samples");
+        return Status::InvalidArgument(
+            "model heatmap: a row source yielded rows that are not "
+            "market samples");
       }
     }
   }
@@ -182,8 +184,7 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(std::unique_ptr<SortedRo
                                                         const ModelHeatmapSpec& spec) {
   LIQDB_RETURN_IF_ERROR(ValidateModelHeatmapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(TimeGrid grid, MakeTimeGrid(spec.from, spec.to, spec.interval));
-  LIQDB_ASSIGN_OR_RETURN(std::vector<LeverageTier> tiers,
-                         ParseLeverageProfile(spec.model.leverage_profile));
+  LIQDB_ASSIGN_OR_RETURN(std::vector<LeverageTier> tiers, ParseLeverageProfile(spec.model.leverage_profile));
   heatmap_internal::LiqModel model(std::move(tiers), {}, spec.model.long_share, spec.model.mmr,
                                    spec.price_step);
   Timestamp start = heatmap_internal::SaturatingSub(spec.from, spec.model.lookback);

@@ -44,14 +44,12 @@ Result<std::vector<LeverageTier>> ParseLeverageProfile(std::string_view text) {
     std::string_view item = Trim(text.substr(start, comma - start));
     size_t colon = item.find(':');
     if (colon == std::string_view::npos) {
-      return Status::InvalidArgument(quoted + ": item '" + std::string(item) +
-                                     "' is not 'leverage:weight'");
+      return Status::InvalidArgument(quoted + ": item '" + std::string(item) + "' is not 'leverage:weight'");
     }
     std::optional<double> lev = ParseNumber(item.substr(0, colon));
     std::optional<double> w = ParseNumber(item.substr(colon + 1));
     if (!lev || !w) {
-      return Status::InvalidArgument(quoted + ": item '" + std::string(item) +
-                                     "' does not hold two numbers");
+      return Status::InvalidArgument(quoted + ": item '" + std::string(item) + "' does not hold two numbers");
     }
     if (!std::isfinite(*lev) || *lev <= 1) {
       return Status::InvalidArgument(quoted + ": leverage " + std::string(Trim(item.substr(0, colon))) +
@@ -76,8 +74,7 @@ Result<std::vector<LeverageTier>> ParseLeverageProfile(std::string_view text) {
 Status ValidateModelParams(const ModelParams& params) {
   LIQDB_RETURN_IF_ERROR(ParseLeverageProfile(params.leverage_profile).status());
   if (params.lookback < 0) {
-    return Status::InvalidArgument("lookback must be >= 0, got " + std::to_string(params.lookback) +
-                                   " µs");
+    return Status::InvalidArgument("lookback must be >= 0, got " + std::to_string(params.lookback) + " µs");
   }
   if (!(params.long_share >= 0 && params.long_share <= 1)) {
     return Status::InvalidArgument("long_share must be within [0, 1], got " +

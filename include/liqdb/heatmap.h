@@ -96,9 +96,9 @@ Result<TimeGrid> MakeTimeGrid(Timestamp from, Timestamp to, int64_t interval);
 // ---- Snapshot heatmap (liq_heatmap) over positions --------------------------
 
 struct SnapshotHeatmapSpec {
-  Timestamp from = 0, to = 0;  // [from, to); positions in force before `from` carry over
-  int64_t interval = 0;        // µs, > 0
-  double price_step = 0;       // > 0
+  Timestamp from = 0, to = 0;                   // [from, to); positions in force before `from` carry over
+  int64_t interval = 0;                         // µs, > 0
+  double price_step = 0;                        // > 0
   std::vector<std::string> symbols, exchanges;  // empty = all (Store wrapper only)
   // Inclusive bounds; a position with NULL leverage fails any bound.
   std::optional<double> min_leverage, max_leverage;
@@ -177,9 +177,9 @@ Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(std::vector<PositionS
 // Over a Store: the positions series selected by spec.symbols/exchanges,
 // each seeded from the latest keyframe at or before the first bucket's start
 // (`keyframes`, or the store's own checkpoints when null).
-Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(
-    const Store& store, const SnapshotHeatmapSpec& spec,
-    const KeyframeProvider* keyframes = nullptr);
+Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(const Store& store,
+                                                           const SnapshotHeatmapSpec& spec,
+                                                           const KeyframeProvider* keyframes = nullptr);
 
 // ---- Model heatmap (liq_heatmap_model) over market samples ------------------
 
@@ -222,8 +222,7 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(std::unique_ptr<SortedRo
 // Over a Store: the market series (spec.exchange, spec.symbol). Fails with
 // InvalidArgument when symbol or exchange is empty; an unknown series yields
 // no cells.
-Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store,
-                                                        const ModelHeatmapSpec& spec);
+Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store, const ModelHeatmapSpec& spec);
 
 // ---- Liquidation map (liq_map) ----------------------------------------------
 
@@ -237,11 +236,11 @@ struct LiqMapSpec {
 Status ValidateLiqMapSpec(const LiqMapSpec& spec);
 
 struct LiqMapRow {
-  double price = 0;           // bin's lower edge
+  double price = 0;  // bin's lower edge
   double long_notional = 0;
   double short_notional = 0;
-  double cum_long = 0;        // long notional in bins at or above price
-  double cum_short = 0;       // short notional in bins at or below price
+  double cum_long = 0;   // long notional in bins at or above price
+  double cum_short = 0;  // short notional in bins at or below price
 };
 
 // Kernels. Positions: latest row per key with ts <= at. Market: each
@@ -251,8 +250,8 @@ struct LiqMapRow {
 // One row per non-empty bin, ascending price.
 Result<std::vector<LiqMapRow>> LiqMapOfPositions(std::vector<PositionSeriesInput> series,
                                                  const LiqMapSpec& spec);
-Result<std::vector<LiqMapRow>> LiqMapOfMarket(
-    std::vector<std::unique_ptr<SortedRowSource>> series, const LiqMapSpec& spec);
+Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<SortedRowSource>> series,
+                                              const LiqMapSpec& spec);
 // Over a Store; `kind` is kPositions or kMarket (else InvalidArgument).
 // Positions are seeded from keyframes as in OpenSnapshotHeatmap.
 Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMapSpec& spec,
@@ -262,8 +261,8 @@ Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMa
 
 struct CascadeSpec {
   Timestamp from = 0, to = 0;
-  int64_t max_gap = 0;      // µs, >= 0; a gap equal to max_gap joins the group
-  double min_notional = 0;  // >= 0; a group is kept when long + short notional >= this
+  int64_t max_gap = 0;                          // µs, >= 0; a gap equal to max_gap joins the group
+  double min_notional = 0;                      // >= 0; a group is kept when long + short notional >= this
   std::vector<std::string> symbols, exchanges;  // Store wrapper only
 };
 Status ValidateCascadeSpec(const CascadeSpec& spec);
@@ -284,8 +283,8 @@ class CascadeCursor {
 
 // Kernel: merges the series in time order (events sharing a timestamp keep
 // the order of `series`, then each series' own order) and groups them.
-Result<std::unique_ptr<CascadeCursor>> OpenCascades(
-    std::vector<std::unique_ptr<SortedRowSource>> series, const CascadeSpec& spec);
+Result<std::unique_ptr<CascadeCursor>> OpenCascades(std::vector<std::unique_ptr<SortedRowSource>> series,
+                                                    const CascadeSpec& spec);
 // Over a Store: the liquidation series selected by the spec, in (exchange,
 // symbol) order.
 Result<std::unique_ptr<CascadeCursor>> OpenCascades(const Store& store, const CascadeSpec& spec);

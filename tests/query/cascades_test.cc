@@ -37,10 +37,10 @@ CascadeSpec Spec(Timestamp from, Timestamp to, int64_t gap, double min_notional)
 Columns Events() {
   Columns c(Kind::kLiquidations);
   c.AddLiquidation(0, Side::kLong, 100, 1, 100);
-  c.AddLiquidation(10, Side::kLong, 99, 2, 198);   // gap 10 == max_gap: joins
-  c.AddLiquidation(20, Side::kShort, 98, 1, 98);   // gap 10: joins
-  c.AddLiquidation(31, Side::kLong, 97, 1, 97);    // gap 11 > 10: new group
-  c.AddLiquidation(100, Side::kShort, 96, 5, 480); // new group
+  c.AddLiquidation(10, Side::kLong, 99, 2, 198);    // gap 10 == max_gap: joins
+  c.AddLiquidation(20, Side::kShort, 98, 1, 98);    // gap 10: joins
+  c.AddLiquidation(31, Side::kLong, 97, 1, 97);     // gap 11 > 10: new group
+  c.AddLiquidation(100, Side::kShort, 96, 5, 480);  // new group
   c.AddLiquidation(105, Side::kShort, 95, 1, 95);
   return c;
 }
@@ -91,7 +91,9 @@ TEST_CASE("cascades: gap boundary joins, min_notional keeps", "[cascades]") {
     REQUIRE(r.size() == 2);
     CheckRow(r[0], 10, 20, 2, 198, 98, 99, 98);
   }
-  SECTION("no events: no groups") { CHECK(Run({Events()}, Spec(2000, 3000, 10, 0)).empty()); }
+  SECTION("no events: no groups") {
+    CHECK(Run({Events()}, Spec(2000, 3000, 10, 0)).empty());
+  }
 }
 
 TEST_CASE("cascades: series merge in time order", "[cascades]") {

@@ -2,13 +2,14 @@
 // over a real store they must give exactly what the kernels give over the same
 // rows in memory, with and without keyframes kept as store checkpoints.
 
+#include <random>
+
 #include <catch2/catch.hpp>
 
-#include <random>
+#include "test_util.h"
 
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
-#include "test_util.h"
 
 namespace liqdb {
 namespace {
@@ -39,14 +40,13 @@ Columns Positions(uint64_t seed) {
     double size = rng() % 7 == 0 ? 0 : static_cast<double>(1 + rng() % 100) / 100;
     std::optional<double> liq;
     if (rng() % 2) liq = entry * (rng() % 2 ? 0.9 : 1.1);
-    c.AddPosition(t, "acct" + std::to_string(rng() % 40), rng() % 2 ? Side::kLong : Side::kShort,
-                  size, entry, rng() % 10 == 0 ? std::optional<double>() : lev, liq);
+    c.AddPosition(t, "acct" + std::to_string(rng() % 40), rng() % 2 ? Side::kLong : Side::kShort, size, entry,
+                  rng() % 10 == 0 ? std::optional<double>() : lev, liq);
   }
   return c;
 }
 
-std::vector<HeatmapCell> KernelHeatmap(const std::vector<Columns>& series,
-                                       const SnapshotHeatmapSpec& spec) {
+std::vector<HeatmapCell> KernelHeatmap(const std::vector<Columns>& series, const SnapshotHeatmapSpec& spec) {
   std::vector<PositionSeriesInput> in;
   for (const Columns& c : series) {
     PositionSeriesInput s;
@@ -71,8 +71,7 @@ void CheckSame(const std::vector<HeatmapCell>& a, const std::vector<HeatmapCell>
   }
 }
 
-TEST_CASE("snapshot heatmap over a store equals the kernel, with and without keyframes",
-          "[heatmap][store]") {
+TEST_CASE("snapshot heatmap over a store equals the kernel, with and without keyframes", "[heatmap][store]") {
   TempDir dir;
   auto store = OpenStore(dir.path());
   Columns btc = Positions(1), eth = Positions(2);
@@ -104,8 +103,8 @@ TEST_CASE("snapshot heatmap over a store equals the kernel, with and without key
     REQUIRE(again.ok());
     CHECK(*again == 0);  // idempotent
     auto provider = StoreKeyframes(*store);
-    auto series = SelectSeries(*store, ScanFilter{Kind::kPositions, kMinTimestamp, kMaxTimestamp,
-                                                  {}, {"BTCUSDT"}, 3});
+    auto series =
+        SelectSeries(*store, ScanFilter{Kind::kPositions, kMinTimestamp, kMaxTimestamp, {}, {"BTCUSDT"}, 3});
     REQUIRE(series.size() == 1);
     auto kf = provider->Find(series[0], 30 * kHour);
     REQUIRE(kf.ok());

@@ -3,14 +3,15 @@
 // by hand from DESIGN.md (arithmetic in the comments) or come from a
 // brute-force reference that rebuilds every bucket from scratch.
 
-#include <catch2/catch.hpp>
+#include "liqdb/heatmap.h"
 
 #include <cmath>
 #include <map>
 #include <random>
 #include <tuple>
 
-#include "liqdb/heatmap.h"
+#include <catch2/catch.hpp>
+
 #include "liqdb/query.h"
 
 namespace liqdb {
@@ -80,20 +81,18 @@ Columns HandRows() {
   return c;
 }
 
-TEST_CASE("snapshot heatmap: hand-worked carry-over, supersession, close, NULL levels",
-          "[heatmap]") {
+TEST_CASE("snapshot heatmap: hand-worked carry-over, supersession, close, NULL levels", "[heatmap]") {
   auto cells = Run(HandRows(), Spec(1000, 1300, 100, 1000));
   const double b_short = 60000.0 * (1 + 1.0 / 20) / (1 + 0.005);
   REQUIRE(b_short == Approx(62686.5671641791));
   REQUIRE(cells.size() == 4);
-  CheckCell(cells[0], 1000, 54000, 108000, 0, 1);    // a carried over from 500
-  CheckCell(cells[1], 1000, 62000, 0, b_short, 1);   // b, liq computed with mmr 0.005
-  CheckCell(cells[2], 1100, 54000, 162000, 0, 1);    // a resized at 1100, b closed
-  CheckCell(cells[3], 1200, 54000, 162000, 0, 1);    // c has no level; d is at `to`
+  CheckCell(cells[0], 1000, 54000, 108000, 0, 1);   // a carried over from 500
+  CheckCell(cells[1], 1000, 62000, 0, b_short, 1);  // b, liq computed with mmr 0.005
+  CheckCell(cells[2], 1100, 54000, 162000, 0, 1);   // a resized at 1100, b closed
+  CheckCell(cells[3], 1200, 54000, 162000, 0, 1);   // c has no level; d is at `to`
 }
 
-TEST_CASE("snapshot heatmap: row exactly at bucket end belongs to the next bucket",
-          "[heatmap]") {
+TEST_CASE("snapshot heatmap: row exactly at bucket end belongs to the next bucket", "[heatmap]") {
   Columns c(Kind::kPositions);
   c.AddPosition(200, "x", Side::kLong, 1, 100, 10, 90);  // at the end of bucket 100
   auto cells = Run(std::move(c), Spec(100, 400, 100, 10));
@@ -103,8 +102,7 @@ TEST_CASE("snapshot heatmap: row exactly at bucket end belongs to the next bucke
   CheckCell(cells[1], 300, 90, 90, 0, 1);
 }
 
-TEST_CASE("snapshot heatmap: unaligned range takes the state at min(bucket end, to)",
-          "[heatmap]") {
+TEST_CASE("snapshot heatmap: unaligned range takes the state at min(bucket end, to)", "[heatmap]") {
   Columns c(Kind::kPositions);
   c.AddPosition(120, "x", Side::kLong, 1, 100, 10, 90);
   c.AddPosition(160, "y", Side::kShort, 2, 100, 10, 110);  // at `to`: excluded
@@ -150,8 +148,7 @@ TEST_CASE("snapshot heatmap: leverage filter, NULL leverage fails it", "[heatmap
   }
 }
 
-TEST_CASE("snapshot heatmap: several positions share a cell; series are separate",
-          "[heatmap]") {
+TEST_CASE("snapshot heatmap: several positions share a cell; series are separate", "[heatmap]") {
   Columns s0(Kind::kPositions), s1(Kind::kPositions);
   s0.AddPosition(1, "acct", Side::kLong, 1, 100, 10, 90.5);  // 90.5
   s0.AddPosition(2, "acct", Side::kShort, 1, 100, 10, 99);   // same account, other side
@@ -215,9 +212,7 @@ struct RefCell {
 std::map<std::pair<Timestamp, double>, RefCell> BruteForce(const std::vector<Columns>& series,
                                                            const SnapshotHeatmapSpec& spec) {
   std::map<std::pair<Timestamp, double>, RefCell> out;
-  auto floor_div = [](Timestamp a, int64_t b) {
-    return (a >= 0 ? a / b : -((-a + b - 1) / b)) * b;
-  };
+  auto floor_div = [](Timestamp a, int64_t b) { return (a >= 0 ? a / b : -((-a + b - 1) / b)) * b; };
   for (Timestamp b = floor_div(spec.from, spec.interval); b < spec.to; b += spec.interval) {
     Timestamp end = std::min(b + spec.interval, spec.to);
     for (const Columns& c : series) {
@@ -240,8 +235,7 @@ std::map<std::pair<Timestamp, double>, RefCell> BruteForce(const std::vector<Col
         if (std::isnan(liq)) {
           if (std::isnan(lev)) continue;
           // Linear formulas with mmr 0.005, independent of LiqPrice().
-          liq = key.second == 0 ? entry * (1 - 1 / lev) / (1 - 0.005)
-                                : entry * (1 + 1 / lev) / (1 + 0.005);
+          liq = key.second == 0 ? entry * (1 - 1 / lev) / (1 - 0.005) : entry * (1 + 1 / lev) / (1 + 0.005);
         }
         if (!(liq > 0)) continue;
         RefCell& cell = out[{b, std::floor(liq / spec.price_step) * spec.price_step}];
@@ -269,8 +263,8 @@ Columns RandomPositions(std::mt19937_64& rng, int rows, Timestamp t0, Timestamp 
     double sz = p == 1 ? 0 : size(rng);
     // Some rows share a timestamp with the previous one.
     Timestamp t = (i > 0 && pick(rng) == 0) ? c.ts.back() : ts(rng);
-    c.AddPosition(t, "acct" + std::to_string(acct(rng)), pick(rng) < 5 ? Side::kLong : Side::kShort,
-                  sz, entry, lev, liq);
+    c.AddPosition(t, "acct" + std::to_string(acct(rng)), pick(rng) < 5 ? Side::kLong : Side::kShort, sz,
+                  entry, lev, liq);
   }
   c.SortByTime();
   return c;
@@ -346,8 +340,7 @@ TEST_CASE("position keyframes: encode/decode round trip keeps NULLs", "[heatmap]
   }
 }
 
-TEST_CASE("position keyframes: seeding equals replaying the whole history",
-          "[heatmap][keyframe]") {
+TEST_CASE("position keyframes: seeding equals replaying the whole history", "[heatmap][keyframe]") {
   std::mt19937_64 rng(7);
   Columns all = RandomPositions(rng, 500, 0, 2000);
   const Timestamp cut = 1000;

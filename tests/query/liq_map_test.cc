@@ -2,9 +2,9 @@
 // moment and the cumulative curves, for positions and market sources.
 // Expected values worked by hand in the comments.
 
-#include <catch2/catch.hpp>
-
 #include <cmath>
+
+#include <catch2/catch.hpp>
 
 #include "liqdb/heatmap.h"
 

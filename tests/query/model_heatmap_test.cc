@@ -3,11 +3,11 @@
 // proportional closes, and a brute-force model that keeps every level with
 // its real notional and replays from scratch for each bucket.
 
-#include <catch2/catch.hpp>
-
 #include <cmath>
 #include <map>
 #include <random>
+
+#include <catch2/catch.hpp>
 
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
@@ -111,8 +111,7 @@ TEST_CASE("model heatmap: default profile, mmr and long share", "[model]") {
   }
 }
 
-TEST_CASE("model heatmap: lookback decides the baseline; from − lookback is inclusive",
-          "[model]") {
+TEST_CASE("model heatmap: lookback decides the baseline; from − lookback is inclusive", "[model]") {
   // from = 1000. Samples at 800 (OI 5), 900 (OI 10), 950 (OI 12).
   Columns m(Kind::kMarket);
   m.AddMarket(800, 100, 5);
@@ -184,9 +183,8 @@ TEST_CASE("leverage profile parsing", "[model]") {
   CHECK((*q)[1].weight == Approx(0.75));
   CHECK(ParseLeverageProfile("10:0,20:1").ok());  // a zero weight is a tier with no levels
 
-  for (const char* bad : {"10:abc", "abc", "", " ", "10", "10:0.5,", ",10:1", "10:-1",
-                          "10:0,25:0", "1:1", "0.5:1", "-10:1", "x:1", "10:1:2", "10:nan",
-                          "inf:1", "10:inf"}) {
+  for (const char* bad : {"10:abc", "abc", "", " ", "10", "10:0.5,", ",10:1", "10:-1", "10:0,25:0", "1:1",
+                          "0.5:1", "-10:1", "x:1", "10:1:2", "10:nan", "inf:1", "10:inf"}) {
     INFO("profile '" << bad << "'");
     auto r = ParseLeverageProfile(bad);
     CHECK(r.status().IsInvalidArgument());
@@ -206,8 +204,7 @@ TEST_CASE("model heatmap: bad arguments are InvalidArgument", "[model]") {
     INFO(s.ToString());
     CHECK(s.IsInvalidArgument());
     CHECK(s.message().find(needle) != std::string::npos);
-    CHECK(OpenModelHeatmap(MemoryRowSource(Columns(Kind::kMarket)), spec).status()
-              .IsInvalidArgument());
+    CHECK(OpenModelHeatmap(MemoryRowSource(Columns(Kind::kMarket)), spec).status().IsInvalidArgument());
   };
   CHECK(ValidateModelHeatmapSpec(Spec(0, 100, 10, 1)).ok());
   check(Spec(0, 100, 10, 0), "price_step");
@@ -243,8 +240,8 @@ struct Level {
 // The model as DESIGN.md words it: a list of levels with real notionals,
 // replayed from scratch up to `end`.
 std::vector<Level> BruteModel(const Columns& m, Timestamp start, Timestamp end,
-                              const std::vector<std::pair<double, double>>& tiers,
-                              double long_share, double mmr) {
+                              const std::vector<std::pair<double, double>>& tiers, double long_share,
+                              double mmr) {
   std::vector<Level> levels;
   bool first = true;
   double last_oi = 0;
@@ -301,8 +298,8 @@ TEST_CASE("model heatmap matches a brute-force replay on random paths", "[model]
     Timestamp first = spec.from / spec.interval * spec.interval;
     for (Timestamp b = first; b < spec.to; b += spec.interval) {
       Timestamp end = std::min(b + spec.interval, spec.to);
-      for (const Level& l : BruteModel(m, spec.from - spec.model.lookback, end, t,
-                                       spec.model.long_share, spec.model.mmr)) {
+      for (const Level& l :
+           BruteModel(m, spec.from - spec.model.lookback, end, t, spec.model.long_share, spec.model.mmr)) {
         if (!(l.notional > 0)) continue;
         auto& cell = expected[{b, std::floor(l.price / spec.price_step) * spec.price_step}];
         cell[l.is_long ? 0 : 1] += l.notional;

@@ -18,11 +18,12 @@
 #include <vector>
 
 #include "commands.h"
+#include "tools/render/plots.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
 #include "liqdb/store.h"
 #include "liqdb/timeparse.h"
-#include "tools/render/plots.h"
 
 namespace liqdb::cli {
 
@@ -77,8 +78,7 @@ Result<Timestamp> TimeArg(const std::string& text, Timestamp fallback, const cha
 }
 
 // [from, to) from the arguments, or the span of the given series.
-Result<std::pair<Timestamp, Timestamp>> Range(const RenderArgs& a,
-                                              const std::vector<SeriesInfo>& series) {
+Result<std::pair<Timestamp, Timestamp>> Range(const RenderArgs& a, const std::vector<SeriesInfo>& series) {
   Timestamp lo = kMaxTimestamp, hi = kMinTimestamp;
   for (const SeriesInfo& s : series) {
     lo = std::min(lo, s.min_ts);
@@ -116,13 +116,11 @@ Result<double> StepArg(const std::string& text, double reference_price) {
 
 // Mark prices of the first selected market series within [from, to), at
 // most ~2000 points (enough for any picture width).
-Result<render::PriceLine> MarkLine(const Store& store, const Selection& sel, Timestamp from,
-                                   Timestamp to) {
+Result<render::PriceLine> MarkLine(const Store& store, const Selection& sel, Timestamp from, Timestamp to) {
   render::PriceLine line;
   auto series = SeriesOf(store, Kind::kMarket, sel);
   if (series.empty()) return line;
-  LIQDB_ASSIGN_OR_RETURN(Columns rows,
-                         ReadSeriesSorted(store, Kind::kMarket, series[0].series_id, from, to));
+  LIQDB_ASSIGN_OR_RETURN(Columns rows, ReadSeriesSorted(store, Kind::kMarket, series[0].series_id, from, to));
   size_t every = std::max<size_t>(1, rows.size() / 2000);
   for (size_t i = 0; i < rows.size(); i += every) {
     line.emplace_back(rows.ts[i], rows.values[mkt_col::kMarkPrice][i]);
@@ -135,8 +133,7 @@ Result<render::PriceLine> MarkLine(const Store& store, const Selection& sel, Tim
 
 // A typical price of the selection: the median mark, else the median
 // liquidation price, else the median entry price.
-Result<double> ReferencePrice(const Store& store, const Selection& sel, Timestamp from,
-                              Timestamp to) {
+Result<double> ReferencePrice(const Store& store, const Selection& sel, Timestamp from, Timestamp to) {
   const std::pair<Kind, int> sources[] = {{Kind::kMarket, mkt_col::kMarkPrice},
                                           {Kind::kLiquidations, liq_col::kPrice},
                                           {Kind::kPositions, pos_col::kEntryPrice}};

@@ -117,7 +117,9 @@ int TextWidth(std::string_view text, int scale) {
   return static_cast<int>(text.size()) * (kGlyphWidth + 1) * scale - scale;
 }
 
-int TextHeight(int scale) { return kGlyphHeight * scale; }
+int TextHeight(int scale) {
+  return kGlyphHeight * scale;
+}
 
 Rgb Inferno(double t) {
   // matplotlib's inferno at t = 0, 0.1, …, 1; linear in between.
@@ -153,9 +155,9 @@ Status WritePng(const Canvas& canvas, const std::string& path) {
     return Status::IOError("libpng failed writing " + path);
   }
   png_init_io(png, f);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(canvas.width()),
-               static_cast<png_uint_32>(canvas.height()), 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
-               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_set_IHDR(png, info, static_cast<png_uint_32>(canvas.width()), static_cast<png_uint_32>(canvas.height()),
+               8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+               PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   const uint8_t* data = canvas.pixels().data();
   for (int y = 0; y < canvas.height(); ++y) {
@@ -187,9 +189,9 @@ std::vector<double> NiceTicks(double lo, double hi, int target) {
 
 std::vector<Timestamp> TimeTicks(Timestamp lo, Timestamp hi, int target, int64_t* step) {
   constexpr int64_t s = kMicrosPerSecond, m = 60 * s, h = 60 * m, d = 24 * h;
-  static const int64_t kSteps[] = {s,     5 * s,  15 * s, 30 * s, m,     5 * m,  15 * m,
-                                   30 * m, h,     2 * h,  3 * h,  6 * h, 12 * h, d,
-                                   2 * d, 7 * d,  14 * d, 30 * d, 90 * d, 365 * d};
+  static const int64_t kSteps[] = {s,      5 * s, 15 * s, 30 * s, m,      5 * m,  15 * m,
+                                   30 * m, h,     2 * h,  3 * h,  6 * h,  12 * h, d,
+                                   2 * d,  7 * d, 14 * d, 30 * d, 90 * d, 365 * d};
   int64_t chosen = kSteps[std::size(kSteps) - 1];
   for (int64_t st : kSteps) {
     if ((hi - lo) / st <= target) {
@@ -234,8 +236,8 @@ std::string FormatUsd(double v) {
 
 std::string FormatPrice(double price, double step) {
   int decimals = 0;
-  while (decimals < 8 && std::fabs(step * std::pow(10, decimals) -
-                                   std::round(step * std::pow(10, decimals))) > 1e-6) {
+  while (decimals < 8 &&
+         std::fabs(step * std::pow(10, decimals) - std::round(step * std::pow(10, decimals))) > 1e-6) {
     ++decimals;
   }
   char buf[64];

@@ -14,16 +14,16 @@ constexpr int kGlyphHeight = 7;
 // The glyph of `c`.
 inline const uint8_t* Glyph(char c) {
   static const uint8_t kBlank[kGlyphHeight] = {0, 0, 0, 0, 0, 0, 0};
-  static const uint8_t k0[kGlyphHeight] = {0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e};  // '0'
-  static const uint8_t k1[kGlyphHeight] = {0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e};  // '1'
-  static const uint8_t k2[kGlyphHeight] = {0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f};  // '2'
-  static const uint8_t k3[kGlyphHeight] = {0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e};  // '3'
-  static const uint8_t k4[kGlyphHeight] = {0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02};  // '4'
-  static const uint8_t k5[kGlyphHeight] = {0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e};  // '5'
-  static const uint8_t k6[kGlyphHeight] = {0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e};  // '6'
-  static const uint8_t k7[kGlyphHeight] = {0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08};  // '7'
-  static const uint8_t k8[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e};  // '8'
-  static const uint8_t k9[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c};  // '9'
+  static const uint8_t k0[kGlyphHeight] = {0x0e, 0x11, 0x13, 0x15, 0x19, 0x11, 0x0e};   // '0'
+  static const uint8_t k1[kGlyphHeight] = {0x04, 0x0c, 0x04, 0x04, 0x04, 0x04, 0x0e};   // '1'
+  static const uint8_t k2[kGlyphHeight] = {0x0e, 0x11, 0x01, 0x02, 0x04, 0x08, 0x1f};   // '2'
+  static const uint8_t k3[kGlyphHeight] = {0x1f, 0x02, 0x04, 0x02, 0x01, 0x11, 0x0e};   // '3'
+  static const uint8_t k4[kGlyphHeight] = {0x02, 0x06, 0x0a, 0x12, 0x1f, 0x02, 0x02};   // '4'
+  static const uint8_t k5[kGlyphHeight] = {0x1f, 0x10, 0x1e, 0x01, 0x01, 0x11, 0x0e};   // '5'
+  static const uint8_t k6[kGlyphHeight] = {0x06, 0x08, 0x10, 0x1e, 0x11, 0x11, 0x0e};   // '6'
+  static const uint8_t k7[kGlyphHeight] = {0x1f, 0x01, 0x02, 0x04, 0x08, 0x08, 0x08};   // '7'
+  static const uint8_t k8[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x0e, 0x11, 0x11, 0x0e};   // '8'
+  static const uint8_t k9[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x0f, 0x01, 0x02, 0x0c};   // '9'
   static const uint8_t k10[kGlyphHeight] = {0x0e, 0x11, 0x11, 0x1f, 0x11, 0x11, 0x11};  // 'A'
   static const uint8_t k11[kGlyphHeight] = {0x1e, 0x11, 0x11, 0x1e, 0x11, 0x11, 0x1e};  // 'B'
   static const uint8_t k12[kGlyphHeight] = {0x0e, 0x11, 0x10, 0x10, 0x10, 0x11, 0x0e};  // 'C'
@@ -70,118 +70,62 @@ inline const uint8_t* Glyph(char c) {
   static const uint8_t k53[kGlyphHeight] = {0x0e, 0x11, 0x01, 0x02, 0x04, 0x00, 0x04};  // '?'
   if (c >= 'a' && c <= 'z' && c != 'x') c = static_cast<char>(c - 'a' + 'A');
   switch (c) {
-    case ' ':
-      return kBlank;
-    case '0':
-      return k0;
-    case '1':
-      return k1;
-    case '2':
-      return k2;
-    case '3':
-      return k3;
-    case '4':
-      return k4;
-    case '5':
-      return k5;
-    case '6':
-      return k6;
-    case '7':
-      return k7;
-    case '8':
-      return k8;
-    case '9':
-      return k9;
-    case 'A':
-      return k10;
-    case 'B':
-      return k11;
-    case 'C':
-      return k12;
-    case 'D':
-      return k13;
-    case 'E':
-      return k14;
-    case 'F':
-      return k15;
-    case 'G':
-      return k16;
-    case 'H':
-      return k17;
-    case 'I':
-      return k18;
-    case 'J':
-      return k19;
-    case 'K':
-      return k20;
-    case 'L':
-      return k21;
-    case 'M':
-      return k22;
-    case 'N':
-      return k23;
-    case 'O':
-      return k24;
-    case 'P':
-      return k25;
-    case 'Q':
-      return k26;
-    case 'R':
-      return k27;
-    case 'S':
-      return k28;
-    case 'T':
-      return k29;
-    case 'U':
-      return k30;
-    case 'V':
-      return k31;
-    case 'W':
-      return k32;
-    case 'X':
-      return k33;
-    case 'Y':
-      return k34;
-    case 'Z':
-      return k35;
-    case 'x':
-      return k36;
-    case '.':
-      return k37;
-    case ',':
-      return k38;
-    case ':':
-      return k39;
-    case '-':
-      return k40;
-    case '+':
-      return k41;
-    case '/':
-      return k42;
-    case '$':
-      return k43;
-    case '%':
-      return k44;
-    case '(':
-      return k45;
-    case ')':
-      return k46;
-    case '=':
-      return k47;
-    case '_':
-      return k48;
-    case '|':
-      return k49;
-    case '>':
-      return k50;
-    case '<':
-      return k51;
-    case '\'':
-      return k52;
-    case '?':
-      return k53;
-    default:
-      return k53;
+    case ' ': return kBlank;
+    case '0': return k0;
+    case '1': return k1;
+    case '2': return k2;
+    case '3': return k3;
+    case '4': return k4;
+    case '5': return k5;
+    case '6': return k6;
+    case '7': return k7;
+    case '8': return k8;
+    case '9': return k9;
+    case 'A': return k10;
+    case 'B': return k11;
+    case 'C': return k12;
+    case 'D': return k13;
+    case 'E': return k14;
+    case 'F': return k15;
+    case 'G': return k16;
+    case 'H': return k17;
+    case 'I': return k18;
+    case 'J': return k19;
+    case 'K': return k20;
+    case 'L': return k21;
+    case 'M': return k22;
+    case 'N': return k23;
+    case 'O': return k24;
+    case 'P': return k25;
+    case 'Q': return k26;
+    case 'R': return k27;
+    case 'S': return k28;
+    case 'T': return k29;
+    case 'U': return k30;
+    case 'V': return k31;
+    case 'W': return k32;
+    case 'X': return k33;
+    case 'Y': return k34;
+    case 'Z': return k35;
+    case 'x': return k36;
+    case '.': return k37;
+    case ',': return k38;
+    case ':': return k39;
+    case '-': return k40;
+    case '+': return k41;
+    case '/': return k42;
+    case '$': return k43;
+    case '%': return k44;
+    case '(': return k45;
+    case ')': return k46;
+    case '=': return k47;
+    case '_': return k48;
+    case '|': return k49;
+    case '>': return k50;
+    case '<': return k51;
+    case '\'': return k52;
+    case '?': return k53;
+    default: return k53;
   }
 }
 

@@ -63,8 +63,8 @@ void DrawTimeAxis(Canvas* c, const Rect& r, Timestamp lo, Timestamp hi, const Sc
 }
 
 // Value labels on the left (or right) edge of a plot, with faint grid lines.
-void DrawValueAxis(Canvas* c, const Rect& r, const Scale& y, const std::vector<double>& ticks,
-                   bool right, bool grid, const std::function<std::string(double)>& label) {
+void DrawValueAxis(Canvas* c, const Rect& r, const Scale& y, const std::vector<double>& ticks, bool right,
+                   bool grid, const std::function<std::string(double)>& label) {
   for (double v : ticks) {
     int py = static_cast<int>(std::lround(y(v)));
     if (py < r.y || py > r.bottom()) continue;
@@ -208,8 +208,8 @@ Canvas DrawHeatmap(const HeatmapPicture& pic) {
   for (int py = 0; py < r.h; ++py) {
     for (int px = 0; px < r.w; ++px) {
       double v = raster[static_cast<size_t>(py) * r.w + px];
-      c.Set(r.x + px, r.y + py, v > 0 ? Inferno(std::sqrt(std::min(v / vmax, 1.0)) * 0.98 + 0.02)
-                                      : kPlotBackground);
+      c.Set(r.x + px, r.y + py,
+            v > 0 ? Inferno(std::sqrt(std::min(v / vmax, 1.0)) * 0.98 + 0.02) : kPlotBackground);
     }
   }
   DrawPriceLine(&c, r, pic.price_line, x, y, kPriceLine);
@@ -313,8 +313,8 @@ Canvas DrawMap(const MapPicture& pic) {
   const Rect r{120, 60, pic.width - 120 - 130, pic.height - 60 - 80};
   std::string when =
       pic.moment ? " AT " + FormatDate(*pic.moment) + " " + FormatClock(*pic.moment) + " UTC" : "";
-  DrawTitle(&c, pic.title, "LIQUIDATION MAP" + when + "  $" +
-                               FormatPrice(pic.price_step, pic.price_step) + " BINS");
+  DrawTitle(&c, pic.title,
+            "LIQUIDATION MAP" + when + "  $" + FormatPrice(pic.price_step, pic.price_step) + " BINS");
   c.FillRect(r.x, r.y, r.right(), r.bottom(), kPlotBackground);
   // Price range: where 99% of the notional sits, plus the mark.
   double total = 0;

@@ -18,9 +18,10 @@
 #include <utility>
 #include <vector>
 
+#include "tools/render/canvas.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
-#include "tools/render/canvas.h"
 
 namespace liqdb::render {
 
