@@ -118,8 +118,11 @@ Status Ingester::IngestPath(const std::string& path) {
 Status Ingester::ChooseAdapter(LineReader* reader, std::vector<std::string>* peeked, bool* damaged) {
   Format f = options_.format;
   if (f == Format::kAuto) {
+    // Sniff after every line: a live feed may take long to send ten.
     std::string_view line;
-    while (peeked->size() < kSniffLines) {
+    std::string why;
+    std::optional<Format> sniffed;
+    while (!sniffed && peeked->size() < kSniffLines) {
       Result<LineReader::Read> r = reader->Next(&line);
       if (!r.ok()) {
         Report(r.status().message());
@@ -128,13 +131,15 @@ Status Ingester::ChooseAdapter(LineReader* reader, std::vector<std::string>* pee
       }
       if (*r != LineReader::Read::kLine) break;
       peeked->emplace_back(line);
+      if (ingest::IsBlank(line)) continue;
+      sniffed = SniffFormat(*peeked, &why);
+      if (!sniffed && line.front() != '{') break;  // not JSON and no known CSV: give up
     }
     if (*damaged && peeked->empty()) {
       adapter_ = nullptr;  // nothing readable: a damaged file, not an unknown format
       return Status::OK();
     }
-    std::string why;
-    std::optional<Format> sniffed = SniffFormat(*peeked, &why);
+    if (!sniffed) sniffed = SniffFormat(*peeked, &why);
     if (!sniffed) {
       return Status::InvalidArgument(reader->name() + ": --format auto cannot tell the format (" + why +
                                      "); name it with --format");

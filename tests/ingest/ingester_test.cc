@@ -314,7 +314,8 @@ TEST_CASE("stdin is streamed: rows are stored on an interval, before the input e
   REQUIRE(::dup2(fds[0], 0) == 0);
   ::close(fds[0]);
   FakeStore store(dir);
-  IngestOptions o = WithFormat(Format::kBinanceForceOrder);
+  IngestOptions o;  // auto: the sniffer must not wait for ten lines of a live feed
+  o.state_dir = dir;
   o.flush_interval_ms = 100;
   Status result;
   std::thread t([&] {
@@ -323,8 +324,16 @@ TEST_CASE("stdin is streamed: rows are stored on an interval, before the input e
     if (result.ok()) result = ing.Finish();
   });
   const std::string lines = Sample("binance-forceorder.jsonl");
-  REQUIRE(::write(fds[1], lines.data(), lines.size()) == static_cast<ssize_t>(lines.size()));
+  const size_t first_len = lines.find('\n') + 1;
+  REQUIRE(::write(fds[1], lines.data(), first_len) == static_cast<ssize_t>(first_len));
   size_t seen = 0;
+  for (int i = 0; i < 40 && seen < 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    seen = store.RowCount();
+  }
+  CHECK(seen == 1);  // one line in, queryable without more input
+  const std::string rest = lines.substr(first_len);
+  REQUIRE(::write(fds[1], rest.data(), rest.size()) == static_cast<ssize_t>(rest.size()));
   for (int i = 0; i < 40 && seen < 4; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     seen = store.RowCount();

@@ -8,6 +8,8 @@
 // The work is liqdb::Ingester's (include/liqdb/ingest.h); this file maps
 // options, draws the progress bar on a terminal, prints bad lines and the
 // summary, and picks the exit code (3 when any input was rejected).
+#include <algorithm>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -105,8 +107,25 @@ int RunIngest(const IngestArgs& a) {
     });
   }
 
-  int rc = kExitOk;
+  // A folder stands for every file under it, in name order (daily archives
+  // then come in date order).
+  std::vector<std::string> files;
   for (const std::string& f : a.files) {
+    std::error_code ec;
+    if (f != "-" && std::filesystem::is_directory(f, ec)) {
+      std::vector<std::string> found;
+      for (const auto& e : std::filesystem::recursive_directory_iterator(f, ec)) {
+        if (e.is_regular_file()) found.push_back(e.path().string());
+      }
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.push_back(f);
+    }
+  }
+
+  int rc = kExitOk;
+  for (const std::string& f : files) {
     Status s = ingester.IngestPath(f);
     if (!s.ok()) {
       if (bar) bar->Finish();
@@ -154,7 +173,7 @@ void RegisterIngestCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--batch-rows", args->batch_rows, "rows per store append (default 262144)");
   cmd->add_option("--max-errors", args->max_errors, "bad lines printed in full; the rest are counted")
       ->capture_default_str();
-  cmd->add_option("files", args->files, "input files, or '-' for standard input");
+  cmd->add_option("files", args->files, "input files or folders (every file under them), or '-' for standard input");
   cmd->callback([args, exit_code] { *exit_code = RunIngest(*args); });
 }
 
