@@ -31,6 +31,9 @@ constexpr int64_t kMaxK = int64_t{1} << 53;
 // every block but the last is byte aligned).
 constexpr size_t kBlock = 1024;
 
+// Rows of a large column that the scale search looks at.
+constexpr size_t kScaleSample = 1024;
+
 inline uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
 
 // The one expression the decoder uses to turn k back into a double.
@@ -213,8 +216,8 @@ Status DecodeXor(const uint8_t* data, size_t size, size_t n, double* out) {
 // ---- Decimal path -------------------------------------------------------
 
 // A value that is not decimal at the chosen scale. Its row still holds an
-// integer k (the nearest one when v * 10^s is in range, else the previous
-// row's), and the exception stores the difference of bit patterns between v
+// integer k (the nearest one when that is inside the column's range, else
+// the previous row's), and the exception stores the difference of bit patterns between v
 // and k / 10^s. A computed notional such as 65000.1 * 0.123 lands one or two
 // ulps from a short decimal, so its exception takes 2 bytes, not 9.
 struct Exception {
@@ -364,26 +367,51 @@ std::string EncodeBest(const double* v, size_t n) {
   };
 
   // Past half the column in exceptions the decimal path rarely wins, and
-  // the XOR fallback is tried anyway whenever there is one.
-  const int scale = ChooseScale(v, n, n / 2);
+  // the XOR fallback is tried anyway whenever there is one. Large columns
+  // choose the scale on an even sample: up to ten scales times every row
+  // dominated encoding, and a scale that is slightly off only costs a few
+  // exceptions, never exactness.
+  int scale;
+  if (n > 4 * kScaleSample) {
+    std::vector<double> sample(kScaleSample);
+    for (size_t i = 0; i < kScaleSample; ++i) sample[i] = v[i * (n / kScaleSample)];
+    scale = ChooseScale(sample.data(), kScaleSample, kScaleSample / 2);
+  } else {
+    scale = ChooseScale(v, n, n / 2);
+  }
   bool has_exceptions = true;
   if (scale >= 0) {
     std::vector<int64_t> k(n);
+    std::vector<uint8_t> decimal(n);
+    int64_t lo = 0, hi = 0;
+    bool any = false;
+    for (size_t i = 0; i < n; ++i) {
+      decimal[i] = ToDecimal(v[i], scale, &k[i]) ? 1 : 0;
+      if (!decimal[i]) continue;
+      lo = any && lo < k[i] ? lo : k[i];
+      hi = any && hi > k[i] ? hi : k[i];
+      any = true;
+    }
+    // An exception's row takes its nearest k when that lies inside the
+    // decimal values' range, else the previous row's k (leading ones the
+    // first decimal k): an outlier must not widen every row's frame.
     std::vector<Exception> exc;
-    // An exception out of integer range (NaN, inf, huge) takes the previous
-    // row's k (leading ones the first decimal k), which keeps the frame and
-    // the deltas narrow.
     int64_t prev = 0;
     for (size_t i = 0; i < n; ++i) {
-      if (ToDecimal(v[i], scale, &prev)) break;
+      if (decimal[i]) {
+        prev = k[i];
+        break;
+      }
     }
     for (size_t i = 0; i < n; ++i) {
-      if (ToDecimal(v[i], scale, &k[i])) {
+      if (decimal[i]) {
         prev = k[i];
         continue;
       }
-      if (NearestDecimal(v[i], scale, &k[i])) {
-        prev = k[i];
+      int64_t near = 0;
+      if (NearestDecimal(v[i], scale, &near) && near >= lo && near <= hi) {
+        k[i] = near;
+        prev = near;
       } else {
         k[i] = prev;
       }

@@ -122,6 +122,12 @@ TEST_CASE("Doubles keep -0.0 and NaN inside a decimal column", "[double_codec]")
   const size_t size = RoundTrip(v);
   CHECK(size < 1000 * 3);  // still the decimal path, with four exceptions
   CHECK(Mode(v) <= 3);
+
+  // A non-decimal outlier far outside the range is an exception that does
+  // not widen the frame: the other rows still pack in a few bits.
+  auto outlier = Prices(1000, 2);
+  outlier[500] = 1e11 + 1.0 / 3.0;
+  CHECK(RoundTrip(outlier) < 1000 * 2);
 }
 
 TEST_CASE("Doubles round-trip random bit patterns and mixtures", "[double_codec]") {
