@@ -7,6 +7,8 @@
 #include <queue>
 #include <string>
 
+#include "query/heatmap_internal.h"
+
 #include "liqdb/heatmap.h"
 
 namespace liqdb {
@@ -123,7 +125,7 @@ Status ValidateCascadeSpec(const CascadeSpec& spec) {
   }
   if (!std::isfinite(spec.min_notional) || spec.min_notional < 0) {
     return Status::InvalidArgument("min_notional must be a finite number >= 0, got " +
-                                   std::to_string(spec.min_notional));
+                                   heatmap_internal::NumberText(spec.min_notional));
   }
   return Status::OK();
 }

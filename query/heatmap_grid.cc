@@ -3,6 +3,7 @@
 // bucket.
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 
@@ -34,9 +35,15 @@ Timestamp FloorTo(Timestamp ts, int64_t interval) {
   return q * interval;
 }
 
+std::string NumberText(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.15g", v);
+  return buf;
+}
+
 Status ValidatePriceStep(double step) {
   if (!std::isfinite(step) || step <= 0) {
-    return Status::InvalidArgument("price_step must be a finite number > 0, got " + std::to_string(step));
+    return Status::InvalidArgument("price_step must be a finite number > 0, got " + NumberText(step));
   }
   return Status::OK();
 }
@@ -45,12 +52,12 @@ Status ValidateLeverageBounds(const std::optional<double>& min, const std::optio
   for (const auto* b : {&min, &max}) {
     if (*b && (!std::isfinite(**b) || **b <= 0)) {
       return Status::InvalidArgument(std::string(b == &min ? "min_leverage" : "max_leverage") +
-                                     " must be a finite number > 0, got " + std::to_string(**b));
+                                     " must be a finite number > 0, got " + NumberText(**b));
     }
   }
   if (min && max && *min > *max) {
-    return Status::InvalidArgument("min_leverage (" + std::to_string(*min) +
-                                   ") is greater than max_leverage (" + std::to_string(*max) + ")");
+    return Status::InvalidArgument("min_leverage (" + NumberText(*min) + ") is greater than max_leverage (" +
+                                   NumberText(*max) + ")");
   }
   return Status::OK();
 }

@@ -23,6 +23,8 @@ namespace liqdb::heatmap_internal {
 // a + b clamped to the Timestamp range (bucket ends near kMaxTimestamp).
 Timestamp SaturatingAdd(Timestamp a, int64_t b);
 Timestamp SaturatingSub(Timestamp a, int64_t b);
+// A double as people write it in messages: "50", "0.005", "-5", "nan".
+std::string NumberText(double v);
 // floor(ts / interval) * interval, for negative ts too.
 Timestamp FloorTo(Timestamp ts, int64_t interval);
 

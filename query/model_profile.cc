@@ -5,6 +5,8 @@
 #include <cmath>
 #include <string>
 
+#include "query/heatmap_internal.h"
+
 #include "liqdb/heatmap.h"
 
 namespace liqdb {
@@ -64,7 +66,7 @@ Result<std::vector<LeverageTier>> ParseLeverageProfile(std::string_view text) {
     start = comma + 1;
   }
   if (!(total > 0) || !std::isfinite(total)) {
-    return Status::InvalidArgument(quoted + ": the weights sum to " + std::to_string(total) +
+    return Status::InvalidArgument(quoted + ": the weights sum to " + heatmap_internal::NumberText(total) +
                                    "; they must sum to a number > 0");
   }
   for (LeverageTier& t : tiers) t.weight /= total;
@@ -78,10 +80,11 @@ Status ValidateModelParams(const ModelParams& params) {
   }
   if (!(params.long_share >= 0 && params.long_share <= 1)) {
     return Status::InvalidArgument("long_share must be within [0, 1], got " +
-                                   std::to_string(params.long_share));
+                                   heatmap_internal::NumberText(params.long_share));
   }
   if (!(params.mmr >= 0 && params.mmr < 1)) {
-    return Status::InvalidArgument("mmr must be within [0, 1), got " + std::to_string(params.mmr));
+    return Status::InvalidArgument("mmr must be within [0, 1), got " +
+                                   heatmap_internal::NumberText(params.mmr));
   }
   return Status::OK();
 }
