@@ -123,3 +123,29 @@ TEST_CASE("python: archive_ingest.py inserts through the extension, idempotently
     CHECK_THAT(stats.out, Catch::Contains("7 rows"));
   }
 }
+
+TEST_CASE("cli: an ingest killed midway leaves a consistent store; the re-run completes it exactly",
+          "[cli][recovery]") {
+  if (!HaveCli()) return;
+  const std::string dir = TempDir("cli-kill");
+  std::string text = "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n";
+  const int n = 600000;
+  for (int i = 0; i < n; ++i) {
+    // Every row twice: twins must survive the kill and the re-run as two rows.
+    const std::string row = "binance-futures,BTCUSDT," + std::to_string(1718000000000000LL + (i / 2) * 1000) +
+                            ",0,,sell,67000.5,0.5\n";
+    text += row;
+  }
+  WriteCompressed(dir + "/big.csv.gz", text, Compression::kGzip);
+  const std::string cmd = Cli() + " ingest --store " + dir + "/st --batch-rows 20000 " + dir + "/big.csv.gz";
+  // Kill it after a moment (SIGKILL: no chance to clean up).
+  Sh("(" + cmd + " & pid=$!; sleep 0.4; kill -9 $pid; wait $pid)", dir);
+  Out rerun = Sh(cmd, dir);
+  CHECK(rerun.code == 0);
+  auto store = Store::Open(dir + "/st", StoreOptions{.mode = StoreOptions::Mode::kReadOnly});
+  REQUIRE(store.ok());
+  uint64_t rows = 0;
+  for (const auto& s : (*store)->ListSeries(Kind::kLiquidations)) rows += s.rows;
+  CHECK(rows == static_cast<uint64_t>(n));
+  CHECK_THAT(rerun.out, Catch::Contains("rejected 0"));
+}
