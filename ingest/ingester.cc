@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <unordered_map>
 
 #include "ingest/adapter_util.h"
 
@@ -30,6 +31,19 @@ bool SameRow(const Columns& c, size_t a, size_t b) {
   return true;
 }
 
+uint64_t RowHash(const Columns& c, size_t i) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&](uint64_t v) { h = (h ^ v) * 1099511628211ull; };
+  if (!c.side.empty()) mix(c.side[i]);
+  if (!c.account.empty()) mix(c.account[i]);
+  for (const auto& v : c.values) {
+    uint64_t bits;
+    std::memcpy(&bits, &v[i], sizeof bits);
+    mix(bits);
+  }
+  return h;
+}
+
 // Drops exact repeats of a row within a time-sorted batch; returns how many.
 uint64_t CollapseRepeats(Columns* c) {
   const size_t n = c->size();
@@ -38,12 +52,29 @@ uint64_t CollapseRepeats(Columns* c) {
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
     while (j < n && c->ts[j] == c->ts[i]) ++j;
-    for (size_t a = i + 1; a < j; ++a) {
-      for (size_t b = i; b < a; ++b) {
-        if (!drop[b] && SameRow(*c, a, b)) {
+    if (j - i <= 16) {
+      for (size_t a = i + 1; a < j; ++a) {
+        for (size_t b = i; b < a; ++b) {
+          if (!drop[b] && SameRow(*c, a, b)) {
+            drop[a] = 1;
+            ++dropped;
+            break;
+          }
+        }
+      }
+    } else {
+      // Many rows at one timestamp (a snapshot of many accounts): hash them.
+      std::unordered_multimap<uint64_t, size_t> seen;
+      for (size_t a = i; a < j; ++a) {
+        const uint64_t h = RowHash(*c, a);
+        bool dup = false;
+        auto [lo, hi] = seen.equal_range(h);
+        for (auto it = lo; it != hi && !dup; ++it) dup = SameRow(*c, a, it->second);
+        if (dup) {
           drop[a] = 1;
           ++dropped;
-          break;
+        } else {
+          seen.emplace(h, a);
         }
       }
     }

@@ -346,3 +346,19 @@ TEST_CASE("stdin is streamed: rows are stored on an interval, before the input e
   CHECK(result.ok());
   CHECK(store.RowCount() == 4);
 }
+
+TEST_CASE("positions: a snapshot of many accounts at one ts collapses exact repeats only", "[ingester]") {
+  const std::string dir = TempDir("snapshot");
+  std::string text = "ts,exchange,symbol,account,side,size,entry_price,leverage,liq_price\n";
+  for (int rep = 0; rep < 2; ++rep) {
+    for (int a = 0; a < 500; ++a) {
+      text += "1718000000000000,hyperliquid,BTC,0x" + std::to_string(a) + ",long,1,64000,10,\n";
+    }
+  }
+  WriteFile(dir + "/pos.csv", text);
+  FakeStore store(dir);
+  Run run = IngestFiles(&store, {dir + "/pos.csv"}, WithFormat(Format::kCsv));
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.stored == 500);
+  CHECK(run.summary.duplicates == 500);
+}
