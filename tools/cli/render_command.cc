@@ -147,6 +147,10 @@ Result<double> ReferencePrice(const Store& store, const Selection& sel, Timestam
       return v[v.size() / 2];
     }
   }
+  // Nothing in range: any price of the selection keeps the step sensible.
+  if (from != kMinTimestamp || to != kMaxTimestamp) {
+    return ReferencePrice(store, sel, kMinTimestamp, kMaxTimestamp);
+  }
   return 1.0;
 }
 

@@ -221,7 +221,9 @@ std::string FormatUsd(double v) {
     unit = "K";
   }
   char buf[64];
-  if (*unit == '\0' || x >= 100) {
+  if (*unit == '\0' && x > 0 && x < 10) {
+    std::snprintf(buf, sizeof buf, "%s$%.2g", v < 0 ? "-" : "", x);  // "$0.2", "$2.5"
+  } else if (*unit == '\0' || x >= 100) {
     std::snprintf(buf, sizeof buf, "%s$%.0f%s", v < 0 ? "-" : "", x, unit);
   } else {
     std::snprintf(buf, sizeof buf, "%s$%.1f%s", v < 0 ? "-" : "", x, unit);

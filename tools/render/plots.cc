@@ -82,6 +82,13 @@ void DrawValueAxis(Canvas* c, const Rect& r, const Scale& y, const std::vector<d
   }
 }
 
+// A centred notice on an empty plot, so an empty range reads as such and not
+// as a rendering fault.
+void DrawNoData(Canvas* c, const Rect& r) {
+  const char* text = "NO DATA IN THIS RANGE";
+  c->Text(r.x + (r.w - TextWidth(text, 3)) / 2, r.y + (r.h - TextHeight(3)) / 2, text, kDim, 3);
+}
+
 void DrawFrame(Canvas* c, const Rect& r) {
   c->FillRect(r.x - 1, r.y - 1, r.right() + 1, r.y, kDim);
   c->FillRect(r.x - 1, r.bottom(), r.right() + 1, r.bottom() + 1, kDim);
@@ -213,6 +220,7 @@ Canvas DrawHeatmap(const HeatmapPicture& pic) {
     }
   }
   DrawPriceLine(&c, r, pic.price_line, x, y, kPriceLine);
+  if (pic.cells.empty()) DrawNoData(&c, r);
   DrawFrame(&c, r);
   double tick_step = 0;
   auto ticks = NiceTicks(lo, hi, std::max(3, r.h / 60));
@@ -293,6 +301,7 @@ Canvas DrawChart(const ChartPicture& pic) {
     double st = pticks.size() >= 2 ? pticks[1] - pticks[0] : 1;
     DrawValueAxis(&c, r, py, pticks, true, false, [&](double v) { return FormatPrice(v, st); });
   }
+  if (vmax == 0 && pic.price_line.empty()) DrawNoData(&c, r);
   DrawFrame(&c, r);
   DrawTimeAxis(&c, r, t0, t1, x);
   // Legend in the title row.
@@ -392,6 +401,7 @@ Canvas DrawMap(const MapPicture& pic) {
     std::string label = "MARK " + FormatPrice(*pic.mark_price, 1);
     c.Text(mx + 6, r.y + 6, label, {240, 240, 250});
   }
+  if (pic.rows.empty()) DrawNoData(&c, r);
   DrawFrame(&c, r);
   auto ticks = NiceTicks(lo, hi, std::max(3, r.w / 130));
   double st = ticks.size() >= 2 ? ticks[1] - ticks[0] : 1;
