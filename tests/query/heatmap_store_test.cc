@@ -116,6 +116,27 @@ TEST_CASE("snapshot heatmap over a store equals the kernel, with and without key
     auto got2 = DrainHeatmap(seeded->get());
     REQUIRE(got2.ok());
     CheckSame(*got2, expected);
+
+    // A late row from before the keyframes (an archive backfill) makes them
+    // stale; the store drops them and the answer follows the new row.
+    Columns late(Kind::kPositions);
+    late.AddPosition(20 * kHour, "late-whale", Side::kLong, 50, 61000, 10, 55000);
+    REQUIRE(store->Append({kBtc, late}).ok());
+    for (size_t i = 0; i < late.size(); ++i) btc.AppendRow(late, i);
+    btc.SortByTime();
+    auto expected2 = KernelHeatmap({btc, eth}, spec);
+    auto after = OpenSnapshotHeatmap(*store, spec);
+    REQUIRE(after.ok());
+    auto got3 = DrainHeatmap(after->get());
+    REQUIRE(got3.ok());
+    CheckSame(*got3, expected2);
+    // The whale (50 × 55000 = 2.75M in bin 55000) is in every bucket.
+    size_t whale_cells = 0;
+    for (const HeatmapCell& c : *got3) whale_cells += c.price == 55000 && c.long_notional >= 2.75e6;
+    CHECK(whale_cells == 30);
+    auto refill = WritePositionKeyframes(*store, 6 * kHour);
+    REQUIRE(refill.ok());
+    CHECK(*refill > 0);
   }
   SECTION("symbol filter") {
     spec.symbols = {"ETHUSDT"};
