@@ -575,10 +575,11 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
         }
         break;
       case ColType::kValue: {
-        const auto& v = col.value < static_cast<int>(rows.values.size()) ? rows.values[col.value]
-                                                                         : std::vector<double>();
-        if (r < v.size() && !std::isnan(v[r])) {
-          sqlite3_result_double(ctx, v[r]);
+        // Not decoded (outside the mask) or NaN: NULL.
+        const std::vector<double>* v =
+            col.value < static_cast<int>(rows.values.size()) ? &rows.values[col.value] : nullptr;
+        if (v != nullptr && r < v->size() && !std::isnan((*v)[r])) {
+          sqlite3_result_double(ctx, (*v)[r]);
         } else {
           sqlite3_result_null(ctx);  // NULL leverage/liq_price, or not decoded
         }
