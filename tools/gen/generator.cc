@@ -268,11 +268,12 @@ const double kJump = kBranching * (1 - std::exp(-1.0 / 1.5));
 class SeriesSim {
  public:
   SeriesSim(const GenOptions& o, const BaseInfo* base, int venue, uint32_t accounts, double liq_rate_scale,
-            double actions_per_second)
+            double actions_per_second, double oi_drain)
       : base_(base), venue_(venue), pd_(base->price_decimals), qd_(base->qty_decimals[venue]),
         rng_(SubSeed(o.seed, fmt::format("series/{}/{}", kVenues[venue].name, base->base))),
         basis_rng_(SubSeed(o.seed, fmt::format("basis/{}/{}", kVenues[venue].name, base->base))),
-        liq_scale_(liq_rate_scale), actions_per_second_(actions_per_second), accounts_(accounts),
+        liq_scale_(liq_rate_scale), actions_per_second_(actions_per_second), oi_drain_(oi_drain),
+        accounts_(accounts),
         liq_(Kind::kLiquidations), pos_(Kind::kPositions), mkt_(Kind::kMarket) {
     spec_.key = {kVenues[venue].name, VenueSymbol(kVenues[venue].name, base->base)};
     spec_.base = base->base;
@@ -401,9 +402,10 @@ class SeriesSim {
     //    liquidations (the target drops with them, so it does not snap back).
     const double growth = m.regime() == 0 ? 0.03 : m.regime() == 1 ? 0.01 : -0.02;  // per day
     oi_target_ *= 1 + growth / 86400;
-    oi_target_ -= liquidated_qty;
+    const double drained = oi_drain_ * liquidated_qty;
+    oi_target_ -= drained;
     oi_target_ = std::max(oi_target_, 0.2 * base_->oi_usd * kVenues[venue_].weight / base_->start_price);
-    oi_ += (oi_target_ - oi_) / 1800 + 0.00005 * oi_ * rng_.Normal() - liquidated_qty;
+    oi_ += (oi_target_ - oi_) / 1800 + 0.00005 * oi_ * rng_.Normal() - drained;
     oi_ = std::max(oi_, 0.1 * oi_target_);
     if (market_sample) {
       mkt_.AddMarket(from + sec * kMicrosPerSecond, mark_px, Dec(ToUnits(oi_, qd_), qd_));
@@ -535,6 +537,7 @@ class SeriesSim {
   Rng basis_rng_;  // apart, so a venue's mark does not depend on its arrival counts
   double liq_scale_;
   double actions_per_second_;
+  double oi_drain_;  // open interest closed per unit of liquidated qty
   uint32_t accounts_;
   std::vector<std::string> names_;
   std::vector<Account> state_;
@@ -690,7 +693,16 @@ Result<std::unique_ptr<Generator>> Generator::Create(const GenOptions& o) {
       const uint32_t accounts = o.positions == 0 ? 0 : std::max<uint32_t>(
           20, static_cast<uint32_t>(o.accounts * bases[i]->weight / max_base_weight));
       const double actions = static_cast<double>(o.positions) * w / static_cast<double>(seconds);
-      impl->sims.push_back(std::make_unique<SeriesSim>(o, bases[i], v, accounts, scale, actions));
+      // The liquidations generated are a venue's reported sample, not every
+      // forced close; scale their qty so they drain about 30% of the open
+      // interest a month (most of it in cascades) against the build-up of
+      // calm markets, and open interest rises and falls.
+      const double mean_notional = bases[i]->liq_median_usd * std::exp(1.3 * 1.3 / 2) * 1.19;
+      const double expected_qty = static_cast<double>(o.liquidations) * w * mean_notional / bases[i]->start_price;
+      const double oi0 = bases[i]->oi_usd * kVenues[v].weight / bases[i]->start_price;
+      const double drain = expected_qty > 0
+          ? 0.3 * oi0 * (static_cast<double>(seconds) / (30.0 * 86400)) / expected_qty : 0.0;
+      impl->sims.push_back(std::make_unique<SeriesSim>(o, bases[i], v, accounts, scale, actions, drain));
       impl->sim_path.push_back(i);
       impl->specs.push_back(impl->sims.back()->spec());
     }
