@@ -45,7 +45,7 @@ enum : int {
 enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgInterval, kArgSymbol, kArgExchange };
 
 const TvfSignature kSignature{kName, kFirstHidden,
-                              {"source", "from", "to", "interval", "symbol", "exchange"}, 4};
+                              {"source", "from", "to", "interval", "symbol", "exchange"}, 4, kBucket};
 
 struct HistogramCursor : sqlite3_vtab_cursor {
   HistogramCursor() : sqlite3_vtab_cursor{} {}

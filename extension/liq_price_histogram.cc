@@ -42,7 +42,7 @@ enum : int {
 enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgStep, kArgSymbol, kArgExchange };
 
 const TvfSignature kSignature{kName, kFirstHidden,
-                              {"source", "from", "to", "price_step", "symbol", "exchange"}, 4};
+                              {"source", "from", "to", "price_step", "symbol", "exchange"}, 4, kPrice};
 
 struct PriceCursor : sqlite3_vtab_cursor {
   PriceCursor() : sqlite3_vtab_cursor{} {}

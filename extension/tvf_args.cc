@@ -59,6 +59,10 @@ int TvfBestIndex(const TvfSignature& sig, sqlite3_index_info* info) {
     info->estimatedCost = 1e15;
     info->estimatedRows = 1'000'000'000;
   }
+  if (sig.sorted_column >= 0 && info->nOrderBy == 1 &&
+      info->aOrderBy[0].iColumn == sig.sorted_column && !info->aOrderBy[0].desc) {
+    info->orderByConsumed = 1;
+  }
   info->idxNum = idx_num;
   return SQLITE_OK;
 }

@@ -41,9 +41,11 @@ struct TvfSignature {
   int first_hidden;                 // column index of the first argument
   std::vector<const char*> names;   // argument names, in order
   int required;                     // the first `required` arguments must be given
+  int sorted_column = -1;           // rows come in ascending order of this column
 };
 
-// xBestIndex for a table-valued function. No side effects.
+// xBestIndex for a table-valued function. No side effects. Claims an
+// `ORDER BY <sorted_column>` (ascending) as already satisfied.
 int TvfBestIndex(const TvfSignature& sig, sqlite3_index_info* info);
 
 // The argument values of one xFilter call.

@@ -311,3 +311,19 @@ TEST_CASE("histogram functions reject bad arguments clearly", "[sql][histogram]"
     for (const char* m : c.mentions) CHECK_THAT(err, Catch::Contains(m));
   }
 }
+
+TEST_CASE("histogram functions deliver their rows in order", "[sql][histogram]") {
+  Fixture f(kMar1, kDay, 2000);
+  const std::string h = "liq_histogram('liq', '2024-03-01', '2024-03-02', '1h')";
+  CHECK(f.db.Query("SELECT bucket FROM " + h + " ORDER BY bucket") == f.db.Query("SELECT bucket FROM " + h));
+  CHECK(f.db.Query("SELECT bucket FROM " + h + " ORDER BY bucket DESC LIMIT 1") ==
+        std::vector<Row>{{int64_t{kMar1 + 23 * kHour}}});
+  const std::string p = "liq_price_histogram('liq', '2024-03-01', '2024-03-02', 10)";
+  const auto sorted = f.db.Query("SELECT price FROM " + p + " ORDER BY price");
+  CHECK(sorted == f.db.Query("SELECT price FROM " + p));
+  for (size_t i = 1; i < sorted.size(); ++i) CHECK(AsDouble(sorted[i - 1][0]) < AsDouble(sorted[i][0]));
+  // The sorter is skipped: the plan has no temp B-tree for ORDER BY.
+  std::string plan;
+  for (const Row& r : f.db.Query("EXPLAIN QUERY PLAN SELECT * FROM " + h + " ORDER BY bucket")) plan += AsText(r.back());
+  CHECK_THAT(plan, !Catch::Contains("TEMP B-TREE"));
+}
