@@ -259,7 +259,7 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
 Status CheckPart(uint8_t part, std::string_view value, std::string_view* payload) {
   if (value.size() < 8) return Status::Corruption("part too short for its checksum");
   *payload = value.substr(0, value.size() - 8);
-  uint64_t stored;
+  uint64_t stored = 0;
   std::memcpy(&stored, value.data() + value.size() - 8, 8);
   if (stored != PartChecksum(part, *payload)) return Status::Corruption("checksum mismatch");
   return Status::OK();
@@ -269,9 +269,9 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
   std::string_view payload;
   LIQDB_RETURN_IF_ERROR(CheckPart(kPartHeader, value, &payload));
   ByteReader r(payload);
-  uint8_t version, kind, flags, nparts;
-  uint32_t rows;
-  uint64_t min_ts, max_ts;
+  uint8_t version = 0, kind = 0, flags = 0, nparts = 0;
+  uint32_t rows = 0;
+  uint64_t min_ts = 0, max_ts = 0;
   LIQDB_RETURN_IF_ERROR(r.GetU8(&version));
   if (version != kChunkFormatVersion) {
     return Status::Corruption("unknown chunk format version " + std::to_string(version));
@@ -292,8 +292,8 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
   LIQDB_RETURN_IF_ERROR(r.GetU8(&nparts));
   uint64_t bytes = value.size();
   for (int i = 0; i < nparts; ++i) {
-    uint8_t part;
-    uint32_t size;
+    uint8_t part = 0;
+    uint32_t size = 0;
     LIQDB_RETURN_IF_ERROR(r.GetU8(&part));
     LIQDB_RETURN_IF_ERROR(r.GetU32(&size));
     bytes += size;
@@ -313,7 +313,7 @@ Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t 
   std::string_view payload;
   LIQDB_RETURN_IF_ERROR(CheckPart(part, value, &payload));
   ByteReader r(payload);
-  uint8_t codec;
+  uint8_t codec = 0;
   LIQDB_RETURN_IF_ERROR(r.GetU8(&codec));
   const KindSchema& schema = SchemaOf(kind);
   if (column == kColumnTs) {
