@@ -2,8 +2,9 @@
 //
 // RocksDB locks a folder per process, so a second DB::Open of the same folder
 // would fail; every SQLite connection and command in one process that names a
-// store must share the handle. The registry holds weak references: a store
-// closes when its last user lets go.
+// store must share the handle. A read-only request is served by any open
+// handle; a writing request never by a read-only one. The registry holds weak
+// references: a store closes when its last user lets go.
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -15,9 +16,21 @@ namespace liqdb {
 
 namespace {
 std::mutex g_registry_mu;
-std::map<std::string, std::weak_ptr<Store>>& Registry() {
+// Handles opened for writing (kAuto/kReadWrite; a kAuto handle may have
+// become a read-only secondary because another process writes the folder).
+std::map<std::string, std::weak_ptr<Store>>& Writers() {
   static auto* registry = new std::map<std::string, std::weak_ptr<Store>>();
   return *registry;
+}
+// Handles opened with kReadOnly. They take no lock, so a writer opened later
+// in the same process gets its own handle instead of this read-only one.
+std::map<std::string, std::weak_ptr<Store>>& Readers() {
+  static auto* registry = new std::map<std::string, std::weak_ptr<Store>>();
+  return *registry;
+}
+std::shared_ptr<Store> Find(std::map<std::string, std::weak_ptr<Store>>& registry, const std::string& key) {
+  auto it = registry.find(key);
+  return it == registry.end() ? nullptr : it->second.lock();
 }
 }  // namespace
 
@@ -28,16 +41,16 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path, const StoreO
   if (ec) return Status::InvalidArgument("bad store path '" + path + "': " + ec.message());
   const std::string key = canonical.string();
 
+  const bool read_only = options.mode == StoreOptions::Mode::kReadOnly;
   std::lock_guard lock(g_registry_mu);
-  auto& registry = Registry();
-  auto it = registry.find(key);
-  if (it != registry.end()) {
-    if (auto existing = it->second.lock()) return existing;
+  if (auto existing = Find(Writers(), key)) return existing;
+  if (read_only) {
+    if (auto existing = Find(Readers(), key)) return existing;
   }
   auto opened = storage::RocksStore::OpenFolder(key, options);
   if (!opened.ok()) return opened.status();
   std::shared_ptr<Store> store = std::move(opened).value();
-  registry[key] = store;
+  (read_only ? Readers() : Writers())[key] = store;
   return store;
 }
 

@@ -355,3 +355,28 @@ TEST_CASE("checkpoints: latest at or before, dropped by an append before them", 
 
 }  // namespace
 }  // namespace liqdb
+
+namespace liqdb {
+namespace {
+
+TEST_CASE("a read-only handle does not capture later writers of the same folder", "[store]") {
+  test::TempDir dir;
+  REQUIRE(OpenStore(dir.path())->Append({kBtc, RandomLiquidations(10, 0, 1000, 1)}).ok());
+  StoreOptions ro;
+  ro.mode = StoreOptions::Mode::kReadOnly;
+  auto reader = Store::Open(dir.path(), ro);
+  REQUIRE(reader.ok());
+  CHECK((*reader)->read_only());
+  auto writer = OpenStore(dir.path());
+  CHECK_FALSE(writer->read_only());
+  CHECK(writer.get() != reader->get());
+  REQUIRE(writer->Append({kBtc, RandomLiquidations(5, 5000, 1000, 2)}).ok());
+  // A read-only request now gets the writer's handle, which sees everything.
+  auto reader2 = Store::Open(dir.path(), ro);
+  REQUIRE(reader2.ok());
+  CHECK(reader2->get() == writer.get());
+  CHECK(TotalRows(**reader2) == 15);
+}
+
+}  // namespace
+}  // namespace liqdb
