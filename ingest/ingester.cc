@@ -3,9 +3,11 @@
 // Batching follows the Store's idempotency rule (store.h): a batch dedupes
 // against the store as a multiset, so every copy of a row must travel in the
 // same batch. Exact copies share a timestamp, so the buffer is only ever cut
-// where a series' timestamp changes (RowBuffer::TakeSettled), and a file's
-// last rows are flushed when the file ends. With --strict nothing of a file
-// reaches the store before its last line was read and found good.
+// where a series' timestamp changes (RowBuffer::TakeSettled), holding back
+// the last reorder_window_us of each series so that slightly disordered
+// archives still meet their twins; a file's last rows are flushed when the
+// file ends. With --strict nothing of a file reaches the store before its
+// last line was read and found good. Streams flush on an interval instead.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
