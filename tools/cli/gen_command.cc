@@ -23,6 +23,7 @@
 
 #include "commands.h"
 #include "generator.h"
+#include "liqdb/heatmap.h"
 #include "liqdb/store.h"
 #include "liqdb/timeparse.h"
 #include "progress.h"
@@ -303,6 +304,7 @@ int RunGen(const GenArgs& a) {
     progress.SetNote("sealing");
     progress.Update(rows());
     s = store->Seal(true);
+    if (s.ok()) s = WritePositionKeyframes(*store).status();  // heatmaps start near `from`
   }
   for (auto& sink : sinks) {
     if (sink && s.ok()) s = sink->Close();

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "liqdb/heatmap.h"
 #include "liqdb/store.h"
 
 namespace liqdb::cli {
@@ -81,13 +82,22 @@ int RunCompact(const std::string& dir) {
   const Totals before = Count(**store);
   const auto start = std::chrono::steady_clock::now();
   Status s = (*store)->Compact();
+  // Position keyframes let heatmaps start near `from` instead of replaying
+  // every series from its first row; compaction is when a store is tidied.
+  uint64_t keyframes = 0;
+  if (s.ok()) {
+    auto k = WritePositionKeyframes(**store);
+    s = k.status();
+    if (k.ok()) keyframes = *k;
+  }
   if (!s.ok()) {
     std::cerr << "liqdb compact: " << s.ToString() << "\n";
     return kExitFailure;
   }
   const Totals after = Count(**store);
-  std::cout << fmt::format("compacted in {:.2f} s: {} chunks -> {}, {} rows, chunk bytes {} -> {}\n", Since(start),
-                           before.chunks, after.chunks, after.rows, before.bytes, after.bytes);
+  std::cout << fmt::format("compacted in {:.2f} s: {} chunks -> {}, {} rows, chunk bytes {} -> {}, {} new keyframes\n",
+                           Since(start), before.chunks, after.chunks, after.rows, before.bytes, after.bytes,
+                           keyframes);
   return kExitOk;
 }
 
@@ -100,13 +110,19 @@ int RunSeal(const std::string& dir, bool full_only) {
   const Totals before = Count(**store);
   const auto start = std::chrono::steady_clock::now();
   Status s = (*store)->Seal(!full_only);
+  uint64_t keyframes = 0;
+  if (s.ok()) {
+    auto k = WritePositionKeyframes(**store);
+    s = k.status();
+    if (k.ok()) keyframes = *k;
+  }
   if (!s.ok()) {
     std::cerr << "liqdb seal: " << s.ToString() << "\n";
     return kExitFailure;
   }
   const Totals after = Count(**store);
-  std::cout << fmt::format("sealed in {:.2f} s: staged chunks {} -> {}, {} chunks, {} rows\n", Since(start),
-                           before.staged, after.staged, after.chunks, after.rows);
+  std::cout << fmt::format("sealed in {:.2f} s: staged chunks {} -> {}, {} chunks, {} rows, {} new keyframes\n",
+                           Since(start), before.staged, after.staged, after.chunks, after.rows, keyframes);
   return kExitOk;
 }
 
