@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "liqdb/heatmap.h"
 #include "liqdb/ingest.h"
 #include "liqdb/store.h"
 #include "progress.h"
@@ -135,6 +136,9 @@ int RunIngest(const IngestArgs& a) {
     }
   }
   Status fin = ingester.Finish();
+  // New positions move the state heatmaps start from: extend the keyframes
+  // (a no-op when no positions series grew past the next keyframe time).
+  if (fin.ok()) fin = WritePositionKeyframes(**store).status();
   if (bar) bar->Finish();
   if (!fin.ok()) {
     std::cerr << "liqdb ingest: " << fin.message() << "\n";
