@@ -15,6 +15,14 @@ namespace liqdb {
 
 namespace {
 
+// Buckets from AlignDown(from) to AlignDown(to - 1), counted in unsigned
+// arithmetic so that extreme ranges cannot wrap.
+uint64_t BucketCount(const LiqHistogramSpec& spec) {
+  const uint64_t first = static_cast<uint64_t>(AlignDown(spec.from, spec.interval));
+  const uint64_t last = static_cast<uint64_t>(AlignDown(spec.to - 1, spec.interval));
+  return (last - first) / static_cast<uint64_t>(spec.interval) + 1;
+}
+
 void AddSums(SideSums* into, const SideSums& s) {
   into->count += s.count;
   into->qty += s.qty;
@@ -26,14 +34,14 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
   LiqHistogramCursorImpl(const LiqHistogramSpec& spec, std::unique_ptr<ChunkReader> reader)
       : spec_(spec), reader_(std::move(reader)) {
     first_bucket_ = AlignDown(spec.from, spec.interval);
-    const Timestamp last_bucket = AlignDown(spec.to - 1, spec.interval);
-    buckets_.resize(static_cast<size_t>((last_bucket - first_bucket_) / spec.interval) + 1);
+    buckets_.resize(BucketCount(spec));
   }
 
   Result<bool> Next(LiqHistogramRow* row) override {
     if (next_emit_ >= buckets_.size()) return false;
     const Timestamp bucket = first_bucket_ + static_cast<Timestamp>(next_emit_) * spec_.interval;
-    const Timestamp bucket_end = bucket + spec_.interval;
+    const Timestamp bucket_end =
+        bucket > kMaxTimestamp - spec_.interval ? kMaxTimestamp : bucket + spec_.interval;
     // Fold chunks in until none left can touch this bucket.
     while (reader_ && reader_->Valid() && reader_->meta().min_ts < bucket_end) {
       LIQDB_RETURN_IF_ERROR(AddChunk());
@@ -46,8 +54,11 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
   }
 
  private:
+  // Unsigned: the span between two extreme timestamps overflows int64.
   size_t BucketOf(Timestamp ts) const {
-    return static_cast<size_t>((AlignDown(ts, spec_.interval) - first_bucket_) / spec_.interval);
+    return static_cast<size_t>((static_cast<uint64_t>(AlignDown(ts, spec_.interval)) -
+                                static_cast<uint64_t>(first_bucket_)) /
+                               static_cast<uint64_t>(spec_.interval));
   }
   bool InRange(Timestamp ts) const { return ts >= spec_.from && ts < spec_.to; }
 
@@ -116,9 +127,7 @@ Status ValidateLiqHistogramSpec(const LiqHistogramSpec& spec) {
     return Status::InvalidArgument("from (" + FormatTime(spec.from) + ") must be before to (" +
                                    FormatTime(spec.to) + ")");
   }
-  const Timestamp first = AlignDown(spec.from, spec.interval);
-  const Timestamp last = AlignDown(spec.to - 1, spec.interval);
-  const uint64_t buckets = static_cast<uint64_t>((last - first) / spec.interval) + 1;
+  const uint64_t buckets = BucketCount(spec);
   if (buckets > kMaxGridCells) {
     return Status::InvalidArgument("the histogram would have " + std::to_string(buckets) +
                                    " buckets; the limit is " + std::to_string(kMaxGridCells) +

@@ -159,11 +159,11 @@ Result<std::shared_ptr<RocksStore>> RocksStore::OpenFolder(const std::string& pa
   }
   if (!s.ok()) return FromRocks(s, "cannot open store '" + path + "'");
   store->db_.reset(raw);
-  LIQDB_RETURN_IF_ERROR(store->LoadDirectory());
+  LIQDB_RETURN_IF_ERROR(store->LoadDirectory(false));
   return store;
 }
 
-Status RocksStore::LoadDirectory() {
+Status RocksStore::LoadDirectory(bool lock_held) {
   std::map<std::pair<Kind, SeriesKey>, uint32_t> series_ids;
   std::unordered_map<uint32_t, SeriesEntry> series;
   std::unordered_map<uint32_t, std::vector<ChunkMeta>> chunks;
@@ -226,9 +226,12 @@ Status RocksStore::LoadDirectory() {
     if (hs.ok() && meta.min_ts != ck.min_ts) hs = Status::Corruption("header min_ts differs from key");
     next_chunk = std::max(next_chunk, ck.chunk_id + 1);
     if (!hs.ok()) {
-      meta.min_ts = ck.min_ts;
+      auto sit = series.find(ck.series_id);
+      const std::string name =
+          sit == series.end() ? "" : " " + sit->second.key.exchange + "/" + sit->second.key.symbol;
       bad.push_back(BadChunk{ck.kind, ck.series_id,
-                             DescribeChunk(meta) + ": header: " + hs.message()});
+                             "store '" + path_ + "': chunk " + std::to_string(ck.chunk_id) + " (" +
+                                 KindName(ck.kind) + name + "): header: " + hs.message()});
       continue;
     }
     chunks[ck.series_id].push_back(meta);
@@ -236,7 +239,8 @@ Status RocksStore::LoadDirectory() {
   if (!it->status().ok()) return FromRocks(it->status(), "store '" + path_ + "'");
   for (auto& [id, list] : chunks) std::sort(list.begin(), list.end(), ChunkOrder);
 
-  std::unique_lock lock(dir_mu_);
+  std::unique_lock lock(dir_mu_, std::defer_lock);
+  if (!lock_held) lock.lock();
   series_ids_ = std::move(series_ids);
   series_ = std::move(series);
   chunks_ = std::move(chunks);
@@ -355,9 +359,12 @@ Status RocksStore::CommitWrite(rocksdb::WriteBatch* wb, const std::vector<ChunkM
   if (wb->Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
+  // Readers take their snapshot and their chunk list under the shared lock;
+  // holding it exclusively from the write to the directory update means no
+  // reader sees a snapshot without chunks its list names, or the reverse.
+  std::unique_lock lock(dir_mu_);
   LIQDB_RETURN_IF_ERROR(FromRocks(db_->Write(wo, wb), "store '" + path_ + "': write failed"));
 
-  std::unique_lock lock(dir_mu_);
   for (const auto& [k, id] : new_series) {
     series_ids_[k] = id;
     series_[id] = SeriesEntry{k.first, k.second};
@@ -614,8 +621,9 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
 
 Status RocksStore::Refresh() {
   if (secondary_) {
+    std::unique_lock lock(dir_mu_);
     LIQDB_RETURN_IF_ERROR(FromRocks(db_->TryCatchUpWithPrimary(), "store '" + path_ + "': refresh"));
-    return LoadDirectory();
+    return LoadDirectory(true);
   }
   return Status::OK();
 }
@@ -713,10 +721,10 @@ namespace {
 
 class RocksChunkReader final : public ChunkReader {
  public:
-  RocksChunkReader(std::shared_ptr<const RocksStore> store, std::vector<ChunkMeta> chunks,
-                   std::vector<SeriesKey> keys)
+  RocksChunkReader(std::shared_ptr<const RocksStore> store, const rocksdb::Snapshot* snapshot,
+                   std::vector<ChunkMeta> chunks, std::vector<SeriesKey> keys)
       : store_(std::move(store)),
-        snapshot_(store_->db()->GetSnapshot()),
+        snapshot_(snapshot),
         chunks_(std::move(chunks)),
         keys_(std::move(keys)) {}
   ~RocksChunkReader() override { store_->db()->ReleaseSnapshot(snapshot_); }
@@ -746,6 +754,7 @@ Result<std::unique_ptr<ChunkReader>> RocksStore::ReadChunks(Kind kind,
                                                             const std::vector<uint32_t>& series_ids,
                                                             Timestamp from, Timestamp to) const {
   std::vector<std::pair<ChunkMeta, SeriesKey>> picked;
+  const rocksdb::Snapshot* snapshot = nullptr;
   {
     std::shared_lock lock(dir_mu_);
     auto wanted = [&](uint32_t id) {
@@ -763,6 +772,7 @@ Result<std::unique_ptr<ChunkReader>> RocksStore::ReadChunks(Kind kind,
         picked.emplace_back(m, s->second.key);
       }
     }
+    snapshot = db_->GetSnapshot();  // consistent with the list just taken
   }
   std::sort(picked.begin(), picked.end(),
             [](const auto& a, const auto& b) { return ChunkOrder(a.first, b.first); });
@@ -775,7 +785,7 @@ Result<std::unique_ptr<ChunkReader>> RocksStore::ReadChunks(Kind kind,
     keys.push_back(std::move(k));
   }
   return std::unique_ptr<ChunkReader>(
-      new RocksChunkReader(shared_from_this(), std::move(metas), std::move(keys)));
+      new RocksChunkReader(shared_from_this(), snapshot, std::move(metas), std::move(keys)));
 }
 
 }  // namespace liqdb::storage

@@ -70,7 +70,8 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   };
 
   RocksStore(std::string path, const StoreOptions& options);
-  Status LoadDirectory();
+  // Reads the directory from the 'S' and 'H' ranges; takes dir_mu_ unless held.
+  Status LoadDirectory(bool lock_held);
   Status CheckWritable() const;
 
   // Write-path helpers; callers hold write_mu_.

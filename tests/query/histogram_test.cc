@@ -181,6 +181,14 @@ TEST_CASE("histogram arguments are checked", "[query][histogram][bad-input]") {
   check({0, 100, 0, {}, {}}, "interval");
   check({0, 100, -5, {}, {}}, "interval");
   check({0, 86'400'000'000LL * 365 * 10, 1'000'000, {}, {}}, "limit");
+  // A span wider than int64 must not wrap: -9e18 .. 9e18 in steps of 3e18 is
+  // seven buckets, zero-filled.
+  auto wide = LiqHistogram(**store, {-9'000'000'000'000'000'000LL, 9'000'000'000'000'000'001LL,
+                                     3'000'000'000'000'000'000LL, {}, {}});
+  REQUIRE(wide.ok());
+  REQUIRE(wide->size() == 7);
+  CHECK(wide->front().bucket == -9'000'000'000'000'000'000LL);
+  CHECK(wide->back().bucket == 9'000'000'000'000'000'000LL);
   auto p = LiqPriceHistogram(**store, {0, 100, 0.0, {}, {}});
   REQUIRE_FALSE(p.ok());
   CHECK_THAT(p.status().message(), Catch::Contains("price_step"));
