@@ -155,6 +155,9 @@ class BybitAdapter : public Adapter {
       }
     }
     if (!has_data) return Status::InvalidArgument("no 'data'");
+    // A line is all or nothing: rows checked before a bad record of an
+    // earlier line must not linger into this one.
+    pending_.clear();
     for (const Rec& r : recs_) {
       Result<ContractSpec> spec = LookupContract("bybit", r.symbol, *overrides_);
       if (!spec.ok()) return spec.status();

@@ -88,6 +88,22 @@ TEST_CASE("bybit-liquidation: S is the position side (Buy = long); v5 arrays and
   CheckLiq(p.rows, "bybit", "BTCUSDT", 1673251091822000, kLong, 16925.50, 0.118, 0.118 * 16925.50);
 }
 
+TEST_CASE("bybit-liquidation: a line with a bad record leaves nothing behind for the next line", "[adapters]") {
+  // Record 1 of line 1 is fine, record 2 has price 0: the whole line is bad,
+  // and line 2 must store only its own row.
+  const std::string text =
+      R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1718000000001,"s":"BTCUSDT","S":"Buy","v":"1","p":"100"},)"
+      R"({"T":1718000000002,"s":"BTCUSDT","S":"Buy","v":"1","p":"0"}]})"
+      "\n"
+      R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1718000000003,"s":"BTCUSDT","S":"Sell","v":"2","p":"200"}]})"
+      "\n";
+  Parsed p = ParseWith(Format::kBybitLiquidation, text);
+  REQUIRE(p.errors.size() == 1);
+  CHECK_THAT(p.errors[0], Catch::StartsWith("1: "));
+  REQUIRE(p.rows.size() == 1);
+  CheckLiq(p.rows, "bybit", "BTCUSDT", 1718000000003000, kShort, 200, 2, 400);
+}
+
 TEST_CASE("okx-liquidation-orders: contract sizes, posSide and net mode, unknown instrument", "[adapters]") {
   Parsed p = ParseWith(Format::kOkxLiquidationOrders, Sample("okx-liquidation-orders.jsonl"));
   // BTC-USD-240628 has no built-in contract value: an error that names it.
