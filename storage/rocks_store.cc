@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 
 #include "storage/dedupe.h"
@@ -628,7 +629,21 @@ Status RocksStore::Refresh() {
   return Status::OK();
 }
 
+Status RocksStore::MaybeRefresh() const {
+  if (!secondary_) return Status::OK();
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_refresh_ns_.load();
+  if (now - last < 1'000'000'000 || !last_refresh_ns_.compare_exchange_strong(last, now)) {
+    return Status::OK();
+  }
+  // Refresh changes only the directory, which is guarded for readers.
+  return const_cast<RocksStore*>(this)->Refresh();
+}
+
 std::vector<SeriesInfo> RocksStore::ListSeries(std::optional<Kind> kind) const {
+  (void)MaybeRefresh();  // if it fails the directory stays stale but consistent; reads report it
   std::shared_lock lock(dir_mu_);
   std::vector<SeriesInfo> out;
   for (const auto& [k, id] : series_ids_) {
@@ -753,6 +768,7 @@ class RocksChunkReader final : public ChunkReader {
 Result<std::unique_ptr<ChunkReader>> RocksStore::ReadChunks(Kind kind,
                                                             const std::vector<uint32_t>& series_ids,
                                                             Timestamp from, Timestamp to) const {
+  LIQDB_RETURN_IF_ERROR(MaybeRefresh());
   std::vector<std::pair<ChunkMeta, SeriesKey>> picked;
   const rocksdb::Snapshot* snapshot = nullptr;
   {

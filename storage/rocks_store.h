@@ -12,6 +12,7 @@
 
 #include <rocksdb/db.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -73,6 +74,10 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   // Reads the directory from the 'S' and 'H' ranges; takes dir_mu_ unless held.
   Status LoadDirectory(bool lock_held);
   Status CheckWritable() const;
+  // A secondary catches up with its writer at most once per second, on the
+  // first read after that: SQL readers and BI tools see new rows within a
+  // second without calling Refresh themselves.
+  Status MaybeRefresh() const;
 
   // Write-path helpers; callers hold write_mu_.
   uint32_t SeriesIdFor(Kind kind, const SeriesKey& key, rocksdb::WriteBatch* wb,
@@ -111,6 +116,7 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   std::unordered_map<uint32_t, std::vector<ChunkMeta>> chunks_;
   std::vector<BadChunk> bad_chunks_;
   uint32_t next_series_id_ = 1;
+  mutable std::atomic<int64_t> last_refresh_ns_{0};
   uint64_t next_chunk_id_ = 1;
 };
 
