@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "liqdb/heatmap.h"
+#include "liqdb/query.h"
 
 namespace liqdb::heatmap_internal {
 
@@ -28,12 +29,10 @@ std::string NumberText(double v);
 // floor(ts / interval) * interval, for negative ts too.
 Timestamp FloorTo(Timestamp ts, int64_t interval);
 
-// The bin key of a price: floor(p / step). Kept as a double (an integer
-// value) so a tiny step cannot overflow an integer; the bin's lower edge is
-// key * step, which is exactly DESIGN.md's floor(p / step) * step.
-inline double BinKey(double price, double step) {
-  return std::floor(price / step);
-}
+// The bin key of a price: PriceBinIndex (query.h), floor(p / step) with
+// exact edges. Kept as a double (an integer value) so a tiny step cannot
+// overflow an integer; the bin's lower edge is key * step.
+inline double BinKey(double price, double step) { return PriceBinIndex(price, step); }
 
 // Inclusive leverage bounds; NULL (NaN) leverage fails any bound.
 struct LeverageFilter {

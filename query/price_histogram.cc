@@ -31,7 +31,7 @@ Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
   filter.exchanges = spec.exchanges;
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   std::map<double, LiqPriceHistogramRow> bins;
-  auto bin_of = [&](double price) { return std::floor(price / spec.price_step) * spec.price_step; };
+  auto bin_of = [&](double price) { return PriceBinIndex(price, spec.price_step) * spec.price_step; };
   if (!ids.empty()) {
     auto reader = store.ReadChunks(Kind::kLiquidations, ids, spec.from, spec.to);
     if (!reader.ok()) return reader.status();

@@ -8,6 +8,8 @@
 // Thread-safety: a cursor is used by one thread at a time.
 #pragma once
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -95,6 +97,21 @@ class LiqHistogramCursor {
 
 // Convenience: the whole histogram as a vector.
 Result<std::vector<LiqHistogramRow>> LiqHistogram(const Store& store, const LiqHistogramSpec& spec);
+
+// ---- price bins ------------------------------------------------------------
+
+// The bin index of a price: floor(price / step), except that a quotient
+// within 1e-9 (relative) of an integer counts as that integer. In binary
+// floating point 0.3 / 0.1 is 2.9999999999999996, and a person binning by
+// hand puts 0.3 in the bin that starts at 0.3, not 0.2. The bin's lower
+// edge is index × step. Every price-binned result (histograms, heatmaps,
+// maps) uses this one rule.
+inline double PriceBinIndex(double price, double step) {
+  const double q = price / step;
+  const double r = std::nearbyint(q);
+  if (std::abs(q - r) <= 1e-9 * std::max(1.0, std::abs(r))) return r;
+  return std::floor(q);
+}
 
 // ---- liq_price_histogram -------------------------------------------------
 

@@ -17,6 +17,15 @@
 namespace liqdb {
 namespace {
 
+// The contract's price bin: floor(p / step), a quotient within 1e-9 of an
+// integer counting as that integer (so 0.3 with step 0.1 is bin 3).
+double TestBinIndex(double p, double step) {
+  const double q = p / step;
+  const double r = std::round(q);
+  return std::fabs(q - r) <= 1e-9 * std::max(1.0, std::fabs(r)) ? r : std::floor(q);
+}
+
+
 constexpr std::nullopt_t kNull = std::nullopt;
 
 std::vector<HeatmapCell> Run(std::vector<Columns> series, const SnapshotHeatmapSpec& spec,
@@ -238,7 +247,7 @@ std::map<std::pair<Timestamp, double>, RefCell> BruteForce(const std::vector<Col
           liq = key.second == 0 ? entry * (1 - 1 / lev) / (1 - 0.005) : entry * (1 + 1 / lev) / (1 + 0.005);
         }
         if (!(liq > 0)) continue;
-        RefCell& cell = out[{b, std::floor(liq / spec.price_step) * spec.price_step}];
+        RefCell& cell = out[{b, TestBinIndex(liq, spec.price_step) * spec.price_step}];
         (key.second == 0 ? cell.long_n : cell.short_n) += size * liq;
         ++cell.positions;
       }

@@ -146,7 +146,10 @@ TEST_CASE_METHOD(HistogramFixture, "liq_price_histogram equals a row-by-row coun
       if (!Selected(s, spec.symbols, spec.exchanges)) continue;
       for (size_t i = 0; i < s.rows.size(); ++i) {
         if (s.rows.ts[i] < spec.from || s.rows.ts[i] >= spec.to) continue;
-        const double bin = std::floor(s.rows.values[liq_col::kPrice][i] / step) * step;
+        // Prices are whole tenths and steps whole thousandths: the bin index
+        // in exact integer arithmetic.
+        const int64_t p_thousandths = std::llround(s.rows.values[liq_col::kPrice][i] * 10) * 100;
+        const double bin = static_cast<double>(p_thousandths / std::llround(step * 1000)) * step;
         auto& r = want[bin];
         r.price = bin;
         (s.rows.side[i] == 0 ? r.long_count : r.short_count)++;
@@ -164,6 +167,25 @@ TEST_CASE_METHOD(HistogramFixture, "liq_price_histogram equals a row-by-row coun
       CheckClose(g.short_notional, r.short_notional);
     }
   }
+}
+
+TEST_CASE("price bins put a price on a bin edge in the bin that starts there", "[query][histogram]") {
+  TempDir dir;
+  auto store = Store::Open(dir.path());
+  REQUIRE(store.ok());
+  Columns rows(Kind::kLiquidations);
+  // In doubles, 0.3 / 0.1 = 2.9999999999999996 and 2.3 / 0.1 = 22.999999999999996.
+  for (double p : {0.3, 2.3, 0.35, 0.1}) rows.AddLiquidation(1000, Side::kLong, p, 1, p);
+  REQUIRE((*store)->Append({{"x", "Y"}, rows}).ok());
+  auto h = LiqPriceHistogram(**store, {0, 2000, 0.1, {}, {}});
+  REQUIRE(h.ok());
+  REQUIRE(h->size() == 3);
+  CHECK((*h)[0].price == 1 * 0.1);
+  CHECK((*h)[0].long_count == 1);
+  CHECK((*h)[1].price == 3 * 0.1);  // 0.3 and 0.35
+  CHECK((*h)[1].long_count == 2);
+  CHECK((*h)[2].price == 23 * 0.1);
+  CHECK((*h)[2].long_count == 1);
 }
 
 TEST_CASE("histogram arguments are checked", "[query][histogram][bad-input]") {

@@ -15,6 +15,15 @@
 namespace liqdb {
 namespace {
 
+// The contract's price bin: floor(p / step), a quotient within 1e-9 of an
+// integer counting as that integer (so 0.3 with step 0.1 is bin 3).
+double TestBinIndex(double p, double step) {
+  const double q = p / step;
+  const double r = std::round(q);
+  return std::fabs(q - r) <= 1e-9 * std::max(1.0, std::fabs(r)) ? r : std::floor(q);
+}
+
+
 ModelHeatmapSpec Spec(Timestamp from, Timestamp to, int64_t interval, double step) {
   ModelHeatmapSpec s;
   s.from = from;
@@ -301,7 +310,7 @@ TEST_CASE("model heatmap matches a brute-force replay on random paths", "[model]
       for (const Level& l :
            BruteModel(m, spec.from - spec.model.lookback, end, t, spec.model.long_share, spec.model.mmr)) {
         if (!(l.notional > 0)) continue;
-        auto& cell = expected[{b, std::floor(l.price / spec.price_step) * spec.price_step}];
+        auto& cell = expected[{b, TestBinIndex(l.price, spec.price_step) * spec.price_step}];
         cell[l.is_long ? 0 : 1] += l.notional;
         cell[2] += 1;
       }
