@@ -37,6 +37,7 @@
 // are skipped (the store's ingest is idempotent, see store.h). Limitation: a
 // SELECT inside the transaction does not see the transaction's own INSERTs.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -622,7 +623,12 @@ Status ReadRow(const LiqdbTable& table, sqlite3_value** values, SeriesKey* key, 
         if (text->value().empty() && col.type != ColType::kAccount) {
           return Status::InvalidArgument(col.name + " must not be empty");
         }
-        if (col.type == ColType::kExchange) key->exchange = **text;
+        if (col.type == ColType::kExchange) {
+          // Venue ids are lower-case (DESIGN.md), as every ingest adapter
+          // writes them: 'Binance' must not become a series of its own.
+          key->exchange = **text;
+          for (char& c : key->exchange) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
         if (col.type == ColType::kSymbol) key->symbol = **text;
         if (col.type == ColType::kAccount) account = **text;
         break;

@@ -155,6 +155,10 @@ TEST_CASE("liqdb table: ROLLBACK leaves nothing, COMMIT persists across reopen",
   // A NULL notional is price × qty.
   CHECK(AsDouble(db.Scalar("SELECT notional FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) == 6.0);
   CHECK(AsInt(db.Scalar("SELECT ts FROM liq WHERE symbol = 'BTC-USDT-SWAP'")) == kMar1 + 4 * kDay);
+  // Exchange ids are lower-cased on INSERT, so one venue stays one series.
+  db.Exec("INSERT INTO liq VALUES ('2024-03-06', 'OKX', 'BTC-USDT-SWAP', 'long', 2, 1, NULL)");
+  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) == 2);
+  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'OKX'")) == 0);
 }
 
 TEST_CASE("liqdb table: a failing statement inside a transaction leaves nothing of itself", "[sql][vtab]") {
