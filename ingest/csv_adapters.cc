@@ -5,6 +5,7 @@
 // adapter accepts its header wherever it appears (concatenated daily files
 // repeat it).
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -49,6 +50,7 @@ class CsvAdapter : public Adapter {
 
   Status BeginFile(std::string_view) override {
     header_ = false;
+    file_kind_.reset();
     return Status::OK();
   }
   void EndFile(bool) override {}
@@ -138,12 +140,16 @@ class CsvAdapter : public Adapter {
   }
 
  private:
-  // Column layout of a headerless line: --kind, else the field count.
+  // Column layout of a headerless line: --kind, else the field count of the
+  // file's first data line. The kind then holds for the whole file, so a
+  // stray 9-field line in a liquidations file is an error, not a position.
   void SetDefaultLayout(size_t n) {
     Kind k = forced_kind_ ? *forced_kind_
+             : file_kind_ ? *file_kind_
              : n == 9     ? Kind::kPositions
              : n == 5     ? Kind::kMarket
                           : Kind::kLiquidations;
+    file_kind_ = k;
     std::fill(std::begin(pos_), std::end(pos_), -1);
     pos_[kTs] = 0;
     pos_[kExchange] = 1;
@@ -225,6 +231,7 @@ class CsvAdapter : public Adapter {
 
   std::optional<Kind> forced_kind_;
   bool header_ = false;
+  std::optional<Kind> file_kind_;  // the kind of a headerless file, from its first line
   Kind kind_ = Kind::kLiquidations;
   size_t ncols_ = 0;
   int pos_[kNumCols] = {};

@@ -238,6 +238,18 @@ TEST_CASE("csv: liqdb's own CSV for each kind, header or --kind, ISO or µs time
   CHECK(mkt.rows[0].kind == Kind::kMarket);
   CHECK(mkt.rows[0].values[mkt_col::kOpenInterest] == 29150.32);
 
+  // A headerless file takes its kind from its first line: a stray 9-field
+  // line in a liquidations file is a bad line, not a position.
+  Parsed mixed = ParseWith(Format::kCsv,
+                           "1718000000000000,binance,BTCUSDT,long,67000,0.5\n"
+                           "1718000000000001,binance,BTCUSDT,0xabc,long,0.5,64000,10,\n"
+                           "1718000000000002,binance,BTCUSDT,short,67000,0.5,33500\n");
+  REQUIRE(mixed.errors.size() == 1);
+  CHECK_THAT(mixed.errors[0], Catch::StartsWith("2: ") && Catch::Contains("liquidations"));
+  REQUIRE(mixed.rows.size() == 2);
+  CHECK(mixed.rows[0].kind == Kind::kLiquidations);
+  CHECK(mixed.rows[1].kind == Kind::kLiquidations);
+
   Parsed clash = ParseWith(Format::kCsv, "ts,exchange,symbol,mark_price,open_interest\n",
                            [] { IngestOptions x; x.kind = Kind::kLiquidations; return x; }());
   REQUIRE(clash.errors.size() == 1);
