@@ -133,7 +133,6 @@ struct LiqdbCursor : sqlite3_vtab_cursor {
   std::unique_ptr<RowScanner> scanner;
   ScanBlock block;
   size_t row = 0;
-  int64_t rowid = 0;
   bool eof = true;
 };
 
@@ -476,7 +475,6 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
     cur->scanner.reset();
     cur->block = ScanBlock();
     cur->row = 0;
-    cur->rowid = 0;
     cur->eof = true;
     cur->store = table->info->store;
 
@@ -530,7 +528,6 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
 int Next(sqlite3_vtab_cursor* base) {
   LiqdbCursor* cur = CursorOf(base);
   return GuardVtab(base->pVtab, [&] {
-    ++cur->rowid;
     return VtabStatus(base->pVtab, Advance(cur).WithContext(TableOf(base->pVtab)->name));
   });
 }
@@ -591,8 +588,13 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
   });
 }
 
+// A row's rowid is its identity in the store: chunk id × 2^24 + position in
+// the chunk (chunks hold fewer than 2^24 rows). Two cursors over the same
+// rows agree on it, which SQLite's MULTI-INDEX OR plan needs: it runs one
+// scan per OR term and drops rows whose rowid it has already returned.
 int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
-  *rowid = CursorOf(base)->rowid;
+  const LiqdbCursor* cur = CursorOf(base);
+  *rowid = static_cast<sqlite3_int64>((cur->block.chunk_id << 24) | cur->block.PositionOf(cur->row));
   return SQLITE_OK;
 }
 

@@ -8,6 +8,12 @@
 //       SELECT liq_price(100, 10, 'long');               -- 90.452261306532662
 //       SELECT liq_price(60000, 25, 'short', 0.004, 'inverse');
 //
+//   liq_time(time)
+//     A time argument as integer µs since the epoch: ISO-8601 text or an
+//     integer. For ts comparisons SQLite evaluates itself (inside OR, say),
+//     where ts >= '2024-03-01' would compare an integer with text:
+//       SELECT * FROM liq WHERE ts >= liq_time('2024-03-01') OR side = 'short';
+//
 //   liqdb_version()  the version string, e.g. '0.1.0'.
 #include <string>
 
@@ -62,6 +68,21 @@ void LiqPriceFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   });
 }
 
+void TimeFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  GuardFunction(ctx, [&] {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+      sqlite3_result_null(ctx);
+      return;
+    }
+    auto t = ReadTime(argv[0], "time");
+    if (!t.ok()) {
+      sqlite3_result_error(ctx, ("liq_time: " + t.status().message()).c_str(), -1);
+      return;
+    }
+    sqlite3_result_int64(ctx, *t);
+  });
+}
+
 void VersionFunction(sqlite3_context* ctx, int, sqlite3_value**) {
   sqlite3_result_text(ctx, kVersion, -1, SQLITE_STATIC);
 }
@@ -75,6 +96,9 @@ int RegisterScalars(sqlite3* db) {
                                               nullptr, nullptr, nullptr);
     if (rc != SQLITE_OK) return rc;
   }
+  const int rc = sqlite3_create_function_v2(db, "liq_time", 1, kFlags, nullptr, TimeFunction, nullptr,
+                                            nullptr, nullptr);
+  if (rc != SQLITE_OK) return rc;
   return sqlite3_create_function_v2(db, "liqdb_version", 0, kFlags, nullptr, VersionFunction,
                                     nullptr, nullptr, nullptr);
 }

@@ -12,13 +12,16 @@ bool Contains(const std::vector<std::string>& list, const std::string& v) {
   return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
-// Keeps rows i with keep(i), compacting every decoded column in place.
+// Keeps rows i with keep(i), compacting every decoded column in place, and
+// records each kept row's original position when `positions` is given.
 template <typename Keep>
-void FilterRows(Columns* rows, Keep keep) {
+void FilterRows(Columns* rows, Keep keep, std::vector<uint32_t>* positions = nullptr) {
   const size_t n = rows->size();
   size_t out = 0;
+  if (positions) positions->clear();
   for (size_t i = 0; i < n; ++i) {
     if (!keep(i)) continue;
+    if (positions) positions->push_back(static_cast<uint32_t>(i));
     if (out != i) {
       rows->ts[out] = rows->ts[i];
       if (!rows->side.empty()) rows->side[out] = rows->side[i];
@@ -81,6 +84,8 @@ Result<bool> RowScanner::Next(ScanBlock* block) {
       }
     }
     block->series = reader_->series();
+    block->chunk_id = m.chunk_id;
+    block->position.clear();
     LIQDB_RETURN_IF_ERROR(reader_->Decode(mask_, &block->rows));
     const bool inside = m.min_ts >= filter_.from && m.max_ts < filter_.to;
     reader_->Next();
@@ -88,10 +93,13 @@ Result<bool> RowScanner::Next(ScanBlock* block) {
       const Timestamp from = filter_.from, to = filter_.to;
       const uint8_t side_mask = filter_.side_mask;
       Columns& rows = block->rows;
-      FilterRows(&rows, [&](size_t i) {
-        if (rows.ts[i] < from || rows.ts[i] >= to) return false;
-        return !side_filter || ((side_mask >> rows.side[i]) & 1) != 0;
-      });
+      FilterRows(
+          &rows,
+          [&](size_t i) {
+            if (rows.ts[i] < from || rows.ts[i] >= to) return false;
+            return !side_filter || ((side_mask >> rows.side[i]) & 1) != 0;
+          },
+          &block->position);
     }
     if (!block->rows.empty()) return true;
   }

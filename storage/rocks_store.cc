@@ -314,7 +314,9 @@ void RocksStore::DeleteChunk(const ChunkMeta& meta, rocksdb::WriteBatch* wb) {
 
 void RocksStore::PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool seal_remainder,
                                  rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added) {
-  const size_t target = std::max<uint32_t>(options_.chunk_rows, 1);
+  // Under 2^24 rows: the codecs' limit, and what the SQL rowid (chunk id ×
+  // 2^24 + position) assumes.
+  const size_t target = std::clamp<uint32_t>(options_.chunk_rows, 1, (1u << 24) - 1);
   size_t begin = 0;
   while (begin < rows.size()) {
     size_t end = std::min(rows.size(), begin + target);

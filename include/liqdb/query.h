@@ -43,6 +43,13 @@ std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter)
 struct ScanBlock {
   SeriesKey series;
   Columns rows;
+  uint64_t chunk_id = 0;  // the chunk the rows come from
+  // Row i's position in its chunk; empty when the block is the whole chunk
+  // in order. (chunk_id, position) identifies a stored row until compaction.
+  std::vector<uint32_t> position;
+  uint32_t PositionOf(size_t i) const {
+    return position.empty() ? static_cast<uint32_t>(i) : position[i];
+  }
 };
 
 // Streams the rows matching a filter, chunk by chunk (not globally

@@ -51,7 +51,8 @@ struct StoreOptions {
   bool create_if_missing = true;
   // fsync the WAL on every Append. Off only for bulk loads that can be redone.
   bool sync = true;
-  // Target rows per sealed chunk; a series seals once this many rows are staged.
+  // Target rows per sealed chunk (at most 2^24 - 1); a series seals once this
+  // many rows are staged.
   uint32_t chunk_rows = 65536;
 };
 

@@ -85,6 +85,10 @@ TEST_CASE("liqdb table pushdown returns what a plain table returns", "[sql][vtab
            "WHERE symbol IN (SELECT 'BTCUSDT' UNION SELECT 'ETHUSDT')",
            "WHERE price > 60000 AND qty < 1",
            "WHERE symbol LIKE 'BTC%'",
+           // OR terms: SQLite may run one scan per term and merge them by rowid.
+           "WHERE ts >= " + t2 + " OR side = 'short'",
+           "WHERE symbol = 'ETHUSDT' OR exchange = 'okx'",
+           "WHERE (symbol = 'BTCUSDT' AND side = 'long') OR (ts < " + t1 + " AND exchange = 'bybit')",
        }) {
     f.CheckSame(where);
   }

@@ -63,3 +63,19 @@ TEST_CASE("liqdb_version reports the version", "[sql][scalars]") {
   Db db;
   CHECK(AsText(db.Scalar("SELECT liqdb_version()")) == liqdb::kVersion);
 }
+
+TEST_CASE("liq_time turns ISO text into microseconds, also inside OR", "[sql][scalars]") {
+  TempDir dir("time");
+  Db db(dir / "t.sqlite");
+  // 2024-03-01T00:00:00Z = 19783 days × 86400 s = 1709251200 s.
+  CHECK(AsInt(db.Scalar("SELECT liq_time('2024-03-01')")) == 1709251200000000LL);
+  CHECK(AsInt(db.Scalar("SELECT liq_time('2024-03-01T00:00:01.5Z')")) == 1709251201500000LL);
+  CHECK(AsInt(db.Scalar("SELECT liq_time(42)")) == 42);
+  CHECK(IsNull(db.Scalar("SELECT liq_time(NULL)")));
+  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
+  db.Exec("INSERT INTO liq VALUES ('2024-02-29', 'binance', 'BTCUSDT', 'long', 1, 1, 1), "
+          "('2024-03-02', 'binance', 'BTCUSDT', 'long', 1, 1, 1), "
+          "('2024-02-28', 'binance', 'BTCUSDT', 'short', 1, 1, 1)");
+  // SQLite evaluates an OR itself: with liq_time the comparison is numeric.
+  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE ts >= liq_time('2024-03-01') OR side = 'short'")) == 2);
+}
