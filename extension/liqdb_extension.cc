@@ -32,6 +32,10 @@ extern "C" int sqlite3_liqdb_init(sqlite3* db, char** err, const sqlite3_api_rou
     if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqHistogram(db);
     if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqPriceHistogram(db);
     if (rc == SQLITE_OK) rc = liqdb::ext::RegisterScalars(db);
+    if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqHeatmap(db);
+    if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqHeatmapModel(db);
+    if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqMap(db);
+    if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqCascades(db);
     if (rc != SQLITE_OK) {
       *err = sqlite3_mprintf("liqdb: cannot register: %s", sqlite3_errmsg(db));
       return rc;

@@ -1,0 +1,228 @@
+// liq_heatmap: the snapshot liquidation heatmap over a liqdb table of kind
+// 'positions' — for each time bucket, the notional that would be force-closed
+// at each price bin by the positions in force at the bucket's end.
+//
+//   SELECT * FROM liq_heatmap('pos', '2024-03-01', '2024-03-02', '5m', 50);
+//   SELECT bucket, price, long_notional FROM liq_heatmap('pos', '2024-03-01',
+//       '2024-03-02', '1h', 100, 'BTCUSDT', 'binance', 10, 50);
+//   CREATE VIEW btc_heat AS
+//     SELECT * FROM liq_heatmap('pos', '2024-03-01', '2024-03-02', '5m', 50);
+//
+// Arguments (hidden columns source, "from", "to", interval, price_step,
+// symbol, exchange, min_leverage, max_leverage): source names a liqdb table
+// of this connection; from/to are times ([from, to), integer µs or
+// ISO-8601); interval is µs or '5m'-style; price_step a number > 0;
+// symbol/exchange NULL or omitted = all; min/max_leverage inclusive bounds,
+// NULL or omitted = none (a position with NULL leverage fails a bound).
+// Output: the non-empty cells in (bucket, price) order; `price` is the bin's
+// lower edge. The meaning is DESIGN.md's "Snapshot heatmap"; the kernel is
+// OpenSnapshotHeatmap (heatmap.h), seeded from the store's keyframes. Cells
+// stream from its HeatmapCursor one per xNext.
+#include <memory>
+
+#include "extension/ext_util.h"
+#include "extension/modules.h"
+#include "extension/sql_args.h"
+#include "extension/table_registry.h"
+#include "extension/tvf_args.h"
+#include "liqdb/heatmap.h"
+#include "liqdb/timeparse.h"
+
+namespace liqdb::ext {
+
+namespace {
+
+constexpr const char* kName = "liq_heatmap";
+
+// Column indexes.
+enum : int {
+  kBucket = 0,
+  kPrice,
+  kLongNotional,
+  kShortNotional,
+  kPositions,
+  kFirstHidden,  // the arguments follow
+};
+// Argument indexes (hidden column = kFirstHidden + argument).
+enum : int {
+  kArgSource = 0,
+  kArgFrom,
+  kArgTo,
+  kArgInterval,
+  kArgStep,
+  kArgSymbol,
+  kArgExchange,
+  kArgMinLeverage,
+  kArgMaxLeverage,
+};
+
+const TvfSignature kSignature{kName,
+                              kFirstHidden,
+                              {"source", "from", "to", "interval", "price_step", "symbol", "exchange",
+                               "min_leverage", "max_leverage"},
+                              5,
+                              kBucket};
+
+struct HeatCursor : sqlite3_vtab_cursor {
+  HeatCursor() : sqlite3_vtab_cursor{} {}
+  TvfArgs args;
+  std::shared_ptr<Store> store;  // outlives `cursor`
+  std::unique_ptr<HeatmapCursor> cursor;
+  HeatmapCell cell;
+  int64_t rowid = 0;
+  bool eof = true;
+};
+
+HeatCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<HeatCursor*>(cur); }
+
+int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
+  return TvfConnect(db, kName,
+                    "CREATE TABLE x(bucket INTEGER, price REAL, long_notional REAL, "
+                    "short_notional REAL, positions INTEGER, source HIDDEN, \"from\" HIDDEN, "
+                    "\"to\" HIDDEN, interval HIDDEN, price_step HIDDEN, symbol HIDDEN, "
+                    "exchange HIDDEN, min_leverage HIDDEN, max_leverage HIDDEN)",
+                    out, err);
+}
+
+// idxNum bit j: argument j (source, from, to, interval, price_step, symbol,
+// exchange, min_leverage, max_leverage) is present; present arguments reach
+// xFilter in that order (tvf_args.h).
+int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
+  return GuardVtab(vtab, [&] { return TvfBestIndex(kSignature, info); });
+}
+
+int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
+  return GuardVtab(vtab, [&] {
+    *out = new HeatCursor();
+    return SQLITE_OK;
+  });
+}
+
+int Close(sqlite3_vtab_cursor* cur) {
+  delete CursorOf(cur);
+  return SQLITE_OK;
+}
+
+Status Fetch(HeatCursor* cur) {
+  auto more = cur->cursor->Next(&cur->cell);
+  if (!more.ok()) return more.status();
+  cur->eof = !*more;
+  return Status::OK();
+}
+
+Status Start(sqlite3* db, HeatCursor* cur, int idx_num, int argc, sqlite3_value** argv) {
+  LIQDB_RETURN_IF_ERROR(cur->args.Load(kSignature, idx_num, argc, argv));
+  LIQDB_ASSIGN_OR_RETURN(auto source, ReadText(cur->args.Get(kArgSource), "source", false));
+  SnapshotHeatmapSpec spec;
+  LIQDB_ASSIGN_OR_RETURN(spec.from, ReadTime(cur->args.Get(kArgFrom), "from"));
+  LIQDB_ASSIGN_OR_RETURN(spec.to, ReadTime(cur->args.Get(kArgTo), "to"));
+  LIQDB_ASSIGN_OR_RETURN(spec.interval, ReadInterval(cur->args.Get(kArgInterval), "interval"));
+  LIQDB_ASSIGN_OR_RETURN(auto step, ReadNumber(cur->args.Get(kArgStep), "price_step", false));
+  spec.price_step = *step;
+  if (!(spec.price_step > 0)) {
+    return Status::InvalidArgument("price_step must be > 0, got " + DescribeValue(cur->args.Get(kArgStep)));
+  }
+  if (cur->args.Has(kArgSymbol)) {
+    LIQDB_ASSIGN_OR_RETURN(auto symbol, ReadText(cur->args.Get(kArgSymbol), "symbol", false));
+    spec.symbols.push_back(*symbol);
+  }
+  if (cur->args.Has(kArgExchange)) {
+    LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
+    spec.exchanges.push_back(*exchange);
+  }
+  if (cur->args.Has(kArgMinLeverage)) {
+    LIQDB_ASSIGN_OR_RETURN(spec.min_leverage,
+                           ReadNumber(cur->args.Get(kArgMinLeverage), "min_leverage", false));
+  }
+  if (cur->args.Has(kArgMaxLeverage)) {
+    LIQDB_ASSIGN_OR_RETURN(spec.max_leverage,
+                           ReadNumber(cur->args.Get(kArgMaxLeverage), "max_leverage", false));
+  }
+  if (spec.from >= spec.to) {
+    return Status::InvalidArgument("from (" + FormatTime(spec.from) + ") must be before to (" +
+                                   FormatTime(spec.to) + ")");
+  }
+  LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
+  LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kPositions, kName));
+  cur->store = table->store;
+  LIQDB_ASSIGN_OR_RETURN(cur->cursor, OpenSnapshotHeatmap(*cur->store, spec));
+  return Fetch(cur);
+}
+
+int Filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
+  HeatCursor* cur = CursorOf(base);
+  return GuardVtab(base->pVtab, [&] {
+    cur->cursor.reset();
+    cur->store.reset();
+    cur->eof = true;
+    cur->rowid = 0;
+    Status s = Start(static_cast<TvfTable*>(base->pVtab)->db, cur, idx_num, argc, argv);
+    if (!s.ok()) {
+      cur->eof = true;
+      const std::string& m = s.message();
+      return VtabStatus(base->pVtab, m.rfind(kName, 0) == 0 ? s : s.WithContext(kName));
+    }
+    return SQLITE_OK;
+  });
+}
+
+int Next(sqlite3_vtab_cursor* base) {
+  HeatCursor* cur = CursorOf(base);
+  return GuardVtab(base->pVtab, [&] {
+    ++cur->rowid;
+    return VtabStatus(base->pVtab, Fetch(cur).WithContext(kName));
+  });
+}
+
+int Eof(sqlite3_vtab_cursor* base) { return CursorOf(base)->eof ? 1 : 0; }
+
+int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
+  const HeatCursor* cur = CursorOf(base);
+  const HeatmapCell& c = cur->cell;
+  switch (i) {
+    case kBucket: sqlite3_result_int64(ctx, c.bucket); break;
+    case kPrice: sqlite3_result_double(ctx, c.price); break;
+    case kLongNotional: sqlite3_result_double(ctx, c.long_notional); break;
+    case kShortNotional: sqlite3_result_double(ctx, c.short_notional); break;
+    case kPositions: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(c.positions)); break;
+    default: {
+      sqlite3_value* arg = cur->args.Get(i - kFirstHidden);
+      if (arg != nullptr) {
+        sqlite3_result_value(ctx, arg);
+      } else {
+        sqlite3_result_null(ctx);
+      }
+    }
+  }
+  return SQLITE_OK;
+}
+
+int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
+  *rowid = CursorOf(base)->rowid;
+  return SQLITE_OK;
+}
+
+sqlite3_module MakeModule() {
+  sqlite3_module m{};
+  m.xCreate = nullptr;  // eponymous only: used as liq_heatmap(...)
+  m.xConnect = Connect;
+  m.xBestIndex = BestIndex;
+  m.xDisconnect = TvfDisconnect;
+  m.xDestroy = TvfDisconnect;
+  m.xOpen = Open;
+  m.xClose = Close;
+  m.xFilter = Filter;
+  m.xNext = Next;
+  m.xEof = Eof;
+  m.xColumn = Column;
+  m.xRowid = Rowid;
+  return m;
+}
+
+const sqlite3_module kModule = MakeModule();
+
+}  // namespace
+
+int RegisterLiqHeatmap(sqlite3* db) { return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr); }
+
+}  // namespace liqdb::ext
