@@ -39,7 +39,10 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
 
   Result<bool> Next(LiqHistogramRow* row) override {
     if (next_emit_ >= buckets_.size()) return false;
-    const Timestamp bucket = first_bucket_ + static_cast<Timestamp>(next_emit_) * spec_.interval;
+    // Unsigned: idx × interval may exceed int64 while first + idx × interval does not.
+    const Timestamp bucket = static_cast<Timestamp>(static_cast<uint64_t>(first_bucket_) +
+                                                    static_cast<uint64_t>(next_emit_) *
+                                                        static_cast<uint64_t>(spec_.interval));
     const Timestamp bucket_end =
         bucket > kMaxTimestamp - spec_.interval ? kMaxTimestamp : bucket + spec_.interval;
     // Fold chunks in until none left can touch this bucket.
