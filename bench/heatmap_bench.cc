@@ -60,7 +60,9 @@ constexpr int64_t kDayStart = 1'709'251'200LL * kSec;  // 2024-03-01, the measur
 constexpr int64_t kInterval = 300 * kSec;
 constexpr double kStep = 50;
 
-double Seconds(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double>(b - a).count(); }
+double Seconds(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
 
 void Check(bool ok, const std::string& what) {
   if (!ok) {
@@ -113,22 +115,28 @@ struct Args {
   std::string dir = "/tmp/liqdb-heatmap-bench";
 };
 
-double LongLiq(double e, double l) { return e * (1 - 1 / l) / (1 - 0.005); }
-double ShortLiq(double e, double l) { return e * (1 + 1 / l) / (1 + 0.005); }
+double LongLiq(double e, double l) {
+  return e * (1 - 1 / l) / (1 - 0.005);
+}
+double ShortLiq(double e, double l) {
+  return e * (1 + 1 / l) / (1 + 0.005);
+}
 
 // Generates the positions slot by slot (10 minutes) and hands each slot's
 // rows, sorted by time, to liqdb and to SQLite.
-void LoadPositions(const Args& a, const std::string& store_dir, const std::string& sqlite_path, uint64_t* rows) {
+void LoadPositions(const Args& a, const std::string& store_dir, const std::string& sqlite_path,
+                   uint64_t* rows) {
   liqdb::StoreOptions so;
   so.sync = false;
   auto store = liqdb::Store::Open(store_dir, so);
   Check(store.ok(), "open store");
   sqlite3* db = nullptr;
   Check(sqlite3_open(sqlite_path.c_str(), &db) == SQLITE_OK, "open sqlite");
-  sqlite3_exec(db,
-               "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE p(ts INTEGER, exchange TEXT, "
-               "symbol TEXT, account TEXT, side TEXT, size REAL, entry_price REAL, leverage REAL, liq_price REAL)",
-               nullptr, nullptr, nullptr);
+  sqlite3_exec(
+      db,
+      "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; CREATE TABLE p(ts INTEGER, exchange TEXT, "
+      "symbol TEXT, account TEXT, side TEXT, size REAL, entry_price REAL, leverage REAL, liq_price REAL)",
+      nullptr, nullptr, nullptr);
   sqlite3_stmt* ins = nullptr;
   Check(sqlite3_prepare_v2(db, "INSERT INTO p VALUES (?, 'binance', 'BTCUSDT', ?, ?, ?, ?, ?, ?)", -1, &ins,
                            nullptr) == SQLITE_OK,
@@ -174,8 +182,9 @@ void LoadPositions(const Args& a, const std::string& store_dir, const std::strin
     batch.rows.Reserve(slot.size());
     for (const Row& r : slot) {
       const auto liq = std::isnan(r.liq) ? std::nullopt : std::optional<double>(r.liq);
-      batch.rows.AddPosition(r.ts, names[r.account], side[r.account] == 0 ? liqdb::Side::kLong : liqdb::Side::kShort,
-                             r.size, r.entry, r.lev, liq);
+      batch.rows.AddPosition(r.ts, names[r.account],
+                             side[r.account] == 0 ? liqdb::Side::kLong : liqdb::Side::kShort, r.size, r.entry,
+                             r.lev, liq);
       sqlite3_bind_int64(ins, 1, r.ts);
       sqlite3_bind_text(ins, 2, names[r.account].c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_text(ins, 3, side[r.account] == 0 ? "long" : "short", -1, SQLITE_STATIC);
@@ -205,7 +214,8 @@ void LoadPositions(const Args& a, const std::string& store_dir, const std::strin
 std::vector<int64_t> CheckedBuckets(int k) {
   std::vector<int64_t> out;
   const int n = static_cast<int>(kDay / kInterval);
-  for (int i = 0; i < k; ++i) out.push_back(kDayStart + static_cast<int64_t>((i * (n - 1)) / std::max(1, k - 1)) * kInterval);
+  for (int i = 0; i < k; ++i)
+    out.push_back(kDayStart + static_cast<int64_t>((i * (n - 1)) / std::max(1, k - 1)) * kInterval);
   return out;
 }
 
@@ -244,11 +254,13 @@ Measure SqliteSnapshot(const std::string& path, const std::vector<int64_t>& chec
   const char* sql =
       "SELECT CAST(lp / 50 AS INTEGER) * 50 AS price, total(CASE side WHEN 'long' THEN size * lp END), "
       "total(CASE side WHEN 'short' THEN size * lp END), count(*) FROM ("
-      " SELECT side, size, COALESCE(liq_price, CASE side WHEN 'long' THEN entry_price * (1 - 1.0 / leverage) / 0.995"
+      " SELECT side, size, COALESCE(liq_price, CASE side WHEN 'long' THEN entry_price * (1 - 1.0 / leverage) "
+      "/ 0.995"
       "  ELSE entry_price * (1 + 1.0 / leverage) / 1.005 END) AS lp FROM ("
       "  SELECT *, ROW_NUMBER() OVER (PARTITION BY exchange, symbol, account, side ORDER BY ts DESC) AS rn"
       "  FROM p WHERE ts < ?1) WHERE rn = 1 AND size > 0) WHERE lp > 0 GROUP BY 1 ORDER BY 1";
-  Check(sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK, std::string("prepare: ") + sqlite3_errmsg(db));
+  Check(sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK,
+        std::string("prepare: ") + sqlite3_errmsg(db));
   Measure m;
   const auto t0 = Clock::now();
   for (int64_t b : checked) {
@@ -326,16 +338,23 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i];
-    if (k == "--accounts") a.accounts = std::atoi(argv[i + 1]);
-    else if (k == "--preamble-hours") a.preamble_hours = std::atoi(argv[i + 1]);
-    else if (k == "--days-model") a.days_model = std::atoi(argv[i + 1]);
-    else if (k == "--sqlite-buckets") a.sqlite_buckets = std::atoi(argv[i + 1]);
-    else if (k == "--dir") a.dir = argv[i + 1];
-    else Check(false, "unknown option " + k);
+    if (k == "--accounts")
+      a.accounts = std::atoi(argv[i + 1]);
+    else if (k == "--preamble-hours")
+      a.preamble_hours = std::atoi(argv[i + 1]);
+    else if (k == "--days-model")
+      a.days_model = std::atoi(argv[i + 1]);
+    else if (k == "--sqlite-buckets")
+      a.sqlite_buckets = std::atoi(argv[i + 1]);
+    else if (k == "--dir")
+      a.dir = argv[i + 1];
+    else
+      Check(false, "unknown option " + k);
   }
   fs::remove_all(a.dir);
   fs::create_directories(a.dir);
-  const std::string pos_store = a.dir + "/pos", sqlite_path = a.dir + "/pos.sqlite", mkt_store = a.dir + "/mkt";
+  const std::string pos_store = a.dir + "/pos", sqlite_path = a.dir + "/pos.sqlite",
+                    mkt_store = a.dir + "/mkt";
 
   // ---- Snapshot heatmap ----
   std::printf("snapshot heatmap: %d accounts, update every 10 min, %d h before the day + 1 day\n", a.accounts,
@@ -371,9 +390,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(kf_write.extra));
   std::printf("  liqdb, with keyframes:  %8.2f s  %7.0f MB peak  %llu cells\n", with_kf.seconds,
               with_kf.max_rss_kb / 1024.0, static_cast<unsigned long long>(with_kf.cells));
-  std::printf("  SQLite window query:    %8.2f s for %d of %.0f buckets (%.2f s/bucket) -> %.1f s extrapolated "
-              "for the day; %7.0f MB peak\n",
-              sq.seconds, a.sqlite_buckets, buckets, sq.seconds / a.sqlite_buckets, sq_full, sq.max_rss_kb / 1024.0);
+  std::printf(
+      "  SQLite window query:    %8.2f s for %d of %.0f buckets (%.2f s/bucket) -> %.1f s extrapolated "
+      "for the day; %7.0f MB peak\n",
+      sq.seconds, a.sqlite_buckets, buckets, sq.seconds / a.sqlite_buckets, sq_full, sq.max_rss_kb / 1024.0);
   std::printf("  check: notional in the %d checked buckets liqdb %.6g, SQLite %.6g (rel. diff %.2g)\n",
               a.sqlite_buckets, with_kf.checksum, sq.checksum,
               std::fabs(with_kf.checksum - sq.checksum) / std::max(1.0, std::fabs(sq.checksum)));
@@ -394,9 +414,10 @@ int main(int argc, char** argv) {
     std::printf("  loaded %llu market rows in %.1f s\n", static_cast<unsigned long long>(mload.extra),
                 Seconds(t_m, Clock::now()));
     const Measure model = InChild([&] { return LiqdbModel(a, mkt_store); });
-    std::printf("  liqdb model heatmap:    %8.2f s  %7.0f MB peak  %llu cells (no plain-SQL form: the sweep "
-                "is stateful)\n",
-                model.seconds, model.max_rss_kb / 1024.0, static_cast<unsigned long long>(model.cells));
+    std::printf(
+        "  liqdb model heatmap:    %8.2f s  %7.0f MB peak  %llu cells (no plain-SQL form: the sweep "
+        "is stateful)\n",
+        model.seconds, model.max_rss_kb / 1024.0, static_cast<unsigned long long>(model.cells));
   }
   return 0;
 }

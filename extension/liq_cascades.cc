@@ -21,6 +21,7 @@
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/timeparse.h"
 
@@ -44,9 +45,11 @@ enum : int {
 // Argument indexes (hidden column = kFirstHidden + argument).
 enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgMaxGap, kArgMinNotional, kArgSymbol, kArgExchange };
 
-const TvfSignature kSignature{
-    kName, kFirstHidden, {"source", "from", "to", "max_gap", "min_notional", "symbol", "exchange"}, 5,
-    kFirstTs};
+const TvfSignature kSignature{kName,
+                              kFirstHidden,
+                              {"source", "from", "to", "max_gap", "min_notional", "symbol", "exchange"},
+                              5,
+                              kFirstTs};
 struct CascadesCursor : sqlite3_vtab_cursor {
   CascadesCursor() : sqlite3_vtab_cursor{} {}
   TvfArgs args;
@@ -57,7 +60,9 @@ struct CascadesCursor : sqlite3_vtab_cursor {
   bool eof = true;
 };
 
-CascadesCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<CascadesCursor*>(cur); }
+CascadesCursor* CursorOf(sqlite3_vtab_cursor* cur) {
+  return static_cast<CascadesCursor*>(cur);
+}
 
 int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
   return TvfConnect(db, kName,
@@ -152,7 +157,9 @@ int Next(sqlite3_vtab_cursor* base) {
   });
 }
 
-int Eof(sqlite3_vtab_cursor* base) { return CursorOf(base)->eof ? 1 : 0; }
+int Eof(sqlite3_vtab_cursor* base) {
+  return CursorOf(base)->eof ? 1 : 0;
+}
 
 int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
   const CascadesCursor* cur = CursorOf(base);
@@ -203,6 +210,8 @@ const sqlite3_module kModule = MakeModule();
 
 }  // namespace
 
-int RegisterLiqCascades(sqlite3* db) { return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr); }
+int RegisterLiqCascades(sqlite3* db) {
+  return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr);
+}
 
 }  // namespace liqdb::ext

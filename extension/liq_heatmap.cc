@@ -25,6 +25,7 @@
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/timeparse.h"
 
@@ -56,12 +57,12 @@ enum : int {
   kArgMaxLeverage,
 };
 
-const TvfSignature kSignature{kName,
-                              kFirstHidden,
-                              {"source", "from", "to", "interval", "price_step", "symbol", "exchange",
-                               "min_leverage", "max_leverage"},
-                              5,
-                              kBucket};
+const TvfSignature kSignature{
+    kName,
+    kFirstHidden,
+    {"source", "from", "to", "interval", "price_step", "symbol", "exchange", "min_leverage", "max_leverage"},
+    5,
+    kBucket};
 
 struct HeatCursor : sqlite3_vtab_cursor {
   HeatCursor() : sqlite3_vtab_cursor{} {}
@@ -73,7 +74,9 @@ struct HeatCursor : sqlite3_vtab_cursor {
   bool eof = true;
 };
 
-HeatCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<HeatCursor*>(cur); }
+HeatCursor* CursorOf(sqlite3_vtab_cursor* cur) {
+  return static_cast<HeatCursor*>(cur);
+}
 
 int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
   return TvfConnect(db, kName,
@@ -174,7 +177,9 @@ int Next(sqlite3_vtab_cursor* base) {
   });
 }
 
-int Eof(sqlite3_vtab_cursor* base) { return CursorOf(base)->eof ? 1 : 0; }
+int Eof(sqlite3_vtab_cursor* base) {
+  return CursorOf(base)->eof ? 1 : 0;
+}
 
 int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
   const HeatCursor* cur = CursorOf(base);
@@ -223,6 +228,8 @@ const sqlite3_module kModule = MakeModule();
 
 }  // namespace
 
-int RegisterLiqHeatmap(sqlite3* db) { return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr); }
+int RegisterLiqHeatmap(sqlite3* db) {
+  return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr);
+}
 
 }  // namespace liqdb::ext

@@ -23,6 +23,7 @@
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/timeparse.h"
 
@@ -73,7 +74,9 @@ struct ModelCursor : sqlite3_vtab_cursor {
   bool eof = true;
 };
 
-ModelCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<ModelCursor*>(cur); }
+ModelCursor* CursorOf(sqlite3_vtab_cursor* cur) {
+  return static_cast<ModelCursor*>(cur);
+}
 
 int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
   return TvfConnect(db, kName,
@@ -183,7 +186,9 @@ int Next(sqlite3_vtab_cursor* base) {
   });
 }
 
-int Eof(sqlite3_vtab_cursor* base) { return CursorOf(base)->eof ? 1 : 0; }
+int Eof(sqlite3_vtab_cursor* base) {
+  return CursorOf(base)->eof ? 1 : 0;
+}
 
 int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
   const ModelCursor* cur = CursorOf(base);
@@ -232,6 +237,8 @@ const sqlite3_module kModule = MakeModule();
 
 }  // namespace
 
-int RegisterLiqHeatmapModel(sqlite3* db) { return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr); }
+int RegisterLiqHeatmapModel(sqlite3* db) {
+  return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr);
+}
 
 }  // namespace liqdb::ext

@@ -27,6 +27,7 @@
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/timeparse.h"
 
@@ -49,8 +50,11 @@ enum : int {
 enum : int { kArgSource = 0, kArgAt, kArgStep, kArgSymbol, kArgExchange, kArgMinLeverage, kArgMaxLeverage };
 
 const TvfSignature kSignature{
-    kName, kFirstHidden, {"source", "at", "price_step", "symbol", "exchange", "min_leverage", "max_leverage"},
-    3,     kPrice};
+    kName,
+    kFirstHidden,
+    {"source", "at", "price_step", "symbol", "exchange", "min_leverage", "max_leverage"},
+    3,
+    kPrice};
 
 struct MapCursor : sqlite3_vtab_cursor {
   MapCursor() : sqlite3_vtab_cursor{} {}
@@ -59,7 +63,9 @@ struct MapCursor : sqlite3_vtab_cursor {
   size_t pos = 0;
 };
 
-MapCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<MapCursor*>(cur); }
+MapCursor* CursorOf(sqlite3_vtab_cursor* cur) {
+  return static_cast<MapCursor*>(cur);
+}
 
 int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
   return TvfConnect(db, kName,
@@ -213,6 +219,8 @@ const sqlite3_module kModule = MakeModule();
 
 }  // namespace
 
-int RegisterLiqMap(sqlite3* db) { return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr); }
+int RegisterLiqMap(sqlite3* db) {
+  return sqlite3_create_module_v2(db, kName, &kModule, nullptr, nullptr);
+}
 
 }  // namespace liqdb::ext

@@ -23,9 +23,13 @@ struct Fixture {
   Db db;
   Fixture() {
     const std::string store = dir / "store";
-    db.Exec("CREATE VIRTUAL TABLE pos USING liqdb(store='" + store + "', kind='positions');"
-            "CREATE VIRTUAL TABLE mkt USING liqdb(store='" + store + "', kind='market');"
-            "CREATE VIRTUAL TABLE liq USING liqdb(store='" + store + "', kind='liquidations');");
+    db.Exec("CREATE VIRTUAL TABLE pos USING liqdb(store='" + store +
+            "', kind='positions');"
+            "CREATE VIRTUAL TABLE mkt USING liqdb(store='" +
+            store +
+            "', kind='market');"
+            "CREATE VIRTUAL TABLE liq USING liqdb(store='" +
+            store + "', kind='liquidations');");
   }
 };
 
@@ -39,8 +43,12 @@ void CheckCell(const Row& r, int64_t bucket, double price, double longs, double 
 }
 
 // Linear liquidation prices with the default mmr 0.005.
-double LongLiq(double entry, double lev) { return entry * (1 - 1 / lev) / (1 - 0.005); }
-double ShortLiq(double entry, double lev) { return entry * (1 + 1 / lev) / (1 + 0.005); }
+double LongLiq(double entry, double lev) {
+  return entry * (1 - 1 / lev) / (1 - 0.005);
+}
+double ShortLiq(double entry, double lev) {
+  return entry * (1 + 1 / lev) / (1 + 0.005);
+}
 
 TEST_CASE("liq_heatmap: hand-worked carry-over, supersession, close, bucket edges", "[sql][heatmap]") {
   Fixture f;
@@ -74,8 +82,9 @@ TEST_CASE("liq_heatmap: hand-worked carry-over, supersession, close, bucket edge
   REQUIRE(iso.size() == rows.size());
 
   // Leverage filter: a4 has NULL leverage, so any bound drops it; [5, 20] keeps a1/a2.
-  auto filtered = f.db.Query("SELECT * FROM liq_heatmap('pos', 10000000, 30000000, '10s', 5, "
-                             "NULL, NULL, 5, 20)");
+  auto filtered = f.db.Query(
+      "SELECT * FROM liq_heatmap('pos', 10000000, 30000000, '10s', 5, "
+      "NULL, NULL, 5, 20)");
   REQUIRE(filtered.size() == 3);
   CheckCell(filtered[2], 20 * kSec, 90, l1, 0, 1);
   // max_leverage 9 keeps nothing with a leverage; a4 fails the bound (NULL).
@@ -89,8 +98,9 @@ TEST_CASE("liq_heatmap: hand-worked carry-over, supersession, close, bucket edge
 
 // Random positions, inserted into `pos` and into the plain table `p`.
 void InsertRandomPositions(Db& db, uint64_t seed, int n, int64_t t0, int64_t span) {
-  db.Exec("CREATE TABLE p(id INTEGER PRIMARY KEY, ts INTEGER, exchange TEXT, symbol TEXT, account TEXT, "
-          "side TEXT, size REAL, entry_price REAL, leverage REAL, liq_price REAL)");
+  db.Exec(
+      "CREATE TABLE p(id INTEGER PRIMARY KEY, ts INTEGER, exchange TEXT, symbol TEXT, account TEXT, "
+      "side TEXT, size REAL, entry_price REAL, leverage REAL, liq_price REAL)");
   std::mt19937_64 rng(seed);
   const char* venues[] = {"binance", "bybit"};
   const char* symbols[] = {"BTCUSDT", "ETHUSDT"};
@@ -98,7 +108,8 @@ void InsertRandomPositions(Db& db, uint64_t seed, int n, int64_t t0, int64_t spa
   const double levs[] = {2, 3, 5, 10, 20, 25, 50, 100};
   std::vector<int64_t> ts(n);
   // Distinct timestamps: ties within one key would depend on storage order.
-  for (int i = 0; i < n; ++i) ts[i] = t0 + static_cast<int64_t>(i) * (span / n) + static_cast<int64_t>(rng() % 1000);
+  for (int i = 0; i < n; ++i)
+    ts[i] = t0 + static_cast<int64_t>(i) * (span / n) + static_cast<int64_t>(rng() % 1000);
   std::shuffle(ts.begin(), ts.end(), rng);  // out-of-order inserts
   db.Exec("BEGIN");
   for (int i = 0; i < n; ++i) {
@@ -116,12 +127,13 @@ void InsertRandomPositions(Db& db, uint64_t seed, int n, int64_t t0, int64_t spa
                                        : entry * (1.1 + 0.4 * (rng() % 100) / 100.0);
       liq_sql = std::to_string(std::round(lp * 10) / 10);
     }
-    const std::string values = "(" + std::to_string(ts[i]) + ", '" + venues[v] + "', '" + symbols[s] + "', '" +
-                               account + "', '" + side + "', " + std::to_string(size) + ", " +
+    const std::string values = "(" + std::to_string(ts[i]) + ", '" + venues[v] + "', '" + symbols[s] +
+                               "', '" + account + "', '" + side + "', " + std::to_string(size) + ", " +
                                std::to_string(entry) + ", " + lev_sql + ", " + liq_sql + ")";
     db.Exec("INSERT INTO pos VALUES " + values);
-    db.Exec("INSERT INTO p(ts, exchange, symbol, account, side, size, entry_price, leverage, liq_price) VALUES " +
-            values);
+    db.Exec(
+        "INSERT INTO p(ts, exchange, symbol, account, side, size, entry_price, leverage, liq_price) VALUES " +
+        values);
   }
   db.Exec("COMMIT");
 }
@@ -136,13 +148,17 @@ std::string ReferenceHeatmapSql(int64_t from, int64_t to, int64_t interval, doub
   const int64_t first = from / interval * interval;
   return "WITH RECURSIVE b(b) AS (SELECT " + std::to_string(first) + " UNION ALL SELECT b + " + I +
          " FROM b WHERE b + " + I + " < " + T +
-         "), latest AS (SELECT b.b AS b, p.*, ROW_NUMBER() OVER (PARTITION BY b.b, exchange, symbol, account, side "
-         "ORDER BY ts DESC) AS rn FROM b JOIN p ON p.ts < min(b.b + " + I + ", " + T +
+         "), latest AS (SELECT b.b AS b, p.*, ROW_NUMBER() OVER (PARTITION BY b.b, exchange, symbol, "
+         "account, side "
+         "ORDER BY ts DESC) AS rn FROM b JOIN p ON p.ts < min(b.b + " +
+         I + ", " + T +
          ")), lvl AS (SELECT b, side, size, COALESCE(liq_price, CASE side WHEN 'long' THEN "
-         "entry_price * (1 - 1.0 / leverage) / (1 - 0.005) ELSE entry_price * (1 + 1.0 / leverage) / (1 + 0.005) "
-         "END) AS lp FROM latest WHERE rn = 1 AND size > 0 " + where +
-         ") SELECT b, CAST(lp / " + S + " AS INTEGER) * " + S +
-         " AS price, total(CASE side WHEN 'long' THEN size * lp END), total(CASE side WHEN 'short' THEN size * lp "
+         "entry_price * (1 - 1.0 / leverage) / (1 - 0.005) ELSE entry_price * (1 + 1.0 / leverage) / (1 + "
+         "0.005) "
+         "END) AS lp FROM latest WHERE rn = 1 AND size > 0 " +
+         where + ") SELECT b, CAST(lp / " + S + " AS INTEGER) * " + S +
+         " AS price, total(CASE side WHEN 'long' THEN size * lp END), total(CASE side WHEN 'short' THEN size "
+         "* lp "
          "END), count(*) FROM lvl WHERE lp > 0 GROUP BY 1, 2 ORDER BY 1, 2";
 }
 
@@ -169,8 +185,9 @@ TEST_CASE("liq_heatmap matches a window-function query over a plain table", "[sq
   }
   SECTION("one series, leverage filter") {
     auto got = f.db.Query("SELECT * FROM liq_heatmap('pos', " + args + ", 100, 'BTCUSDT', 'binance', 5, 50)");
-    auto want = f.db.Query(ReferenceHeatmapSql(
-        from, to, interval, 100, "AND symbol = 'BTCUSDT' AND exchange = 'binance' AND leverage BETWEEN 5 AND 50"));
+    auto want = f.db.Query(
+        ReferenceHeatmapSql(from, to, interval, 100,
+                            "AND symbol = 'BTCUSDT' AND exchange = 'binance' AND leverage BETWEEN 5 AND 50"));
     REQUIRE(!want.empty());
     CompareGrids(got, want);
   }
@@ -179,9 +196,9 @@ TEST_CASE("liq_heatmap matches a window-function query over a plain table", "[sq
     f.db.Exec("CREATE VIEW heat AS SELECT * FROM liq_heatmap('pos', " + args + ", 50)");
     CompareGrids(f.db.Query("SELECT * FROM heat"), direct);
     CompareGrids(f.db.Query("SELECT bucket, price, long_notional, short_notional, positions FROM liq_heatmap "
-                            "WHERE source = 'pos' AND \"from\" = " + std::to_string(from) + " AND \"to\" = " +
-                            std::to_string(to) + " AND interval = " + std::to_string(interval) +
-                            " AND price_step = 50"),
+                            "WHERE source = 'pos' AND \"from\" = " +
+                            std::to_string(from) + " AND \"to\" = " + std::to_string(to) +
+                            " AND interval = " + std::to_string(interval) + " AND price_step = 50"),
                  direct);
   }
 }
@@ -196,9 +213,11 @@ TEST_CASE("liq_heatmap_model: hand-worked open, sweep, proportional close", "[sq
   //   L 100 (0.2): long 99.50 → 95: 100;   short 100.50 → 100: 100
   // 3 s: P 97 sweeps longs ≥ 97 (98.49, 99.50); no short ≤ 97.
   // 4 s: OI 20 → 10 scales every level by 0.5.
-  f.db.Exec("INSERT INTO mkt VALUES (1000000, 'binance', 'BTCUSDT', 100, 10), (2000000, 'binance', 'BTCUSDT', "
-            "100, 20), (3000000, 'binance', 'BTCUSDT', 97, 20), (4000000, 'binance', 'BTCUSDT', 97, 10)");
-  auto rows = f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 2000000, 5000000, '1s', 5, 'BTCUSDT', 'binance')");
+  f.db.Exec(
+      "INSERT INTO mkt VALUES (1000000, 'binance', 'BTCUSDT', 100, 10), (2000000, 'binance', 'BTCUSDT', "
+      "100, 20), (3000000, 'binance', 'BTCUSDT', 97, 20), (4000000, 'binance', 'BTCUSDT', 97, 10)");
+  auto rows =
+      f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 2000000, 5000000, '1s', 5, 'BTCUSDT', 'binance')");
   REQUIRE(rows.size() == 12);
   // bucket 2 s: after the open
   CheckCell(rows[0], 2 * kSec, 90, 150, 0, 1);
@@ -217,8 +236,9 @@ TEST_CASE("liq_heatmap_model: hand-worked open, sweep, proportional close", "[sq
   CheckCell(rows[11], 4 * kSec, 105, 0, 75, 1);
 
   // Parameters: one tier of L 10, long_share 1 → only a long level 1000 at 90.45, bin 90.
-  auto one = f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 2000000, 3000000, '1s', 5, 'BTCUSDT', "
-                        "'binance', '10:1', '7d', 1, 0.005)");
+  auto one = f.db.Query(
+      "SELECT * FROM liq_heatmap_model('mkt', 2000000, 3000000, '1s', 5, 'BTCUSDT', "
+      "'binance', '10:1', '7d', 1, 0.005)");
   REQUIRE(one.size() == 1);
   CheckCell(one[0], 2 * kSec, 90, 1000, 0, 1);
   // lookback 0 from 2 s skips the baseline at 1 s: the 2 s sample becomes the baseline, nothing opens.
@@ -226,8 +246,9 @@ TEST_CASE("liq_heatmap_model: hand-worked open, sweep, proportional close", "[sq
                    "NULL, 0)")
             .empty());
   // A view over the model heatmap.
-  f.db.Exec("CREATE VIEW model AS SELECT * FROM liq_heatmap_model('mkt', 2000000, 5000000, '1s', 5, "
-            "'BTCUSDT', 'binance')");
+  f.db.Exec(
+      "CREATE VIEW model AS SELECT * FROM liq_heatmap_model('mkt', 2000000, 5000000, '1s', 5, "
+      "'BTCUSDT', 'binance')");
   CHECK(AsInt(f.db.Scalar("SELECT count(*) FROM model")) == 12);
 }
 
@@ -248,11 +269,12 @@ TEST_CASE("liq_map over positions and over market samples, by hand", "[sql][heat
   //   a3 long 1, NULL leverage, liq 95.5 → bin 95, 95.5
   //   a4 at exactly 10 s counts (ts ≤ at): short 1 liq 101 → bin 100, 101
   //   a5 at 11 s does not.
-  f.db.Exec("INSERT INTO pos VALUES (1000000, 'binance', 'BTCUSDT', 'a1', 'long', 2, 100, 10, NULL),"
-            " (2000000, 'binance', 'BTCUSDT', 'a2', 'short', 1, 100, 10, NULL),"
-            " (3000000, 'binance', 'BTCUSDT', 'a3', 'long', 1, 100, NULL, 95.5),"
-            " (10000000, 'binance', 'BTCUSDT', 'a4', 'short', 1, 100, 20, 101),"
-            " (11000000, 'binance', 'BTCUSDT', 'a5', 'long', 5, 100, 10, 50)");
+  f.db.Exec(
+      "INSERT INTO pos VALUES (1000000, 'binance', 'BTCUSDT', 'a1', 'long', 2, 100, 10, NULL),"
+      " (2000000, 'binance', 'BTCUSDT', 'a2', 'short', 1, 100, 10, NULL),"
+      " (3000000, 'binance', 'BTCUSDT', 'a3', 'long', 1, 100, NULL, 95.5),"
+      " (10000000, 'binance', 'BTCUSDT', 'a4', 'short', 1, 100, 20, 101),"
+      " (11000000, 'binance', 'BTCUSDT', 'a5', 'long', 5, 100, 10, 50)");
   const double l1 = 2 * LongLiq(100, 10), s2 = ShortLiq(100, 10);
   auto rows = f.db.Query("SELECT * FROM liq_map('pos', 10000000, 5)");
   REQUIRE(rows.size() == 4);
@@ -267,8 +289,9 @@ TEST_CASE("liq_map over positions and over market samples, by hand", "[sql][heat
   CheckMapRow(lev[0], 90, l1, 0, l1, 0);
 
   // Market: the model after the samples ts ≤ 3.5 s (see the model test): open then sweep.
-  f.db.Exec("INSERT INTO mkt VALUES (1000000, 'binance', 'BTCUSDT', 100, 10), (2000000, 'binance', 'BTCUSDT', "
-            "100, 20), (3000000, 'binance', 'BTCUSDT', 97, 20)");
+  f.db.Exec(
+      "INSERT INTO mkt VALUES (1000000, 'binance', 'BTCUSDT', 100, 10), (2000000, 'binance', 'BTCUSDT', "
+      "100, 20), (3000000, 'binance', 'BTCUSDT', 97, 20)");
   auto m = f.db.Query("SELECT * FROM liq_map('mkt', 3500000, 5)");
   REQUIRE(m.size() == 4);
   CheckMapRow(m[0], 90, 150, 0, 275, 0);
@@ -286,8 +309,8 @@ TEST_CASE("liq_map over positions and over market samples, by hand", "[sql][heat
   // View and WHERE forms.
   f.db.Exec("CREATE VIEW lmap AS SELECT * FROM liq_map('mkt', 3500000, 5)");
   CHECK(f.db.Query("SELECT * FROM lmap").size() == 4);
-  CHECK(f.db.Query("SELECT price FROM liq_map WHERE source = 'pos' AND at = 10000000 AND price_step = 5").size() ==
-        4);
+  CHECK(f.db.Query("SELECT price FROM liq_map WHERE source = 'pos' AND at = 10000000 AND price_step = 5")
+            .size() == 4);
 }
 
 TEST_CASE("liq_cascades matches a LAG query over a plain table", "[sql][cascades]") {
@@ -299,7 +322,8 @@ TEST_CASE("liq_cascades matches a LAG query over a plain table", "[sql][cascades
   int64_t ts = 1'709'251'200LL * kSec;
   const char* venues[] = {"binance", "bybit"};
   for (int i = 0; i < 800; ++i) {
-    ts += rng() % 8 == 0 ? static_cast<int64_t>(2 + rng() % 20) * kSec : static_cast<int64_t>(1 + rng() % 900'000);
+    ts += rng() % 8 == 0 ? static_cast<int64_t>(2 + rng() % 20) * kSec
+                         : static_cast<int64_t>(1 + rng() % 900'000);
     Liq l{ts, venues[rng() % 2], "BTCUSDT", rng() % 3 ? "long" : "short", 0, 0, 0};
     l.price = std::round(60000 + static_cast<double>(rng() % 20000) / 10 - 1000);
     l.qty = static_cast<double>(1 + rng() % 2000) / 1000;
@@ -310,14 +334,17 @@ TEST_CASE("liq_cascades matches a LAG query over a plain table", "[sql][cascades
   InsertRows(f.db, "l", rows);
   const int64_t from = rows[50].ts, to = rows[750].ts;
   auto reference = [&](const std::string& where, int64_t gap, double min_notional) {
-    return "WITH e AS (SELECT * FROM l WHERE ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to) +
-           where + "), g AS (SELECT *, CASE WHEN ts - LAG(ts) OVER (ORDER BY ts) <= " + std::to_string(gap) +
+    return "WITH e AS (SELECT * FROM l WHERE ts >= " + std::to_string(from) + " AND ts < " +
+           std::to_string(to) + where +
+           "), g AS (SELECT *, CASE WHEN ts - LAG(ts) OVER (ORDER BY ts) <= " + std::to_string(gap) +
            " THEN 0 ELSE 1 END AS brk FROM e), h AS (SELECT *, SUM(brk) OVER (ORDER BY ts) AS grp FROM g), "
            "k AS (SELECT *, FIRST_VALUE(price) OVER w AS fp, LAST_VALUE(price) OVER w AS lp FROM h "
-           "WINDOW w AS (PARTITION BY grp ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)) "
+           "WINDOW w AS (PARTITION BY grp ORDER BY ts ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED "
+           "FOLLOWING)) "
            "SELECT min(ts), max(ts), count(*), total(CASE side WHEN 'long' THEN notional END), "
            "total(CASE side WHEN 'short' THEN notional END), min(fp), min(lp) FROM k GROUP BY grp "
-           "HAVING total(notional) >= " + std::to_string(min_notional) + " ORDER BY 1";
+           "HAVING total(notional) >= " +
+           std::to_string(min_notional) + " ORDER BY 1";
   };
   auto compare = [&](const std::string& call, const std::string& ref) {
     auto got = f.db.Query(call);
@@ -340,10 +367,12 @@ TEST_CASE("liq_cascades matches a LAG query over a plain table", "[sql][cascades
   // A view and the WHERE-constraint form.
   f.db.Exec("CREATE VIEW casc AS SELECT * FROM liq_cascades('liq', " + range + ", '1s', 50000)");
   compare("SELECT * FROM casc", reference("", kSec, 50000));
-  compare("SELECT first_ts, last_ts, events, long_notional, short_notional, first_price, last_price "
-          "FROM liq_cascades WHERE source = 'liq' AND \"from\" = " + std::to_string(from) + " AND \"to\" = " +
-              std::to_string(to) + " AND max_gap = '1s' AND min_notional = 50000",
-          reference("", kSec, 50000));
+  compare(
+      "SELECT first_ts, last_ts, events, long_notional, short_notional, first_price, last_price "
+      "FROM liq_cascades WHERE source = 'liq' AND \"from\" = " +
+          std::to_string(from) + " AND \"to\" = " + std::to_string(to) +
+          " AND max_gap = '1s' AND min_notional = 50000",
+      reference("", kSec, 50000));
 }
 
 TEST_CASE("heatmap functions: bad arguments fail with a message naming them", "[sql][heatmap]") {
@@ -391,8 +420,10 @@ TEST_CASE("heatmap functions: bad arguments fail with a message naming them", "[
   err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', '10:0,20:0')", "");
   err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', '1:1')", "");
   err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, -1)", "lookback");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, NULL, 1.5)", "long_share");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, NULL, NULL, 1)", "mmr");
+  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, NULL, 1.5)",
+      "long_share");
+  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, NULL, NULL, 1)",
+      "mmr");
   // Symbol given as a number.
   err("SELECT * FROM liq_heatmap('pos', 0, 10, 1, 5, 5)", "symbol");
   // Every message names its function.
