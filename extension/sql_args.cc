@@ -28,10 +28,13 @@ std::string_view TextOf(sqlite3_value* value) {
 
 std::string Named(std::string_view name) { return std::string(name) + " "; }
 
+// An omitted optional argument arrives as a null pointer: it reads as NULL.
+int TypeOf(sqlite3_value* value) { return value == nullptr ? SQLITE_NULL : sqlite3_value_type(value); }
+
 // An INTEGER, or a REAL holding a whole number in int64 range.
 std::optional<int64_t> WholeNumber(sqlite3_value* value) {
-  if (sqlite3_value_type(value) == SQLITE_INTEGER) return sqlite3_value_int64(value);
-  if (sqlite3_value_type(value) == SQLITE_FLOAT) {
+  if (TypeOf(value) == SQLITE_INTEGER) return sqlite3_value_int64(value);
+  if (TypeOf(value) == SQLITE_FLOAT) {
     const double d = sqlite3_value_double(value);
     if (std::isfinite(d) && d == std::floor(d) && d >= -9.2e18 && d <= 9.2e18) {
       return static_cast<int64_t>(d);
@@ -43,7 +46,7 @@ std::optional<int64_t> WholeNumber(sqlite3_value* value) {
 }  // namespace
 
 std::string DescribeValue(sqlite3_value* value) {
-  switch (sqlite3_value_type(value)) {
+  switch (TypeOf(value)) {
     case SQLITE_NULL: return "NULL";
     case SQLITE_INTEGER: return std::to_string(sqlite3_value_int64(value));
     case SQLITE_FLOAT: {
@@ -69,7 +72,7 @@ std::optional<double> ParseNumber(std::string_view text) {
 
 Result<Timestamp> ReadTime(sqlite3_value* value, std::string_view name) {
   if (auto whole = WholeNumber(value)) return *whole;
-  switch (sqlite3_value_type(value)) {
+  switch (TypeOf(value)) {
     case SQLITE_NULL: return Status::InvalidArgument(Named(name) + "must not be NULL (a time is needed)");
     case SQLITE_TEXT: {
       auto t = ParseTime(TextOf(value));
@@ -92,7 +95,7 @@ Result<int64_t> ReadSpan(sqlite3_value* value, std::string_view name, bool allow
     }
     return *whole;
   }
-  switch (sqlite3_value_type(value)) {
+  switch (TypeOf(value)) {
     case SQLITE_NULL: return Status::InvalidArgument(Named(name) + "must not be NULL (" + what + " is needed)");
     case SQLITE_TEXT: {
       auto r = allow_zero ? ParseDuration(TextOf(value)) : ParseInterval(TextOf(value));
@@ -116,7 +119,7 @@ Result<int64_t> ReadDuration(sqlite3_value* value, std::string_view name) {
 
 Result<std::optional<double>> ReadNumber(sqlite3_value* value, std::string_view name, bool null_ok) {
   double v = 0;
-  switch (sqlite3_value_type(value)) {
+  switch (TypeOf(value)) {
     case SQLITE_NULL:
       if (null_ok) return std::optional<double>();
       return Status::InvalidArgument(Named(name) + "must not be NULL");
@@ -138,7 +141,7 @@ Result<std::optional<double>> ReadNumber(sqlite3_value* value, std::string_view 
 }
 
 Result<std::optional<std::string>> ReadText(sqlite3_value* value, std::string_view name, bool null_ok) {
-  switch (sqlite3_value_type(value)) {
+  switch (TypeOf(value)) {
     case SQLITE_NULL:
       if (null_ok) return std::optional<std::string>();
       return Status::InvalidArgument(Named(name) + "must not be NULL");
