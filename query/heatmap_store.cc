@@ -17,8 +17,13 @@ namespace {
 
 using heatmap_internal::SaturatingAdd;
 
-// One day per read: bounded memory, few enough calls for a year-long range.
-constexpr int64_t kReadWindow = 24LL * 3600 * kMicrosPerSecond;
+// Reads aim at about kTargetRows rows: bounded memory however dense a series
+// is (100k accounts updating every 10 minutes are 14M rows a day), and few
+// calls for a sparse one. The window starts from the series' average density
+// and adapts to what each read returns.
+constexpr uint64_t kTargetRows = 1u << 20;
+constexpr int64_t kMinReadWindow = kMicrosPerSecond;
+constexpr int64_t kMaxReadWindow = 24LL * 3600 * kMicrosPerSecond;
 
 class StoreSource : public SortedRowSource {
  public:
@@ -32,15 +37,20 @@ class StoreSource : public SortedRowSource {
       listed = true;
       next_ = std::max(next_, info.min_ts);
       to_ = std::min(to_, SaturatingAdd(info.max_ts, 1));
+      const double span = static_cast<double>(info.max_ts) - static_cast<double>(info.min_ts) + 1;
+      if (info.rows > 0) window_ = ClampWindow(span * kTargetRows / static_cast<double>(info.rows));
     }
     if (!listed) to_ = next_;
   }
 
   Result<bool> NextBlock(Columns* block) override {
     while (next_ < to_) {
-      Timestamp end = std::min(to_, SaturatingAdd(next_, kReadWindow));
+      Timestamp end = std::min(to_, SaturatingAdd(next_, window_));
       LIQDB_ASSIGN_OR_RETURN(Columns rows, ReadSeriesSorted(store_, kind_, series_id_, next_, end));
       next_ = end;
+      // Denser or sparser than average here: resize the next window.
+      if (rows.size() > 2 * kTargetRows) window_ = ClampWindow(window_ / 2.0);
+      if (rows.size() < kTargetRows / 4) window_ = ClampWindow(window_ * 2.0);
       if (!rows.empty()) {
         *block = std::move(rows);
         return true;
@@ -50,10 +60,16 @@ class StoreSource : public SortedRowSource {
   }
 
  private:
+  static int64_t ClampWindow(double w) {
+    return static_cast<int64_t>(std::clamp(w, static_cast<double>(kMinReadWindow),
+                                           static_cast<double>(kMaxReadWindow)));
+  }
+
   const Store& store_;
   Kind kind_;
   uint32_t series_id_;
   Timestamp next_, to_;
+  int64_t window_ = kMaxReadWindow;
 };
 
 // The series of `kind` a filter selects, in (exchange, symbol) order.
