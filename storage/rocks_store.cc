@@ -509,14 +509,19 @@ Status RocksStore::SealSeries(uint32_t series_id, bool force) {
     }
   }
   if (staged.empty() || (!force && staged_rows < options_.chunk_rows)) return Status::OK();
+  return RewriteChunks(staged, series_id, force);
+}
+
+Status RocksStore::RewriteChunks(const std::vector<ChunkMeta>& group, uint32_t series_id,
+                                 bool seal_remainder) {
   std::vector<Columns> parts;
-  LIQDB_RETURN_IF_ERROR(DecodeAll(staged, &parts));
-  Columns merged = MergeSorted(&parts, staged.front().kind);
+  LIQDB_RETURN_IF_ERROR(DecodeAll(group, &parts));
+  Columns merged = MergeSorted(&parts, group.front().kind);
   rocksdb::WriteBatch wb;
   std::vector<ChunkMeta> added;
-  for (const ChunkMeta& m : staged) DeleteChunk(m, &wb);
-  PutRowsAsChunks(merged, series_id, force, &wb, &added);
-  return CommitWrite(&wb, added, staged, {});
+  for (const ChunkMeta& m : group) DeleteChunk(m, &wb);
+  PutRowsAsChunks(merged, series_id, seal_remainder, &wb, &added);
+  return CommitWrite(&wb, added, group, {});
 }
 
 Status RocksStore::Seal(bool force) {
@@ -554,15 +559,8 @@ Status RocksStore::CompactSeries(uint32_t series_id) {
       ++j;
     }
     if (needs_rewrite) {
-      std::vector<ChunkMeta> group(chunks.begin() + i, chunks.begin() + j);
-      std::vector<Columns> parts;
-      LIQDB_RETURN_IF_ERROR(DecodeAll(group, &parts));
-      Columns merged = MergeSorted(&parts, group.front().kind);
-      rocksdb::WriteBatch wb;
-      std::vector<ChunkMeta> added;
-      for (const ChunkMeta& m : group) DeleteChunk(m, &wb);
-      PutRowsAsChunks(merged, series_id, true, &wb, &added);
-      LIQDB_RETURN_IF_ERROR(CommitWrite(&wb, added, group, {}));
+      LIQDB_RETURN_IF_ERROR(
+          RewriteChunks(std::vector<ChunkMeta>(chunks.begin() + i, chunks.begin() + j), series_id, true));
     }
     i = j;
   }

@@ -99,6 +99,9 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
                      const std::vector<ChunkMeta>& removed,
                      const std::map<std::pair<Kind, SeriesKey>, uint32_t>& new_series);
   Status SealSeries(uint32_t series_id, bool force);
+  // Replaces `group` (chunks of one series) by its rows merged, sorted and
+  // cut into chunks, in one write.
+  Status RewriteChunks(const std::vector<ChunkMeta>& group, uint32_t series_id, bool seal_remainder);
   Status CompactSeries(uint32_t series_id);
 
   const std::string path_;

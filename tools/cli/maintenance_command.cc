@@ -73,6 +73,15 @@ int RunVerify(const std::string& dir) {
   return kExitOk;
 }
 
+// Position keyframes let heatmaps start near `from` instead of replaying
+// every series from its first row; sealing and compacting are when a store
+// is tidied, so they extend them.
+Status ExtendKeyframes(Store& store, uint64_t* written) {
+  auto k = WritePositionKeyframes(store);
+  if (k.ok()) *written = *k;
+  return k.status();
+}
+
 int RunCompact(const std::string& dir) {
   Result<std::shared_ptr<Store>> store = OpenExisting("compact", dir, true);
   if (!store.ok()) {
@@ -82,14 +91,8 @@ int RunCompact(const std::string& dir) {
   const Totals before = Count(**store);
   const auto start = std::chrono::steady_clock::now();
   Status s = (*store)->Compact();
-  // Position keyframes let heatmaps start near `from` instead of replaying
-  // every series from its first row; compaction is when a store is tidied.
   uint64_t keyframes = 0;
-  if (s.ok()) {
-    auto k = WritePositionKeyframes(**store);
-    s = k.status();
-    if (k.ok()) keyframes = *k;
-  }
+  if (s.ok()) s = ExtendKeyframes(**store, &keyframes);
   if (!s.ok()) {
     std::cerr << "liqdb compact: " << s.ToString() << "\n";
     return kExitFailure;
@@ -111,11 +114,7 @@ int RunSeal(const std::string& dir, bool full_only) {
   const auto start = std::chrono::steady_clock::now();
   Status s = (*store)->Seal(!full_only);
   uint64_t keyframes = 0;
-  if (s.ok()) {
-    auto k = WritePositionKeyframes(**store);
-    s = k.status();
-    if (k.ok()) keyframes = *k;
-  }
+  if (s.ok()) s = ExtendKeyframes(**store, &keyframes);
   if (!s.ok()) {
     std::cerr << "liqdb seal: " << s.ToString() << "\n";
     return kExitFailure;
