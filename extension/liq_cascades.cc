@@ -21,6 +21,7 @@
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
+#include "extension/tvf_module.h"
 
 #include "liqdb/heatmap.h"
 #include "liqdb/timeparse.h"
@@ -50,47 +51,12 @@ const TvfSignature kSignature{kName,
                               {"source", "from", "to", "max_gap", "min_notional", "symbol", "exchange"},
                               5,
                               kFirstTs};
-struct CascadesCursor : sqlite3_vtab_cursor {
-  CascadesCursor() : sqlite3_vtab_cursor{} {}
-  TvfArgs args;
+struct CascadesCursor : TvfCursor {
   std::shared_ptr<Store> store;  // outlives `cursor`
   std::unique_ptr<CascadeCursor> cursor;
   CascadeRow cell;
-  int64_t rowid = 0;
   bool eof = true;
 };
-
-CascadesCursor* CursorOf(sqlite3_vtab_cursor* cur) {
-  return static_cast<CascadesCursor*>(cur);
-}
-
-int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-  return TvfConnect(db, kName,
-                    "CREATE TABLE x(first_ts INTEGER, last_ts INTEGER, events INTEGER, long_notional REAL, "
-                    "short_notional REAL, first_price REAL, last_price REAL, source HIDDEN, "
-                    "\"from\" HIDDEN, \"to\" HIDDEN, max_gap HIDDEN, min_notional HIDDEN, "
-                    "symbol HIDDEN, exchange HIDDEN)",
-                    out, err);
-}
-
-// idxNum bit j: argument j (source, from, to, max_gap, min_notional, symbol,
-// exchange) is present; present arguments reach
-// xFilter in that order (tvf_args.h).
-int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-  return GuardVtab(vtab, [&] { return TvfBestIndex(kSignature, info); });
-}
-
-int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return GuardVtab(vtab, [&] {
-    *out = new CascadesCursor();
-    return SQLITE_OK;
-  });
-}
-
-int Close(sqlite3_vtab_cursor* cur) {
-  delete CursorOf(cur);
-  return SQLITE_OK;
-}
 
 Status Fetch(CascadesCursor* cur) {
   auto more = cur->cursor->Next(&cur->cell);
@@ -132,37 +98,7 @@ Status Start(sqlite3* db, CascadesCursor* cur, int idx_num, int argc, sqlite3_va
   return Fetch(cur);
 }
 
-int Filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
-  CascadesCursor* cur = CursorOf(base);
-  return GuardVtab(base->pVtab, [&] {
-    cur->cursor.reset();
-    cur->store.reset();
-    cur->eof = true;
-    cur->rowid = 0;
-    Status s = Start(static_cast<TvfTable*>(base->pVtab)->db, cur, idx_num, argc, argv);
-    if (!s.ok()) {
-      cur->eof = true;
-      const std::string& m = s.message();
-      return VtabStatus(base->pVtab, m.rfind(kName, 0) == 0 ? s : s.WithContext(kName));
-    }
-    return SQLITE_OK;
-  });
-}
-
-int Next(sqlite3_vtab_cursor* base) {
-  CascadesCursor* cur = CursorOf(base);
-  return GuardVtab(base->pVtab, [&] {
-    ++cur->rowid;
-    return VtabStatus(base->pVtab, Fetch(cur).WithContext(kName));
-  });
-}
-
-int Eof(sqlite3_vtab_cursor* base) {
-  return CursorOf(base)->eof ? 1 : 0;
-}
-
-int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
-  const CascadesCursor* cur = CursorOf(base);
+void ResultColumn(const CascadesCursor* cur, sqlite3_context* ctx, int i) {
   const CascadeRow& c = cur->cell;
   switch (i) {
     case kFirstTs: sqlite3_result_int64(ctx, c.first_ts); break;
@@ -172,41 +108,33 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
     case kShortNotional: sqlite3_result_double(ctx, c.short_notional); break;
     case kFirstPrice: sqlite3_result_double(ctx, c.first_price); break;
     case kLastPrice: sqlite3_result_double(ctx, c.last_price); break;
-    default: {
-      sqlite3_value* arg = cur->args.Get(i - kFirstHidden);
-      if (arg != nullptr) {
-        sqlite3_result_value(ctx, arg);
-      } else {
-        sqlite3_result_null(ctx);
-      }
-    }
+    default: sqlite3_result_null(ctx);
   }
-  return SQLITE_OK;
 }
 
-int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
-  *rowid = CursorOf(base)->rowid;
-  return SQLITE_OK;
-}
+struct Traits {
+  using Cursor = CascadesCursor;
+  static constexpr const char* kName = ::liqdb::ext::kName;
+  static constexpr const char* kSchema =
+      "CREATE TABLE x(first_ts INTEGER, last_ts INTEGER, events INTEGER, long_notional REAL, "
+      "short_notional REAL, first_price REAL, last_price REAL, source HIDDEN, "
+      "\"from\" HIDDEN, \"to\" HIDDEN, max_gap HIDDEN, min_notional HIDDEN, "
+      "symbol HIDDEN, exchange HIDDEN)";
+  static const TvfSignature& Signature() { return kSignature; }
+  static void Reset(Cursor* cur) {
+    cur->cursor.reset();
+    cur->store.reset();
+    cur->eof = true;
+  }
+  static Status Start(sqlite3* db, Cursor* cur, int idx_num, int argc, sqlite3_value** argv) {
+    return ::liqdb::ext::Start(db, cur, idx_num, argc, argv);
+  }
+  static Status Advance(Cursor* cur) { return Fetch(cur); }
+  static bool AtEnd(const Cursor& cur) { return cur.eof; }
+  static void Result(const Cursor& cur, sqlite3_context* ctx, int i) { ResultColumn(&cur, ctx, i); }
+};
 
-sqlite3_module MakeModule() {
-  sqlite3_module m{};
-  m.xCreate = nullptr;  // eponymous only: used as liq_cascades(...)
-  m.xConnect = Connect;
-  m.xBestIndex = BestIndex;
-  m.xDisconnect = TvfDisconnect;
-  m.xDestroy = TvfDisconnect;
-  m.xOpen = Open;
-  m.xClose = Close;
-  m.xFilter = Filter;
-  m.xNext = Next;
-  m.xEof = Eof;
-  m.xColumn = Column;
-  m.xRowid = Rowid;
-  return m;
-}
-
-const sqlite3_module kModule = MakeModule();
+const sqlite3_module kModule = TvfModule<Traits>::Make();
 
 }  // namespace
 

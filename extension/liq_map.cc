@@ -27,6 +27,7 @@
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
+#include "extension/tvf_module.h"
 
 #include "liqdb/heatmap.h"
 #include "liqdb/timeparse.h"
@@ -56,43 +57,10 @@ const TvfSignature kSignature{
     3,
     kPrice};
 
-struct MapCursor : sqlite3_vtab_cursor {
-  MapCursor() : sqlite3_vtab_cursor{} {}
-  TvfArgs args;
+struct MapCursor : TvfCursor {
   std::vector<LiqMapRow> rows;
   size_t pos = 0;
 };
-
-MapCursor* CursorOf(sqlite3_vtab_cursor* cur) {
-  return static_cast<MapCursor*>(cur);
-}
-
-int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-  return TvfConnect(db, kName,
-                    "CREATE TABLE x(price REAL, long_notional REAL, short_notional REAL, "
-                    "cum_long REAL, cum_short REAL, source HIDDEN, at HIDDEN, price_step HIDDEN, "
-                    "symbol HIDDEN, exchange HIDDEN, min_leverage HIDDEN, max_leverage HIDDEN)",
-                    out, err);
-}
-
-// idxNum bit j: argument j (source, at, price_step, symbol, exchange,
-// min_leverage, max_leverage) is present; present arguments reach xFilter in
-// that order (tvf_args.h).
-int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-  return GuardVtab(vtab, [&] { return TvfBestIndex(kSignature, info); });
-}
-
-int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return GuardVtab(vtab, [&] {
-    *out = new MapCursor();
-    return SQLITE_OK;
-  });
-}
-
-int Close(sqlite3_vtab_cursor* cur) {
-  delete CursorOf(cur);
-  return SQLITE_OK;
-}
 
 // Resolves `source` to a positions or a market table.
 Result<std::shared_ptr<const TableInfo>> LookupPositionsOrMarket(sqlite3* db, const std::string& source) {
@@ -141,46 +109,7 @@ Status Start(sqlite3* db, MapCursor* cur, int idx_num, int argc, sqlite3_value**
   return Status::OK();
 }
 
-int Filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
-  MapCursor* cur = CursorOf(base);
-  return GuardVtab(base->pVtab, [&] {
-    cur->rows.clear();
-    cur->pos = 0;
-    Status s = Start(static_cast<TvfTable*>(base->pVtab)->db, cur, idx_num, argc, argv);
-    if (!s.ok()) {
-      cur->rows.clear();
-      const std::string& m = s.message();
-      return VtabStatus(base->pVtab, m.rfind(kName, 0) == 0 ? s : s.WithContext(kName));
-    }
-    return SQLITE_OK;
-  });
-}
-
-int Next(sqlite3_vtab_cursor* base) {
-  ++CursorOf(base)->pos;
-  return SQLITE_OK;
-}
-
-int Eof(sqlite3_vtab_cursor* base) {
-  const MapCursor* cur = CursorOf(base);
-  return cur->pos >= cur->rows.size() ? 1 : 0;
-}
-
-int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
-  const MapCursor* cur = CursorOf(base);
-  if (i >= kFirstHidden) {
-    sqlite3_value* arg = cur->args.Get(i - kFirstHidden);
-    if (arg != nullptr) {
-      sqlite3_result_value(ctx, arg);
-    } else {
-      sqlite3_result_null(ctx);
-    }
-    return SQLITE_OK;
-  }
-  if (cur->pos >= cur->rows.size()) {
-    sqlite3_result_null(ctx);
-    return SQLITE_OK;
-  }
+void ResultColumn(const MapCursor* cur, sqlite3_context* ctx, int i) {
   const LiqMapRow& row = cur->rows[cur->pos];
   switch (i) {
     case kPrice: sqlite3_result_double(ctx, row.price); break;
@@ -190,32 +119,32 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
     case kCumShort: sqlite3_result_double(ctx, row.cum_short); break;
     default: sqlite3_result_null(ctx);
   }
-  return SQLITE_OK;
 }
 
-int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
-  *rowid = static_cast<sqlite3_int64>(CursorOf(base)->pos);
-  return SQLITE_OK;
-}
+struct Traits {
+  using Cursor = MapCursor;
+  static constexpr const char* kName = ::liqdb::ext::kName;
+  static constexpr const char* kSchema =
+      "CREATE TABLE x(price REAL, long_notional REAL, short_notional REAL, "
+      "cum_long REAL, cum_short REAL, source HIDDEN, at HIDDEN, price_step HIDDEN, "
+      "symbol HIDDEN, exchange HIDDEN, min_leverage HIDDEN, max_leverage HIDDEN)";
+  static const TvfSignature& Signature() { return kSignature; }
+  static void Reset(Cursor* cur) {
+    cur->rows.clear();
+    cur->pos = 0;
+  }
+  static Status Start(sqlite3* db, Cursor* cur, int idx_num, int argc, sqlite3_value** argv) {
+    return ::liqdb::ext::Start(db, cur, idx_num, argc, argv);
+  }
+  static Status Advance(Cursor* cur) {
+    ++cur->pos;
+    return Status::OK();
+  }
+  static bool AtEnd(const Cursor& cur) { return cur.pos >= cur.rows.size(); }
+  static void Result(const Cursor& cur, sqlite3_context* ctx, int i) { ResultColumn(&cur, ctx, i); }
+};
 
-sqlite3_module MakeModule() {
-  sqlite3_module m{};
-  m.xCreate = nullptr;  // eponymous only: used as liq_map(...)
-  m.xConnect = Connect;
-  m.xBestIndex = BestIndex;
-  m.xDisconnect = TvfDisconnect;
-  m.xDestroy = TvfDisconnect;
-  m.xOpen = Open;
-  m.xClose = Close;
-  m.xFilter = Filter;
-  m.xNext = Next;
-  m.xEof = Eof;
-  m.xColumn = Column;
-  m.xRowid = Rowid;
-  return m;
-}
-
-const sqlite3_module kModule = MakeModule();
+const sqlite3_module kModule = TvfModule<Traits>::Make();
 
 }  // namespace
 

@@ -20,6 +20,8 @@
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
+#include "extension/tvf_module.h"
+
 #include "liqdb/query.h"
 #include "liqdb/timeparse.h"
 
@@ -41,43 +43,13 @@ enum : int {
 // Argument indexes (hidden column = kFirstHidden + argument).
 enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgStep, kArgSymbol, kArgExchange };
 
-const TvfSignature kSignature{kName, kFirstHidden,
-                              {"source", "from", "to", "price_step", "symbol", "exchange"}, 4, kPrice};
+const TvfSignature kSignature{
+    kName, kFirstHidden, {"source", "from", "to", "price_step", "symbol", "exchange"}, 4, kPrice};
 
-struct PriceCursor : sqlite3_vtab_cursor {
-  PriceCursor() : sqlite3_vtab_cursor{} {}
-  TvfArgs args;
+struct PriceCursor : TvfCursor {
   std::vector<LiqPriceHistogramRow> rows;
   size_t pos = 0;
 };
-
-PriceCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<PriceCursor*>(cur); }
-
-int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-  return TvfConnect(db, kName,
-                    "CREATE TABLE x(price REAL, long_count INTEGER, long_notional REAL, "
-                    "short_count INTEGER, short_notional REAL, source HIDDEN, \"from\" HIDDEN, "
-                    "\"to\" HIDDEN, price_step HIDDEN, symbol HIDDEN, exchange HIDDEN)",
-                    out, err);
-}
-
-// idxNum bit j: argument j (source, from, to, price_step, symbol, exchange)
-// is present; present arguments reach xFilter in that order (tvf_args.h).
-int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
-  return GuardVtab(vtab, [&] { return TvfBestIndex(kSignature, info); });
-}
-
-int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  return GuardVtab(vtab, [&] {
-    *out = new PriceCursor();
-    return SQLITE_OK;
-  });
-}
-
-int Close(sqlite3_vtab_cursor* cur) {
-  delete CursorOf(cur);
-  return SQLITE_OK;
-}
 
 Status Start(sqlite3* db, PriceCursor* cur, int idx_num, int argc, sqlite3_value** argv) {
   LIQDB_RETURN_IF_ERROR(cur->args.Load(kSignature, idx_num, argc, argv));
@@ -108,46 +80,7 @@ Status Start(sqlite3* db, PriceCursor* cur, int idx_num, int argc, sqlite3_value
   return Status::OK();
 }
 
-int Filter(sqlite3_vtab_cursor* base, int idx_num, const char*, int argc, sqlite3_value** argv) {
-  PriceCursor* cur = CursorOf(base);
-  return GuardVtab(base->pVtab, [&] {
-    cur->rows.clear();
-    cur->pos = 0;
-    Status s = Start(static_cast<TvfTable*>(base->pVtab)->db, cur, idx_num, argc, argv);
-    if (!s.ok()) {
-      cur->rows.clear();
-      const std::string& m = s.message();
-      return VtabStatus(base->pVtab, m.rfind(kName, 0) == 0 ? s : s.WithContext(kName));
-    }
-    return SQLITE_OK;
-  });
-}
-
-int Next(sqlite3_vtab_cursor* base) {
-  ++CursorOf(base)->pos;
-  return SQLITE_OK;
-}
-
-int Eof(sqlite3_vtab_cursor* base) {
-  const PriceCursor* cur = CursorOf(base);
-  return cur->pos >= cur->rows.size() ? 1 : 0;
-}
-
-int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
-  const PriceCursor* cur = CursorOf(base);
-  if (i >= kFirstHidden) {
-    sqlite3_value* arg = cur->args.Get(i - kFirstHidden);
-    if (arg != nullptr) {
-      sqlite3_result_value(ctx, arg);
-    } else {
-      sqlite3_result_null(ctx);
-    }
-    return SQLITE_OK;
-  }
-  if (cur->pos >= cur->rows.size()) {
-    sqlite3_result_null(ctx);
-    return SQLITE_OK;
-  }
+void ResultColumn(const PriceCursor* cur, sqlite3_context* ctx, int i) {
   const LiqPriceHistogramRow& row = cur->rows[cur->pos];
   switch (i) {
     case kPrice: sqlite3_result_double(ctx, row.price); break;
@@ -157,32 +90,32 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
     case kShortNotional: sqlite3_result_double(ctx, row.short_notional); break;
     default: sqlite3_result_null(ctx);
   }
-  return SQLITE_OK;
 }
 
-int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
-  *rowid = static_cast<sqlite3_int64>(CursorOf(base)->pos);
-  return SQLITE_OK;
-}
+struct Traits {
+  using Cursor = PriceCursor;
+  static constexpr const char* kName = ::liqdb::ext::kName;
+  static constexpr const char* kSchema =
+      "CREATE TABLE x(price REAL, long_count INTEGER, long_notional REAL, "
+      "short_count INTEGER, short_notional REAL, source HIDDEN, \"from\" HIDDEN, "
+      "\"to\" HIDDEN, price_step HIDDEN, symbol HIDDEN, exchange HIDDEN)";
+  static const TvfSignature& Signature() { return kSignature; }
+  static void Reset(Cursor* cur) {
+    cur->rows.clear();
+    cur->pos = 0;
+  }
+  static Status Start(sqlite3* db, Cursor* cur, int idx_num, int argc, sqlite3_value** argv) {
+    return ::liqdb::ext::Start(db, cur, idx_num, argc, argv);
+  }
+  static Status Advance(Cursor* cur) {
+    ++cur->pos;
+    return Status::OK();
+  }
+  static bool AtEnd(const Cursor& cur) { return cur.pos >= cur.rows.size(); }
+  static void Result(const Cursor& cur, sqlite3_context* ctx, int i) { ResultColumn(&cur, ctx, i); }
+};
 
-sqlite3_module MakeModule() {
-  sqlite3_module m{};
-  m.xCreate = nullptr;  // eponymous only: used as liq_price_histogram(...)
-  m.xConnect = Connect;
-  m.xBestIndex = BestIndex;
-  m.xDisconnect = TvfDisconnect;
-  m.xDestroy = TvfDisconnect;
-  m.xOpen = Open;
-  m.xClose = Close;
-  m.xFilter = Filter;
-  m.xNext = Next;
-  m.xEof = Eof;
-  m.xColumn = Column;
-  m.xRowid = Rowid;
-  return m;
-}
-
-const sqlite3_module kModule = MakeModule();
+const sqlite3_module kModule = TvfModule<Traits>::Make();
 
 }  // namespace
 
