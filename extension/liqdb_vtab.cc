@@ -9,10 +9,15 @@
 //   INSERT INTO liq VALUES ('2024-03-01T12:00:00.250Z', 'binance', 'BTCUSDT',
 //                           'long', 61234.5, 0.25, NULL);
 //
-// Options: store= (required; a relative path is taken from the database
-// file's folder, see store_path.h), kind= ('liquidations' by default),
-// mode= ('auto' by default, or 'readonly': the table refuses INSERT and opens
-// the store read-only when this process has not opened it already).
+// Options (each at most once): store= and kind= (both required; a relative
+// store path is taken from the database file's folder, see store_path.h),
+// mode= ('auto' by default, or 'readonly': the table refuses INSERT).
+//
+// Files: CREATE VIRTUAL TABLE (xCreate) creates the store if it is missing;
+// connecting to a declared table (xConnect, e.g. opening a .sqlite file or
+// PRAGMA table_info) touches nothing on disk. Reads open the store as a
+// reader that takes no lock (store_path.h), so any number of processes read
+// while one writes. See "Untrusted files" in the README for the threat model.
 //
 // Columns, per kind (SchemaOf): ts INTEGER, exchange TEXT, symbol TEXT,
 // [account TEXT,] [side TEXT,] then the kind's value columns as REAL:
@@ -28,7 +33,12 @@
 // scan; only the columns the statement uses are decoded. Rows come chunk by
 // chunk, not in global time order, so ORDER BY ts is left to SQLite.
 //
-// Writes: INSERT only (UPDATE/DELETE fail: the tables are append-only). Rows
+// Writes: INSERT only (UPDATE/DELETE fail: the tables are append-only), and
+// only into a table this connection created, or after the connection called
+// liqdb_allow_writes() (SQLITE_DIRECTONLY, so a trigger or view in a file
+// someone sent cannot call it). The first INSERT opens the store for writing
+// and the connection keeps it (and RocksDB's write lock) until it closes; if
+// another process writes the store, the INSERT fails naming its pid. Rows
 // are checked as they arrive (a bad row fails its statement, naming the column
 // and value), buffered per transaction, and written atomically and durably
 // with Store::AppendAll at xSync. xRollback drops them; xSavepoint/
@@ -51,6 +61,7 @@
 #include "extension/sql_args.h"
 #include "extension/store_path.h"
 #include "extension/table_registry.h"
+
 #include "liqdb/query.h"
 #include "liqdb/store.h"
 #include "liqdb/timeparse.h"
@@ -72,8 +83,8 @@ struct ColumnDef {
 
 std::vector<ColumnDef> ColumnsOf(Kind kind) {
   const KindSchema& s = SchemaOf(kind);
-  std::vector<ColumnDef> cols = {{"ts", ColType::kTs}, {"exchange", ColType::kExchange},
-                                 {"symbol", ColType::kSymbol}};
+  std::vector<ColumnDef> cols = {
+      {"ts", ColType::kTs}, {"exchange", ColType::kExchange}, {"symbol", ColType::kSymbol}};
   if (s.has_account) cols.push_back({"account", ColType::kAccount});
   if (s.has_side) cols.push_back({"side", ColType::kSide});
   for (int c = 0; c < s.num_values; ++c) cols.push_back({s.value_names[c], ColType::kValue, c});
@@ -108,6 +119,13 @@ ColumnMask MaskOf(const ColumnDef& c) {
 
 // ---- the table -------------------------------------------------------------
 
+// Per connection: whether liqdb_allow_writes() was called. Shared by the
+// module and the function registrations, freed with the connection.
+struct ConnectionState {
+  bool writes_allowed = false;
+};
+using ConnectionRef = std::shared_ptr<ConnectionState>;
+
 struct LiqdbTable : sqlite3_vtab {
   LiqdbTable() : sqlite3_vtab{} {}
   ~LiqdbTable() { sqlite3_free(zErrMsg); }
@@ -117,7 +135,10 @@ struct LiqdbTable : sqlite3_vtab {
   Kind kind = Kind::kLiquidations;
   std::vector<ColumnDef> cols;
   std::shared_ptr<TableInfo> info;
-  bool read_only = false;
+  bool read_only = false;     // mode='readonly'
+  bool created_here = false;  // by CREATE VIRTUAL TABLE in this connection
+  ConnectionRef connection;
+  std::shared_ptr<Store> writer;  // opened by the first INSERT
 
   // The transaction's buffered INSERTs: one batch per series, the batch of
   // every row in insertion order, and (savepoint level, rows) marks.
@@ -136,8 +157,12 @@ struct LiqdbCursor : sqlite3_vtab_cursor {
   bool eof = true;
 };
 
-LiqdbTable* TableOf(sqlite3_vtab* vtab) { return static_cast<LiqdbTable*>(vtab); }
-LiqdbCursor* CursorOf(sqlite3_vtab_cursor* cur) { return static_cast<LiqdbCursor*>(cur); }
+LiqdbTable* TableOf(sqlite3_vtab* vtab) {
+  return static_cast<LiqdbTable*>(vtab);
+}
+LiqdbCursor* CursorOf(sqlite3_vtab_cursor* cur) {
+  return static_cast<LiqdbCursor*>(cur);
+}
 
 // ---- options ---------------------------------------------------------------
 
@@ -165,9 +190,13 @@ std::string Unquote(std::string v) {
   return v;
 }
 
-Result<Options> ParseOptions(int argc, const char* const* argv) {
+// `create`: a new declaration (CREATE VIRTUAL TABLE), which must name its
+// kind. Declarations stored by liqdb 0.1, which defaulted to liquidations,
+// still connect as liquidations.
+Result<Options> ParseOptions(int argc, const char* const* argv, bool create) {
   Options o;
-  bool have_store = false;
+  bool have_store = false, have_kind = false;
+  std::set<std::string> seen;
   for (int i = 3; i < argc; ++i) {
     const std::string arg = argv[i];
     const size_t eq = arg.find('=');
@@ -176,6 +205,9 @@ Result<Options> ParseOptions(int argc, const char* const* argv) {
     }
     const std::string key = Unquote(arg.substr(0, eq));
     const std::string value = Unquote(arg.substr(eq + 1));
+    if (!seen.insert(key).second) {
+      return Status::InvalidArgument("liqdb: option " + key + "= is given more than once");
+    }
     if (key == "store") {
       if (value.empty()) return Status::InvalidArgument("liqdb: store must not be empty");
       o.store = value;
@@ -187,6 +219,7 @@ Result<Options> ParseOptions(int argc, const char* const* argv) {
                                        "' (expected 'liquidations', 'positions' or 'market')");
       }
       o.kind = *kind;
+      have_kind = true;
     } else if (key == "mode") {
       if (value == "readonly" || value == "read_only") {
         o.read_only = true;
@@ -199,18 +232,21 @@ Result<Options> ParseOptions(int argc, const char* const* argv) {
       return Status::InvalidArgument("liqdb: unknown option '" + key + "' (expected store, kind, mode)");
     }
   }
-  if (!have_store) {
-    return Status::InvalidArgument(
-        "liqdb: missing store= option, e.g. CREATE VIRTUAL TABLE liq USING "
-        "liqdb(store='data/btc', kind='liquidations')");
+  if (!have_store || (create && !have_kind)) {
+    return Status::InvalidArgument(std::string("liqdb: missing ") + (have_store ? "kind=" : "store=") +
+                                   " option, e.g. CREATE VIRTUAL TABLE liq USING "
+                                   "liqdb(store='data/btc', kind='liquidations'); kinds: "
+                                   "'liquidations', 'positions', 'market'");
   }
   return o;
 }
 
-// xCreate and xConnect: the declaration is persistent, both do the same.
-int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+// xCreate (create = true) and xConnect: the declaration is persistent. Only
+// xCreate touches the disk, to create the store when it is missing.
+int ConnectTable(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err,
+                 bool create) {
   try {
-    auto options = ParseOptions(argc, argv);
+    auto options = ParseOptions(argc, argv, create);
     if (!options.ok()) {
       *err = sqlite3_mprintf("%s", options.status().message().c_str());
       return SQLITE_ERROR;
@@ -220,10 +256,12 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
       *err = sqlite3_mprintf("liqdb: %s", folder.status().message().c_str());
       return SQLITE_ERROR;
     }
-    auto store = OpenStoreAt(*folder, options->read_only);
-    if (!store.ok()) {
-      *err = sqlite3_mprintf("liqdb: %s", store.status().message().c_str());
-      return SQLITE_ERROR;
+    if (create && !options->read_only) {
+      Status s = CreateStoreIfMissing(*folder);
+      if (!s.ok()) {
+        *err = sqlite3_mprintf("liqdb: %s", s.message().c_str());
+        return SQLITE_ERROR;
+      }
     }
     auto table = std::make_unique<LiqdbTable>();
     table->db = db;
@@ -234,13 +272,18 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
     table->info = std::make_shared<TableInfo>();
     table->info->kind = options->kind;
     table->info->folder = *folder;
-    table->info->store = *store;
-    table->read_only = options->read_only || (*store)->read_only();
-    const int rc = sqlite3_declare_vtab(db, DeclareSql(table->cols).c_str());
+    table->read_only = options->read_only;
+    table->created_here = create;
+    table->connection = *static_cast<ConnectionRef*>(aux);
+    int rc = sqlite3_declare_vtab(db, DeclareSql(table->cols).c_str());
     if (rc != SQLITE_OK) {
       *err = sqlite3_mprintf("liqdb: cannot declare the table: %s", sqlite3_errmsg(db));
       return rc;
     }
+    // Reading is harmless even from a view or trigger of an untrusted file
+    // (it creates and locks nothing); writing needs the consent above.
+    rc = sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    if (rc != SQLITE_OK) return rc;
     RegisterTable(db, table->schema, table->name, table->info);
     *out = table.release();
     return SQLITE_OK;
@@ -250,6 +293,14 @@ int Connect(sqlite3* db, void*, int argc, const char* const* argv, sqlite3_vtab*
     *err = sqlite3_mprintf("liqdb internal error: %s", e.what());
     return SQLITE_ERROR;
   }
+}
+
+int Create(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return ConnectTable(db, aux, argc, argv, out, err, true);
+}
+
+int Connect(sqlite3* db, void* aux, int argc, const char* const* argv, sqlite3_vtab** out, char** err) {
+  return ConnectTable(db, aux, argc, argv, out, err, false);
 }
 
 int Disconnect(sqlite3_vtab* vtab) {
@@ -354,7 +405,9 @@ int Close(sqlite3_vtab_cursor* cur) {
 }
 
 // Saturating conversions of a ts bound to the half-open [from, to).
-Timestamp SaturatingPlusOne(Timestamp t) { return t == kMaxTimestamp ? kMaxTimestamp : t + 1; }
+Timestamp SaturatingPlusOne(Timestamp t) {
+  return t == kMaxTimestamp ? kMaxTimestamp : t + 1;
+}
 
 Timestamp ClampToTimestamp(double d) {
   if (d <= -9.2e18) return kMinTimestamp;
@@ -476,7 +529,9 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
     cur->block = ScanBlock();
     cur->row = 0;
     cur->eof = true;
-    cur->store = table->info->store;
+    auto reader = table->info->Reader();
+    if (!reader.ok()) return VtabStatus(base->pVtab, reader.status().WithContext(table->name));
+    cur->store = std::move(reader).value();
 
     ScanFilter filter;
     filter.kind = table->kind;
@@ -486,14 +541,21 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
     for (int j = 0; j < argc && j < static_cast<int>(plan.size()); ++j) {
       const char code = plan[j];
       switch (code) {
-        case 'a': case 'b': case 'c': case 'd': case 'e': {
+        case 'a':
+        case 'b':
+        case 'c':
+        case 'd':
+        case 'e': {
           Status s = ApplyTsBound(code, argv[j], &filter.from, &filter.to, &empty);
           if (!s.ok()) return VtabStatus(base->pVtab, s.WithContext(table->name));
           break;
         }
-        case 'x': case 'X': Intersect(&exchanges, ValuesOf(argv[j], code == 'X')); break;
-        case 's': case 'S': Intersect(&symbols, ValuesOf(argv[j], code == 'S')); break;
-        case 'i': case 'I': {
+        case 'x':
+        case 'X': Intersect(&exchanges, ValuesOf(argv[j], code == 'X')); break;
+        case 's':
+        case 'S': Intersect(&symbols, ValuesOf(argv[j], code == 'S')); break;
+        case 'i':
+        case 'I': {
           uint8_t m = 0;
           for (const std::string& s : ValuesOf(argv[j], code == 'I')) {
             if (auto side = ParseSide(s)) m |= static_cast<uint8_t>(1u << static_cast<int>(*side));
@@ -532,7 +594,9 @@ int Next(sqlite3_vtab_cursor* base) {
   });
 }
 
-int Eof(sqlite3_vtab_cursor* base) { return CursorOf(base)->eof ? 1 : 0; }
+int Eof(sqlite3_vtab_cursor* base) {
+  return CursorOf(base)->eof ? 1 : 0;
+}
 
 int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
   LiqdbCursor* cur = CursorOf(base);
@@ -700,13 +764,26 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite3_int64* ro
   return GuardVtab(vtab, [&] {
     LiqdbTable* table = TableOf(vtab);
     if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL) {
-      SetVtabError(vtab, table->name + ": liqdb tables are append-only (UPDATE and DELETE are not supported)");
+      SetVtabError(vtab,
+                   table->name + ": liqdb tables are append-only (UPDATE and DELETE are not supported)");
       return SQLITE_ERROR;
     }
     if (table->read_only) {
-      SetVtabError(vtab, table->name + ": cannot INSERT: store '" + table->info->folder +
-                             "' is open read-only (mode='readonly', or another process holds it)");
+      SetVtabError(vtab,
+                   table->name + ": cannot INSERT: the table is read-only (declared with mode='readonly')");
       return SQLITE_READONLY;
+    }
+    if (!table->created_here && !table->connection->writes_allowed) {
+      SetVtabError(vtab, table->name +
+                             ": cannot INSERT: this connection did not create the table, and writes "
+                             "from SQL into stores declared in a database file need consent: run "
+                             "SELECT liqdb_allow_writes(); first (only for files you trust)");
+      return SQLITE_READONLY;
+    }
+    if (!table->writer) {
+      auto writer = OpenStoreForWriting(table->info->folder);
+      if (!writer.ok()) return VtabStatus(vtab, writer.status().WithContext(table->name + ": cannot INSERT"));
+      table->writer = std::move(writer).value();
     }
     if (argc != static_cast<int>(table->cols.size()) + 2) {
       SetVtabError(vtab, table->name + ": wrong number of values");
@@ -733,9 +810,9 @@ Status FlushPending(LiqdbTable* table) {
   }
   ClearPending(table);
   if (batches.empty()) return Status::OK();
-  auto stats = table->info->store->AppendAll(batches);
-  if (!stats.ok()) return stats.status().WithContext(table->name + ": cannot write to store '" +
-                                                     table->info->folder + "'");
+  auto stats = table->writer->AppendAll(batches);
+  if (!stats.ok())
+    return stats.status().WithContext(table->name + ": cannot write to store '" + table->info->folder + "'");
   return Status::OK();
 }
 
@@ -804,7 +881,7 @@ int Rename(sqlite3_vtab* vtab, const char* new_name) {
 sqlite3_module MakeModule() {
   sqlite3_module m{};
   m.iVersion = 2;
-  m.xCreate = Connect;
+  m.xCreate = Create;
   m.xConnect = Connect;
   m.xBestIndex = BestIndex;
   m.xDisconnect = Disconnect;
@@ -830,10 +907,26 @@ sqlite3_module MakeModule() {
 
 const sqlite3_module kLiqdbModule = MakeModule();
 
+void FreeConnectionRef(void* p) {
+  delete static_cast<ConnectionRef*>(p);
+}
+
+// liqdb_allow_writes(): lets this connection INSERT into liqdb tables it did
+// not create. Returns 1.
+void AllowWrites(sqlite3_context* ctx, int, sqlite3_value**) {
+  (*static_cast<ConnectionRef*>(sqlite3_user_data(ctx)))->writes_allowed = true;
+  sqlite3_result_int(ctx, 1);
+}
+
 }  // namespace
 
 int RegisterLiqdbModule(sqlite3* db) {
-  return sqlite3_create_module_v2(db, "liqdb", &kLiqdbModule, nullptr, nullptr);
+  auto state = std::make_shared<ConnectionState>();
+  int rc = sqlite3_create_module_v2(db, "liqdb", &kLiqdbModule, new ConnectionRef(state), FreeConnectionRef);
+  if (rc != SQLITE_OK) return rc;
+  return sqlite3_create_function_v2(db, "liqdb_allow_writes", 0, SQLITE_UTF8 | SQLITE_DIRECTONLY,
+                                    new ConnectionRef(state), AllowWrites, nullptr, nullptr,
+                                    FreeConnectionRef);
 }
 
 }  // namespace liqdb::ext

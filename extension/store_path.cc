@@ -32,19 +32,28 @@ Result<std::string> ResolveStorePath(sqlite3* db, const char* schema, std::strin
   return out;
 }
 
-Result<std::shared_ptr<Store>> OpenStoreAt(const std::string& folder, bool read_only) {
+Result<std::shared_ptr<Store>> OpenStoreForReading(const std::string& folder) {
   StoreOptions options;
-  if (read_only) {
-    options.mode = StoreOptions::Mode::kReadOnly;
-    options.create_if_missing = false;
-  } else {
-    std::error_code ec;
-    fs::create_directories(folder, ec);
-    if (ec) return Status::IOError("cannot create store folder '" + folder + "': " + ec.message());
-  }
+  options.mode = StoreOptions::Mode::kReadOnly;
+  options.create_if_missing = false;
+  return Store::Open(folder, options);
+}
+
+Result<std::shared_ptr<Store>> OpenStoreForWriting(const std::string& folder) {
+  StoreOptions options;
+  options.mode = StoreOptions::Mode::kReadWrite;
+  options.create_if_missing = false;
+  return Store::Open(folder, options);
+}
+
+Status CreateStoreIfMissing(const std::string& folder) {
+  std::error_code ec;
+  if (fs::exists(fs::path(folder) / "CURRENT", ec)) return Status::OK();
+  StoreOptions options;
+  options.mode = StoreOptions::Mode::kReadWrite;
+  options.create_if_missing = true;
   auto store = Store::Open(folder, options);
-  if (!store.ok()) return store.status().WithContext("cannot open store '" + folder + "'");
-  return store;
+  return store.ok() ? Status::OK() : store.status();
 }
 
 }  // namespace liqdb::ext

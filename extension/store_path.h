@@ -3,7 +3,11 @@
 // A `store=` path that is relative is taken relative to the folder of the
 // database file that declares the table (sqlite3_db_filename of its schema);
 // for ':memory:' and temporary databases, relative to the working directory.
-// The folder and its parents are created on first use.
+//
+// Reading never creates, locks or writes anything in a store folder: a read
+// uses the process's writer handle when it has one, else a RocksDB secondary
+// (store.h). Only CREATE VIRTUAL TABLE creates a store, and only an INSERT
+// opens one for writing (see "Untrusted files" in the README).
 //
 // Thread-safety: stateless; Store::Open shares one handle per folder per process.
 #pragma once
@@ -13,6 +17,7 @@
 #include <string_view>
 
 #include "extension/sqlite_api.h"
+
 #include "liqdb/status.h"
 #include "liqdb/store.h"
 
@@ -21,7 +26,12 @@ namespace liqdb::ext {
 // The absolute, normalised folder for `store` as declared in schema `schema` of `db`.
 Result<std::string> ResolveStorePath(sqlite3* db, const char* schema, std::string_view store);
 
-// Creates the folder if missing (unless read-only) and opens the shared Store.
-Result<std::shared_ptr<Store>> OpenStoreAt(const std::string& folder, bool read_only);
+// The store for reads: "no liqdb store at '…'" when the folder holds none.
+Result<std::shared_ptr<Store>> OpenStoreForReading(const std::string& folder);
+// The store for writes: fails with one sentence naming the other writer's pid
+// when another process writes it. Never creates it.
+Result<std::shared_ptr<Store>> OpenStoreForWriting(const std::string& folder);
+// Creates an empty store in `folder` (and the folder) unless one is there.
+Status CreateStoreIfMissing(const std::string& folder);
 
 }  // namespace liqdb::ext

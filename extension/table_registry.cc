@@ -7,6 +7,8 @@
 #include <mutex>
 #include <tuple>
 
+#include "extension/store_path.h"
+
 namespace liqdb::ext {
 
 namespace {
@@ -69,8 +71,8 @@ void UnregisterTable(sqlite3* db, std::string_view schema, std::string_view name
   if (it != tables.end() && it->second.get() == info) tables.erase(it);
 }
 
-Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source,
-                                                      Kind want, std::string_view function) {
+Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source, Kind want,
+                                                      std::string_view function) {
   const std::string fn(function);
   std::string schema, name;
   const size_t dot = source.find('.');
@@ -109,10 +111,24 @@ Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_v
   }
   if (info->kind != want) {
     return Status::InvalidArgument(fn + ": source '" + std::string(source) + "' is a '" +
-                                   KindName(info->kind) + "' table; " + fn + " needs a '" +
-                                   KindName(want) + "' table");
+                                   KindName(info->kind) + "' table; " + fn + " needs a '" + KindName(want) +
+                                   "' table");
   }
-  return info;
+  auto reader = info->Reader();
+  if (!reader.ok()) return reader.status().WithContext(fn + ": source '" + std::string(source) + "'");
+  auto out = std::make_shared<TableInfo>();
+  out->kind = info->kind;
+  out->folder = info->folder;
+  out->store = std::move(reader).value();
+  return std::shared_ptr<const TableInfo>(std::move(out));
+}
+
+Result<std::shared_ptr<Store>> TableInfo::Reader() const {
+  auto store = OpenStoreForReading(folder);
+  if (!store.ok()) return store.status();
+  std::lock_guard lock(mu_);
+  reader_ = *store;
+  return store;
 }
 
 }  // namespace liqdb::ext

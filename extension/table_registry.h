@@ -12,10 +12,12 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
 #include "extension/sqlite_api.h"
+
 #include "liqdb/status.h"
 #include "liqdb/store.h"
 #include "liqdb/types.h"
@@ -26,18 +28,26 @@ namespace liqdb::ext {
 struct TableInfo {
   Kind kind = Kind::kLiquidations;
   std::string folder;            // absolute store folder
-  std::shared_ptr<Store> store;  // shared with the vtab
+  std::shared_ptr<Store> store;  // set in what LookupSource returns: the store to read
+
+  // Opens the store for reading (store_path.h), keeping the handle for the
+  // next statement so a reader is not reopened every time.
+  Result<std::shared_ptr<Store>> Reader() const;
+
+ private:
+  mutable std::mutex mu_;
+  mutable std::shared_ptr<Store> reader_;
 };
 
 void RegisterTable(sqlite3* db, std::string_view schema, std::string_view name,
                    std::shared_ptr<const TableInfo> info);
 // Removes the entry if it still points at `info`.
-void UnregisterTable(sqlite3* db, std::string_view schema, std::string_view name,
-                     const TableInfo* info);
+void UnregisterTable(sqlite3* db, std::string_view schema, std::string_view name, const TableInfo* info);
 
 // Resolves `source` ('liq' or 'main.liq') of connection `db` to a liqdb table
-// of kind `want`. `function` names the caller in error messages.
-Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source,
-                                                      Kind want, std::string_view function);
+// of kind `want`, with its store open for reading. `function` names the
+// caller in error messages.
+Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source, Kind want,
+                                                      std::string_view function);
 
 }  // namespace liqdb::ext

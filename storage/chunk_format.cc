@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "storage/codec/bitpack.h"
 #include "storage/codec/bytes.h"
 #include "storage/codec/dict_codec.h"
 #include "storage/codec/double_codec.h"
@@ -22,16 +23,14 @@ uint64_t PartChecksum(uint8_t part, std::string_view payload) {
   return XXH3_64bits_withSeed(payload.data(), payload.size(), part);
 }
 
-std::string SealPart(uint8_t part, std::string payload) {
-  const uint64_t sum = PartChecksum(part, payload);
-  payload.append(reinterpret_cast<const char*>(&sum), 8);
-  return payload;
+bool SameBits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
-
 // The NaN Columns uses for NULL; other NaN payloads are stored as plain doubles.
-bool IsCanonicalNull(double v) { return SameBits(v, std::nan("")); }
+bool IsCanonicalNull(double v) {
+  return SameBits(v, std::nan(""));
+}
 
 int64_t FloorDiv(int64_t a, int64_t b) {
   int64_t q = a / b;
@@ -78,7 +77,9 @@ std::string EncodeValueColumn(const Columns& rows, int c) {
 
 }  // namespace
 
-int ColumnCount(Kind kind) { return kColumnValue0 + SchemaOf(kind).num_values; }
+int ColumnCount(Kind kind) {
+  return kColumnValue0 + SchemaOf(kind).num_values;
+}
 
 bool ColumnInMask(int column, ColumnMask mask) {
   return column == kColumnTs || (mask & (1u << column)) != 0;
@@ -163,11 +164,14 @@ Status DecodeRollupPart(uint8_t part, std::string_view value, std::vector<Rollup
   ByteReader r(payload);
   uint64_t m = 0;
   LIQDB_RETURN_IF_ERROR(r.GetVarint(&m));
-  if (m > (uint64_t{1} << 26)) return Status::Corruption("rollup: absurd slot count");
-  out->assign(m, RollupSlot{});
+  // Every slot holds at least one of the chunk's rows.
+  if (m > kMaxCodecRows) return Status::Corruption("rollup: absurd slot count " + std::to_string(m));
+  // The slots decode before the (7x larger) output is sized, so a lying
+  // count in a short part fails cheaply.
   std::vector<int64_t> ints(m);
   std::vector<double> dbl(m);
   LIQDB_RETURN_IF_ERROR(DecodeTimestamps(&r, m, ints.data()));
+  out->assign(m, RollupSlot{});
   for (size_t i = 0; i < m; ++i) (*out)[i].slot = ints[i];
   for (int side = 0; side < 2; ++side) {
     LIQDB_RETURN_IF_ERROR(DecodeTimestamps(&r, m, ints.data()));
@@ -209,8 +213,7 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
     ByteWriter w(&p);
     w.PutU8(kColumnCodecPlain);
     EncodeDictIds(rows.account.data(), n, rows.account_dict, &w);
-    body.emplace_back(kPartColumn + kColumnAccount,
-                      SealPart(kPartColumn + kColumnAccount, std::move(p)));
+    body.emplace_back(kPartColumn + kColumnAccount, SealPart(kPartColumn + kColumnAccount, std::move(p)));
   }
   for (int c = 0; c < schema.num_values; ++c) {
     const uint8_t part = static_cast<uint8_t>(kPartColumn + kColumnValue0 + c);
@@ -254,6 +257,12 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
   chunk.parts.emplace_back(kPartHeader, std::move(header));
   for (auto& p : body) chunk.parts.push_back(std::move(p));
   return chunk;
+}
+
+std::string SealPart(uint8_t part, std::string payload) {
+  const uint64_t sum = PartChecksum(part, payload);
+  payload.append(reinterpret_cast<const char*>(&sum), 8);
+  return payload;
 }
 
 Status CheckPart(uint8_t part, std::string_view value, std::string_view* payload) {
@@ -304,11 +313,15 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
   meta->min_ts = static_cast<Timestamp>(min_ts);
   meta->max_ts = static_cast<Timestamp>(max_ts);
   meta->bytes = bytes;
+  // No writer makes a chunk the codecs cannot decode; a larger count would
+  // only make the column decoders allocate for rows that are not there.
+  if (rows > kMaxCodecRows) return Status::Corruption("header claims " + std::to_string(rows) + " rows");
   if (rows == 0 || meta->min_ts > meta->max_ts) return Status::Corruption("inconsistent zone map");
   return Status::OK();
 }
 
 Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t rows, Columns* out) {
+  if (rows > kMaxCodecRows) return Status::Corruption("absurd row count " + std::to_string(rows));
   const uint8_t part = static_cast<uint8_t>(kPartColumn + column);
   std::string_view payload;
   LIQDB_RETURN_IF_ERROR(CheckPart(part, value, &payload));
@@ -336,8 +349,7 @@ Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t 
   std::vector<double>& v = out->values[c];
   v.resize(rows);
   switch (codec) {
-    case kColumnCodecPlain:
-      return DecodeDoubles(&r, rows, v.data());
+    case kColumnCodecPlain: return DecodeDoubles(&r, rows, v.data());
     case kColumnCodecProduct: {
       if (kind != Kind::kLiquidations || c != liq_col::kNotional) {
         return Status::Corruption("product codec on a column other than notional");
@@ -362,8 +374,7 @@ Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t 
       for (uint32_t i = 0; i < rows; ++i) v[i] = present[i] ? dense[j++] : std::nan("");
       return Status::OK();
     }
-    default:
-      return Status::Corruption("unknown column codec " + std::to_string(codec));
+    default: return Status::Corruption("unknown column codec " + std::to_string(codec));
   }
 }
 

@@ -33,9 +33,9 @@ constexpr int kColumnAccount = 2;
 constexpr int kColumnValue0 = 3;
 
 // Column part encodings (first payload byte of a column part).
-constexpr uint8_t kColumnCodecPlain = 0;        // the column's codec (ts/side/dict/double)
-constexpr uint8_t kColumnCodecNullable = 1;     // presence bitmap + doubles of the non-NULL rows
-constexpr uint8_t kColumnCodecProduct = 2;      // notional == price * qty for every row: no payload
+constexpr uint8_t kColumnCodecPlain = 0;     // the column's codec (ts/side/dict/double)
+constexpr uint8_t kColumnCodecNullable = 1;  // presence bitmap + doubles of the non-NULL rows
+constexpr uint8_t kColumnCodecProduct = 2;   // notional == price * qty for every row: no payload
 
 struct EncodedChunk {
   ChunkMeta meta;
@@ -47,6 +47,8 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
 
 // Checks a part's trailing checksum and returns its payload.
 Status CheckPart(uint8_t part, std::string_view value, std::string_view* payload);
+// payload ‖ XXH3-64(payload, seed = part): the checksummed form CheckPart reads.
+std::string SealPart(uint8_t part, std::string payload);
 
 // Decodes a header part value. `meta.kind/series_id/chunk_id` come from the key.
 Status DecodeHeader(std::string_view value, ChunkMeta* meta);

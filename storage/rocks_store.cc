@@ -15,6 +15,8 @@
 
 #include "storage/dedupe.h"
 #include "storage/keys.h"
+#include "storage/log_check.h"
+#include "storage/process_lock.h"
 
 namespace liqdb::storage {
 
@@ -22,7 +24,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr uint32_t kStoreFormatVersion = 1;
+// Version 2 added checksums to checkpoint values; version 1 stores are
+// upgraded in place by their first writer (their checkpoints, derived data,
+// are dropped and recomputed) and read without checkpoints until then.
+constexpr uint32_t kStoreFormatVersion = 2;
+constexpr uint32_t kOldestFormatVersion = 1;
+// Part id under which checkpoint values are checksummed (see SealPart).
+constexpr uint8_t kCheckpointSeed = 'K';
 const char* const kMetaFormat = "format_version";
 const char* const kMetaNextChunk = "next_chunk_id";
 const char* const kMetaNextSeries = "next_series_id";
@@ -35,7 +43,9 @@ Status FromRocks(const rocksdb::Status& s, const std::string& context) {
   return Status::IOError(context + ": " + s.ToString());
 }
 
-std::string U64Value(uint64_t v) { return std::string(reinterpret_cast<const char*>(&v), 8); }
+std::string U64Value(uint64_t v) {
+  return std::string(reinterpret_cast<const char*>(&v), 8);
+}
 
 bool ChunkOrder(const ChunkMeta& a, const ChunkMeta& b) {
   return a.min_ts != b.min_ts ? a.min_ts < b.min_ts : a.chunk_id < b.chunk_id;
@@ -114,51 +124,69 @@ RocksStore::~RocksStore() {
   }
 }
 
-Result<std::shared_ptr<RocksStore>> RocksStore::OpenFolder(const std::string& path,
-                                                           const StoreOptions& options) {
-  std::shared_ptr<RocksStore> store(new RocksStore(path, options));
-  std::error_code ec;
-  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
-  if (!exists) {
-    if (options.mode == StoreOptions::Mode::kReadOnly || !options.create_if_missing) {
-      return Status::NotFound("no liqdb store at '" + path + "'");
-    }
-    fs::create_directories(path, ec);
-    if (ec) return Status::IOError("cannot create store folder '" + path + "': " + ec.message());
-  }
-
+rocksdb::Options RocksStore::DbOptions(bool create_if_missing) {
   rocksdb::Options ro;
-  ro.create_if_missing = options.create_if_missing;
+  ro.create_if_missing = create_if_missing;
   ro.compression = rocksdb::kLZ4Compression;
   ro.bottommost_compression = rocksdb::kZSTD;
   ro.max_open_files = -1;  // required by secondaries; keeps table readers open
   ro.IncreaseParallelism(2);
   ro.write_buffer_size = 64 << 20;
+  // RocksDB's default (point in time) stops replaying the write-ahead log at
+  // the first bad record and opens anyway: acknowledged rows would vanish
+  // without a word. This mode still accepts a torn last record (a crash while
+  // writing) but fails on damage; `liqdb recover` accepts the loss explicitly.
+  ro.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  ro.paranoid_checks = true;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(128 << 20);
   table.block_size = 64 << 10;
   ro.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return ro;
+}
 
+Result<std::shared_ptr<RocksStore>> RocksStore::OpenFolder(const std::string& path,
+                                                           const StoreOptions& options) {
+  std::shared_ptr<RocksStore> store(new RocksStore(path, options));
+  std::error_code ec;
+  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
+  const bool read_only = options.mode == StoreOptions::Mode::kReadOnly;
+  if (!exists) {
+    if (read_only || !options.create_if_missing) return Status::NotFound("no liqdb store at '" + path + "'");
+    fs::create_directories(path, ec);
+    if (ec) return Status::IOError("cannot create store folder '" + path + "': " + ec.message());
+  }
+
+  rocksdb::Options ro = DbOptions(options.create_if_missing && !read_only);
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
-  if (options.mode == StoreOptions::Mode::kReadOnly) {
-    s = rocksdb::DB::OpenForReadOnly(ro, path, &raw);
+  auto open_secondary = [&] {
+    // A secondary takes no lock and writes nothing into the store: its own
+    // info log goes to a private temporary folder, removed when it closes.
+    RemoveStaleSecondaries();
+    store->secondary_path_ = (fs::temp_directory_path() / ("liqdb-secondary-" + std::to_string(::getpid()) +
+                                                           "-" + std::to_string(g_secondary_counter++)))
+                                 .string();
     store->read_only_ = true;
+    store->secondary_ = true;
+    return rocksdb::DB::OpenAsSecondary(ro, path, store->secondary_path_, &raw);
+  };
+  if (read_only) {
+    s = open_secondary();
   } else {
     s = rocksdb::DB::Open(ro, path, &raw);
-    if (!s.ok() && options.mode == StoreOptions::Mode::kAuto && s.IsIOError() &&
-        s.ToString().find("lock") != std::string::npos) {
-      // Another process writes this store: follow it as a secondary.
-      store->secondary_path_ = (fs::temp_directory_path() /
-                                ("liqdb-secondary-" + std::to_string(::getpid()) + "-" +
-                                 std::to_string(g_secondary_counter++)))
-                                   .string();
-      s = rocksdb::DB::OpenAsSecondary(ro, path, store->secondary_path_, &raw);
-      store->read_only_ = true;
-      store->secondary_ = true;
+    if (!s.ok() && s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+      if (options.mode == StoreOptions::Mode::kAuto) {
+        s = open_secondary();  // another process writes this store: follow it
+      } else {
+        return Status::Busy(WriterBusyMessage(path));
+      }
     }
   }
-  if (!s.ok()) return FromRocks(s, "cannot open store '" + path + "'");
+  if (!s.ok()) {
+    if (s.IsCorruption()) return Status::Corruption(DescribeDamage(path, s.ToString()));
+    return FromRocks(s, "cannot open store '" + path + "'");
+  }
   store->db_.reset(raw);
   LIQDB_RETURN_IF_ERROR(store->LoadDirectory(false));
   return store;
@@ -174,6 +202,7 @@ Status RocksStore::LoadDirectory(bool lock_held) {
 
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), MetaKey(kMetaFormat), &value);
+  uint64_t version = kStoreFormatVersion;
   if (s.IsNotFound()) {
     if (!read_only_) {
       rocksdb::WriteOptions wo;
@@ -184,14 +213,19 @@ Status RocksStore::LoadDirectory(bool lock_held) {
   } else if (!s.ok()) {
     return FromRocks(s, "store '" + path_ + "'");
   } else {
-    uint64_t v = 0;
     if (value.size() != 8) return Status::Corruption("store '" + path_ + "': bad format version record");
-    std::memcpy(&v, value.data(), 8);
-    if (v != kStoreFormatVersion) {
-      return Status::NotSupported("store '" + path_ + "' has format version " + std::to_string(v) +
-                                  "; this liqdb reads version " + std::to_string(kStoreFormatVersion));
+    std::memcpy(&version, value.data(), 8);
+    if (version < kOldestFormatVersion || version > kStoreFormatVersion) {
+      return Status::NotSupported("store '" + path_ + "' has format version " + std::to_string(version) +
+                                  "; this liqdb reads versions " + std::to_string(kOldestFormatVersion) +
+                                  " to " + std::to_string(kStoreFormatVersion));
+    }
+    if (version < kStoreFormatVersion && !read_only_) {
+      LIQDB_RETURN_IF_ERROR(UpgradeFormat());
+      version = kStoreFormatVersion;
     }
   }
+  format_version_ = static_cast<uint32_t>(version);
   if (db_->Get(rocksdb::ReadOptions(), MetaKey(kMetaNextChunk), &value).ok() && value.size() == 8) {
     std::memcpy(&next_chunk, value.data(), 8);
   }
@@ -252,8 +286,8 @@ Status RocksStore::LoadDirectory(bool lock_held) {
 }
 
 std::string RocksStore::DescribeChunk(const ChunkMeta& meta) const {
-  std::string where = std::string("store '") + path_ + "': chunk " + std::to_string(meta.chunk_id) +
-                      " (" + KindName(meta.kind);
+  std::string where = std::string("store '") + path_ + "': chunk " + std::to_string(meta.chunk_id) + " (" +
+                      KindName(meta.kind);
   {
     std::shared_lock lock(dir_mu_, std::try_to_lock);
     if (lock.owns_lock()) {
@@ -294,8 +328,8 @@ uint32_t RocksStore::SeriesIdFor(Kind kind, const SeriesKey& key, rocksdb::Write
   return id;
 }
 
-void RocksStore::PutChunk(const Columns& rows, uint32_t series_id, bool sealed,
-                          rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added) {
+void RocksStore::PutChunk(const Columns& rows, uint32_t series_id, bool sealed, rocksdb::WriteBatch* wb,
+                          std::vector<ChunkMeta>* added) {
   const uint64_t chunk_id = next_chunk_id_ + added->size();
   EncodedChunk chunk = EncodeChunk(rows, series_id, chunk_id, sealed);
   chunk.meta.kind = rows.kind;
@@ -325,8 +359,7 @@ void RocksStore::PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool s
       PutChunk(begin == 0 ? rows : Slice(rows, begin, end), series_id, false, wb, added);
       break;
     }
-    PutChunk(begin == 0 && end == rows.size() ? rows : Slice(rows, begin, end), series_id, true, wb,
-             added);
+    PutChunk(begin == 0 && end == rows.size() ? rows : Slice(rows, begin, end), series_id, true, wb, added);
     begin = end;
   }
 }
@@ -356,8 +389,7 @@ Status RocksStore::CommitWrite(rocksdb::WriteBatch* wb, const std::vector<ChunkM
     wb->Put(MetaKey(kMetaNextChunk), U64Value(next_chunk_id_ + added.size())).PermitUncheckedError();
   }
   if (!new_series.empty()) {
-    wb->Put(MetaKey(kMetaNextSeries), U64Value(next_series_id_ + new_series.size()))
-        .PermitUncheckedError();
+    wb->Put(MetaKey(kMetaNextSeries), U64Value(next_series_id_ + new_series.size())).PermitUncheckedError();
   }
   if (wb->Count() == 0) return Status::OK();
   rocksdb::WriteOptions wo;
@@ -403,12 +435,29 @@ Status RocksStore::PutCheckpoint(Kind kind, uint32_t series_id, Timestamp at, co
   std::lock_guard write_lock(write_mu_);
   rocksdb::WriteOptions wo;
   wo.sync = false;  // a lost checkpoint is only recomputed
-  return FromRocks(db_->Put(wo, CheckpointKey(kind, series_id, at), state),
+  return FromRocks(db_->Put(wo, CheckpointKey(kind, series_id, at), SealPart(kCheckpointSeed, state)),
                    "store '" + path_ + "': checkpoint");
 }
 
+Status RocksStore::UpgradeFormat() {
+  rocksdb::WriteBatch wb;
+  wb.DeleteRange(std::string(1, kTagCheckpoint), std::string(1, kTagCheckpoint + 1)).PermitUncheckedError();
+  wb.Put(MetaKey(kMetaFormat), U64Value(kStoreFormatVersion)).PermitUncheckedError();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &wb), "store '" + path_ + "': upgrading the format");
+}
+
+std::string RocksStore::DescribeCheckpoint(Kind kind, uint32_t series_id, Timestamp at) const {
+  std::string where = "store '" + path_ + "': checkpoint at " + std::to_string(at) + " of " + KindName(kind);
+  std::shared_lock lock(dir_mu_);
+  auto it = series_.find(series_id);
+  if (it != series_.end()) where += " " + it->second.key.exchange + "/" + it->second.key.symbol;
+  return where;
+}
+
 Result<std::optional<Store::Checkpoint>> RocksStore::LatestCheckpoint(Kind kind, uint32_t series_id,
-                                                                     Timestamp at_or_before) const {
+                                                                      Timestamp at_or_before) const {
   const std::string prefix = CheckpointPrefix(kind, series_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   it->SeekForPrev(CheckpointKey(kind, series_id, at_or_before));
@@ -418,7 +467,13 @@ Result<std::optional<Store::Checkpoint>> RocksStore::LatestCheckpoint(Kind kind,
   if (!DecodeCheckpointKey(it->key().ToStringView(), &cp.at)) {
     return Status::Corruption("store '" + path_ + "': malformed checkpoint key");
   }
-  cp.state = it->value().ToString();
+  // A version-1 store open read-only: its checkpoints carry no checksum, so
+  // they are not trusted; readers replay instead.
+  if (format_version_ < 2) return std::optional<Checkpoint>();
+  std::string_view payload;
+  Status c = CheckPart(kCheckpointSeed, it->value().ToStringView(), &payload);
+  if (!c.ok()) return Status::Corruption(DescribeCheckpoint(kind, series_id, cp.at) + ": " + c.message());
+  cp.state = std::string(payload);
   return std::optional<Checkpoint>(std::move(cp));
 }
 
@@ -614,8 +669,66 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
       ++bad;
     }
   }
-  if (bad > 0) {
-    return Status::Corruption("store '" + path_ + "': " + std::to_string(bad) + " bad chunk(s)");
+  uint64_t bad_checkpoints = 0;
+  LIQDB_RETURN_IF_ERROR(CheckCheckpoints(report, false, &bad_checkpoints));
+  // The write-ahead logs hold acknowledged rows not yet in table files; a
+  // damaged record there would be lost at the next open.
+  uint64_t bad_logs = 0;
+    for (const std::string& wal : WalFiles(path_)) {
+      auto scan = ScanLogFile(wal);
+      if (!scan.ok()) {
+        report(scan.status().message());
+        ++bad_logs;
+      } else if (scan->damage.damaged) {
+        report("store '" + path_ + "': write-ahead log '" + wal + "': " + scan->damage.reason + " at byte " +
+               std::to_string(scan->damage.offset));
+        ++bad_logs;
+      }
+    }
+  if (bad + bad_checkpoints + bad_logs > 0) {
+    std::string what;
+    auto add = [&](uint64_t n, const char* noun) {
+      if (n == 0) return;
+      if (!what.empty()) what += ", ";
+      what += std::to_string(n) + " " + noun;
+    };
+    add(bad, "bad chunk(s)");
+    add(bad_checkpoints, "bad checkpoint(s)");
+    add(bad_logs, "damaged write-ahead log(s)");
+    return Status::Corruption("store '" + path_ + "': " + what);
+  }
+  return Status::OK();
+}
+
+Status RocksStore::CheckCheckpoints(const std::function<void(const std::string&)>& report, bool drop,
+                                    uint64_t* bad) {
+  *bad = 0;
+  if (format_version_ < 2) return Status::OK();  // unchecksummed; never used (see LatestCheckpoint)
+  rocksdb::WriteBatch wb;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(std::string(1, kTagCheckpoint)); it->Valid() && it->key()[0] == kTagCheckpoint; it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    std::string_view payload;
+    Status c = CheckPart(kCheckpointSeed, it->value().ToStringView(), &payload);
+    Timestamp at = 0;
+    if (c.ok() && !DecodeCheckpointKey(key, &at)) c = Status::Corruption("malformed key");
+    if (c.ok()) continue;
+    ++*bad;
+    Kind kind = Kind::kLiquidations;
+    uint32_t series_id = 0;
+    if (key.size() >= 6) {
+      kind = static_cast<Kind>(static_cast<uint8_t>(key[1]));
+      series_id = GetBigEndian32(key.data() + 2);
+    }
+    report(DescribeCheckpoint(kind, series_id, at) + ": " + c.message() +
+           (drop ? " (dropped; it is recomputed by the next seal)" : ""));
+    if (drop) wb.Delete(it->key()).PermitUncheckedError();
+  }
+  LIQDB_RETURN_IF_ERROR(FromRocks(it->status(), "store '" + path_ + "': checkpoints"));
+  if (drop && wb.Count() > 0) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Write(wo, &wb), "store '" + path_ + "': dropping bad checkpoints");
   }
   return Status::OK();
 }
@@ -682,8 +795,8 @@ Result<StoreStats> RocksStore::Stats() const {
   return stats;
 }
 
-Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
-                               ColumnMask mask, Columns* out) const {
+Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, ColumnMask mask,
+                               Columns* out) const {
   *out = Columns(meta.kind);
   const KindSchema& schema = SchemaOf(meta.kind);
   if (meta.kind == Kind::kLiquidations && (mask & MaskValue(liq_col::kNotional))) {
@@ -699,23 +812,21 @@ Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* s
     if (!ColumnInMask(c, mask)) continue;
     const uint8_t part = static_cast<uint8_t>(kPartColumn + c);
     value.Reset();
-    rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(),
-                                 EncodeChunkKey(KeyOf(meta, part)), &value);
+    rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(), EncodeChunkKey(KeyOf(meta, part)), &value);
     if (s.IsNotFound()) {
       return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(c) + " is missing");
     }
     if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
     Status d = DecodeColumnPart(meta.kind, c, value.ToStringView(), meta.rows, out);
     if (!d.ok()) {
-      return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(c) + ": " +
-                                d.message());
+      return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(c) + ": " + d.message());
     }
   }
   return Status::OK();
 }
 
-Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
-                              int64_t resolution, std::vector<RollupSlot>* out) const {
+Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int64_t resolution,
+                              std::vector<RollupSlot>* out) const {
   if (!meta.has_rollup) return Status::NotFound(DescribeChunk(meta) + ": no rollup");
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
@@ -738,10 +849,7 @@ class RocksChunkReader final : public ChunkReader {
  public:
   RocksChunkReader(std::shared_ptr<const RocksStore> store, const rocksdb::Snapshot* snapshot,
                    std::vector<ChunkMeta> chunks, std::vector<SeriesKey> keys)
-      : store_(std::move(store)),
-        snapshot_(snapshot),
-        chunks_(std::move(chunks)),
-        keys_(std::move(keys)) {}
+      : store_(std::move(store)), snapshot_(snapshot), chunks_(std::move(chunks)), keys_(std::move(keys)) {}
   ~RocksChunkReader() override { store_->db()->ReleaseSnapshot(snapshot_); }
 
   bool Valid() const override { return pos_ < chunks_.size(); }

@@ -21,16 +21,18 @@
 #include <unordered_map>
 #include <vector>
 
-#include "liqdb/store.h"
 #include "storage/chunk_format.h"
+
+#include "liqdb/store.h"
 
 namespace liqdb::storage {
 
 class RocksStore final : public Store, public std::enable_shared_from_this<RocksStore> {
  public:
-  static Result<std::shared_ptr<RocksStore>> OpenFolder(const std::string& path,
-                                                        const StoreOptions& options);
+  static Result<std::shared_ptr<RocksStore>> OpenFolder(const std::string& path, const StoreOptions& options);
   ~RocksStore() override;
+  // See Store::Recover.
+  static Result<RecoveryReport> Recover(const std::string& path);
 
   const std::string& path() const override { return path_; }
   bool read_only() const override { return read_only_; }
@@ -71,6 +73,19 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   };
 
   RocksStore(std::string path, const StoreOptions& options);
+  // The RocksDB options every liqdb store is opened with.
+  static rocksdb::Options DbOptions(bool create_if_missing);
+  // The error for a store RocksDB refused as corrupt: which log is damaged
+  // where, and what to do (recover.cc).
+  static std::string DescribeDamage(const std::string& dir, const std::string& rocks_message);
+  // Removes temporary secondary folders of processes that no longer exist.
+  static void RemoveStaleSecondaries();
+  // Version 1 → current: drops the unchecksummed checkpoints.
+  Status UpgradeFormat();
+  std::string DescribeCheckpoint(Kind kind, uint32_t series_id, Timestamp at) const;
+  // Checks every checkpoint value's checksum; reports and counts bad ones.
+  // Deletes them too when `drop` (recovery).
+  Status CheckCheckpoints(const std::function<void(const std::string&)>& report, bool drop, uint64_t* bad);
   // Reads the directory from the 'S' and 'H' ranges; takes dir_mu_ unless held.
   Status LoadDirectory(bool lock_held);
   Status CheckWritable() const;
@@ -87,8 +102,8 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   void DeleteChunk(const ChunkMeta& meta, rocksdb::WriteBatch* wb);
   // Writes `rows` (sorted) as sealed chunks of chunk_rows rows; a remainder
   // shorter than that is staged unless `seal_remainder`.
-  void PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool seal_remainder,
-                       rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added);
+  void PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool seal_remainder, rocksdb::WriteBatch* wb,
+                       std::vector<ChunkMeta>* added);
   // Deletes the checkpoints of a series at or after `from` (they describe a
   // history that an append before them changes).
   Status DropCheckpointsFrom(Kind kind, uint32_t series_id, Timestamp from, rocksdb::WriteBatch* wb);
@@ -108,6 +123,7 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   const StoreOptions options_;
   bool read_only_ = false;
   bool secondary_ = false;
+  uint32_t format_version_ = 0;
   std::string secondary_path_;
   std::unique_ptr<rocksdb::DB> db_;
 

@@ -9,8 +9,9 @@
 #include <map>
 #include <mutex>
 
-#include "liqdb/store.h"
 #include "storage/rocks_store.h"
+
+#include "liqdb/store.h"
 
 namespace liqdb {
 
@@ -37,7 +38,8 @@ std::shared_ptr<Store> Find(std::map<std::string, std::weak_ptr<Store>>& registr
 Result<std::shared_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
   if (path.empty()) return Status::InvalidArgument("store path is empty");
   std::error_code ec;
-  std::filesystem::path canonical = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
+  std::filesystem::path canonical =
+      std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
   if (ec) return Status::InvalidArgument("bad store path '" + path + "': " + ec.message());
   const std::string key = canonical.string();
 
@@ -52,6 +54,17 @@ Result<std::shared_ptr<Store>> Store::Open(const std::string& path, const StoreO
   std::shared_ptr<Store> store = std::move(opened).value();
   (read_only ? Readers() : Writers())[key] = store;
   return store;
+}
+
+Result<RecoveryReport> Store::Recover(const std::string& path) {
+  std::error_code ec;
+  const std::string key = std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec).string();
+  if (ec || path.empty()) return Status::InvalidArgument("bad store path '" + path + "'");
+  std::lock_guard lock(g_registry_mu);
+  if (Find(Writers(), key) || Find(Readers(), key)) {
+    return Status::Busy("store '" + key + "' is open in this process; close it before recovering");
+  }
+  return storage::RocksStore::Recover(key);
 }
 
 }  // namespace liqdb

@@ -24,8 +24,19 @@
 // Sharing and thread-safety: one RocksDB handle per store folder per process.
 // Store::Open returns a shared handle: every caller naming the same folder in
 // one process gets the same Store. A Store is safe to use from several
-// threads; writes are serialised inside. Another process that finds the folder
-// locked opens it as a read-only secondary and sees new data after Refresh().
+// threads; writes are serialised inside.
+//
+// Processes: one writer at a time (it holds RocksDB's lock on the folder), any
+// number of readers. A kReadOnly handle is a RocksDB secondary: it takes no
+// lock, writes nothing into the folder (its own info log lives in a temporary
+// folder), works whether or not a writer runs, and catches up with the writer
+// at most once a second on reads (Refresh() forces it). A writer that finds
+// the folder locked fails with Busy naming the holder's pid; kAuto falls back
+// to a reader instead.
+//
+// Damage: a store whose write-ahead log or manifest fails its checksums does
+// not open (Corruption naming the file and byte offset) instead of silently
+// dropping acknowledged rows; Recover() opens it accepting the loss.
 #pragma once
 
 #include <array>
@@ -43,9 +54,9 @@ namespace liqdb {
 
 struct StoreOptions {
   enum class Mode {
-    kAuto,       // read-write; a read-only secondary if another process holds the lock
-    kReadWrite,  // fail if another process holds the lock
-    kReadOnly,   // never writes; the folder must exist
+    kAuto,       // read-write; a reader if another process holds the lock
+    kReadWrite,  // fail (Busy, naming the holder) if another process holds the lock
+    kReadOnly,   // a reader: takes no lock, never writes; the store must exist
   };
   Mode mode = Mode::kAuto;
   bool create_if_missing = true;
@@ -69,16 +80,16 @@ struct SideSums {
 struct ChunkMeta {
   Kind kind = Kind::kLiquidations;
   uint32_t series_id = 0;
-  uint64_t chunk_id = 0;     // unique within the store
-  bool sealed = false;       // false: a staged chunk, merged by the sealer later
+  uint64_t chunk_id = 0;  // unique within the store
+  bool sealed = false;    // false: a staged chunk, merged by the sealer later
   uint32_t rows = 0;
-  Timestamp min_ts = 0;      // inclusive
-  Timestamp max_ts = 0;      // inclusive
-  double min_price = 0;      // liquidation price / entry price / mark price
+  Timestamp min_ts = 0;  // inclusive
+  Timestamp max_ts = 0;  // inclusive
+  double min_price = 0;  // liquidation price / entry price / mark price
   double max_price = 0;
   std::array<SideSums, 2> sides;  // indexed by Side
-  bool has_rollup = false;   // liquidation chunks: per-minute and per-hour rollups stored
-  uint64_t bytes = 0;        // encoded bytes of all its parts
+  bool has_rollup = false;        // liquidation chunks: per-minute and per-hour rollups stored
+  uint64_t bytes = 0;             // encoded bytes of all its parts
 };
 
 // Rollups: per-side sums of a liquidation chunk over fixed time slots, so
@@ -100,7 +111,9 @@ constexpr ColumnMask kAllColumns = ~ColumnMask{0};
 constexpr ColumnMask kMaskTs = 1u << 0;
 constexpr ColumnMask kMaskSide = 1u << 1;
 constexpr ColumnMask kMaskAccount = 1u << 2;
-constexpr ColumnMask MaskValue(int c) { return 1u << (3 + c); }
+constexpr ColumnMask MaskValue(int c) {
+  return 1u << (3 + c);
+}
 
 struct AppendStats {
   uint64_t received = 0;    // rows in the batch
@@ -113,7 +126,7 @@ struct SeriesInfo {
   uint32_t series_id;
   SeriesKey key;
   uint64_t rows = 0;
-  uint64_t chunks = 0;          // sealed + staged
+  uint64_t chunks = 0;  // sealed + staged
   uint64_t staged_chunks = 0;
   uint64_t bytes = 0;
   Timestamp min_ts = 0, max_ts = 0;
@@ -127,12 +140,35 @@ struct StoreStats {
 
 class ChunkReader;
 
+// What Store::Recover found and gave up.
+struct RecoveryReport {
+  struct Lost {
+    Kind kind = Kind::kLiquidations;
+    SeriesKey series;
+    int64_t rows = 0;  // rows the dropped records held, net of rows they rewrote
+    Timestamp min_ts = 0, max_ts = 0;
+  };
+  std::vector<std::string> findings;  // each damaged file and byte offset, and what was done
+  std::vector<Lost> lost;             // per series, from the intact records after the damage
+  uint64_t unreadable_records = 0;    // damaged records themselves: their rows cannot be counted
+  std::string kept;                   // folder holding copies of the damaged files ("" if none)
+  bool changed = false;               // false: nothing was damaged, nothing was done
+};
+
 class Store {
  public:
   // Opens (or creates) the store in folder `path`. Returns the process-wide
   // shared handle when the folder is already open in this process.
   static Result<std::shared_ptr<Store>> Open(const std::string& path,
                                              const StoreOptions& options = StoreOptions());
+
+  // Opens a store that Open refuses as damaged (a write-ahead log record or
+  // the manifest fails its checksum), accepting the loss: replay stops before
+  // the damaged log record (later records are given up), an unreadable
+  // manifest is rebuilt from the table files, checkpoints failing their
+  // checksum are dropped. Copies of the damaged files are kept in a
+  // `damaged-<time>` sub-folder. No process may have the store open.
+  static Result<RecoveryReport> Recover(const std::string& path);
 
   virtual ~Store() = default;
   Store(const Store&) = delete;
@@ -167,8 +203,7 @@ class Store {
   // A checkpoint `at` t describes the rows with ts < t. Appending a row with
   // ts < t to the series deletes the checkpoint (it would be stale), in the
   // same atomic write. Read-only stores accept no checkpoints.
-  virtual Status PutCheckpoint(Kind kind, uint32_t series_id, Timestamp at,
-                               const std::string& state) = 0;
+  virtual Status PutCheckpoint(Kind kind, uint32_t series_id, Timestamp at, const std::string& state) = 0;
   // The latest checkpoint with at <= `at_or_before`, if any.
   struct Checkpoint {
     Timestamp at = 0;
@@ -179,8 +214,8 @@ class Store {
 
   // Chunks of `kind` in series `series_ids` (all when empty) whose
   // [min_ts, max_ts] meets [from, to), ordered by min_ts.
-  virtual Result<std::unique_ptr<ChunkReader>> ReadChunks(
-      Kind kind, const std::vector<uint32_t>& series_ids, Timestamp from, Timestamp to) const = 0;
+  virtual Result<std::unique_ptr<ChunkReader>> ReadChunks(Kind kind, const std::vector<uint32_t>& series_ids,
+                                                          Timestamp from, Timestamp to) const = 0;
 
  protected:
   Store() = default;

@@ -160,6 +160,7 @@ TEST_CASE("liqdb table: ROLLBACK leaves nothing, COMMIT persists across reopen",
   CHECK(AsDouble(db.Scalar("SELECT notional FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) == 6.0);
   CHECK(AsInt(db.Scalar("SELECT ts FROM liq WHERE symbol = 'BTC-USDT-SWAP'")) == kMar1 + 4 * kDay);
   // Exchange ids are lower-cased on INSERT, so one venue stays one series.
+  db.Exec("SELECT liqdb_allow_writes()");
   db.Exec("INSERT INTO liq VALUES ('2024-03-06', 'OKX', 'BTC-USDT-SWAP', 'long', 2, 1, NULL)");
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) == 2);
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'OKX'")) == 0);
@@ -168,7 +169,7 @@ TEST_CASE("liqdb table: ROLLBACK leaves nothing, COMMIT persists across reopen",
 TEST_CASE("liqdb table: a failing statement inside a transaction leaves nothing of itself", "[sql][vtab]") {
   TempDir dir("stmt");
   Db db(dir / "t.sqlite");
-  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s')");
+  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
   db.Exec("BEGIN");
   db.Exec("INSERT INTO liq VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)");
   // The second row is bad: the whole multi-row statement goes, the first stays.
@@ -207,22 +208,23 @@ TEST_CASE("liqdb table: relative store path is next to the database file", "[sql
   // An absolute path is taken as is.
   const std::string abs = (dir.path() / "abs/store").string();
   Db db(dir / "other.sqlite");
-  db.Exec("CREATE VIRTUAL TABLE a USING liqdb(store='" + abs + "')");
+  db.Exec("CREATE VIRTUAL TABLE a USING liqdb(store='" + abs + "', kind='liquidations')");
   db.Exec("INSERT INTO a VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)");
   CHECK(std::filesystem::is_directory(abs));
   // Another database file naming the same folder sees the same rows.
-  db.Exec("CREATE VIRTUAL TABLE b USING liqdb(store='sub/data/btc')");
+  db.Exec("CREATE VIRTUAL TABLE b USING liqdb(store='sub/data/btc', kind='liquidations')");
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM b")) == 1);
 }
 
 TEST_CASE("liqdb table: two connections in one process share the store", "[sql][vtab]") {
   TempDir dir("share");
   Db one(dir / "t.sqlite");
-  one.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s')");
+  one.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
   Db two(dir / "t.sqlite");
   Db three(":memory:");
-  three.Exec("CREATE VIRTUAL TABLE temp.liq USING liqdb(store='" + (dir / "s") + "')");
+  three.Exec("CREATE VIRTUAL TABLE temp.liq USING liqdb(store='" + (dir / "s") + "', kind='liquidations')");
   one.Exec("INSERT INTO liq VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)");
+  two.Exec("SELECT liqdb_allow_writes()");
   two.Exec("INSERT INTO liq VALUES (2, 'binance', 'BTCUSDT', 'short', 2, 2, 4)");
   CHECK(AsInt(one.Scalar("SELECT count(*) FROM liq")) == 2);
   CHECK(AsInt(two.Scalar("SELECT count(*) FROM liq")) == 2);
@@ -233,7 +235,7 @@ TEST_CASE("liqdb table: two connections in one process share the store", "[sql][
 TEST_CASE("liqdb table: bad rows fail naming the column and the value", "[sql][vtab]") {
   TempDir dir("bad");
   Db db(dir / "t.sqlite");
-  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s')");
+  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
   struct Case {
     const char* values;
     std::vector<const char*> mentions;
@@ -271,7 +273,7 @@ TEST_CASE("liqdb table: bad rows fail naming the column and the value", "[sql][v
 TEST_CASE("liqdb table is append-only", "[sql][vtab]") {
   TempDir dir("append");
   Db db(dir / "t.sqlite");
-  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s')");
+  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
   db.Exec("INSERT INTO liq VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)");
   CHECK_THAT(db.Error("UPDATE liq SET price = 2"), Catch::Contains("append-only"));
   CHECK_THAT(db.Error("DELETE FROM liq"), Catch::Contains("append-only"));
@@ -293,11 +295,11 @@ TEST_CASE("liqdb table: a read-only table refuses INSERT", "[sql][vtab]") {
   TempDir dir("ro");
   {
     Db db(dir / "t.sqlite");
-    db.Exec("CREATE VIRTUAL TABLE w USING liqdb(store='s')");
+    db.Exec("CREATE VIRTUAL TABLE w USING liqdb(store='s', kind='liquidations')");
     db.Exec("INSERT INTO w VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)");
   }
   Db db(dir / "t.sqlite");
-  db.Exec("CREATE VIRTUAL TABLE r USING liqdb(store='s', mode='readonly')");
+  db.Exec("CREATE VIRTUAL TABLE r USING liqdb(store='s', kind='liquidations', mode='readonly')");
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM r")) == 1);
   CHECK_THAT(db.Error("INSERT INTO r VALUES (2, 'binance', 'BTCUSDT', 'long', 1, 1, 1)"), Catch::Contains("read-only"));
 }
@@ -340,7 +342,7 @@ TEST_CASE("liqdb table: re-inserting stored rows is a no-op, equal rows in one s
           "[sql][vtab]") {
   TempDir dir("idem");
   Db db(dir / "t.sqlite");
-  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s')");
+  db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
   const std::string two_equal =
       "INSERT INTO liq VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1), (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)";
   db.Exec(two_equal);

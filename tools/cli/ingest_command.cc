@@ -8,6 +8,8 @@
 // The work is liqdb::Ingester's (include/liqdb/ingest.h); this file maps
 // options, draws the progress bar on a terminal, prints bad lines and the
 // summary, and picks the exit code (3 when any input was rejected).
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -15,13 +17,12 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "commands.h"
+#include "progress.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/ingest.h"
 #include "liqdb/store.h"
-#include "progress.h"
 
 namespace liqdb::cli {
 
@@ -83,7 +84,7 @@ int RunIngest(const IngestArgs& a) {
   so.sync = a.sync || streaming;
   Result<std::shared_ptr<Store>> store = Store::Open(a.store, so);
   if (!store.ok()) {
-    std::cerr << "liqdb ingest: cannot open store '" << a.store << "': " << store.status().ToString() << "\n";
+    std::cerr << "liqdb ingest: " << store.status().message() << "\n";
     return kExitFailure;
   }
 
@@ -170,14 +171,16 @@ void RegisterIngestCommand(CLI::App& app, int* exit_code) {
   cmd->add_flag("--strict", args->strict, "store nothing from a file that has a bad line");
   cmd->add_option("--symbol", args->symbol,
                   "symbol for binance-liquidation-snapshot input whose file name does not carry it");
-  cmd->add_option("--contract-size", args->contract_sizes,
-                  "INSTRUMENT=VALUE: base units per contract (linear) or USD per contract (inverse); repeatable")
+  cmd->add_option(
+         "--contract-size", args->contract_sizes,
+         "INSTRUMENT=VALUE: base units per contract (linear) or USD per contract (inverse); repeatable")
       ->allow_extra_args(false);
   cmd->add_flag("--sync", args->sync, "fsync every append (always on for '-')");
   cmd->add_option("--batch-rows", args->batch_rows, "rows per store append (default 262144)");
   cmd->add_option("--max-errors", args->max_errors, "bad lines printed in full; the rest are counted")
       ->capture_default_str();
-  cmd->add_option("files", args->files, "input files or folders (every file under them), or '-' for standard input");
+  cmd->add_option("files", args->files,
+                  "input files or folders (every file under them), or '-' for standard input");
   cmd->callback([args, exit_code] { *exit_code = RunIngest(*args); });
 }
 

@@ -1,16 +1,19 @@
-// `liqdb verify`, `liqdb compact`, `liqdb seal`: the store's maintenance
-// operations (Store::Verify / Compact / Seal) from the command line.
+// `liqdb verify`, `liqdb compact`, `liqdb seal`, `liqdb recover`: the store's
+// maintenance operations (Store::Verify / Compact / Seal / Recover) from the
+// command line.
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "commands.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/store.h"
+#include "liqdb/timeparse.h"
 
 namespace liqdb::cli {
 
@@ -26,9 +29,8 @@ Result<std::shared_ptr<Store>> OpenExisting(const std::string& command, const st
   options.mode = write ? StoreOptions::Mode::kReadWrite : StoreOptions::Mode::kReadOnly;
   options.create_if_missing = false;
   Result<std::shared_ptr<Store>> store = Store::Open(dir, options);
-  if (!store.ok()) {
-    return Status(store.status()).WithContext(fmt::format("liqdb {}: cannot open store '{}'", command, dir));
-  }
+  // The store's messages name the store already.
+  if (!store.ok()) return Status(store.status()).WithContext("liqdb " + command);
   return store;
 }
 
@@ -61,12 +63,11 @@ int RunVerify(const std::string& dir) {
   uint64_t bad = 0;
   Status s = (*store)->Verify([&](const std::string& problem) {
     ++bad;
-    std::cerr << "bad chunk: " << problem << "\n";
+    std::cerr << "damaged: " << problem << "\n";
   });
   const Totals t = Count(**store);
   if (!s.ok()) {
-    std::cerr << fmt::format("liqdb verify: {} ({} bad chunk{} of {})\n", s.ToString(), bad, bad == 1 ? "" : "s",
-                             t.chunks);
+    std::cerr << fmt::format("liqdb verify: {} ({} chunks checked)\n", s.ToString(), t.chunks);
     return kExitFailure;
   }
   std::cout << fmt::format("ok: {} chunks, {} rows verified in {:.2f} s\n", t.chunks, t.rows, Since(start));
@@ -98,9 +99,9 @@ int RunCompact(const std::string& dir) {
     return kExitFailure;
   }
   const Totals after = Count(**store);
-  std::cout << fmt::format("compacted in {:.2f} s: {} chunks -> {}, {} rows, chunk bytes {} -> {}, {} new keyframes\n",
-                           Since(start), before.chunks, after.chunks, after.rows, before.bytes, after.bytes,
-                           keyframes);
+  std::cout << fmt::format(
+      "compacted in {:.2f} s: {} chunks -> {}, {} rows, chunk bytes {} -> {}, {} new keyframes\n",
+      Since(start), before.chunks, after.chunks, after.rows, before.bytes, after.bytes, keyframes);
   return kExitOk;
 }
 
@@ -120,8 +121,39 @@ int RunSeal(const std::string& dir, bool full_only) {
     return kExitFailure;
   }
   const Totals after = Count(**store);
-  std::cout << fmt::format("sealed in {:.2f} s: staged chunks {} -> {}, {} chunks, {} rows, {} new keyframes\n",
-                           Since(start), before.staged, after.staged, after.chunks, after.rows, keyframes);
+  std::cout << fmt::format(
+      "sealed in {:.2f} s: staged chunks {} -> {}, {} chunks, {} rows, {} new keyframes\n", Since(start),
+      before.staged, after.staged, after.chunks, after.rows, keyframes);
+  return kExitOk;
+}
+
+int RunRecover(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) {
+    std::cerr << fmt::format("liqdb recover: no store at '{}'\n", dir);
+    return kExitFailure;
+  }
+  auto report = Store::Recover(dir);
+  if (!report.ok()) {
+    std::cerr << "liqdb recover: " << report.status().message() << "\n";
+    return kExitFailure;
+  }
+  for (const std::string& f : report->findings) std::cout << "found: " << f << "\n";
+  if (!report->changed) {
+    std::cout << "nothing to recover: the logs and checkpoints of '" << dir << "' are sound\n";
+    return kExitOk;
+  }
+  if (report->unreadable_records > 0) {
+    std::cout << fmt::format("lost: {} damaged log record{} (their rows cannot be counted)\n",
+                             report->unreadable_records, report->unreadable_records == 1 ? "" : "s");
+  }
+  for (const RecoveryReport::Lost& l : report->lost) {
+    std::cout << fmt::format("lost: {} {}/{}: {} row{} between {} and {}\n", KindName(l.kind),
+                             l.series.exchange, l.series.symbol, l.rows, l.rows == 1 ? "" : "s",
+                             FormatTime(l.min_ts), FormatTime(l.max_ts));
+  }
+  if (report->lost.empty() && report->unreadable_records == 0) std::cout << "lost: no rows\n";
+  if (!report->kept.empty()) std::cout << "kept copies of the damaged files in " << report->kept << "\n";
+  std::cout << "recovered: the store opens again; run `liqdb verify --store " << dir << "` to check it\n";
   return kExitOk;
 }
 
@@ -152,6 +184,18 @@ void RegisterMaintenanceCommands(CLI::App& app, int* exit_code) {
       "Example:\n  liqdb seal --store demo-data/store\n"
       "Staged rows are already durable and queryable; sealing makes them compact and fast to scan.");
   seal->callback([dir, full_only, exit_code] { *exit_code = RunSeal(*dir, *full_only); });
+
+  CLI::App* recover =
+      app.add_subcommand("recover", "Open a damaged store, accepting the loss, and say what was lost");
+  recover->add_option("--store", *dir, "store folder")->required();
+  recover->footer(
+      "Example:\n  liqdb recover --store demo-data/store\n"
+      "When a store does not open because its write-ahead log or manifest is damaged, this\n"
+      "replays the log up to the damage, rebuilds an unreadable manifest from the table files,\n"
+      "drops checkpoints that fail their checksum, and lists the rows lost per series. Copies of\n"
+      "the damaged files are kept in a damaged-<time> folder inside the store. No other process\n"
+      "may have the store open. On a sound store it changes nothing.");
+  recover->callback([dir, exit_code] { *exit_code = RunRecover(*dir); });
 }
 
 }  // namespace liqdb::cli

@@ -223,6 +223,9 @@ def main():
     for table, kind in (("liq", "liquidations"), ("mkt", "market")):
         con.execute("CREATE VIRTUAL TABLE IF NOT EXISTS %s USING liqdb(store='%s', kind='%s')"
                     % (table, a.store.replace("'", "''"), kind))
+    # The tables may have been declared by an earlier run: writing into them from
+    # SQL needs this connection's explicit consent (README, "Untrusted files").
+    con.execute("SELECT liqdb_allow_writes()")
 
     files = []
     for p in a.paths:
