@@ -83,6 +83,7 @@ Status Start(sqlite3* db, HeatCursor* cur, int idx_num, int argc, sqlite3_value*
   LIQDB_RETURN_IF_ERROR(cur->args.Load(kSignature, idx_num, argc, argv));
   LIQDB_ASSIGN_OR_RETURN(auto source, ReadText(cur->args.Get(kArgSource), "source", false));
   SnapshotHeatmapSpec spec;
+  spec.cancel = &cur->interrupt;
   LIQDB_ASSIGN_OR_RETURN(spec.from, ReadTime(cur->args.Get(kArgFrom), "from"));
   LIQDB_ASSIGN_OR_RETURN(spec.to, ReadTime(cur->args.Get(kArgTo), "to"));
   LIQDB_ASSIGN_OR_RETURN(spec.interval, ReadInterval(cur->args.Get(kArgInterval), "interval"));
@@ -106,10 +107,6 @@ Status Start(sqlite3* db, HeatCursor* cur, int idx_num, int argc, sqlite3_value*
   if (cur->args.Has(kArgMaxLeverage)) {
     LIQDB_ASSIGN_OR_RETURN(spec.max_leverage,
                            ReadNumber(cur->args.Get(kArgMaxLeverage), "max_leverage", false));
-  }
-  if (spec.from >= spec.to) {
-    return Status::InvalidArgument("from (" + FormatTime(spec.from) + ") must be before to (" +
-                                   FormatTime(spec.to) + ")");
   }
   LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kPositions, kName));

@@ -55,6 +55,7 @@ Status Start(sqlite3* db, PriceCursor* cur, int idx_num, int argc, sqlite3_value
   LIQDB_RETURN_IF_ERROR(cur->args.Load(kSignature, idx_num, argc, argv));
   LIQDB_ASSIGN_OR_RETURN(auto source, ReadText(cur->args.Get(kArgSource), "source", false));
   LiqPriceHistogramSpec spec;
+  spec.cancel = &cur->interrupt;
   LIQDB_ASSIGN_OR_RETURN(spec.from, ReadTime(cur->args.Get(kArgFrom), "from"));
   LIQDB_ASSIGN_OR_RETURN(spec.to, ReadTime(cur->args.Get(kArgTo), "to"));
   LIQDB_ASSIGN_OR_RETURN(auto step, ReadNumber(cur->args.Get(kArgStep), "price_step", false));
@@ -69,10 +70,6 @@ Status Start(sqlite3* db, PriceCursor* cur, int idx_num, int argc, sqlite3_value
   if (cur->args.Has(kArgExchange)) {
     LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
     spec.exchanges.push_back(*exchange);
-  }
-  if (spec.from >= spec.to) {
-    return Status::InvalidArgument("from (" + FormatTime(spec.from) + ") must be before to (" +
-                                   FormatTime(spec.to) + ")");
   }
   LIQDB_RETURN_IF_ERROR(ValidateLiqPriceHistogramSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kLiquidations, kName));

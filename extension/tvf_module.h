@@ -19,6 +19,15 @@
 //   static bool AtEnd(const Cursor&);
 //   static void Result(const Cursor&, sqlite3_context*, int column);  an output column
 //
+// Bounded calls: SQLite honours sqlite3_interrupt and the progress handler
+// only between its opcodes, never inside one xFilter/xNext. So every cursor
+// carries an SqlInterrupt (tvf_interrupt.h) that Start hands to the engine as
+// its spec's `cancel`; the engine's long loops ask it every few ms, and a
+// call it stops returns SQLITE_INTERRUPT ("<function>: interrupted").
+//
+// Trust: the functions only read, so they are SQLITE_VTAB_INNOCUOUS and work
+// in views and triggers of a schema read with trusted_schema=OFF.
+//
 // Thread-safety: as SQLite's: one connection, one thread at a time.
 #pragma once
 
@@ -27,6 +36,7 @@
 #include "extension/ext_util.h"
 #include "extension/sqlite_api.h"
 #include "extension/tvf_args.h"
+#include "extension/tvf_interrupt.h"
 
 namespace liqdb::ext {
 
@@ -34,7 +44,8 @@ namespace liqdb::ext {
 struct TvfCursor : sqlite3_vtab_cursor {
   TvfCursor() : sqlite3_vtab_cursor{} {}
   TvfArgs args;
-  int64_t rowid = 0;  // rows returned before this one
+  int64_t rowid = 0;       // rows returned before this one
+  SqlInterrupt interrupt;  // the engine's `cancel` for this cursor's calls
 };
 
 template <typename Traits>
@@ -62,7 +73,20 @@ class TvfModule {
   static Cursor* Of(sqlite3_vtab_cursor* base) { return static_cast<Cursor*>(base); }
 
   static int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-    return TvfConnect(db, Traits::kName, Traits::kSchema, out, err);
+    const int rc = TvfConnect(db, Traits::kName, Traits::kSchema, out, err);
+    // Read-only: safe wherever a schema someone else wrote uses it.
+    if (rc == SQLITE_OK) sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
+    return rc;
+  }
+
+  // The SQLite code of a failed call: an interrupt stays SQLITE_INTERRUPT.
+  static int Failed(sqlite3_vtab* vtab, Cursor* cur, const Status& s) {
+    if (cur->interrupt.interrupted()) {
+      SetVtabError(vtab, std::string(Traits::kName) + ": interrupted");
+      return SQLITE_INTERRUPT;
+    }
+    const std::string& m = s.message();
+    return VtabStatus(vtab, m.rfind(Traits::kName, 0) == 0 ? s : s.WithContext(Traits::kName));
   }
 
   // idxNum bit j: argument j is present; present arguments reach xFilter in
@@ -88,11 +112,12 @@ class TvfModule {
     return GuardVtab(base->pVtab, [&] {
       Traits::Reset(cur);
       cur->rowid = 0;
-      Status s = Traits::Start(static_cast<TvfTable*>(base->pVtab)->db, cur, idx_num, argc, argv);
+      sqlite3* db = static_cast<TvfTable*>(base->pVtab)->db;
+      cur->interrupt.Bind(db);
+      Status s = Traits::Start(db, cur, idx_num, argc, argv);
       if (!s.ok()) {
         Traits::Reset(cur);
-        const std::string& m = s.message();
-        return VtabStatus(base->pVtab, m.rfind(Traits::kName, 0) == 0 ? s : s.WithContext(Traits::kName));
+        return Failed(base->pVtab, cur, s);
       }
       return SQLITE_OK;
     });
@@ -102,7 +127,8 @@ class TvfModule {
     Cursor* cur = Of(base);
     return GuardVtab(base->pVtab, [&] {
       ++cur->rowid;
-      return VtabStatus(base->pVtab, Traits::Advance(cur).WithContext(Traits::kName));
+      Status s = Traits::Advance(cur);
+      return s.ok() ? SQLITE_OK : Failed(base->pVtab, cur, s);
     });
   }
 

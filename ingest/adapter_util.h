@@ -1,4 +1,4 @@
-// Helpers shared by the adapters: row checks that mirror ValidateRows (a row
+// Helpers shared by the adapters: row checks (ValidateRowValues, so a row
 // that would fail the Store's validation is a bad line, not a failed batch),
 // the side vocabulary of each venue, and the adapter factories.
 #pragma once
@@ -9,7 +9,9 @@
 #include <string_view>
 
 #include "ingest/parse_util.h"
+
 #include "liqdb/ingest.h"
+#include "liqdb/types.h"
 
 namespace liqdb::ingest {
 
@@ -20,38 +22,33 @@ inline Status BadValue(std::string_view what, std::string_view text) {
   return Status::InvalidArgument(std::string(what) + " '" + shown + "'");
 }
 
-// price > 0, qty >= 0, notional >= 0, all finite.
+// The row rules are ValidateRowValues' (liqdb/types.h), the one copy every
+// write path uses; these only lay the values out for it. NaN = NULL.
 inline Status CheckLiquidation(double price, double qty, double notional) {
-  if (!(price > 0) || !std::isfinite(price)) return Status::InvalidArgument("price must be > 0");
-  if (!(qty >= 0) || !std::isfinite(qty)) return Status::InvalidArgument("qty must be >= 0");
-  if (!(notional >= 0) || !std::isfinite(notional)) {
-    return Status::InvalidArgument("notional must be >= 0");
-  }
-  return Status::OK();
+  const double v[liq_col::kCount] = {price, qty, notional};
+  return ValidateRowValues(Kind::kLiquidations, v);
 }
 
 inline Status CheckPosition(double size, double entry, double leverage, double liq) {
-  if (!(size >= 0) || !std::isfinite(size)) return Status::InvalidArgument("size must be >= 0");
-  if (!(entry > 0) || !std::isfinite(entry)) return Status::InvalidArgument("entry_price must be > 0");
-  if (!std::isnan(leverage) && (!(leverage > 0) || !std::isfinite(leverage))) {
-    return Status::InvalidArgument("leverage must be > 0");
-  }
-  if (!std::isnan(liq) && (!(liq >= 0) || !std::isfinite(liq))) {
-    return Status::InvalidArgument("liq_price must be >= 0");
-  }
-  return Status::OK();
+  const double v[pos_col::kCount] = {size, entry, leverage, liq};
+  return ValidateRowValues(Kind::kPositions, v);
 }
 
 inline Status CheckMarket(double mark, double oi) {
-  if (!(mark > 0) || !std::isfinite(mark)) return Status::InvalidArgument("mark_price must be > 0");
-  if (!(oi >= 0) || !std::isfinite(oi)) return Status::InvalidArgument("open_interest must be >= 0");
-  return Status::OK();
+  const double v[mkt_col::kCount] = {mark, oi};
+  return ValidateRowValues(Kind::kMarket, v);
 }
 
 // Order side ("sell"/"SELL"/"Sell") -> the side of the position it closed.
 inline bool PositionSideFromOrder(std::string_view order_side, Side* out) {
-  if (EqualsNoCase(order_side, "sell")) { *out = Side::kLong; return true; }
-  if (EqualsNoCase(order_side, "buy")) { *out = Side::kShort; return true; }
+  if (EqualsNoCase(order_side, "sell")) {
+    *out = Side::kLong;
+    return true;
+  }
+  if (EqualsNoCase(order_side, "buy")) {
+    *out = Side::kShort;
+    return true;
+  }
   return false;
 }
 

@@ -4,7 +4,8 @@
 // Each position becomes a row (side from the sign of szi, size |szi|). A
 // position in the wallet's previous poll and absent from this one was closed:
 // it gets a size = 0 row at this poll's time, carrying its last entry price
-// and leverage (the Store requires entry_price > 0 on every row).
+// and leverage (a close row may leave entry_price NULL, but the last one is
+// known, so it is kept).
 //
 // The previous poll of each wallet is remembered across files and runs in a
 // small side file in the store folder ("ingest-hyperliquid.state"), written

@@ -10,6 +10,7 @@
 #include "query/heatmap_internal.h"
 
 #include "liqdb/heatmap.h"
+#include "liqdb/timeparse.h"
 
 namespace liqdb {
 
@@ -18,7 +19,7 @@ namespace {
 class CascadeCursorImpl : public CascadeCursor {
  public:
   CascadeCursorImpl(std::vector<std::unique_ptr<SortedRowSource>> series, const CascadeSpec& spec)
-      : spec_(spec), series_(series.size()) {
+      : spec_(spec), meter_(spec.cancel), series_(series.size()) {
     for (size_t i = 0; i < series.size(); ++i) series_[i].source = std::move(series[i]);
   }
 
@@ -32,6 +33,9 @@ class CascadeCursorImpl : public CascadeCursor {
 
   Result<bool> Next(CascadeRow* row) override {
     while (!heap_.empty()) {
+      // Groups below min_notional are skipped here: a call may go through
+      // many events before it has a row.
+      LIQDB_RETURN_IF_ERROR(meter_.Tick());
       size_t i = heap_.top().second;
       heap_.pop();
       Series& s = series_[i];
@@ -106,6 +110,7 @@ class CascadeCursorImpl : public CascadeCursor {
   }
 
   CascadeSpec spec_;
+  WorkMeter meter_;
   std::vector<Series> series_;
   using HeapItem = std::pair<Timestamp, size_t>;  // ties: lower series index first
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> heap_;
@@ -116,10 +121,7 @@ class CascadeCursorImpl : public CascadeCursor {
 }  // namespace
 
 Status ValidateCascadeSpec(const CascadeSpec& spec) {
-  if (spec.from >= spec.to) {
-    return Status::InvalidArgument("from (" + std::to_string(spec.from) + ") must be before to (" +
-                                   std::to_string(spec.to) + ")");
-  }
+  LIQDB_RETURN_IF_ERROR(ValidateTimeRange(spec.from, spec.to));
   if (spec.max_gap < 0) {
     return Status::InvalidArgument("max_gap must be >= 0 µs, got " + std::to_string(spec.max_gap));
   }

@@ -12,6 +12,7 @@
 #include "liqdb/heatmap.h"
 #include "liqdb/liq_price.h"
 #include "liqdb/query.h"
+#include "liqdb/timeparse.h"
 
 namespace liqdb {
 
@@ -95,10 +96,17 @@ std::optional<double> PositionLevel(double entry_price, double leverage, double 
   return level;
 }
 
+Status TooManyCellsReturned(const char* function) {
+  return Status::InvalidArgument(std::string(function) + ": more than " + std::to_string(kMaxGridCells) +
+                                 " cells to return; use a coarser interval or price_step, or a shorter "
+                                 "range");
+}
+
 Result<bool> GridCursor::Next(HeatmapCell* cell) {
   for (;;) {
     if (emitting_) {
       if (it_ != bins().bins().end()) {
+        if (++returned_ > kMaxGridCells) return TooManyCellsReturned(function_);
         const BinSums& b = it_->second;
         cell->bucket = bucket_;
         cell->price = it_->first * step_;
@@ -111,6 +119,7 @@ Result<bool> GridCursor::Next(HeatmapCell* cell) {
       emitting_ = false;
     }
     if (next_bucket_ >= grid_.buckets) return false;
+    LIQDB_RETURN_IF_ERROR(meter_.Tick());
     bucket_ = grid_.first_bucket + static_cast<Timestamp>(next_bucket_) * grid_.interval;
     ++next_bucket_;
     Timestamp end = SaturatingAdd(bucket_, grid_.interval);
@@ -156,11 +165,27 @@ Result<std::vector<HeatmapCell>> DrainHeatmap(HeatmapCursor* cursor) {
   return out;
 }
 
+uint64_t PriceBinsBetween(double low, double high, double price_step) {
+  if (!std::isfinite(low) || !std::isfinite(high) || !(low <= high) || !(price_step > 0)) return 0;
+  const double bins = PriceBinIndex(high, price_step) - PriceBinIndex(low, price_step) + 1;
+  if (!(bins < 1.8e19)) return UINT64_MAX;
+  return static_cast<uint64_t>(bins);
+}
+
+Status CheckGridCells(const char* function, uint64_t buckets, uint64_t bins) {
+  const unsigned __int128 cells = static_cast<unsigned __int128>(buckets) * bins;
+  if (cells <= kMaxGridCells) return Status::OK();
+  const std::string n_cells =
+      cells > UINT64_MAX ? std::string("more than 2^64") : std::to_string(static_cast<uint64_t>(cells));
+  return Status::InvalidArgument(std::string(function) + ": " + std::to_string(buckets) + " buckets × " +
+                                 std::to_string(bins) + " price bins = " + n_cells +
+                                 " cells, more than the " + std::to_string(kMaxGridCells) +
+                                 " one call may return; use a coarser interval or price_step, or a "
+                                 "shorter range");
+}
+
 Result<TimeGrid> MakeTimeGrid(Timestamp from, Timestamp to, int64_t interval) {
-  if (from >= to) {
-    return Status::InvalidArgument("from (" + std::to_string(from) + ") must be before to (" +
-                                   std::to_string(to) + ")");
-  }
+  LIQDB_RETURN_IF_ERROR(ValidateTimeRange(from, to));
   if (interval <= 0) {
     return Status::InvalidArgument("interval must be > 0 µs, got " + std::to_string(interval));
   }

@@ -32,7 +32,9 @@ Timestamp FloorTo(Timestamp ts, int64_t interval);
 // The bin key of a price: PriceBinIndex (query.h), floor(p / step) with
 // exact edges. Kept as a double (an integer value) so a tiny step cannot
 // overflow an integer; the bin's lower edge is key * step.
-inline double BinKey(double price, double step) { return PriceBinIndex(price, step); }
+inline double BinKey(double price, double step) {
+  return PriceBinIndex(price, step);
+}
 
 // Inclusive leverage bounds; NULL (NaN) leverage fails any bound.
 struct LeverageFilter {
@@ -74,7 +76,8 @@ std::optional<double> PositionLevel(double entry_price, double leverage, double 
 // force and their per-bin sums under a leverage filter.
 class PositionReplay {
  public:
-  PositionReplay(LeverageFilter filter, double price_step) : filter_(std::move(filter)), step_(price_step) {}
+  PositionReplay(LeverageFilter filter, double price_step, WorkMeter* meter = nullptr)
+      : filter_(std::move(filter)), step_(price_step), meter_(meter) {}
 
   // Adds a series; rows of its source with ts < seed.until are skipped.
   Status AddSeries(PositionSeriesInput input);
@@ -115,6 +118,7 @@ class PositionReplay {
 
   LeverageFilter filter_;
   double step_;
+  WorkMeter* meter_;  // ticked per row applied; null = never stops
   std::vector<Series> series_;
   // (next ts, series) of every series with rows left; smallest first, ties
   // by series index.
@@ -136,6 +140,7 @@ class LiqModel {
   Status Apply(double mark_price, double open_interest);
   const BinTable& bins() const { return bins_; }
   double scale() const { return scale_; }
+  size_t tiers() const { return tiers_.size(); }
 
  private:
   void Sweep(double mark_price);
@@ -156,11 +161,17 @@ class LiqModel {
   BinTable bins_;
 };
 
+// The error of a grid that has more cells to return than kMaxGridCells.
+Status TooManyCellsReturned(const char* function);
+
 // Replays the heatmap grid: for each bucket, moves the state to the bucket's
-// end and yields its non-empty bins. Subclasses provide the state.
+// end and yields its non-empty bins. Subclasses provide the state and tick
+// `meter_` per unit of their own work; the grid ticks per bucket and stops
+// with TooManyCellsReturned past kMaxGridCells cells.
 class GridCursor : public HeatmapCursor {
  public:
-  explicit GridCursor(TimeGrid grid) : grid_(grid) {}
+  GridCursor(TimeGrid grid, const char* function, Cancellation* cancel)
+      : meter_(cancel), grid_(grid), function_(function) {}
   Result<bool> Next(HeatmapCell* cell) final;
 
  protected:
@@ -168,9 +179,12 @@ class GridCursor : public HeatmapCursor {
   virtual const BinTable& bins() const = 0;
   virtual double scale() const { return 1; }
   double step_ = 0;
+  WorkMeter meter_;
 
  private:
   TimeGrid grid_;
+  const char* function_;
+  uint64_t returned_ = 0;
   uint64_t next_bucket_ = 0;
   Timestamp bucket_ = 0;
   bool emitting_ = false;

@@ -106,6 +106,7 @@ Status PositionReplay::AdvanceTo(Timestamp until) {
     Timestamp bound = heap_.empty() ? until : std::min(until, heap_.top().first);
     bool more = true;
     while (more) {
+      if (meter_ != nullptr) LIQDB_RETURN_IF_ERROR(meter_->Tick());
       const Columns& b = s.block;
       size_t r = s.pos;
       Apply(i, s.block_accounts[b.account[r]], static_cast<Side>(b.side[r]), b.ts[r],
@@ -147,8 +148,8 @@ namespace {
 
 class SnapshotCursor : public GridCursor {
  public:
-  SnapshotCursor(TimeGrid grid, LeverageFilter filter, double step)
-      : GridCursor(grid), replay_(std::move(filter), step) {
+  SnapshotCursor(TimeGrid grid, LeverageFilter filter, double step, Cancellation* cancel)
+      : GridCursor(grid, "liq_heatmap", cancel), replay_(std::move(filter), step, &meter_) {
     step_ = step;
   }
   PositionReplay* replay() { return &replay_; }
@@ -175,7 +176,8 @@ Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(std::vector<PositionS
   LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(TimeGrid grid, MakeTimeGrid(spec.from, spec.to, spec.interval));
   auto cursor = std::make_unique<heatmap_internal::SnapshotCursor>(
-      grid, heatmap_internal::LeverageFilter{spec.min_leverage, spec.max_leverage}, spec.price_step);
+      grid, heatmap_internal::LeverageFilter{spec.min_leverage, spec.max_leverage}, spec.price_step,
+      spec.cancel);
   for (PositionSeriesInput& s : series) {
     LIQDB_RETURN_IF_ERROR(cursor->replay()->AddSeries(std::move(s)));
   }

@@ -4,11 +4,13 @@
 // apart from the kernels so those link (and are tested) without a store.
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "query/heatmap_internal.h"
 
 #include "liqdb/heatmap.h"
+#include "liqdb/liq_price.h"
 #include "liqdb/query.h"
 
 namespace liqdb {
@@ -20,8 +22,10 @@ using heatmap_internal::SaturatingAdd;
 // Reads aim at about kTargetRows rows: bounded memory however dense a series
 // is (100k accounts updating every 10 minutes are 14M rows a day), and few
 // calls for a sparse one. The window starts from the series' average density
-// and adapts to what each read returns.
-constexpr uint64_t kTargetRows = 1u << 20;
+// and adapts to what each read returns. One read is one uninterruptible
+// step (decode and merge), so it is kept to a few tens of milliseconds: a
+// query must stop within 0.2 s of sqlite3_interrupt (tvf_interrupt.h).
+constexpr uint64_t kTargetRows = 1u << 18;
 constexpr int64_t kMinReadWindow = kMicrosPerSecond;
 constexpr int64_t kMaxReadWindow = 24LL * 3600 * kMicrosPerSecond;
 
@@ -61,8 +65,8 @@ class StoreSource : public SortedRowSource {
 
  private:
   static int64_t ClampWindow(double w) {
-    return static_cast<int64_t>(std::clamp(w, static_cast<double>(kMinReadWindow),
-                                           static_cast<double>(kMaxReadWindow)));
+    return static_cast<int64_t>(
+        std::clamp(w, static_cast<double>(kMinReadWindow), static_cast<double>(kMaxReadWindow)));
   }
 
   const Store& store_;
@@ -87,6 +91,29 @@ std::vector<std::pair<uint32_t, SeriesKey>> Selected(const Store& store, Kind ki
   for (uint32_t id : ids) out.emplace_back(id, keys[id]);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   return out;
+}
+
+// The lowest and highest price in the zone maps of the chunks of `ids` that
+// meet [from, to) (NaN prices, from NULL entry prices, are skipped), or
+// (inf, -inf) when there are none.
+Result<std::pair<double, double>> PriceSpan(const Store& store, Kind kind, const std::vector<uint32_t>& ids,
+                                            Timestamp from, Timestamp to, Cancellation* cancel) {
+  std::pair<double, double> span{INFINITY, -INFINITY};
+  if (ids.empty()) return span;
+  WorkMeter meter(cancel);
+  LIQDB_ASSIGN_OR_RETURN(std::unique_ptr<ChunkReader> r, store.ReadChunks(kind, ids, from, to));
+  for (; r->Valid(); r->Next()) {
+    LIQDB_RETURN_IF_ERROR(meter.Tick());
+    span.first = std::fmin(span.first, r->meta().min_price);
+    span.second = std::fmax(span.second, r->meta().max_price);
+  }
+  return span;
+}
+
+std::vector<uint32_t> IdsOf(const std::vector<std::pair<uint32_t, SeriesKey>>& series) {
+  std::vector<uint32_t> ids;
+  for (const auto& s : series) ids.push_back(s.first);
+  return ids;
 }
 
 class CheckpointKeyframes : public KeyframeProvider {
@@ -183,6 +210,16 @@ Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(const Store& store,
                                                            const SnapshotHeatmapSpec& spec,
                                                            const KeyframeProvider* keyframes) {
   LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
+  // The cell cap, before any row is read: buckets × the bins spanned by the
+  // entry prices of every chunk that can hold a position in force (levels
+  // sit around their entries; the cursor counts what lies beyond).
+  LIQDB_ASSIGN_OR_RETURN(TimeGrid grid, MakeTimeGrid(spec.from, spec.to, spec.interval));
+  LIQDB_ASSIGN_OR_RETURN(auto span,
+                         PriceSpan(store, Kind::kPositions,
+                                   IdsOf(Selected(store, Kind::kPositions, spec.symbols, spec.exchanges)),
+                                   kMinTimestamp, spec.to, spec.cancel));
+  LIQDB_RETURN_IF_ERROR(CheckGridCells("liq_heatmap", grid.buckets,
+                                       PriceBinsBetween(span.first, span.second, spec.price_step)));
   // The first bucket's state is the seed: a keyframe at or before its start.
   Timestamp first = heatmap_internal::FloorTo(spec.from, spec.interval);
   LIQDB_ASSIGN_OR_RETURN(std::vector<PositionSeriesInput> inputs,
@@ -196,8 +233,28 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store, cons
     return Status::InvalidArgument("liq_heatmap_model needs one series: give symbol and exchange");
   }
   Timestamp start = heatmap_internal::SaturatingSub(spec.from, spec.model.lookback);
+  const auto selected = Selected(store, Kind::kMarket, {spec.symbol}, {spec.exchange});
+  // The cell cap, before any sample is read: buckets × the bins where the
+  // tiers' levels of the mark prices in [start, to) can fall. A linear
+  // level is the mark times a factor per tier and side (LiqPrice of 1).
+  LIQDB_ASSIGN_OR_RETURN(TimeGrid grid, MakeTimeGrid(spec.from, spec.to, spec.interval));
+  LIQDB_ASSIGN_OR_RETURN(auto marks,
+                         PriceSpan(store, Kind::kMarket, IdsOf(selected), start, spec.to, spec.cancel));
+  LIQDB_ASSIGN_OR_RETURN(std::vector<LeverageTier> tiers, ParseLeverageProfile(spec.model.leverage_profile));
+  double low_factor = INFINITY, high_factor = -INFINITY;
+  for (const LeverageTier& t : tiers) {
+    for (Side side : {Side::kLong, Side::kShort}) {
+      Result<double> f = LiqPrice(1.0, t.leverage, side, spec.model.mmr, Contract::kLinear);
+      if (!f.ok()) continue;
+      low_factor = std::fmin(low_factor, *f);
+      high_factor = std::fmax(high_factor, *f);
+    }
+  }
+  LIQDB_RETURN_IF_ERROR(CheckGridCells(
+      "liq_heatmap_model", grid.buckets,
+      PriceBinsBetween(marks.first * low_factor, marks.second * high_factor, spec.price_step)));
   std::unique_ptr<SortedRowSource> source = MemoryRowSource(Columns(Kind::kMarket));
-  for (auto& [id, key] : Selected(store, Kind::kMarket, {spec.symbol}, {spec.exchange})) {
+  for (auto& [id, key] : selected) {
     source = StoreRowSource(store, Kind::kMarket, id, start, spec.to);
   }
   return OpenModelHeatmap(std::move(source), spec);

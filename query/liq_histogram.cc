@@ -32,7 +32,7 @@ void AddSums(SideSums* into, const SideSums& s) {
 class LiqHistogramCursorImpl final : public LiqHistogramCursor {
  public:
   LiqHistogramCursorImpl(const LiqHistogramSpec& spec, std::unique_ptr<ChunkReader> reader)
-      : spec_(spec), reader_(std::move(reader)) {
+      : spec_(spec), reader_(std::move(reader)), meter_(spec.cancel) {
     first_bucket_ = AlignDown(spec.from, spec.interval);
     buckets_.resize(BucketCount(spec));
   }
@@ -40,13 +40,14 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
   Result<bool> Next(LiqHistogramRow* row) override {
     if (next_emit_ >= buckets_.size()) return false;
     // Unsigned: idx × interval may exceed int64 while first + idx × interval does not.
-    const Timestamp bucket = static_cast<Timestamp>(static_cast<uint64_t>(first_bucket_) +
-                                                    static_cast<uint64_t>(next_emit_) *
-                                                        static_cast<uint64_t>(spec_.interval));
+    const Timestamp bucket =
+        static_cast<Timestamp>(static_cast<uint64_t>(first_bucket_) +
+                               static_cast<uint64_t>(next_emit_) * static_cast<uint64_t>(spec_.interval));
     const Timestamp bucket_end =
         bucket > kMaxTimestamp - spec_.interval ? kMaxTimestamp : bucket + spec_.interval;
     // Fold chunks in until none left can touch this bucket.
     while (reader_ && reader_->Valid() && reader_->meta().min_ts < bucket_end) {
+      LIQDB_RETURN_IF_ERROR(meter_.Tick(1 + reader_->meta().rows / 64));
       LIQDB_RETURN_IF_ERROR(AddChunk());
       reader_->Next();
     }
@@ -59,9 +60,9 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
  private:
   // Unsigned: the span between two extreme timestamps overflows int64.
   size_t BucketOf(Timestamp ts) const {
-    return static_cast<size_t>((static_cast<uint64_t>(AlignDown(ts, spec_.interval)) -
-                                static_cast<uint64_t>(first_bucket_)) /
-                               static_cast<uint64_t>(spec_.interval));
+    return static_cast<size_t>(
+        (static_cast<uint64_t>(AlignDown(ts, spec_.interval)) - static_cast<uint64_t>(first_bucket_)) /
+        static_cast<uint64_t>(spec_.interval));
   }
   bool InRange(Timestamp ts) const { return ts >= spec_.from && ts < spec_.to; }
 
@@ -115,6 +116,7 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
 
   LiqHistogramSpec spec_;
   std::unique_ptr<ChunkReader> reader_;
+  WorkMeter meter_;
   Timestamp first_bucket_ = 0;
   std::vector<std::array<SideSums, 2>> buckets_;
   size_t next_emit_ = 0;
@@ -125,11 +127,8 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
 }  // namespace
 
 Status ValidateLiqHistogramSpec(const LiqHistogramSpec& spec) {
+  LIQDB_RETURN_IF_ERROR(ValidateTimeRange(spec.from, spec.to));
   if (spec.interval <= 0) return Status::InvalidArgument("interval must be > 0");
-  if (spec.from >= spec.to) {
-    return Status::InvalidArgument("from (" + FormatTime(spec.from) + ") must be before to (" +
-                                   FormatTime(spec.to) + ")");
-  }
   const uint64_t buckets = BucketCount(spec);
   if (buckets > kMaxGridCells) {
     return Status::InvalidArgument("the histogram would have " + std::to_string(buckets) +
@@ -140,7 +139,7 @@ Status ValidateLiqHistogramSpec(const LiqHistogramSpec& spec) {
 }
 
 Result<std::unique_ptr<LiqHistogramCursor>> LiqHistogramCursor::Open(const Store& store,
-                                                                      const LiqHistogramSpec& spec) {
+                                                                     const LiqHistogramSpec& spec) {
   LIQDB_RETURN_IF_ERROR(ValidateLiqHistogramSpec(spec));
   ScanFilter filter;
   filter.kind = Kind::kLiquidations;

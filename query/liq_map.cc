@@ -60,13 +60,15 @@ Status ValidateLiqMapSpec(const LiqMapSpec& spec) {
 Result<std::vector<LiqMapRow>> LiqMapOfPositions(std::vector<PositionSeriesInput> series,
                                                  const LiqMapSpec& spec) {
   LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
+  WorkMeter meter(spec.cancel);
   heatmap_internal::PositionReplay replay(
-      heatmap_internal::LeverageFilter{spec.min_leverage, spec.max_leverage}, spec.price_step);
+      heatmap_internal::LeverageFilter{spec.min_leverage, spec.max_leverage}, spec.price_step, &meter);
   for (PositionSeriesInput& s : series) LIQDB_RETURN_IF_ERROR(replay.AddSeries(std::move(s)));
   // ts <= at is ts < at + 1.
   LIQDB_RETURN_IF_ERROR(replay.AdvanceTo(heatmap_internal::SaturatingAdd(spec.at, 1)));
   std::map<double, std::pair<double, double>> bins;
   AddBins(replay.bins(), 1, &bins);
+  if (bins.size() > kMaxGridCells) return heatmap_internal::TooManyCellsReturned("liq_map");
   return MapRows(bins, spec.price_step);
 }
 
@@ -87,6 +89,7 @@ Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<Sorted
   }
   Timestamp start = heatmap_internal::SaturatingSub(spec.at, spec.model.lookback);
   std::map<double, std::pair<double, double>> bins;
+  WorkMeter meter(spec.cancel);
   for (auto& source : series) {
     heatmap_internal::LiqModel model(tiers, keep, spec.model.long_share, spec.model.mmr, spec.price_step);
     Columns block(Kind::kMarket);
@@ -105,12 +108,14 @@ Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<Sorted
           break;
         }
         if (block.ts[i] < start) continue;
+        LIQDB_RETURN_IF_ERROR(meter.Tick(1 + tiers.size()));
         LIQDB_RETURN_IF_ERROR(
             model.Apply(block.values[mkt_col::kMarkPrice][i], block.values[mkt_col::kOpenInterest][i]));
       }
     }
     AddBins(model.bins(), model.scale(), &bins);
   }
+  if (bins.size() > kMaxGridCells) return heatmap_internal::TooManyCellsReturned("liq_map");
   return MapRows(bins, spec.price_step);
 }
 

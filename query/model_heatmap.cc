@@ -127,8 +127,11 @@ namespace {
 class ModelCursor : public GridCursor {
  public:
   ModelCursor(TimeGrid grid, std::unique_ptr<SortedRowSource> source, Timestamp start, LiqModel model,
-              double step)
-      : GridCursor(grid), source_(std::move(source)), start_(start), model_(std::move(model)) {
+              double step, Cancellation* cancel)
+      : GridCursor(grid, "liq_heatmap_model", cancel),
+        source_(std::move(source)),
+        start_(start),
+        model_(std::move(model)) {
     step_ = step;
   }
 
@@ -139,6 +142,8 @@ class ModelCursor : public GridCursor {
         Timestamp ts = block_.ts[pos_];
         if (ts >= until) return Status::OK();
         if (ts >= start_) {
+          // A sample opens up to two levels per tier.
+          LIQDB_RETURN_IF_ERROR(meter_.Tick(1 + model_.tiers()));
           LIQDB_RETURN_IF_ERROR(model_.Apply(block_.values[mkt_col::kMarkPrice][pos_],
                                              block_.values[mkt_col::kOpenInterest][pos_]));
         }
@@ -189,7 +194,7 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(std::unique_ptr<SortedRo
                                    spec.price_step);
   Timestamp start = heatmap_internal::SaturatingSub(spec.from, spec.model.lookback);
   return std::unique_ptr<HeatmapCursor>(std::make_unique<heatmap_internal::ModelCursor>(
-      grid, std::move(market), start, std::move(model), spec.price_step));
+      grid, std::move(market), start, std::move(model), spec.price_step, spec.cancel));
 }
 
 }  // namespace liqdb

@@ -33,7 +33,9 @@ std::optional<double> ParseNumber(std::string_view s) {
 
 Result<std::vector<LeverageTier>> ParseLeverageProfile(std::string_view text) {
   std::vector<LeverageTier> tiers;
-  const std::string quoted = "leverage profile '" + std::string(text) + "'";
+  // Quoted in messages, cut short: a profile can be megabytes of bad input.
+  const std::string quoted =
+      "leverage profile '" + std::string(text.substr(0, 60)) + (text.size() > 60 ? "…'" : "'");
   if (Trim(text).empty()) {
     return Status::InvalidArgument(quoted + " is empty; expected 'leverage:weight,…' such as '" +
                                    kDefaultLeverageProfile + "'");
@@ -61,6 +63,13 @@ Result<std::vector<LeverageTier>> ParseLeverageProfile(std::string_view text) {
       return Status::InvalidArgument(quoted + ": weight " + std::string(Trim(item.substr(colon + 1))) +
                                      " must be a finite number >= 0");
     }
+    if (tiers.size() == kMaxLeverageTiers) {
+      size_t count = 1;
+      for (char c : text) count += c == ',' ? 1 : 0;
+      return Status::InvalidArgument(quoted + " has " + std::to_string(count) + " tiers; at most " +
+                                     std::to_string(kMaxLeverageTiers) +
+                                     " are allowed (each market sample opens a level per tier)");
+    }
     tiers.push_back({*lev, *w});
     total += *w;
     start = comma + 1;
@@ -77,6 +86,13 @@ Status ValidateModelParams(const ModelParams& params) {
   LIQDB_RETURN_IF_ERROR(ParseLeverageProfile(params.leverage_profile).status());
   if (params.lookback < 0) {
     return Status::InvalidArgument("lookback must be >= 0, got " + std::to_string(params.lookback) + " µs");
+  }
+  if (params.lookback > kMaxModelLookback) {
+    return Status::InvalidArgument("lookback of " + std::to_string(params.lookback / 1'000'000) +
+                                   " s is more than the cap of " +
+                                   std::to_string(kMaxModelLookback / 1'000'000) +
+                                   " s ('31d'): the model replays every sample of its lookback; use a "
+                                   "shorter one");
   }
   if (!(params.long_share >= 0 && params.long_share <= 1)) {
     return Status::InvalidArgument("long_share must be within [0, 1], got " +

@@ -42,7 +42,9 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
   *y = static_cast<int64_t>(yoe) + era * 400 + (*m <= 2);
 }
 
-bool IsLeap(int64_t y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool IsLeap(int64_t y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 unsigned DaysInMonth(int64_t y, unsigned m) {
   static constexpr unsigned kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -55,7 +57,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // Reads exactly `n` digits at s[*pos] into *out.
 bool ReadDigits(std::string_view s, size_t* pos, int n, int* out) {
@@ -105,11 +109,11 @@ Result<Timestamp> ParseIso(std::string_view original, std::string_view s) {
       !ReadDigits(s, &pos, 2, &day)) {
     return TimeError(original, "not a date of the form YYYY-MM-DD");
   }
-  if (month < 1 || month > 12) return TimeError(original, "month " + std::to_string(month) + " out of range 1-12");
+  if (month < 1 || month > 12)
+    return TimeError(original, "month " + std::to_string(month) + " out of range 1-12");
   if (day < 1 || static_cast<unsigned>(day) > DaysInMonth(year, month)) {
-    return TimeError(original, "day " + std::to_string(day) + " does not exist in " +
-                                   std::to_string(year) + "-" + (month < 10 ? "0" : "") +
-                                   std::to_string(month));
+    return TimeError(original, "day " + std::to_string(day) + " does not exist in " + std::to_string(year) +
+                                   "-" + (month < 10 ? "0" : "") + std::to_string(month));
   }
   int hour = 0, minute = 0, second = 0;
   int64_t micros = 0;
@@ -127,7 +131,8 @@ Result<Timestamp> ParseIso(std::string_view original, std::string_view s) {
         ++pos;
         int digits = 0;
         while (pos < s.size() && IsDigit(s[pos])) {
-          if (digits == 6) return TimeError(original, "more than 6 fractional digits (microseconds are the resolution)");
+          if (digits == 6)
+            return TimeError(original, "more than 6 fractional digits (microseconds are the resolution)");
           micros = micros * 10 + (s[pos] - '0');
           ++digits;
           ++pos;
@@ -149,7 +154,8 @@ Result<Timestamp> ParseIso(std::string_view original, std::string_view s) {
         int oh = 0, om = 0;
         if (!ReadDigits(s, &pos, 2, &oh)) return TimeError(original, "offset must be ±HH:MM");
         if (pos < s.size() && s[pos] == ':') ++pos;
-        if (pos < s.size() && !ReadDigits(s, &pos, 2, &om)) return TimeError(original, "offset must be ±HH:MM");
+        if (pos < s.size() && !ReadDigits(s, &pos, 2, &om))
+          return TimeError(original, "offset must be ±HH:MM");
         if (oh > 23 || om > 59) return TimeError(original, "offset out of range");
         offset_us = (oh * kMicrosPerHour + om * kMicrosPerMinute) * (c == '-' ? -1 : 1);
       }
@@ -265,17 +271,23 @@ Result<int64_t> ParseDuration(std::string_view text) {
 }
 
 std::string FormatTime(Timestamp ts) {
-  const int64_t days = ts >= 0 ? ts / kMicrosPerDay : -((-(ts + 1)) / kMicrosPerDay) - 1;
-  const int64_t rem = ts - days * kMicrosPerDay;  // [0, kMicrosPerDay)
+  // Floor division by parts: days * kMicrosPerDay itself would overflow for
+  // the earliest timestamps (INT64_MIN is in year -290308).
+  int64_t days = ts / kMicrosPerDay;
+  int64_t rem = ts % kMicrosPerDay;  // made [0, kMicrosPerDay) below
+  if (rem < 0) {
+    rem += kMicrosPerDay;
+    --days;
+  }
   int64_t y = 0;
   unsigned m = 0, d = 0;
   CivilFromDays(days, &y, &m, &d);
   const int64_t secs = rem / kMicrosPerSecond;
   const int64_t micros = rem % kMicrosPerSecond;
   char buf[64];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld",
-                        static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                        static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60));
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y),
+                        m, d, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
+                        static_cast<long long>(secs % 60));
   if (micros != 0) {
     n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
   }
@@ -291,6 +303,12 @@ Timestamp AlignDown(Timestamp ts, int64_t interval) {
   // smallest aligned timestamp instead of wrapping around.
   if (ts < kMinTimestamp + r) return ts + (interval - r);
   return ts - r;
+}
+
+Status ValidateTimeRange(Timestamp from, Timestamp to) {
+  if (from < to) return Status::OK();
+  return Status::InvalidArgument("from (" + FormatTime(from) + ") must be before to (" + FormatTime(to) +
+                                 ")");
 }
 
 }  // namespace liqdb

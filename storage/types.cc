@@ -7,7 +7,9 @@
 
 namespace liqdb {
 
-const char* SideName(Side side) { return side == Side::kLong ? "long" : "short"; }
+const char* SideName(Side side) {
+  return side == Side::kLong ? "long" : "short";
+}
 
 std::optional<Side> ParseSide(std::string_view text) {
   if (text == "long") return Side::kLong;
@@ -35,7 +37,8 @@ namespace {
 const char* const kLiqNames[] = {"price", "qty", "notional"};
 const bool kLiqNullable[] = {false, false, false};
 const char* const kPosNames[] = {"size", "entry_price", "leverage", "liq_price"};
-const bool kPosNullable[] = {false, false, true, true};
+// entry_price is NULL on a close row (size 0): a closed position has no entry.
+const bool kPosNullable[] = {false, true, true, true};
 const char* const kMktNames[] = {"mark_price", "open_interest"};
 const bool kMktNullable[] = {false, false};
 
@@ -104,9 +107,8 @@ void Columns::AddLiquidation(Timestamp t, Side s, double price, double qty, doub
   values[liq_col::kNotional].push_back(notional);
 }
 
-void Columns::AddPosition(Timestamp t, std::string_view acct, Side s, double size,
-                          double entry_price, std::optional<double> leverage,
-                          std::optional<double> liq_price) {
+void Columns::AddPosition(Timestamp t, std::string_view acct, Side s, double size, double entry_price,
+                          std::optional<double> leverage, std::optional<double> liq_price) {
   if (values.size() != pos_col::kCount) values.resize(pos_col::kCount);
   ts.push_back(t);
   account.push_back(InternAccount(acct));
@@ -124,7 +126,9 @@ void Columns::AddMarket(Timestamp t, double mark_price, double open_interest) {
   values[mkt_col::kOpenInterest].push_back(open_interest);
 }
 
-bool Columns::IsSortedByTime() const { return std::is_sorted(ts.begin(), ts.end()); }
+bool Columns::IsSortedByTime() const {
+  return std::is_sorted(ts.begin(), ts.end());
+}
 
 void Columns::SortByTime() {
   if (IsSortedByTime()) return;
@@ -143,18 +147,53 @@ void Columns::SortByTime() {
 }
 
 namespace {
-std::string RowError(const Columns& rows, size_t i, const char* column, const std::string& what) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "row %zu: ", i + 1);
-  (void)rows;
-  return std::string(buf) + column + " " + what;
-}
 std::string Num(double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.17g", v);
   return buf;
 }
+Status Bad(const char* column, const char* rule, double v) {
+  return Status::InvalidArgument(std::string(column) + " must be " + rule + ", got " + Num(v));
+}
+// NaN counts as NULL only where the caller allows it.
+bool Positive(double v) {
+  return std::isfinite(v) && v > 0;
+}
+bool NonNegative(double v) {
+  return std::isfinite(v) && v >= 0;
+}
 }  // namespace
+
+Status ValidateRowValues(Kind kind, const double* v) {
+  switch (kind) {
+    case Kind::kLiquidations:
+      if (!Positive(v[liq_col::kPrice])) return Bad("price", "> 0", v[liq_col::kPrice]);
+      if (!NonNegative(v[liq_col::kQty])) return Bad("qty", ">= 0", v[liq_col::kQty]);
+      if (!NonNegative(v[liq_col::kNotional])) return Bad("notional", ">= 0", v[liq_col::kNotional]);
+      return Status::OK();
+    case Kind::kPositions: {
+      const double size = v[pos_col::kSize], entry = v[pos_col::kEntryPrice];
+      const double lev = v[pos_col::kLeverage], liq = v[pos_col::kLiqPrice];
+      if (!NonNegative(size)) return Bad("size", ">= 0", size);
+      // A close row (size 0) may omit its entry price; an open one may not.
+      if (std::isnan(entry) && size != 0) {
+        return Status::InvalidArgument(
+            "entry_price must be > 0 (NULL only on a close row, size 0), got NULL");
+      }
+      if (!std::isnan(entry) && !Positive(entry)) return Bad("entry_price", "> 0", entry);
+      if (!std::isnan(lev) && !Positive(lev)) return Bad("leverage", "NULL or > 0", lev);
+      if (!std::isnan(liq) && !NonNegative(liq)) return Bad("liq_price", "NULL or >= 0", liq);
+      return Status::OK();
+    }
+    case Kind::kMarket:
+      if (!Positive(v[mkt_col::kMarkPrice])) return Bad("mark_price", "> 0", v[mkt_col::kMarkPrice]);
+      if (!NonNegative(v[mkt_col::kOpenInterest])) {
+        return Bad("open_interest", ">= 0", v[mkt_col::kOpenInterest]);
+      }
+      return Status::OK();
+  }
+  return Status::InvalidArgument("unknown kind");
+}
 
 Status ValidateRows(const Columns& rows) {
   const KindSchema& s = SchemaOf(rows.kind);
@@ -166,31 +205,20 @@ Status ValidateRows(const Columns& rows) {
   for (const auto& v : rows.values) {
     if (v.size() != n) return Status::InvalidArgument("malformed batch: column lengths differ");
   }
+  static_assert(liq_col::kCount <= 8 && pos_col::kCount <= 8 && mkt_col::kCount <= 8);
+  double values[8];
   for (size_t i = 0; i < n; ++i) {
+    auto row = [i] { return "row " + std::to_string(i + 1); };
     if (s.has_side && rows.side[i] > 1) {
-      return Status::InvalidArgument(RowError(rows, i, "side", "must be 'long' or 'short', got code " +
-                                                                   std::to_string(rows.side[i])));
+      return Status::InvalidArgument(row() + ": side must be 'long' or 'short', got code " +
+                                     std::to_string(rows.side[i]));
     }
     if (s.has_account && rows.account[i] >= rows.account_dict.size()) {
-      return Status::InvalidArgument(RowError(rows, i, "account", "index out of range"));
+      return Status::InvalidArgument(row() + ": account index out of range");
     }
-    for (int c = 0; c < s.num_values; ++c) {
-      const double v = rows.values[c][i];
-      const char* name = s.value_names[c];
-      if (std::isnan(v) && s.value_nullable[c]) continue;
-      if (!std::isfinite(v)) return Status::InvalidArgument(RowError(rows, i, name, "must be a finite number, got " + Num(v)));
-      if (v < 0) return Status::InvalidArgument(RowError(rows, i, name, "must not be negative, got " + Num(v)));
-    }
-    if (rows.kind == Kind::kPositions) {
-      const double entry = rows.values[pos_col::kEntryPrice][i];
-      if (!(entry > 0)) return Status::InvalidArgument(RowError(rows, i, "entry_price", "must be > 0, got " + Num(entry)));
-      const double lev = rows.values[pos_col::kLeverage][i];
-      if (!std::isnan(lev) && !(lev > 0)) return Status::InvalidArgument(RowError(rows, i, "leverage", "must be > 0, got " + Num(lev)));
-    }
-    if (rows.kind == Kind::kMarket) {
-      const double mark = rows.values[mkt_col::kMarkPrice][i];
-      if (!(mark > 0)) return Status::InvalidArgument(RowError(rows, i, "mark_price", "must be > 0, got " + Num(mark)));
-    }
+    for (int c = 0; c < s.num_values; ++c) values[c] = rows.values[c][i];
+    Status v = ValidateRowValues(rows.kind, values);
+    if (!v.ok()) return v.WithContext(row());
   }
   return Status::OK();
 }

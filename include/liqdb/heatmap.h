@@ -21,6 +21,14 @@
 // builds them with AdvancePositionKeyframe, stores EncodePositionKeyframe's
 // bytes, and hands them back through a `KeyframeProvider`.
 //
+// Bounded work: a spec's `cancel` (optional, not owned) is asked every few
+// milliseconds of work whether to go on (liqdb/cancel.h), so a caller can stop
+// a kernel in the middle of a long replay. Grids are capped at kMaxGridCells
+// cells (query.h), checked before any row is read: a heatmap's cells are its
+// buckets × the price bins on its price axis (see CheckGridCells). Leverage
+// profiles are capped at kMaxLeverageTiers tiers, model lookbacks at
+// kMaxModelLookback.
+//
 // Ownership and thread-safety: cursors own their row sources; the Store
 // wrappers' cursors hold a reference to the Store, which must outlive them. A
 // cursor is used by one thread at a time. The free functions are pure.
@@ -33,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "liqdb/cancel.h"
 #include "liqdb/status.h"
 #include "liqdb/store.h"
 #include "liqdb/types.h"
@@ -93,6 +102,16 @@ struct TimeGrid {
 // Fails on to <= from, interval <= 0, or more than kMaxGridCells buckets.
 Result<TimeGrid> MakeTimeGrid(Timestamp from, Timestamp to, int64_t interval);
 
+// The price bins of step `price_step` that cover [low, high] (both > 0 and
+// finite; 0 when the axis is empty, i.e. low > high or not finite).
+uint64_t PriceBinsBetween(double low, double high, double price_step);
+
+// The cell cap of a grid: `buckets` × `bins` must not pass kMaxGridCells.
+// The error names the function, both counts, the product and the cap, and
+// how to get under it ("use a coarser interval or price_step, or a shorter
+// range").
+Status CheckGridCells(const char* function, uint64_t buckets, uint64_t bins);
+
 // ---- Snapshot heatmap (liq_heatmap) over positions --------------------------
 
 struct SnapshotHeatmapSpec {
@@ -102,6 +121,7 @@ struct SnapshotHeatmapSpec {
   std::vector<std::string> symbols, exchanges;  // empty = all (Store wrapper only)
   // Inclusive bounds; a position with NULL leverage fails any bound.
   std::optional<double> min_leverage, max_leverage;
+  Cancellation* cancel = nullptr;  // asked during long work (cancel.h); not owned
 };
 
 // Checks steps, range, bucket count and leverage bounds (finite, > 0, min <= max).
@@ -176,7 +196,11 @@ Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(std::vector<PositionS
                                                            const SnapshotHeatmapSpec& spec);
 // Over a Store: the positions series selected by spec.symbols/exchanges,
 // each seeded from the latest keyframe at or before the first bucket's start
-// (`keyframes`, or the store's own checkpoints when null).
+// (`keyframes`, or the store's own checkpoints when null). Its price axis,
+// for the cell cap, is the span of the selected series' entry prices (chunk
+// zone maps): levels sit around their entries. Levels can lie beyond it (a
+// venue's own liq_price), so the cursor also stops with the same error once
+// it has returned kMaxGridCells cells.
 Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(const Store& store,
                                                            const SnapshotHeatmapSpec& spec,
                                                            const KeyframeProvider* keyframes = nullptr);
@@ -186,6 +210,10 @@ Result<std::unique_ptr<HeatmapCursor>> OpenSnapshotHeatmap(const Store& store,
 constexpr const char* kDefaultLeverageProfile = "10:0.3,25:0.25,50:0.25,100:0.2";
 constexpr int64_t kDefaultModelLookback = 7LL * 24 * 3600 * 1'000'000;  // '7d'
 constexpr double kDefaultLongShare = 0.5;
+// Caps on the model's work: every OI increase opens one level per tier and
+// side, and a lookback is replayed sample by sample before `from`.
+constexpr size_t kMaxLeverageTiers = 64;
+constexpr int64_t kMaxModelLookback = 31LL * 24 * 3600 * 1'000'000;  // '31d'
 
 struct LeverageTier {
   double leverage = 0;  // > 1
@@ -194,13 +222,14 @@ struct LeverageTier {
 
 // Parses 'L:w,L:w,…' (spaces allowed around items). Fails on a malformed
 // number ('10:abc'), leverage <= 1 or non-finite, a negative or non-finite
-// weight, weights summing to 0, or an empty profile. Weights come back
+// weight, weights summing to 0, an empty profile, or more than
+// kMaxLeverageTiers tiers. Weights come back
 // normalised to sum 1.
 Result<std::vector<LeverageTier>> ParseLeverageProfile(std::string_view text);
 
 struct ModelParams {
   std::string leverage_profile = kDefaultLeverageProfile;
-  int64_t lookback = kDefaultModelLookback;  // µs, >= 0
+  int64_t lookback = kDefaultModelLookback;  // µs, within [0, kMaxModelLookback]
   double long_share = kDefaultLongShare;     // [0, 1]
   double mmr = 0.005;                        // [0, 1)
 };
@@ -212,6 +241,7 @@ struct ModelHeatmapSpec {
   double price_step = 0;
   std::string symbol, exchange;  // one series; required by the Store wrapper
   ModelParams model;
+  Cancellation* cancel = nullptr;  // asked during long work (cancel.h); not owned
 };
 Status ValidateModelHeatmapSpec(const ModelHeatmapSpec& spec);
 
@@ -221,7 +251,8 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(std::unique_ptr<SortedRo
                                                         const ModelHeatmapSpec& spec);
 // Over a Store: the market series (spec.exchange, spec.symbol). Fails with
 // InvalidArgument when symbol or exchange is empty; an unknown series yields
-// no cells.
+// no cells. Its price axis, for the cell cap, is where the tiers' levels of
+// the mark prices in [from − lookback, to) (chunk zone maps) can fall.
 Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store, const ModelHeatmapSpec& spec);
 
 // ---- Liquidation map (liq_map) ----------------------------------------------
@@ -231,7 +262,8 @@ struct LiqMapSpec {
   double price_step = 0;
   std::vector<std::string> symbols, exchanges;  // Store wrapper only
   std::optional<double> min_leverage, max_leverage;
-  ModelParams model;  // market sources (the SQL function passes the defaults)
+  ModelParams model;               // market sources (the SQL function passes the defaults)
+  Cancellation* cancel = nullptr;  // asked during long work (cancel.h); not owned
 };
 Status ValidateLiqMapSpec(const LiqMapSpec& spec);
 
@@ -264,6 +296,7 @@ struct CascadeSpec {
   int64_t max_gap = 0;                          // µs, >= 0; a gap equal to max_gap joins the group
   double min_notional = 0;                      // >= 0; a group is kept when long + short notional >= this
   std::vector<std::string> symbols, exchanges;  // Store wrapper only
+  Cancellation* cancel = nullptr;               // asked during long work (cancel.h); not owned
 };
 Status ValidateCascadeSpec(const CascadeSpec& spec);
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "liqdb/cancel.h"
 #include "liqdb/status.h"
 #include "liqdb/store.h"
 #include "liqdb/types.h"
@@ -47,9 +48,7 @@ struct ScanBlock {
   // Row i's position in its chunk; empty when the block is the whole chunk
   // in order. (chunk_id, position) identifies a stored row until compaction.
   std::vector<uint32_t> position;
-  uint32_t PositionOf(size_t i) const {
-    return position.empty() ? static_cast<uint32_t>(i) : position[i];
-  }
+  uint32_t PositionOf(size_t i) const { return position.empty() ? static_cast<uint32_t>(i) : position[i]; }
 };
 
 // Streams the rows matching a filter, chunk by chunk (not globally
@@ -77,14 +76,15 @@ Result<Columns> ReadSeriesSorted(const Store& store, Kind kind, uint32_t series_
 // ---- liq_histogram -------------------------------------------------------
 
 struct LiqHistogramSpec {
-  Timestamp from = 0, to = 0;  // [from, to)
-  int64_t interval = 0;        // µs, > 0; buckets aligned to multiples since the epoch
+  Timestamp from = 0, to = 0;                   // [from, to)
+  int64_t interval = 0;                         // µs, > 0; buckets aligned to multiples since the epoch
   std::vector<std::string> symbols, exchanges;  // empty = all
+  Cancellation* cancel = nullptr;               // asked during long work (cancel.h); not owned
 };
 
 struct LiqHistogramRow {
-  Timestamp bucket = 0;            // bucket start
-  std::array<SideSums, 2> sides;   // indexed by Side
+  Timestamp bucket = 0;           // bucket start
+  std::array<SideSums, 2> sides;  // indexed by Side
 };
 
 // Checks a spec: to > from, interval > 0, bucket count <= kMaxGridCells.
@@ -96,8 +96,7 @@ Status ValidateLiqHistogramSpec(const LiqHistogramSpec& spec);
 // at sub-minute resolution.
 class LiqHistogramCursor {
  public:
-  static Result<std::unique_ptr<LiqHistogramCursor>> Open(const Store& store,
-                                                          const LiqHistogramSpec& spec);
+  static Result<std::unique_ptr<LiqHistogramCursor>> Open(const Store& store, const LiqHistogramSpec& spec);
   virtual ~LiqHistogramCursor() = default;
   virtual Result<bool> Next(LiqHistogramRow* row) = 0;
 };
@@ -126,6 +125,7 @@ struct LiqPriceHistogramSpec {
   Timestamp from = 0, to = 0;
   double price_step = 0;  // > 0
   std::vector<std::string> symbols, exchanges;
+  Cancellation* cancel = nullptr;  // asked during long work (cancel.h); not owned
 };
 
 struct LiqPriceHistogramRow {
@@ -135,7 +135,8 @@ struct LiqPriceHistogramRow {
 };
 
 Status ValidateLiqPriceHistogramSpec(const LiqPriceHistogramSpec& spec);
-// Non-empty bins in ascending price.
+// Non-empty bins in ascending price. Fails before reading a row when the
+// selected chunks' prices (zone maps) span more than kMaxGridCells bins.
 Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
                                                             const LiqPriceHistogramSpec& spec);
 

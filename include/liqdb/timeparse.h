@@ -26,6 +26,10 @@ Result<int64_t> ParseInterval(std::string_view text);
 Result<int64_t> ParseDuration(std::string_view text);
 // '2024-03-01T12:00:00Z', with '.ffffff' only when there are sub-seconds.
 std::string FormatTime(Timestamp ts);
+// The one check of a half-open range [from, to) that every query and SQL
+// function applies: fails unless from < to, naming both in ISO time
+// ("from (2024-03-02T00:00:00Z) must be before to (2024-03-01T00:00:00Z)").
+Status ValidateTimeRange(Timestamp from, Timestamp to);
 // floor(ts / interval) * interval, correct for negative ts.
 Timestamp AlignDown(Timestamp ts, int64_t interval);
 

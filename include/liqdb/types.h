@@ -38,19 +38,23 @@ const char* KindName(Kind kind);  // "liquidations" / "positions" / "market"
 std::optional<Kind> ParseKind(std::string_view text);
 
 // The double-valued columns of each kind, in storage order.
-namespace liq_col { enum : int { kPrice = 0, kQty = 1, kNotional = 2, kCount = 3 }; }
+namespace liq_col {
+enum : int { kPrice = 0, kQty = 1, kNotional = 2, kCount = 3 };
+}
 namespace pos_col {
 enum : int { kSize = 0, kEntryPrice = 1, kLeverage = 2, kLiqPrice = 3, kCount = 4 };
 }
-namespace mkt_col { enum : int { kMarkPrice = 0, kOpenInterest = 1, kCount = 2 }; }
+namespace mkt_col {
+enum : int { kMarkPrice = 0, kOpenInterest = 1, kCount = 2 };
+}
 
 struct KindSchema {
   Kind kind;
   bool has_side;
   bool has_account;
-  int num_values;                   // double columns
-  const char* const* value_names;   // SQL names of the double columns
-  const bool* value_nullable;       // NULL is stored as a NaN (only here)
+  int num_values;                  // double columns
+  const char* const* value_names;  // SQL names of the double columns
+  const bool* value_nullable;      // NULL is stored as a NaN (only here)
 };
 const KindSchema& SchemaOf(Kind kind);
 
@@ -94,9 +98,8 @@ struct Columns {
 
   // Row appenders per kind. They do not validate; see ValidateRows.
   void AddLiquidation(Timestamp t, Side s, double price, double qty, double notional);
-  void AddPosition(Timestamp t, std::string_view account, Side s, double size,
-                   double entry_price, std::optional<double> leverage,
-                   std::optional<double> liq_price);
+  void AddPosition(Timestamp t, std::string_view account, Side s, double size, double entry_price,
+                   std::optional<double> leverage, std::optional<double> liq_price);
   void AddMarket(Timestamp t, double mark_price, double open_interest);
 
   // Sorts rows by (ts, then original order): a stable sort.
@@ -107,11 +110,21 @@ struct Columns {
   std::unordered_map<std::string, uint32_t> account_index_;
 };
 
-// Checks every row of `rows` against the kind's rules: finite ts; side 0/1;
-// finite non-negative price/qty/notional (liquidations); finite size >= 0,
-// entry_price > 0, leverage NULL or > 0, liq_price NULL or finite >= 0
-// (positions); finite mark_price > 0 and open_interest >= 0 (market).
-// The error names the row, the column and the value.
+// The value rules of one row of `kind`, written once and applied by every
+// write path (Store::Append through ValidateRows, SQL INSERT, the ingest
+// adapters, the generator). `values` holds the kind's value columns in
+// storage order, NaN for NULL:
+//   liquidations  price > 0, qty >= 0, notional >= 0
+//   positions     size >= 0; entry_price > 0, or NULL on a close row
+//                 (size 0); leverage NULL or > 0; liq_price NULL or >= 0
+//   market        mark_price > 0, open_interest >= 0
+// every number finite. The message names the column and the value:
+// "price must be > 0, got 0".
+Status ValidateRowValues(Kind kind, const double* values);
+
+// Checks the shape of a batch (column lengths, side codes 0/1, account
+// indexes) and every row with ValidateRowValues; the message is prefixed
+// with the row: "row 3: price must be > 0, got 0".
 Status ValidateRows(const Columns& rows);
 
 // A series' rows with their key: the unit of Store::Append.

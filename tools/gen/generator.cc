@@ -9,16 +9,18 @@
 // global sort.
 #include "generator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <queue>
 #include <optional>
+#include <queue>
 #include <string>
 
-#include <fmt/format.h>
-
 #include "random.h"
+
+#include "liqdb/liq_price.h"
 
 namespace liqdb::gen {
 
@@ -32,8 +34,12 @@ constexpr double kPow10[kMaxDecimals + 1] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7
 // doubles is correctly rounded, so printing with d decimals and parsing back
 // gives the same double (CSV round-trips, and the store's decimal codec sees
 // exact tick multiples).
-inline double Dec(int64_t k, int d) { return static_cast<double>(k) / kPow10[d]; }
-inline int64_t ToUnits(double v, int d) { return static_cast<int64_t>(std::llround(v * kPow10[d])); }
+inline double Dec(int64_t k, int d) {
+  return static_cast<double>(k) / kPow10[d];
+}
+inline int64_t ToUnits(double v, int d) {
+  return static_cast<int64_t>(std::llround(v * kPow10[d]));
+}
 
 // ---- instruments and venues ---------------------------------------------------
 
@@ -41,12 +47,12 @@ struct BaseInfo {
   const char* base;
   double start_price;
   double annual_vol;
-  int price_decimals;        // tick = 10^-d
-  double weight;             // share of liquidations and positions
-  double beta;               // sensitivity to market-wide sharp moves
-  double oi_usd;             // open interest over all venues at the start
-  double liq_median_usd;     // median liquidation fill
-  double pos_median_usd;     // median position size
+  int price_decimals;               // tick = 10^-d
+  double weight;                    // share of liquidations and positions
+  double beta;                      // sensitivity to market-wide sharp moves
+  double oi_usd;                    // open interest over all venues at the start
+  double liq_median_usd;            // median liquidation fill
+  double pos_median_usd;            // median position size
   std::array<int, 3> qty_decimals;  // lot = 10^-d on binance, bybit, okx
 };
 
@@ -86,7 +92,7 @@ int FindVenue(std::string_view name) {
 struct Tier {
   double leverage, weight;
 };
-constexpr Tier kTiers[] = {{2, 0.04},  {3, 0.05},  {5, 0.14},  {10, 0.24}, {15, 0.10}, {20, 0.16},
+constexpr Tier kTiers[] = {{2, 0.04},  {3, 0.05},  {5, 0.14},  {10, 0.24},  {15, 0.10}, {20, 0.16},
                            {25, 0.11}, {50, 0.08}, {75, 0.04}, {100, 0.03}, {125, 0.01}};
 
 double DrawLeverage(Rng& rng) {
@@ -101,10 +107,13 @@ double DrawLeverage(Rng& rng) {
   return kTiers[std::size(kTiers) - 1].leverage;
 }
 
-// DESIGN.md's linear liquidation prices.
+// DESIGN.md's linear liquidation price, from the one copy of the formula
+// (liqdb/liq_price.h), so generated liq_price values are the ones the
+// heatmaps compute for NULL ones. Leverage here is >= 2, where the formula is
+// always defined; 0 would stand for "no price".
 double LinearLiqPrice(double entry, double leverage, Side side, double mmr) {
-  return side == Side::kLong ? entry * (1 - 1 / leverage) / (1 - mmr)
-                             : entry * (1 + 1 / leverage) / (1 + mmr);
+  Result<double> price = LiqPrice(entry, leverage, side, mmr, Contract::kLinear);
+  return price.ok() ? *price : 0;
 }
 
 // ---- the market-wide story -------------------------------------------------
@@ -127,17 +136,20 @@ class MarketState {
  public:
   MarketState(uint64_t seed, int64_t seconds) : rng_(SubSeed(seed, "market")) {
     // About one sharp move every 2.5 days, never in the first hour.
-    const int count = std::max<int>(1, static_cast<int>(std::lround(static_cast<double>(seconds) / (2.5 * 86400))));
+    const int count =
+        std::max<int>(1, static_cast<int>(std::lround(static_cast<double>(seconds) / (2.5 * 86400))));
     for (int i = 0; i < count; ++i) {
       Shock s;
       const int64_t lo = std::min<int64_t>(3600, seconds / 4);
-      s.start = lo + static_cast<int64_t>(rng_.Below(static_cast<uint64_t>(std::max<int64_t>(1, seconds - lo))));
+      s.start =
+          lo + static_cast<int64_t>(rng_.Below(static_cast<uint64_t>(std::max<int64_t>(1, seconds - lo))));
       s.duration = 60 + static_cast<int64_t>(rng_.Below(840));
       const double size = std::clamp(rng_.LogNormal(0.045, 0.45), 0.02, 0.14);
       s.magnitude = (rng_.Bernoulli(0.6) ? -1 : 1) * size;
       shocks_.push_back(s);
     }
-    std::sort(shocks_.begin(), shocks_.end(), [](const Shock& a, const Shock& b) { return a.start < b.start; });
+    std::sort(shocks_.begin(), shocks_.end(),
+              [](const Shock& a, const Shock& b) { return a.start < b.start; });
   }
 
   // Advances to second `t` (0, 1, 2, ...).
@@ -182,8 +194,10 @@ class SymbolPath {
   static constexpr double kCorrelation = 0.75;
 
   SymbolPath(uint64_t seed, const BaseInfo* base)
-      : base_(base), rng_(SubSeed(seed, std::string("path/") + base->base)),
-        sigma_(base->annual_vol / std::sqrt(kSecondsPerYear)), history_(kHistory, std::log(base->start_price)) {
+      : base_(base),
+        rng_(SubSeed(seed, std::string("path/") + base->base)),
+        sigma_(base->annual_vol / std::sqrt(kSecondsPerYear)),
+        history_(kHistory, std::log(base->start_price)) {
     x_ = history_[0];
   }
 
@@ -224,13 +238,13 @@ class SymbolPath {
 struct Account {
   bool open = false;
   Side side = Side::kLong;
-  int64_t size = 0;      // lots
-  int64_t entry = 0;     // ticks
+  int64_t size = 0;   // lots
+  int64_t entry = 0;  // ticks
   double leverage = 0;
   double mmr = 0;
-  bool reports_liq = true;  // false: the venue leaves liq_price NULL
-  int64_t liq = 0;          // reported liq price, ticks
-  double effective_liq = 0; // what the crossing check uses (NULL -> default mmr)
+  bool reports_liq = true;   // false: the venue leaves liq_price NULL
+  int64_t liq = 0;           // reported liq price, ticks
+  double effective_liq = 0;  // what the crossing check uses (NULL -> default mmr)
   uint32_t version = 0;
   int64_t busy_until = -1;  // second of the last action or cooldown end
 };
@@ -269,12 +283,19 @@ class SeriesSim {
  public:
   SeriesSim(const GenOptions& o, const BaseInfo* base, int venue, uint32_t accounts, double liq_rate_scale,
             double actions_per_second, double oi_drain)
-      : base_(base), venue_(venue), pd_(base->price_decimals), qd_(base->qty_decimals[venue]),
+      : base_(base),
+        venue_(venue),
+        pd_(base->price_decimals),
+        qd_(base->qty_decimals[venue]),
         rng_(SubSeed(o.seed, fmt::format("series/{}/{}", kVenues[venue].name, base->base))),
         basis_rng_(SubSeed(o.seed, fmt::format("basis/{}/{}", kVenues[venue].name, base->base))),
-        liq_scale_(liq_rate_scale), actions_per_second_(actions_per_second), oi_drain_(oi_drain),
+        liq_scale_(liq_rate_scale),
+        actions_per_second_(actions_per_second),
+        oi_drain_(oi_drain),
         accounts_(accounts),
-        liq_(Kind::kLiquidations), pos_(Kind::kPositions), mkt_(Kind::kMarket) {
+        liq_(Kind::kLiquidations),
+        pos_(Kind::kPositions),
+        mkt_(Kind::kMarket) {
     spec_.key = {kVenues[venue].name, VenueSymbol(kVenues[venue].name, base->base)};
     spec_.base = base->base;
     spec_.price_decimals = pd_;
@@ -378,15 +399,17 @@ class SeriesSim {
         if (u < 0.35) {
           Close(a);
         } else if (u < 0.65) {
-          const int64_t add = std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(acc.size) *
-                                                                        (0.2 + 0.8 * rng_.Uniform())));
-          const double entry = (static_cast<double>(acc.size) * Dec(acc.entry, pd_) +
-                                static_cast<double>(add) * mark) / static_cast<double>(acc.size + add);
+          const int64_t add = std::max<int64_t>(
+              1, static_cast<int64_t>(static_cast<double>(acc.size) * (0.2 + 0.8 * rng_.Uniform())));
+          const double entry =
+              (static_cast<double>(acc.size) * Dec(acc.entry, pd_) + static_cast<double>(add) * mark) /
+              static_cast<double>(acc.size + add);
           acc.size += add;
           acc.entry = std::max<int64_t>(1, ToUnits(entry, pd_));
           Relevel(a);
         } else {
-          const int64_t cut = static_cast<int64_t>(static_cast<double>(acc.size) * (0.2 + 0.5 * rng_.Uniform()));
+          const int64_t cut =
+              static_cast<int64_t>(static_cast<double>(acc.size) * (0.2 + 0.5 * rng_.Uniform()));
           if (cut <= 0 || cut >= acc.size) {
             Close(a);
           } else {
@@ -451,7 +474,8 @@ class SeriesSim {
     Account& acc = Acc(a);
     const double entry = Dec(acc.entry, pd_);
     acc.liq = std::max<int64_t>(0, ToUnits(LinearLiqPrice(entry, acc.leverage, acc.side, acc.mmr), pd_));
-    acc.effective_liq = acc.reports_liq ? Dec(acc.liq, pd_) : LinearLiqPrice(entry, acc.leverage, acc.side, 0.005);
+    acc.effective_liq =
+        acc.reports_liq ? Dec(acc.liq, pd_) : LinearLiqPrice(entry, acc.leverage, acc.side, 0.005);
     ++acc.version;
     Push(a);
   }
@@ -607,7 +631,9 @@ struct Generator::Impl {
   std::vector<std::array<size_t, 3>> counted;
 
   uint64_t& Count(Kind k) {
-    return k == Kind::kLiquidations ? counts.liquidations : k == Kind::kPositions ? counts.positions : counts.market;
+    return k == Kind::kLiquidations ? counts.liquidations
+           : k == Kind::kPositions  ? counts.positions
+                                    : counts.market;
   }
   // Adds the rows generated since the last call to `counts`.
   void CountNew() {
@@ -642,7 +668,8 @@ Result<std::unique_ptr<Generator>> Generator::Create(const GenOptions& o) {
   }
   if (o.from % kMicrosPerSecond != 0) return Status::InvalidArgument("start time must be on a whole second");
   if (o.symbols.empty() || o.exchanges.empty()) return Status::InvalidArgument("no symbols or no exchanges");
-  if (o.accounts == 0 && o.positions > 0) return Status::InvalidArgument("positions need at least one account");
+  if (o.accounts == 0 && o.positions > 0)
+    return Status::InvalidArgument("positions need at least one account");
 
   std::vector<const BaseInfo*> bases;
   for (const std::string& s : o.symbols) {
@@ -690,18 +717,21 @@ Result<std::unique_ptr<Generator>> Generator::Create(const GenOptions& o) {
       const double w = bases[i]->weight * kVenues[v].weight / weight_total;
       // E[arrivals] = Σ base rate / (1 - branching).
       const double scale = static_cast<double>(o.liquidations) * w * (1 - kBranching) / shape_sum[i];
-      const uint32_t accounts = o.positions == 0 ? 0 : std::max<uint32_t>(
-          20, static_cast<uint32_t>(o.accounts * bases[i]->weight / max_base_weight));
+      const uint32_t accounts =
+          o.positions == 0 ? 0
+                           : std::max<uint32_t>(
+                                 20, static_cast<uint32_t>(o.accounts * bases[i]->weight / max_base_weight));
       const double actions = static_cast<double>(o.positions) * w / static_cast<double>(seconds);
       // The liquidations generated are a venue's reported sample, not every
       // forced close; scale their qty so they drain about 30% of the open
       // interest a month (most of it in cascades) against the build-up of
       // calm markets, and open interest rises and falls.
       const double mean_notional = bases[i]->liq_median_usd * std::exp(1.3 * 1.3 / 2) * 1.19;
-      const double expected_qty = static_cast<double>(o.liquidations) * w * mean_notional / bases[i]->start_price;
+      const double expected_qty =
+          static_cast<double>(o.liquidations) * w * mean_notional / bases[i]->start_price;
       const double oi0 = bases[i]->oi_usd * kVenues[v].weight / bases[i]->start_price;
-      const double drain = expected_qty > 0
-          ? 0.3 * oi0 * (static_cast<double>(seconds) / (30.0 * 86400)) / expected_qty : 0.0;
+      const double drain =
+          expected_qty > 0 ? 0.3 * oi0 * (static_cast<double>(seconds) / (30.0 * 86400)) / expected_qty : 0.0;
       impl->sims.push_back(std::make_unique<SeriesSim>(o, bases[i], v, accounts, scale, actions, drain));
       impl->sim_path.push_back(i);
       impl->specs.push_back(impl->sims.back()->spec());
@@ -748,7 +778,9 @@ void Generator::Discard(Kind kind) {
   for (size_t s = 0; s < g.sims.size(); ++s) g.Reset(s, kind);
 }
 
-const std::vector<SeriesSpec>& Generator::series() const { return impl_->specs; }
+const std::vector<SeriesSpec>& Generator::series() const {
+  return impl_->specs;
+}
 
 const SeriesSpec* Generator::FindSeries(const SeriesKey& key) const {
   for (const SeriesSpec& s : impl_->specs) {
@@ -761,8 +793,12 @@ double Generator::progress() const {
   return impl_->seconds == 0 ? 1.0 : static_cast<double>(impl_->sec) / static_cast<double>(impl_->seconds);
 }
 
-Timestamp Generator::now() const { return impl_->options.from + impl_->sec * kMicrosPerSecond; }
+Timestamp Generator::now() const {
+  return impl_->options.from + impl_->sec * kMicrosPerSecond;
+}
 
-const GenCounts& Generator::counts() const { return impl_->counts; }
+const GenCounts& Generator::counts() const {
+  return impl_->counts;
+}
 
 }  // namespace liqdb::gen
