@@ -328,6 +328,7 @@ void RunOrder(Order order, WriterKind kind) {
     }
     Poll(*r1, &o1, committed, "reader 1");
     Poll(*r2, &o2, committed, "reader 2");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // a poll every ~25 ms
   }
   CHECK(o1.last == final_count);
   CHECK(o2.last == final_count);
