@@ -8,6 +8,8 @@
 // read-write, readers see each transaction within about a second without
 // reopening, a reader's count never goes backwards and is always a whole
 // number of transactions, and the readers put no file into the store folder.
+// A second writer meanwhile is turned away with one sentence naming the
+// writer's pid.
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -304,6 +306,21 @@ void RunOrder(Order order, WriterKind kind) {
     }
     CHECK(Changes(before, Listing(store_dir)) == "");
     start_writer();
+  }
+
+  // A second writer is turned away with one sentence naming this process.
+  if (kind == WriterKind::kApi) {
+    Proc second = Proc::Start(
+        {LIQDB_CLI_PATH, "ingest", "--store", store_dir, "--format", "csv", "--kind", "liquidations", "-"});
+    ::close(second.in);
+    second.in = -1;
+    const std::string said = second.Rest();
+    CHECK(second.Finish() == 1);
+    const std::string sentence =
+        "is being written by another process (pid " + std::to_string(::getpid()) + ")";
+    INFO(said);
+    CHECK(said.find(sentence) != std::string::npos);
+    CHECK(said.find(sentence) == said.rfind(sentence));  // said once, not repeated
   }
 
   // Transactions 1..kTransactions, ~150 ms apart, while both readers poll.
