@@ -4,8 +4,8 @@
 // grid cells fail before any work with errors that say the numbers.
 //
 // The heavy queries run on a store generated here through the C++ API, sized
-// so that each query works for well over a second in a Release build: an
-// interrupt 100 ms in must cut it short, not wait for it.
+// so that each query works for 0.4 s to several seconds in a Release build:
+// an interrupt 50 ms in must cut it short, not wait for it.
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -54,14 +54,14 @@ const TempDir& SharedStore() {
   std::shared_ptr<liqdb::Store> store = std::move(*opened);  // the only handle: released below
   const liqdb::SeriesKey key{"binance", "BTCUSDT"};
   std::mt19937_64 rng(7);
-  // 3M liquidations, prices 50,000-70,000 on a 0.1 tick.
-  for (int batch = 0; batch < 6; ++batch) {
+  // 4M liquidations, prices 50,000-70,000 on a 0.1 tick.
+  for (int batch = 0; batch < 8; ++batch) {
     liqdb::SeriesBatch b{key, liqdb::Columns(liqdb::Kind::kLiquidations)};
-    const int64_t t0 = kMar1 + batch * (10 * kDay / 6);
+    const int64_t t0 = kMar1 + batch * (10 * kDay / 8);
     for (int i = 0; i < 500000; ++i) {
       const double price = 50000 + static_cast<double>(rng() % 200000) / 10;
       const double qty = static_cast<double>(1 + rng() % 1000) / 1000;
-      b.rows.AddLiquidation(t0 + static_cast<int64_t>(i) * (10 * kDay / 6 / 500000),
+      b.rows.AddLiquidation(t0 + static_cast<int64_t>(i) * (10 * kDay / 8 / 500000),
                             rng() % 2 ? liqdb::Side::kLong : liqdb::Side::kShort, price, qty, price * qty);
     }
     REQUIRE(store->Append(b).ok());
@@ -232,7 +232,7 @@ void CheckStops(const Heavy& q, Run run) {
 TEST_CASE("interrupt: sqlite3_interrupt stops every heavy function within the bound", "[sql][interrupt]") {
   auto db = OpenShared();
   for (const Heavy& q : HeavyQueries()) {
-    CheckStops(q, [&] { return RunInterrupted(db->get(), q.sql, std::chrono::milliseconds(100)); });
+    CheckStops(q, [&] { return RunInterrupted(db->get(), q.sql, std::chrono::milliseconds(50)); });
     // The connection is usable afterwards: the interrupt does not stick.
     CHECK(AsInt(db->Scalar("SELECT count(*) FROM liq_histogram('liq', '2024-03-01', '2024-03-02', '1h')")) ==
           24);
@@ -242,7 +242,7 @@ TEST_CASE("interrupt: sqlite3_interrupt stops every heavy function within the bo
 TEST_CASE("interrupt: a progress handler returning 1 stops every heavy function", "[sql][interrupt]") {
   auto db = OpenShared();
   for (const Heavy& q : HeavyQueries()) {
-    CheckStops(q, [&] { return RunWithProgressStop(db->get(), q.sql, std::chrono::milliseconds(100)); });
+    CheckStops(q, [&] { return RunWithProgressStop(db->get(), q.sql, std::chrono::milliseconds(50)); });
   }
 }
 

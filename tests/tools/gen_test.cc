@@ -299,4 +299,30 @@ TEST_CASE("gen: bad options are clear errors", "[gen]") {
 }
 
 }  // namespace
+
+// One liquidation-price formula (issue 7, item 5): the levels the generator
+// reports are DESIGN.md's linear formula, written out here by hand, at each
+// venue's maintenance margin rate, to within one tick of rounding.
+TEST_CASE("gen: reported liq prices follow the linear formula at the venue's mmr", "[gen][rules]") {
+  Output out = Run(Small());
+  const std::map<std::string, double> mmr = {{"binance", 0.004}, {"bybit", 0.005}, {"okx", 0.004}};
+  uint64_t checked = 0;
+  for (const SeriesSpec& s : out.specs) {
+    INFO(s.key.exchange << "/" << s.key.symbol);
+    const Columns& p = out.Of(Kind::kPositions, s.key);
+    const double m = mmr.at(s.key.exchange);
+    for (size_t i = 0; i < p.size(); ++i) {
+      const double size = p.values[pos_col::kSize][i], liq = p.values[pos_col::kLiqPrice][i];
+      if (!(size > 0) || std::isnan(liq)) continue;
+      const double entry = p.values[pos_col::kEntryPrice][i], lev = p.values[pos_col::kLeverage][i];
+      const double expected =
+          p.side[i] == 0 ? entry * (1 - 1 / lev) / (1 - m) : entry * (1 + 1 / lev) / (1 + m);
+      INFO("row " << i << ": entry " << entry << " leverage " << lev << " liq " << liq);
+      REQUIRE(std::fabs(liq - expected) <= s.tick * 1.0001);
+      ++checked;
+    }
+  }
+  CHECK(checked > 1000);
+}
+
 }  // namespace liqdb::gen
