@@ -12,6 +12,8 @@
 
 #include "tests/sql/sql_test_util.h"
 
+#include "liqdb/store.h"
+
 using namespace liqdb::sqltest;
 
 namespace {
@@ -108,12 +110,24 @@ TEST_CASE("rules: a close row (size 0) takes a NULL entry_price through SQL and 
   Run r = Cli("ingest --store " + (dir / "s") + " " + csv, dir);
   CHECK(r.code == 3);  // the open row without an entry price is rejected
   CHECK_THAT(r.err, Catch::Contains("pos.csv:4") && Catch::Contains("entry_price must be > 0"));
+  // Sealed and compacted chunks keep the NULL too (the nullable codec), and
+  // verify passes: every connection is closed, so seal through the C++ API.
+  {
+    auto store = liqdb::Store::Open(dir / "s");
+    REQUIRE(store.ok());
+    REQUIRE((*store)->Seal(true).ok());
+    REQUIRE((*store)->Compact().ok());
+    REQUIRE((*store)->Verify([](const std::string& msg) { FAIL(msg); }).ok());
+  }
   Db again(dir / "t.sqlite");
   auto okx = again.Query("SELECT account, size, entry_price FROM pos WHERE exchange = 'okx' ORDER BY ts");
   REQUIRE(okx.size() == 2);
   CHECK(AsDouble(okx[0][2]) == 61000);
   CHECK(AsDouble(okx[1][1]) == 0);
   CHECK(IsNull(okx[1][2]));
+  auto binance = again.Query("SELECT size, entry_price FROM pos WHERE exchange = 'binance' ORDER BY ts");
+  REQUIRE(binance.size() == 2);
+  CHECK(IsNull(binance[1][1]));
 }
 
 TEST_CASE("rules: every range function says from/to the same way, in ISO time", "[sql][rules]") {
