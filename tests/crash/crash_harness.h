@@ -20,7 +20,7 @@
 //                re-run completes (no staged chunks; no overlapping chunks).
 //
 // After every kill: the store opens, Store::Verify passes (and `liqdb verify`
-// every fourth kill), every acknowledged row is present exactly once, every
+// at every fourth check), every acknowledged row is present exactly once, every
 // group is whole or absent, and nothing that was never written is there.
 //
 // Not thread-safe; runs child processes (fork/exec) and waits for them.

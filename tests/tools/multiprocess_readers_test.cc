@@ -18,7 +18,9 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -69,6 +71,34 @@ std::string TransactionCsv(int j) {
   return s;
 }
 
+// The environment for children. In a sanitizer build liqdb.so needs the
+// sanitizer runtime loaded first, which the system's sqlite3 shell lacks:
+// preload the one this process runs with (and leave leak checks to the
+// instrumented binaries).
+std::vector<std::string> ChildEnvironment() {
+  std::vector<std::string> env;
+  std::string asan;  // ASAN_OPTIONS=... as inherited, if at all
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "ASAN_OPTIONS=", 13) == 0) {
+      asan = *e;
+    } else if (std::strncmp(*e, "LD_PRELOAD=", 11) != 0) {
+      env.emplace_back(*e);
+    }
+  }
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    const size_t at = line.find('/');
+    if (at != std::string::npos &&
+        (line.find("/libasan.so") != std::string::npos || line.find("/libtsan.so") != std::string::npos)) {
+      env.push_back("LD_PRELOAD=" + line.substr(at));
+      asan = asan.empty() ? "ASAN_OPTIONS=detect_leaks=0" : asan + ":detect_leaks=0";
+      break;
+    }
+  }
+  if (!asan.empty()) env.push_back(asan);
+  return env;
+}
+
 // A child process with piped stdin and stdout (stderr joins stdout).
 struct Proc {
   pid_t pid = -1;
@@ -84,6 +114,10 @@ struct Proc {
     std::vector<char*> args;
     for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
     args.push_back(nullptr);
+    static const std::vector<std::string> env = ChildEnvironment();
+    std::vector<char*> envp;
+    for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
     Proc p;
     p.pid = ::fork();
     if (p.pid == 0) {
@@ -91,7 +125,7 @@ struct Proc {
       ::dup2(b[1], 1);
       ::dup2(b[1], 2);
       for (int fd = 3; fd < 1024; ++fd) ::close(fd);
-      ::execvp(args[0], args.data());
+      ::execvpe(args[0], args.data(), envp.data());
       ::_exit(127);
     }
     ::close(a[0]);
