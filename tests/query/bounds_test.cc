@@ -150,6 +150,39 @@ TEST_CASE("bounds: a snapshot heatmap replay and cascades stop when asked", "[qu
   CHECK(c.status().message() == "stop requested");
 }
 
+TEST_CASE("bounds: a heatmap stops once it has returned kMaxGridCells cells", "[query][bounds]") {
+  // 2,001 positions, each with its own level ($1 bins from 50,000), in force
+  // for 1,000 one-minute buckets: 2,001,000 cells, one bucket too many.
+  Columns pos(Kind::kPositions);
+  for (int i = 0; i < 2001; ++i) {
+    pos.AddPosition(kMar1, "a" + std::to_string(i), Side::kLong, 1, 60000, 10, 50000.0 + i);
+  }
+  SnapshotHeatmapSpec spec;
+  spec.from = kMar1;
+  spec.to = kMar1 + 1000 * 60000000LL;
+  spec.interval = 60000000LL;
+  spec.price_step = 1;
+  std::vector<PositionSeriesInput> in(1);
+  in[0].key = {"binance", "BTCUSDT"};
+  in[0].rows = MemoryRowSource(pos);
+  auto cursor = OpenSnapshotHeatmap(std::move(in), spec);
+  REQUIRE(cursor.ok());
+  HeatmapCell cell;
+  uint64_t returned = 0;
+  Status end;
+  for (;;) {
+    auto more = (*cursor)->Next(&cell);
+    if (!more.ok()) {
+      end = more.status();
+      break;
+    }
+    if (!*more) break;
+    ++returned;
+  }
+  CHECK(returned == kMaxGridCells);
+  CHECK_THAT(end.message(), Catch::Contains("liq_heatmap: more than 2000000 cells to return"));
+}
+
 TEST_CASE("rules: one from/to check, in ISO time, for every range", "[query][rules]") {
   const std::string expected = "from (2024-03-02T00:00:00Z) must be before to (2024-03-01T00:00:00Z)";
   CHECK(ValidateTimeRange(kMar1 + 24 * kHour, kMar1).message() == expected);
