@@ -49,6 +49,7 @@ std::optional<Format> SniffFormat(const std::vector<std::string>& lines, std::st
   auto say = [&](const char* reason) {
     if (why) *why = reason;
   };
+  bool saw_json = false;
   for (const std::string& raw : lines) {
     std::string_view line = ingest::Trim(raw);
     if (line.empty()) continue;
@@ -69,6 +70,7 @@ std::optional<Format> SniffFormat(const std::vector<std::string>& lines, std::st
         say("JSON with Hyperliquid assetPositions");
         return Format::kHyperliquidClearinghouse;
       }
+      saw_json = true;
       continue;  // e.g. a subscription ack; look at the next line
     }
     std::string_view f[16];
@@ -106,7 +108,8 @@ std::optional<Format> SniffFormat(const std::vector<std::string>& lines, std::st
     say("the first line is neither JSON nor a known CSV layout");
     return std::nullopt;
   }
-  say("no data lines");
+  say(saw_json ? "JSON lines of no source liqdb knows (no forceOrder, Bybit, OKX or Hyperliquid keys)"
+               : "no data lines");
   return std::nullopt;
 }
 

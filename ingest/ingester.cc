@@ -144,9 +144,27 @@ void Ingester::Progress(LineReader* reader) {
 
 Status Ingester::IngestPath(const std::string& path) {
   Result<std::unique_ptr<LineReader>> reader = LineReader::Open(path);
-  if (!reader.ok()) return reader.status();
+  if (!reader.ok()) {
+    ++summary_.files;
+    return SkipOrFail(reader.status());
+  }
   return IngestReader(reader->get(), path == "-");
 }
+
+Status Ingester::SkipOrFail(const Status& why) {
+  if (!options_.skip_bad_files) return why;
+  summary_.skipped_files.push_back(why.message());
+  Report(why.message() + " (file skipped)");
+  return Status::OK();
+}
+
+namespace {
+// JSON-lines formats, told apart from the CSV ones.
+bool IsJsonFormat(Format f) {
+  return f == Format::kBinanceForceOrder || f == Format::kBybitLiquidation ||
+         f == Format::kOkxLiquidationOrders || f == Format::kHyperliquidClearinghouse;
+}
+}  // namespace
 
 Status Ingester::ChooseAdapter(LineReader* reader, std::vector<std::string>* peeked, bool* damaged) {
   Format f = options_.format;
@@ -179,6 +197,29 @@ Status Ingester::ChooseAdapter(LineReader* reader, std::vector<std::string>* pee
     }
     f = *sniffed;
     Report(reader->name() + ": format " + FormatName(f) + " (auto: " + why + ")");
+  } else {
+    // A file of another shape than the --format named would fail on every
+    // line; say once what it looks like instead. Only shapes the sniffer
+    // knows for sure count: JSON against CSV, or a known CSV header.
+    std::string_view line;
+    while (peeked->size() < kSniffLines) {
+      Result<LineReader::Read> r = reader->Next(&line);
+      if (!r.ok()) {
+        Report(r.status().message());
+        *damaged = true;
+        break;
+      }
+      if (*r != LineReader::Read::kLine) break;
+      peeked->emplace_back(line);
+      if (!ingest::IsBlank(line)) break;
+    }
+    std::string why;
+    const std::optional<Format> looks = SniffFormat(*peeked, &why);
+    if (looks && *looks != f &&
+        (IsJsonFormat(*looks) != IsJsonFormat(f) || why.find("header") != std::string::npos)) {
+      return Status::InvalidArgument(reader->name() + ": this looks like " + why + ", not " + FormatName(f) +
+                                     " input; did you mean --format " + FormatName(*looks) + "?");
+    }
   }
   auto it = adapters_.find(f);
   if (it == adapters_.end()) {
@@ -214,13 +255,20 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
   ++summary_.files;
   std::vector<std::string> peeked;
   bool damaged = false;
-  LIQDB_RETURN_IF_ERROR(ChooseAdapter(reader, &peeked, &damaged));
+  if (Status s = ChooseAdapter(reader, &peeked, &damaged); !s.ok()) {
+    adapter_ = nullptr;
+    return SkipOrFail(s);
+  }
   if (adapter_ == nullptr) {
     ++summary_.files_damaged;
     if (options_.strict) ++summary_.files_rejected;
     return Status::OK();
   }
-  LIQDB_RETURN_IF_ERROR(adapter_->BeginFile(reader->name()));
+  if (Status s = adapter_->BeginFile(reader->name()); !s.ok()) return SkipOrFail(s);
+  const std::string format_name = FormatName(adapter_->format());
+  if (std::find(summary_.formats.begin(), summary_.formats.end(), format_name) == summary_.formats.end()) {
+    summary_.formats.push_back(format_name);
+  }
 
   bool bad = false;
   next_flush_at_ = options_.batch_rows;
@@ -229,8 +277,7 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
   for (size_t i = 0; i < peeked.size(); ++i) {
     padded_.assign(peeked[i]);
     padded_.append(kLinePadding, '\0');
-    LIQDB_RETURN_IF_ERROR(
-        ParseOne(reader, std::string_view(padded_.data(), peeked[i].size()), i + 1, &bad));
+    LIQDB_RETURN_IF_ERROR(ParseOne(reader, std::string_view(padded_.data(), peeked[i].size()), i + 1, &bad));
   }
 
   using Clock = std::chrono::steady_clock;
@@ -297,8 +344,7 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
 
 Status Ingester::AppendGroup(std::vector<SeriesBatch>* group) {
   if (group->empty()) return Status::OK();
-  Result<AppendStats> r =
-      group->size() == 1 ? store_->Append(group->front()) : store_->AppendAll(*group);
+  Result<AppendStats> r = group->size() == 1 ? store_->Append(group->front()) : store_->AppendAll(*group);
   group->clear();
   if (!r.ok()) return r.status().WithContext("store append");
   ++summary_.flushes;

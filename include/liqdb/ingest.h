@@ -60,8 +60,7 @@ std::vector<std::string> FormatNames();
 
 // Recognises a format from the first lines of an input (up to ~10 suffice).
 // Returns nullopt when nothing matches; `why` (optional) says what was seen.
-std::optional<Format> SniffFormat(const std::vector<std::string>& first_lines,
-                                  std::string* why = nullptr);
+std::optional<Format> SniffFormat(const std::vector<std::string>& first_lines, std::string* why = nullptr);
 
 // ---- options ---------------------------------------------------------------
 
@@ -94,6 +93,11 @@ struct IngestOptions {
   // Folder holding the state adapters keep across runs (Hyperliquid's last
   // poll per wallet). Empty: the store's folder.
   std::string state_dir;
+  // A file that cannot be read, whose format cannot be told, or that does not
+  // look like the --format named (or whose symbol cannot be told from its
+  // name) is reported, counted in IngestSummary::skipped_files and skipped,
+  // instead of failing IngestPath: a batch of files goes on past it.
+  bool skip_bad_files = false;
 };
 
 // Parses "INSTRUMENT=VALUE" into options->contract_sizes.
@@ -120,8 +124,7 @@ Result<ContractSpec> LookupContract(std::string_view exchange, std::string_view 
 
 // Converts a venue-native size at `price` into (qty in base units, notional
 // in quote currency).
-void ApplyContract(const ContractSpec& spec, double size, double price, double* qty,
-                   double* notional);
+void ApplyContract(const ContractSpec& spec, double size, double price, double* qty, double* notional);
 
 // Tardis venue id -> liqdb exchange id ("binance-futures" -> "binance",
 // "okex-swap" -> "okx", ...). Unknown ids pass through unchanged.
@@ -192,8 +195,7 @@ class LineReader {
   // compression.
   static Result<std::unique_ptr<LineReader>> Open(const std::string& path);
   // Reads from an in-memory copy of `data` (tests, embedding).
-  static Result<std::unique_ptr<LineReader>> FromString(std::string data,
-                                                        std::string name = "<memory>");
+  static Result<std::unique_ptr<LineReader>> FromString(std::string data, std::string name = "<memory>");
   virtual ~LineReader() = default;
 
   // The next line without its "\n" (and "\r"). kEnd at the end of input.
@@ -252,8 +254,14 @@ class Adapter {
 
   // Cross-run state: loaded before the first file, saved after rows reached
   // the store. No-op for stateless formats.
-  virtual Status LoadState(const std::string& dir) { (void)dir; return Status::OK(); }
-  virtual Status SaveState(const std::string& dir) { (void)dir; return Status::OK(); }
+  virtual Status LoadState(const std::string& dir) {
+    (void)dir;
+    return Status::OK();
+  }
+  virtual Status SaveState(const std::string& dir) {
+    (void)dir;
+    return Status::OK();
+  }
 };
 
 // The adapter for `format` (not kAuto).
@@ -263,17 +271,19 @@ Result<std::unique_ptr<Adapter>> MakeAdapter(Format format, const IngestOptions&
 
 struct IngestSummary {
   uint64_t files = 0;
-  uint64_t lines = 0;            // non-empty input lines
-  uint64_t rows = 0;             // rows parsed from good lines
-  uint64_t stored = 0;           // rows the store wrote
-  uint64_t duplicates = 0;       // rows already stored, or exact repeats collapsed
-  uint64_t rejected_lines = 0;   // bad lines
-  uint64_t skipped = 0;          // records with nothing to store (unfilled, no mark price)
-  uint64_t discarded_rows = 0;   // good rows dropped with their file (--strict)
-  uint64_t files_rejected = 0;   // files dropped whole (--strict)
-  uint64_t files_damaged = 0;    // truncated or corrupt compressed streams
-  uint64_t late_rows = 0;        // rows more than reorder_window_us out of order
-  uint64_t flushes = 0;          // Store::AppendAll calls
+  uint64_t lines = 0;                      // non-empty input lines
+  uint64_t rows = 0;                       // rows parsed from good lines
+  uint64_t stored = 0;                     // rows the store wrote
+  uint64_t duplicates = 0;                 // rows already stored, or exact repeats collapsed
+  uint64_t rejected_lines = 0;             // bad lines
+  uint64_t skipped = 0;                    // records with nothing to store (unfilled, no mark price)
+  uint64_t discarded_rows = 0;             // good rows dropped with their file (--strict)
+  uint64_t files_rejected = 0;             // files dropped whole (--strict)
+  uint64_t files_damaged = 0;              // truncated or corrupt compressed streams
+  uint64_t late_rows = 0;                  // rows more than reorder_window_us out of order
+  uint64_t flushes = 0;                    // Store::AppendAll calls
+  std::vector<std::string> skipped_files;  // with skip_bad_files: "FILE: why"
+  std::vector<std::string> formats;        // the formats read, in the order first seen
 };
 
 struct IngestProgress {
@@ -292,9 +302,7 @@ class Ingester {
   // (the format auto chose, a damaged file). Default: none.
   void set_report(std::function<void(const std::string&)> report) { report_ = std::move(report); }
   // Called every few thousand lines and at each file's end.
-  void set_progress(std::function<void(const IngestProgress&)> progress) {
-    progress_ = std::move(progress);
-  }
+  void set_progress(std::function<void(const IngestProgress&)> progress) { progress_ = std::move(progress); }
 
   // Ingests one file or "-" (standard input, flushed every
   // flush_interval_ms). Returns non-OK only for failures that stop the whole
@@ -312,6 +320,8 @@ class Ingester {
 
  private:
   Status ChooseAdapter(LineReader* reader, std::vector<std::string>* peeked, bool* damaged);
+  // A file-level failure: skipped and reported with skip_bad_files, else returned.
+  Status SkipOrFail(const Status& why);
   Status ParseOne(LineReader* reader, std::string_view line, uint64_t line_no, bool* bad);
   Status Flush(std::vector<SeriesBatch> batches);
   Status AppendGroup(std::vector<SeriesBatch>* group);

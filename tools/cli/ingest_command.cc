@@ -66,6 +66,7 @@ int RunIngest(const IngestArgs& a) {
     }
   }
   o.strict = a.strict;
+  o.skip_bad_files = true;  // one bad file must not stop a batch
   o.symbol = a.symbol;
   if (a.batch_rows > 0) o.batch_rows = a.batch_rows;
   o.max_reported_errors = a.max_errors < 0 ? 0 : static_cast<size_t>(a.max_errors);
@@ -128,6 +129,8 @@ int RunIngest(const IngestArgs& a) {
 
   int rc = kExitOk;
   for (const std::string& f : files) {
+    // Files that cannot be read are reported and skipped inside; what
+    // returns here is the store failing, which ends the run.
     Status s = ingester.IngestPath(f);
     if (!s.ok()) {
       if (bar) bar->Finish();
@@ -146,9 +149,17 @@ int RunIngest(const IngestArgs& a) {
     rc = kExitFailure;
   }
   const IngestSummary& sum = ingester.summary();
-  std::string fmt_used = ingester.format() ? FormatName(*ingester.format()) : a.format;
-  std::cout << "liqdb ingest (" << fmt_used << "): " << FormatSummary(sum) << "\n";
-  if (rc == kExitOk && (sum.rejected_lines > 0 || sum.files_damaged > 0 || sum.files_rejected > 0)) {
+  std::string formats;
+  for (const std::string& f : sum.formats) formats += (formats.empty() ? "" : ", ") + f;
+  if (formats.empty()) formats = a.format;
+  std::cout << "liqdb ingest (" << formats << "): " << FormatSummary(sum) << "\n";
+  if (!sum.skipped_files.empty()) {
+    std::cout << fmt::format("skipped {} file{}:\n", sum.skipped_files.size(),
+                             sum.skipped_files.size() == 1 ? "" : "s");
+    for (const std::string& why : sum.skipped_files) std::cout << "  " << why << "\n";
+  }
+  if (rc == kExitOk && (sum.rejected_lines > 0 || sum.files_damaged > 0 || sum.files_rejected > 0 ||
+                        !sum.skipped_files.empty())) {
     rc = kExitRejected;
   }
   return rc;
@@ -181,6 +192,16 @@ void RegisterIngestCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("files", args->files,
                   "input files or folders (every file under them), or '-' for standard input");
+  cmd->footer(
+      "Examples:\n"
+      "  liqdb ingest --store data/store archive/*.csv.gz          # formats told by content\n"
+      "  liqdb ingest --store data/store --format tardis-liquidations 2024-06-*.csv.gz\n"
+      "  liqdb ingest --store data/store --format okx-liquidation-orders \\\n"
+      "      --contract-size BTC-USD-240628=100 okx.jsonl.zst\n"
+      "  some-feed-client | liqdb ingest --store data/store --format binance-forceorder -\n"
+      "A file that cannot be read, or whose format cannot be told, is reported and skipped; the\n"
+      "rest of the batch is still read. The summary lists the formats seen and the files skipped.\n"
+      "Exit codes: 0 ok, 1 failure (the store), 2 usage error, 3 lines or files rejected.");
   cmd->callback([args, exit_code] { *exit_code = RunIngest(*args); });
 }
 

@@ -337,6 +337,12 @@ void LevelOptions(CLI::App* cmd, RenderArgs* a) {
 void RegisterRenderCommand(CLI::App& app, int* exit_code) {
   CLI::App* render = app.add_subcommand("render", "Draw PNG pictures: heatmap, chart, map");
   render->require_subcommand(1);
+  render->footer(
+      "Examples:\n"
+      "  liqdb render heatmap --store data/store --symbol BTCUSDT --exchange binance -o heat.png\n"
+      "  liqdb render chart --store data/store --symbol BTCUSDT --interval 1h -o chart.png\n"
+      "  liqdb render map --store data/store --symbol BTCUSDT --at 2024-03-05T12:00:00Z -o map.png\n"
+      "Run 'liqdb render heatmap --help' (chart, map) for each picture's options.");
   auto args = std::make_shared<RenderArgs>();
 
   CLI::App* heat = render->add_subcommand("heatmap", "Liquidation heatmap: time x price");
@@ -345,6 +351,12 @@ void RegisterRenderCommand(CLI::App& app, int* exit_code) {
   heat->add_option("--from", args->from, "start (ISO-8601 or µs; default: first row)");
   heat->add_option("--to", args->to, "end, exclusive (default: after the last row)");
   heat->add_option("--interval", args->interval, "bucket, e.g. 15m (default: ~200 buckets)");
+  heat->footer(
+      "Examples:\n"
+      "  liqdb render heatmap --store data/store --symbol BTCUSDT --exchange binance -o heat.png\n"
+      "  liqdb render heatmap --store data/store --symbol BTCUSDT --exchange okx --source market \\\n"
+      "      --from 2024-03-01 --to 2024-03-08 --interval 1h --step 100 -o model.png\n"
+      "From positions when the store has them for the instrument, else the open-interest model.");
   heat->callback([args, exit_code] { *exit_code = Run("heatmap", RenderHeatmap, *args); });
 
   CLI::App* chart = render->add_subcommand("chart", "Liquidations per time bucket, with price");
@@ -352,12 +364,24 @@ void RegisterRenderCommand(CLI::App& app, int* exit_code) {
   chart->add_option("--from", args->from, "start (default: first liquidation)");
   chart->add_option("--to", args->to, "end, exclusive (default: after the last)");
   chart->add_option("--interval", args->interval, "bucket, e.g. 1h (default: ~200 buckets)");
+  chart->footer(
+      "Examples:\n"
+      "  liqdb render chart --store data/store --symbol BTCUSDT -o chart.png\n"
+      "  liqdb render chart --store data/store --symbol BTCUSDT --exchange bybit \\\n"
+      "      --from 2024-03-01 --to 2024-03-02 --interval 15m -o day.png\n"
+      "Red bars: longs liquidated; green: shorts; the line is the price.");
   chart->callback([args, exit_code] { *exit_code = Run("chart", RenderChart, *args); });
 
   CLI::App* map = render->add_subcommand("map", "Liquidation map at one moment");
   CommonOptions(map, args.get());
   LevelOptions(map, args.get());
   map->add_option("--at", args->at, "moment (default: the last row)");
+  map->footer(
+      "Examples:\n"
+      "  liqdb render map --store data/store --symbol BTCUSDT --exchange binance -o map.png\n"
+      "  liqdb render map --store data/store --symbol BTCUSDT --at 2024-03-05T12:00:00Z --step 100 -o "
+      "map.png\n"
+      "Bars: notional that would be liquidated at each price; curves: cumulative from the mark.");
   map->callback([args, exit_code] { *exit_code = Run("map", RenderMap, *args); });
 }
 
