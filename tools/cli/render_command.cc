@@ -9,6 +9,8 @@
 // end); an omitted interval gives about 200 buckets, an omitted price step
 // about 0.1% of the price. The heatmap and chart overlay the mark price when
 // the store holds market samples for the symbol.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <iostream>
 #include <map>
@@ -154,9 +156,38 @@ Result<double> ReferencePrice(const Store& store, const Selection& sel, Timestam
   return 1.0;
 }
 
-std::string Title(const RenderArgs& a) {
-  std::string t = a.exchange.empty() ? "" : a.exchange + " ";
-  return t + (a.symbol.empty() ? "ALL SYMBOLS" : a.symbol);
+// The instrument and every active filter, so a picture says what it shows.
+std::string Title(const RenderArgs& a, bool model) {
+  std::string t = a.symbol.empty() ? "ALL SYMBOLS" : a.symbol;
+  t += a.exchange.empty() ? " ALL VENUES" : " " + a.exchange;
+  if (a.min_leverage || a.max_leverage) {
+    auto num = [](double v) { return fmt::format("{:g}", v); };
+    t += " LEV " + (a.min_leverage ? num(*a.min_leverage) : std::string("1")) + "-" +
+         (a.max_leverage ? num(*a.max_leverage) + "X" : std::string("MAX"));
+  }
+  if (model) t += " MODEL " + a.profile + " LOOKBACK " + a.lookback;
+  return t;
+}
+
+// A picture of several instruments would put BTC and SOL on one price axis.
+Status CheckOneInstrument(const Store& store, const RenderArgs& a, std::initializer_list<Kind> kinds) {
+  if (!a.symbol.empty()) return Status::OK();
+  std::vector<std::string> symbols;
+  for (Kind kind : kinds) {
+    for (const SeriesInfo& s : store.ListSeries(kind)) {
+      if (s.rows > 0 && (a.exchange.empty() || s.key.exchange == a.exchange) &&
+          std::find(symbols.begin(), symbols.end(), s.key.symbol) == symbols.end()) {
+        symbols.push_back(s.key.symbol);
+      }
+    }
+  }
+  if (symbols.size() <= 1) return Status::OK();
+  std::sort(symbols.begin(), symbols.end());
+  std::string list;
+  for (size_t i = 0; i < symbols.size() && i < 8; ++i) list += (i ? ", " : "") + symbols[i];
+  if (symbols.size() > 8) list += ", …";
+  return Status::InvalidArgument("the store holds " + std::to_string(symbols.size()) + " instruments (" +
+                                 list + "); name one with --symbol");
 }
 
 Status Save(const render::Canvas& canvas, const std::string& path) {
@@ -166,6 +197,7 @@ Status Save(const render::Canvas& canvas, const std::string& path) {
 }
 
 Status RenderHeatmap(const Store& store, const RenderArgs& a) {
+  LIQDB_RETURN_IF_ERROR(CheckOneInstrument(store, a, {Kind::kPositions, Kind::kMarket}));
   Selection sel = SelectionOf(a);
   std::string source = a.source;
   if (source == "auto") {
@@ -180,7 +212,6 @@ Status RenderHeatmap(const Store& store, const RenderArgs& a) {
   LIQDB_ASSIGN_OR_RETURN(double step, StepArg(a.step, ref));
 
   std::unique_ptr<HeatmapCursor> cursor;
-  std::string subtitle;
   if (kind == Kind::kPositions) {
     SnapshotHeatmapSpec spec;
     spec.from = from;
@@ -207,10 +238,9 @@ Status RenderHeatmap(const Store& store, const RenderArgs& a) {
     spec.model.leverage_profile = a.profile;
     LIQDB_ASSIGN_OR_RETURN(spec.model.lookback, ParseDuration(a.lookback));
     LIQDB_ASSIGN_OR_RETURN(cursor, OpenModelHeatmap(store, spec));
-    subtitle = " (MODEL)";
   }
   render::HeatmapPicture pic;
-  pic.title = Title(a) + subtitle;
+  pic.title = Title(a, kind == Kind::kMarket);
   LIQDB_ASSIGN_OR_RETURN(pic.grid, MakeTimeGrid(from, to, interval));
   pic.price_step = step;
   LIQDB_ASSIGN_OR_RETURN(pic.cells, DrainHeatmap(cursor.get()));
@@ -221,6 +251,7 @@ Status RenderHeatmap(const Store& store, const RenderArgs& a) {
 }
 
 Status RenderChart(const Store& store, const RenderArgs& a) {
+  LIQDB_RETURN_IF_ERROR(CheckOneInstrument(store, a, {Kind::kLiquidations}));
   Selection sel = SelectionOf(a);
   LIQDB_ASSIGN_OR_RETURN(auto range, Range(a, SeriesOf(store, Kind::kLiquidations, sel)));
   auto [from, to] = range;
@@ -232,7 +263,7 @@ Status RenderChart(const Store& store, const RenderArgs& a) {
   spec.symbols = sel.symbols;
   spec.exchanges = sel.exchanges;
   render::ChartPicture pic;
-  pic.title = Title(a);
+  pic.title = Title(a, false);
   LIQDB_ASSIGN_OR_RETURN(pic.grid, MakeTimeGrid(from, to, interval));
   LIQDB_ASSIGN_OR_RETURN(pic.rows, LiqHistogram(store, spec));
   LIQDB_ASSIGN_OR_RETURN(pic.price_line, MarkLine(store, sel, pic.grid.first_bucket, to));
@@ -252,6 +283,7 @@ Status RenderChart(const Store& store, const RenderArgs& a) {
 }
 
 Status RenderMap(const Store& store, const RenderArgs& a) {
+  LIQDB_RETURN_IF_ERROR(CheckOneInstrument(store, a, {Kind::kPositions, Kind::kMarket}));
   Selection sel = SelectionOf(a);
   std::string source = a.source;
   if (source == "auto") {
@@ -277,7 +309,7 @@ Status RenderMap(const Store& store, const RenderArgs& a) {
   spec.model.leverage_profile = a.profile;
   LIQDB_ASSIGN_OR_RETURN(spec.model.lookback, ParseDuration(a.lookback));
   render::MapPicture pic;
-  pic.title = Title(a) + (kind == Kind::kMarket ? " (MODEL)" : "");
+  pic.title = Title(a, kind == Kind::kMarket);
   pic.moment = at;
   pic.price_step = step;
   LIQDB_ASSIGN_OR_RETURN(pic.rows, LiqMap(store, kind, spec));
@@ -291,13 +323,17 @@ Status RenderMap(const Store& store, const RenderArgs& a) {
 }
 
 int Run(const char* what, Status (*fn)(const Store&, const RenderArgs&), const RenderArgs& a) {
+  if ((a.width != 0 && a.width < render::kMinWidth) || (a.height != 0 && a.height < render::kMinHeight)) {
+    std::cerr << "liqdb render " << what << ": --width and --height must be at least " << render::kMinWidth
+              << " x " << render::kMinHeight << " pixels (the title, legend and axes need the room)\n";
+    return kExitUsage;
+  }
   StoreOptions options;
   options.mode = StoreOptions::Mode::kReadOnly;
   options.create_if_missing = false;
   Result<std::shared_ptr<Store>> store = Store::Open(a.store, options);
   if (!store.ok()) {
-    std::cerr << "liqdb render " << what << ": cannot open store '" << a.store
-              << "': " << store.status().ToString() << "\n";
+    std::cerr << "liqdb render " << what << ": " << store.status().message() << "\n";
     return kExitFailure;
   }
   try {

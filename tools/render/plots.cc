@@ -35,9 +35,58 @@ struct Scale {
   double operator()(double v) const { return p0 + (v - lo) / (hi - lo) * (p1 - p0); }
 };
 
-void DrawTitle(Canvas* c, const std::string& title, const std::string& subtitle) {
-  c->Text(20, 14, title, kText, 3);
-  c->Text(24 + TextWidth(title, 3) + 20, 21, subtitle, kDim, 2);
+// The title (large when it fits), the subtitle beside it or on the next line
+// when the picture is too narrow. Returns the y below them.
+int DrawTitle(Canvas* c, const std::string& title, const std::string& subtitle) {
+  const int room = c->width() - 40;
+  const int scale = TextWidth(title, 3) <= room ? 3 : 2;
+  c->Text(20, 14, title, kText, scale);
+  const int title_w = TextWidth(title, scale);
+  int bottom = 14 + TextHeight(scale);
+  if (title_w + 24 + TextWidth(subtitle, 2) <= room) {
+    c->Text(20 + title_w + 24, 14 + TextHeight(scale) - TextHeight(2), subtitle, kDim, 2);
+  } else {
+    const int sub_scale = TextWidth(subtitle, 2) <= room ? 2 : 1;
+    c->Text(20, bottom + 8, subtitle, kDim, sub_scale);
+    bottom += 8 + TextHeight(sub_scale);
+  }
+  return bottom;
+}
+
+// One entry of a legend: a filled box or a line in `colour`, then its label.
+struct LegendItem {
+  bool line;
+  Rgb colour;
+  std::string label;
+};
+
+// A legend row under the title, flowing onto more rows when the picture is
+// narrow. Returns the y below it.
+int DrawLegend(Canvas* c, int y, const std::vector<LegendItem>& items) {
+  int x = 20;
+  const int h = TextHeight(2);
+  for (const LegendItem& item : items) {
+    const int w = 20 + 6 + TextWidth(item.label, 2);
+    if (x > 20 && x + w > c->width() - 20) {
+      x = 20;
+      y += h + 8;
+    }
+    if (item.line) {
+      c->Line(x, y + h / 2, x + 20, y + h / 2, item.colour, 2);
+    } else {
+      c->FillRect(x + 3, y, x + 3 + h, y + h, item.colour);
+    }
+    c->Text(x + 26, y, item.label, kText, 2);
+    x += w + 24;
+  }
+  return y + h;
+}
+
+// The plot area below the title block, with `right` pixels kept for axes or
+// a colour bar.
+Rect PlotArea(const Canvas& c, int top, int right) {
+  const int y = top + 16;
+  return Rect{120, y, std::max(40, c.width() - 120 - right), std::max(40, c.height() - y - 80)};
 }
 
 // Time labels under a plot: "HH:MM" on every tick, the date under the first
@@ -131,13 +180,14 @@ double Quantile(std::vector<double> values, double q) {
 
 Canvas DrawHeatmap(const HeatmapPicture& pic) {
   Canvas c(pic.width, pic.height, kBackground);
-  const Rect r{120, 60, pic.width - 120 - 190, pic.height - 60 - 80};
   const TimeGrid& g = pic.grid;
   const Timestamp t0 = g.first_bucket;
   const Timestamp t1 = t0 + static_cast<Timestamp>(g.buckets) * g.interval;
-  DrawTitle(&c, pic.title,
-            "LIQUIDATION HEATMAP  " + IntervalText(g.interval) + " x $" +
-                FormatPrice(pic.price_step, pic.price_step));
+  int top = DrawTitle(&c, pic.title,
+                      "LIQUIDATION HEATMAP  " + IntervalText(g.interval) + " x $" +
+                          FormatPrice(pic.price_step, pic.price_step));
+  if (!pic.price_line.empty()) top = DrawLegend(&c, top + 10, {{true, kPriceLine, "MARK PRICE"}});
+  const Rect r = PlotArea(c, top + 22, 190);
 
   // Price range: where 99% of the notional waits, plus the price path, so a
   // handful of 2x positions far away do not squash the picture.
@@ -231,7 +281,7 @@ Canvas DrawHeatmap(const HeatmapPicture& pic) {
 
   // Legend: the colour bar with its USD scale (sqrt: value = vmax · t²).
   const int lx = r.right() + 40, lw = 20;
-  c.Text(lx - 10, r.y - 36, "USD/CELL", kText);
+  c.Text(lx - 10, r.y - 28, "USD/CELL", kText);
   for (int py = 0; py < r.h; ++py) {
     double t = 1 - static_cast<double>(py) / (r.h - 1);
     c.FillRect(lx, r.y + py, lx + lw, r.y + py + 1, Inferno(t));
@@ -242,21 +292,19 @@ Canvas DrawHeatmap(const HeatmapPicture& pic) {
     c.FillRect(lx + lw, py, lx + lw + 5, py + 1, kText);
     c.Text(lx + lw + 8, py - TextHeight() / 2, label, kText);
   }
-  if (!pic.price_line.empty()) {
-    int mx = r.right() - 80;
-    c.Line(mx, 29, mx + 20, 29, kPriceLine, 2);
-    c.Text(mx + 26, 22, "MARK", kText);
-  }
   return c;
 }
 
 Canvas DrawChart(const ChartPicture& pic) {
   Canvas c(pic.width, pic.height, kBackground);
-  const Rect r{120, 60, pic.width - 120 - 130, pic.height - 60 - 80};
   const TimeGrid& g = pic.grid;
   const Timestamp t0 = g.first_bucket;
   const Timestamp t1 = t0 + static_cast<Timestamp>(g.buckets) * g.interval;
-  DrawTitle(&c, pic.title, "LIQUIDATIONS PER " + IntervalText(g.interval));
+  int head = DrawTitle(&c, pic.title, "LIQUIDATIONS PER " + IntervalText(g.interval));
+  std::vector<LegendItem> legend = {{false, kLong, "LONGS LIQUIDATED"}, {false, kShort, "SHORTS LIQUIDATED"}};
+  if (!pic.price_line.empty()) legend.push_back({true, {235, 235, 245}, "PRICE"});
+  head = DrawLegend(&c, head + 10, legend);
+  const Rect r = PlotArea(c, head, 130);
   c.FillRect(r.x, r.y, r.right(), r.bottom(), kPlotBackground);
 
   double vmax = 0;
@@ -304,26 +352,22 @@ Canvas DrawChart(const ChartPicture& pic) {
   if (vmax == 0 && pic.price_line.empty()) DrawNoData(&c, r);
   DrawFrame(&c, r);
   DrawTimeAxis(&c, r, t0, t1, x);
-  // Legend in the title row.
-  int lx = r.right() - 520;
-  c.FillRect(lx, 22, lx + 14, 36, kLong);
-  c.Text(lx + 20, 22, "LONGS LIQUIDATED", kText);
-  c.FillRect(lx + 230, 22, lx + 244, 36, kShort);
-  c.Text(lx + 250, 22, "SHORTS LIQUIDATED", kText);
-  if (!pic.price_line.empty()) {
-    c.Line(lx + 470, 29, lx + 490, 29, {235, 235, 245}, 2);
-    c.Text(lx + 496, 22, "PRICE", kText);
-  }
   return c;
 }
 
 Canvas DrawMap(const MapPicture& pic) {
   Canvas c(pic.width, pic.height, kBackground);
-  const Rect r{120, 60, pic.width - 120 - 130, pic.height - 60 - 80};
   std::string when =
       pic.moment ? " AT " + FormatDate(*pic.moment) + " " + FormatClock(*pic.moment) + " UTC" : "";
-  DrawTitle(&c, pic.title,
-            "LIQUIDATION MAP" + when + "  $" + FormatPrice(pic.price_step, pic.price_step) + " BINS");
+  int top =
+      DrawTitle(&c, pic.title,
+                "LIQUIDATION MAP" + when + "  $" + FormatPrice(pic.price_step, pic.price_step) + " BINS");
+  top = DrawLegend(&c, top + 10,
+                   {{false, kLong, "LONGS"},
+                    {false, kShort, "SHORTS"},
+                    {true, {255, 140, 140}, "CUM LONG"},
+                    {true, {130, 255, 170}, "CUM SHORT"}});
+  const Rect r = PlotArea(c, top, 130);
   c.FillRect(r.x, r.y, r.right(), r.bottom(), kPlotBackground);
   // Price range: where 99% of the notional sits, plus the mark.
   double total = 0;
@@ -399,7 +443,9 @@ Canvas DrawMap(const MapPicture& pic) {
     int mx = static_cast<int>(std::lround(x(*pic.mark_price)));
     c.DashedVLine(mx, r.y, r.bottom(), {240, 240, 250});
     std::string label = "MARK " + FormatPrice(*pic.mark_price, 1);
-    c.Text(mx + 6, r.y + 6, label, {240, 240, 250});
+    // Right of the line, or left of it where the plot's edge is too near.
+    const int lx = mx + 6 + TextWidth(label) <= r.right() - 4 ? mx + 6 : mx - 6 - TextWidth(label);
+    c.Text(std::max(r.x + 4, lx), r.y + 6, label, {240, 240, 250});
   }
   if (pic.rows.empty()) DrawNoData(&c, r);
   DrawFrame(&c, r);
@@ -412,18 +458,11 @@ Canvas DrawMap(const MapPicture& pic) {
     c.Text(px - TextWidth(s) / 2, r.bottom() + 10, s, kText);
   }
   c.Text(r.x, r.bottom() + 40, "LIQUIDATION PRICE", kDim);
-  c.TextVertical(20, r.y + r.h / 2 - 60, "NOTIONAL PER BIN", kDim);
-  c.TextVertical(pic.width - 30, r.y + r.h / 2 - 60, "CUMULATIVE", kDim);
-  // Legend under the plot, right-aligned (the title row holds long titles).
-  int lx = r.right() - 500, ly = r.bottom() + 40;
-  c.FillRect(lx, ly, lx + 14, ly + 14, kLong);
-  c.Text(lx + 20, ly, "LONGS", kText);
-  c.FillRect(lx + 100, ly, lx + 114, ly + 14, kShort);
-  c.Text(lx + 120, ly, "SHORTS", kText);
-  c.Line(lx + 210, ly + 7, lx + 230, ly + 7, {255, 140, 140}, 2);
-  c.Text(lx + 236, ly, "CUM LONG", kText);
-  c.Line(lx + 350, ly + 7, lx + 370, ly + 7, {130, 255, 170}, 2);
-  c.Text(lx + 376, ly, "CUM SHORT", kText);
+  // Axis titles only where the plot is tall enough to hold them.
+  if (TextWidth("NOTIONAL PER BIN") <= r.h) {
+    c.TextVertical(20, r.y + r.h / 2 - TextWidth("NOTIONAL PER BIN") / 2, "NOTIONAL PER BIN", kDim);
+    c.TextVertical(pic.width - 30, r.y + r.h / 2 - TextWidth("CUMULATIVE") / 2, "CUMULATIVE", kDim);
+  }
   return c;
 }
 

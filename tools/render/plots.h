@@ -28,6 +28,10 @@ namespace liqdb::render {
 // A price path to overlay: (time, price) in time order.
 using PriceLine = std::vector<std::pair<Timestamp, double>>;
 
+// The smallest pictures the layout is drawn for: titles, legends and axes
+// need this much room.
+constexpr int kMinWidth = 400, kMinHeight = 300;
+
 struct HeatmapPicture {
   std::string title;
   TimeGrid grid;

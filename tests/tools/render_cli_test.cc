@@ -1,0 +1,65 @@
+// `liqdb render` refuses what it cannot draw honestly: several instruments on
+// one price axis, pictures too small for their title, legend and axes; and a
+// picture's title says what it shows (instrument, venues, filters).
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "test_util.h"
+
+namespace liqdb {
+namespace {
+
+struct Run {
+  int code = -1;
+  std::string out;
+};
+
+Run Liqdb(const std::string& args) {
+  Run r;
+  FILE* p = ::popen((std::string(LIQDB_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+TEST_CASE("cli: render asks for one instrument and a drawable size", "[cli][render]") {
+  test::TempDir dir;
+  const std::string store = dir.Sub("store");
+  Run gen = Liqdb("gen --store " + store + " --days 1 --events 20000 --positions 300 --symbols BTC,ETH");
+  INFO(gen.out);
+  REQUIRE(gen.code == 0);
+  const std::string png = dir.Sub("p.png");
+
+  Run several = Liqdb("render chart --store " + store + " -o " + png);
+  CHECK(several.code == 2);
+  CHECK_THAT(several.out, Catch::Contains("instruments (") && Catch::Contains("BTCUSDT") &&
+                              Catch::Contains("ETHUSDT") && Catch::Contains("--symbol"));
+  CHECK_FALSE(std::filesystem::exists(png));
+
+  Run tiny = Liqdb("render heatmap --store " + store +
+                   " --symbol BTCUSDT --exchange binance --width 100 --height 50 -o " + png);
+  CHECK(tiny.code == 2);
+  CHECK_THAT(tiny.out, Catch::Contains("at least 400 x 300"));
+  CHECK_FALSE(std::filesystem::exists(png));
+
+  for (const char* what : {"heatmap", "chart", "map"}) {
+    Run ok = Liqdb(std::string("render ") + what + " --store " + store +
+                   " --symbol BTCUSDT --exchange binance --width 400 --height 300 -o " + png);
+    INFO(what << ": " << ok.out);
+    CHECK(ok.code == 0);
+    CHECK(std::filesystem::file_size(png) > 1000);
+    std::filesystem::remove(png);
+  }
+}
+
+}  // namespace
+}  // namespace liqdb
