@@ -19,5 +19,6 @@ void RegisterIngestCommand(CLI::App& app, int* exit_code);   // ingest_command.c
 void RegisterStatsCommand(CLI::App& app, int* exit_code);    // stats_command.cc
 void RegisterMaintenanceCommands(CLI::App& app, int* exit_code);  // verify/compact/seal: maintenance_command.cc
 void RegisterRenderCommand(CLI::App& app, int* exit_code);   // render_command.cc
+void RegisterExportCommand(CLI::App& app, int* exit_code);   // export_command.cc
 
 }  // namespace liqdb::cli

@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
     RegisterStatsCommand(app, &exit_code);
     RegisterMaintenanceCommands(app, &exit_code);
     RegisterRenderCommand(app, &exit_code);
+    RegisterExportCommand(app, &exit_code);
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with exit code 0.
