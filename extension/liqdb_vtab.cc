@@ -61,6 +61,7 @@
 #include "extension/sql_args.h"
 #include "extension/store_path.h"
 #include "extension/table_registry.h"
+#include "extension/tvf_interrupt.h"
 
 #include "liqdb/query.h"
 #include "liqdb/store.h"
@@ -155,7 +156,17 @@ struct LiqdbCursor : sqlite3_vtab_cursor {
   ScanBlock block;
   size_t row = 0;
   bool eof = true;
+  SqlInterrupt interrupt;  // the scan's `cancel`: sqlite3_interrupt inside one xNext
 };
+
+// A failed scan call: an interrupt stays SQLITE_INTERRUPT.
+int ScanFailed(sqlite3_vtab* vtab, LiqdbCursor* cur, const Status& s, const std::string& table) {
+  if (cur->interrupt.interrupted()) {
+    SetVtabError(vtab, table + ": interrupted");
+    return SQLITE_INTERRUPT;
+  }
+  return VtabStatus(vtab, s.WithContext(table));
+}
 
 LiqdbTable* TableOf(sqlite3_vtab* vtab) {
   return static_cast<LiqdbTable*>(vtab);
@@ -577,20 +588,24 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
     if (SchemaOf(table->kind).has_side && filter.side_mask == 0) empty = true;
     if (empty || filter.from >= filter.to) return SQLITE_OK;  // eof
 
+    cur->interrupt.Bind(table->db);
+    filter.cancel = &cur->interrupt;
     auto scanner = RowScanner::Open(*cur->store, filter, static_cast<ColumnMask>(idx_num));
     if (!scanner.ok()) return VtabStatus(base->pVtab, scanner.status().WithContext(table->name));
     cur->scanner = std::move(scanner).value();
     cur->eof = false;
     cur->row = static_cast<size_t>(-1);
     cur->block.rows.Clear();
-    return VtabStatus(base->pVtab, Advance(cur).WithContext(table->name));
+    Status s = Advance(cur);
+    return s.ok() ? SQLITE_OK : ScanFailed(base->pVtab, cur, s, table->name);
   });
 }
 
 int Next(sqlite3_vtab_cursor* base) {
   LiqdbCursor* cur = CursorOf(base);
   return GuardVtab(base->pVtab, [&] {
-    return VtabStatus(base->pVtab, Advance(cur).WithContext(TableOf(base->pVtab)->name));
+    Status s = Advance(cur);
+    return s.ok() ? SQLITE_OK : ScanFailed(base->pVtab, cur, s, TableOf(base->pVtab)->name);
   });
 }
 

@@ -58,6 +58,7 @@ Result<std::unique_ptr<RowScanner>> RowScanner::Open(const Store& store, const S
                                                      ColumnMask mask) {
   std::unique_ptr<RowScanner> scanner(new RowScanner());
   scanner->filter_ = filter;
+  scanner->meter_ = WorkMeter(filter.cancel);
   scanner->mask_ = mask;
   const bool has_side = SchemaOf(filter.kind).has_side;
   if (has_side && (filter.side_mask & 3) != 3) scanner->mask_ |= kMaskSide;
@@ -74,6 +75,9 @@ Result<bool> RowScanner::Next(ScanBlock* block) {
   if (!reader_) return false;
   const bool side_filter = SchemaOf(filter_.kind).has_side && (filter_.side_mask & 3) != 3;
   while (reader_->Valid()) {
+    // Chunks whose rows are all filtered out are skipped here, inside one
+    // xNext: ask now and then whether to stop (liqdb/cancel.h).
+    LIQDB_RETURN_IF_ERROR(meter_.Tick(1 + reader_->meta().rows / 64));
     const ChunkMeta& m = reader_->meta();
     if (side_filter) {
       const int wanted = (filter_.side_mask & 1) ? 0 : 1;

@@ -35,6 +35,7 @@ struct ScanFilter {
   std::vector<std::string> exchanges;
   std::vector<std::string> symbols;
   uint8_t side_mask = 3;  // bit 0 long, bit 1 short
+  Cancellation* cancel = nullptr;  // asked while RowScanner::Next skips chunks (cancel.h); not owned
 };
 
 // The series ids a filter selects (empty filter lists = every series of the kind).
@@ -64,6 +65,7 @@ class RowScanner {
  private:
   RowScanner() = default;
   ScanFilter filter_;
+  WorkMeter meter_;
   ColumnMask mask_ = kAllColumns;
   std::unique_ptr<ChunkReader> reader_;
 };
