@@ -349,6 +349,22 @@ TEST_CASE("export: re-export replaces the table in one transaction, other tables
   CHECK(view.code == 1);
   CHECK(view.out.find("already has a view named 'market'") != std::string::npos);
   CHECK(PlainSql(dir, db, "SELECT * FROM market;") == "1\n");
+  // A liqdb declaration as SQLite stores it (what `CREATE VIRTUAL TABLE …
+  // USING liqdb` leaves in the schema; written here without loading the
+  // extension, which a sanitizer build's plain sqlite3 shell cannot).
+  PlainSql(dir, db,
+           "PRAGMA writable_schema = ON; INSERT INTO sqlite_master VALUES ('table', 'liq', 'liq', 0, "
+           "'CREATE VIRTUAL TABLE liq USING liqdb(store=''store'', kind=''liquidations'')');");
+  Run vtab = Liqdb("export --store " + store_dir + " --table liq -o " + db);
+  CHECK(vtab.code == 1);
+  CHECK(vtab.out.find("already has a virtual table named 'liq'") != std::string::npos);
+  // Beside a declaration, ordinary tables are still exported.
+  Run beside = Liqdb("export --store " + store_dir + " -o " + db);
+  INFO(beside.out);
+  CHECK(beside.code == 0);
+  CHECK(PlainSql(dir, db, "SELECT count(*) FROM liquidations;") == std::to_string(store_rows) + "\n");
+  CHECK(PlainSql(dir, db, "SELECT sql FROM sqlite_master WHERE name = 'liq';") ==
+        "CREATE VIRTUAL TABLE liq USING liqdb(store='store', kind='liquidations')\n");
 }
 
 TEST_CASE("export: --rollup writes every series' chart as liq_histogram gives it", "[tools][export]") {
