@@ -115,6 +115,8 @@ struct Args {
   std::string dir = "/tmp/liqdb-heatmap-bench";
 };
 
+// The linear liquidation prices at mmr 0.005, written out on purpose: the
+// SQLite reference query must not share liqdb's LiqPrice (liqdb/liq_price.h).
 double LongLiq(double e, double l) {
   return e * (1 - 1 / l) / (1 - 0.005);
 }

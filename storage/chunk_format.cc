@@ -98,9 +98,14 @@ ChunkMeta ComputeMeta(const Columns& rows) {
     case Kind::kPositions: price_col = pos_col::kEntryPrice; break;
     case Kind::kMarket: price_col = mkt_col::kMarkPrice; break;
   }
-  const auto& price = rows.values[price_col];
-  m.min_price = *std::min_element(price.begin(), price.end());
-  m.max_price = *std::max_element(price.begin(), price.end());
+  // A close row's entry price may be NULL (NaN): it bounds nothing.
+  bool any_price = false;
+  for (double p : rows.values[price_col]) {
+    if (std::isnan(p)) continue;
+    m.min_price = any_price ? std::min(m.min_price, p) : p;
+    m.max_price = any_price ? std::max(m.max_price, p) : p;
+    any_price = true;
+  }
   if (rows.kind == Kind::kLiquidations) {
     for (size_t i = 0; i < rows.size(); ++i) {
       SideSums& s = m.sides[rows.side[i]];
@@ -113,7 +118,8 @@ ChunkMeta ComputeMeta(const Columns& rows) {
       SideSums& s = m.sides[rows.side[i]];
       s.count++;
       s.qty += rows.values[pos_col::kSize][i];
-      s.notional += rows.values[pos_col::kSize][i] * rows.values[pos_col::kEntryPrice][i];
+      const double entry = rows.values[pos_col::kEntryPrice][i];
+      if (!std::isnan(entry)) s.notional += rows.values[pos_col::kSize][i] * entry;
     }
   }
   return m;
