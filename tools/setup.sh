@@ -17,6 +17,8 @@ PACKAGES=(
   # tools/test.sh's fuzz stage: clang with libFuzzer and its sanitizer
   # runtimes (libclang-rt-14-dev), llvm-symbolizer (llvm) for readable reports.
   clang libclang-rt-14-dev llvm
+  # tools/examples/chart_and_heatmap.py and its test (tests/examples).
+  python3-pandas python3-matplotlib python3-pil
 )
 
 missing=()

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # CTest `install`: installs the build into a temporary prefix, moves the
 # prefix (the install must be relocatable), checks what is there, builds
-# tests/install/consumer against it with CMake find_package (shared and
-# static) and with pkg-config, runs each, and checks what they print against
-# numbers worked out by hand. Also runs the installed command and loads the
-# installed extension into plain sqlite3 over the store the consumer wrote.
+# tests/install/consumer against it with CMake find_package and with
+# pkg-config (each shared and static), runs each, and checks what they print
+# against numbers worked out by hand. Also runs the installed command and
+# loads the installed extension into plain sqlite3 over the store the
+# consumer wrote.
 #
 #   install_test.sh BUILD_DIR SOURCE_DIR WORK_DIR CXX_COMPILER
 set -euo pipefail
@@ -83,6 +84,13 @@ pkg-config --static --libs liqdb | grep -q -- -lrocksdb || fail "pkg-config --st
 "$cxx" -std=c++17 -O1 -o "$work/pc-consumer" "$consumer/main.cc" $(pkg-config --cflags --libs liqdb) \
   -Wl,-rpath,"$(pkg-config --variable=libdir liqdb)" || fail "pkg-config build"
 check_run pkg-config "$work/pc-consumer"
+# Static, as the README says: the archive, then what `--static` lists.
+# shellcheck disable=SC2046
+"$cxx" -std=c++17 -O1 -o "$work/pc-static-consumer" "$consumer/main.cc" $(pkg-config --cflags liqdb) \
+  "$p/$libdir/libliqdb.a" $(pkg-config --static --libs-only-l liqdb | sed 's/-lliqdb//') ||
+  fail "pkg-config static build"
+! ldd "$work/pc-static-consumer" | grep -q libliqdb || fail "pkg-config static consumer needs libliqdb.so"
+check_run pkg-config-static "$work/pc-static-consumer"
 
 echo "== installed command and extension"
 [[ $("$p/bin/liqdb" --version) == *0.1.0* ]] || fail "installed liqdb --version"
