@@ -7,6 +7,8 @@
 #include <CLI/CLI.hpp>
 
 #include "commands.h"
+#include "suggest.h"
+
 #include "liqdb/version.h"
 
 int main(int argc, char** argv) {
@@ -18,15 +20,6 @@ int main(int argc, char** argv) {
   app.name("liqdb");
   app.set_version_flag("--version", std::string("liqdb ") + liqdb::kVersion);
   app.require_subcommand(1);
-  app.footer(
-      "Examples:\n"
-      "  liqdb gen --store data/store --days 30 --events 3000000\n"
-      "  liqdb ingest --store data/store binance-liquidations.csv.gz\n"
-      "  liqdb stats --store data/store\n"
-      "  liqdb verify --store data/store\n"
-      "  sqlite3 data/liqdb.sqlite -cmd '.load ./build/liqdb'\n"
-      "Run 'liqdb COMMAND --help' for a command's options.\n"
-      "Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input rows rejected.");
   try {
     RegisterGenCommand(app, &exit_code);
     RegisterIngestCommand(app, &exit_code);
@@ -34,6 +27,21 @@ int main(int argc, char** argv) {
     RegisterMaintenanceCommands(app, &exit_code);
     RegisterRenderCommand(app, &exit_code);
     RegisterExportCommand(app, &exit_code);
+    // Set after the commands are registered, so they do not inherit it: each
+    // command's --help ends with its own examples.
+    app.footer(
+        "Examples:\n"
+        "  liqdb gen --store data/store --days 30 --events 3000000\n"
+        "  liqdb ingest --store data/store binance-liquidations.csv.gz\n"
+        "  liqdb stats --store data/store\n"
+        "  liqdb verify --store data/store\n"
+        "  sqlite3 data/liqdb.sqlite -cmd '.load ./build/liqdb'\n"
+        "Run 'liqdb COMMAND --help' for a command's options.\n"
+        "Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input rows rejected.");
+    if (auto unknown = UnknownCommand(app, argc, argv)) {
+      std::cerr << "liqdb: " << *unknown << "\n";
+      return kExitUsage;
+    }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help and --version are "errors" with exit code 0.
