@@ -14,6 +14,7 @@
 // symbol/exchange NULL or omitted = all. One row per cascade in time order.
 // The meaning is DESIGN.md's "Cascades"; the kernel is OpenCascades
 // (heatmap.h). Cascades stream from its CascadeCursor one per xNext.
+#include <iterator>
 #include <memory>
 
 #include "extension/ext_util.h"
@@ -46,8 +47,13 @@ enum : int {
 // Argument indexes (hidden column = kFirstHidden + argument).
 enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgMaxGap, kArgMinNotional, kArgSymbol, kArgExchange };
 
+constexpr TvfColumn kColumns[] = {
+    {"first_ts", "INTEGER"},    {"last_ts", "INTEGER"},  {"events", "INTEGER"}, {"long_notional", "REAL"},
+    {"short_notional", "REAL"}, {"first_price", "REAL"}, {"last_price", "REAL"}};
+static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
+
 const TvfSignature kSignature{kName,
-                              kFirstHidden,
+                              {std::begin(kColumns), std::end(kColumns)},
                               {"source", "from", "to", "max_gap", "min_notional", "symbol", "exchange"},
                               5,
                               kFirstTs};
@@ -112,11 +118,6 @@ void ResultColumn(const CascadesCursor* cur, sqlite3_context* ctx, int i) {
 struct Traits {
   using Cursor = CascadesCursor;
   static constexpr const char* kName = ::liqdb::ext::kName;
-  static constexpr const char* kSchema =
-      "CREATE TABLE x(first_ts INTEGER, last_ts INTEGER, events INTEGER, long_notional REAL, "
-      "short_notional REAL, first_price REAL, last_price REAL, source HIDDEN, "
-      "\"from\" HIDDEN, \"to\" HIDDEN, max_gap HIDDEN, min_notional HIDDEN, "
-      "symbol HIDDEN, exchange HIDDEN)";
   static const TvfSignature& Signature() { return kSignature; }
   static void Reset(Cursor* cur) {
     cur->cursor.reset();

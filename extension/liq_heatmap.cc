@@ -18,6 +18,7 @@
 // lower edge. The meaning is DESIGN.md's "Snapshot heatmap"; the kernel is
 // OpenSnapshotHeatmap (heatmap.h), seeded from the store's keyframes. Cells
 // stream from its HeatmapCursor one per xNext.
+#include <iterator>
 #include <memory>
 
 #include "extension/ext_util.h"
@@ -58,9 +59,16 @@ enum : int {
   kArgMaxLeverage,
 };
 
+constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},
+                                  {"price", "REAL"},
+                                  {"long_notional", "REAL"},
+                                  {"short_notional", "REAL"},
+                                  {"positions", "INTEGER"}};
+static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
+
 const TvfSignature kSignature{
     kName,
-    kFirstHidden,
+    {std::begin(kColumns), std::end(kColumns)},
     {"source", "from", "to", "interval", "price_step", "symbol", "exchange", "min_leverage", "max_leverage"},
     5,
     kBucket};
@@ -130,11 +138,6 @@ void ResultColumn(const HeatCursor* cur, sqlite3_context* ctx, int i) {
 struct Traits {
   using Cursor = HeatCursor;
   static constexpr const char* kName = ::liqdb::ext::kName;
-  static constexpr const char* kSchema =
-      "CREATE TABLE x(bucket INTEGER, price REAL, long_notional REAL, "
-      "short_notional REAL, positions INTEGER, source HIDDEN, \"from\" HIDDEN, "
-      "\"to\" HIDDEN, interval HIDDEN, price_step HIDDEN, symbol HIDDEN, "
-      "exchange HIDDEN, min_leverage HIDDEN, max_leverage HIDDEN)";
   static const TvfSignature& Signature() { return kSignature; }
   static void Reset(Cursor* cur) {
     cur->cursor.reset();

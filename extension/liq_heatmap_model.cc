@@ -16,6 +16,7 @@
 // Output: as liq_heatmap; `positions` counts the model's levels in the cell.
 // The meaning is DESIGN.md's "Model heatmap"; the kernel is OpenModelHeatmap
 // (heatmap.h). Cells stream from its HeatmapCursor one per xNext.
+#include <iterator>
 #include <memory>
 
 #include "extension/ext_util.h"
@@ -58,8 +59,15 @@ enum : int {
   kArgMmr,
 };
 
+constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},
+                                  {"price", "REAL"},
+                                  {"long_notional", "REAL"},
+                                  {"short_notional", "REAL"},
+                                  {"positions", "INTEGER"}};
+static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
+
 const TvfSignature kSignature{kName,
-                              kFirstHidden,
+                              {std::begin(kColumns), std::end(kColumns)},
                               {"source", "from", "to", "interval", "price_step", "symbol", "exchange",
                                "leverage_profile", "lookback", "long_share", "mmr"},
                               7,
@@ -138,12 +146,6 @@ void ResultColumn(const ModelCursor* cur, sqlite3_context* ctx, int i) {
 struct Traits {
   using Cursor = ModelCursor;
   static constexpr const char* kName = ::liqdb::ext::kName;
-  static constexpr const char* kSchema =
-      "CREATE TABLE x(bucket INTEGER, price REAL, long_notional REAL, "
-      "short_notional REAL, positions INTEGER, source HIDDEN, \"from\" HIDDEN, "
-      "\"to\" HIDDEN, interval HIDDEN, price_step HIDDEN, symbol HIDDEN, "
-      "exchange HIDDEN, leverage_profile HIDDEN, lookback HIDDEN, "
-      "long_share HIDDEN, mmr HIDDEN)";
   static const TvfSignature& Signature() { return kSignature; }
   static void Reset(Cursor* cur) {
     cur->cursor.reset();

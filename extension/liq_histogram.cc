@@ -14,6 +14,7 @@
 // symbol/exchange NULL or omitted = all. Buckets are aligned to multiples of
 // the interval since the epoch; `bucket` is the bucket's start in µs.
 // Rows stream from LiqHistogramCursor one per xNext.
+#include <iterator>
 #include <memory>
 
 #include "extension/ext_util.h"
@@ -46,8 +47,17 @@ enum : int {
 // Argument indexes (hidden column = kFirstHidden + argument).
 enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgInterval, kArgSymbol, kArgExchange };
 
-const TvfSignature kSignature{
-    kName, kFirstHidden, {"source", "from", "to", "interval", "symbol", "exchange"}, 4, kBucket};
+constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},      {"long_count", "INTEGER"},
+                                  {"long_qty", "REAL"},       {"long_notional", "REAL"},
+                                  {"short_count", "INTEGER"}, {"short_qty", "REAL"},
+                                  {"short_notional", "REAL"}};
+static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
+
+const TvfSignature kSignature{kName,
+                              {std::begin(kColumns), std::end(kColumns)},
+                              {"source", "from", "to", "interval", "symbol", "exchange"},
+                              4,
+                              kBucket};
 
 struct HistogramCursor : TvfCursor {
   std::shared_ptr<Store> store;  // outlives `cursor`
@@ -104,11 +114,6 @@ void ResultColumn(const HistogramCursor* cur, sqlite3_context* ctx, int i) {
 struct Traits {
   using Cursor = HistogramCursor;
   static constexpr const char* kName = ::liqdb::ext::kName;
-  static constexpr const char* kSchema =
-      "CREATE TABLE x(bucket INTEGER, long_count INTEGER, long_qty REAL, "
-      "long_notional REAL, short_count INTEGER, short_qty REAL, short_notional REAL, "
-      "source HIDDEN, \"from\" HIDDEN, \"to\" HIDDEN, interval HIDDEN, "
-      "symbol HIDDEN, exchange HIDDEN)";
   static const TvfSignature& Signature() { return kSignature; }
   static void Reset(Cursor* cur) {
     cur->cursor.reset();

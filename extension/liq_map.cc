@@ -18,6 +18,7 @@
 // liquidate), `cum_short` the short notional in bins at or below p.
 // The meaning is DESIGN.md's "Liquidation map"; the kernel is LiqMap
 // (heatmap.h), which answers the map as a whole; xNext walks its bins.
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,9 +51,16 @@ enum : int {
 // Argument indexes (hidden column = kFirstHidden + argument).
 enum : int { kArgSource = 0, kArgAt, kArgStep, kArgSymbol, kArgExchange, kArgMinLeverage, kArgMaxLeverage };
 
+constexpr TvfColumn kColumns[] = {{"price", "REAL"},
+                                  {"long_notional", "REAL"},
+                                  {"short_notional", "REAL"},
+                                  {"cum_long", "REAL"},
+                                  {"cum_short", "REAL"}};
+static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
+
 const TvfSignature kSignature{
     kName,
-    kFirstHidden,
+    {std::begin(kColumns), std::end(kColumns)},
     {"source", "at", "price_step", "symbol", "exchange", "min_leverage", "max_leverage"},
     3,
     kPrice};
@@ -125,10 +133,6 @@ void ResultColumn(const MapCursor* cur, sqlite3_context* ctx, int i) {
 struct Traits {
   using Cursor = MapCursor;
   static constexpr const char* kName = ::liqdb::ext::kName;
-  static constexpr const char* kSchema =
-      "CREATE TABLE x(price REAL, long_notional REAL, short_notional REAL, "
-      "cum_long REAL, cum_short REAL, source HIDDEN, at HIDDEN, price_step HIDDEN, "
-      "symbol HIDDEN, exchange HIDDEN, min_leverage HIDDEN, max_leverage HIDDEN)";
   static const TvfSignature& Signature() { return kSignature; }
   static void Reset(Cursor* cur) {
     cur->rows.clear();

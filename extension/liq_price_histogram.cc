@@ -12,6 +12,7 @@
 //
 // The query layer answers this histogram as a whole (LiqPriceHistogram); xNext
 // then walks the bins one by one.
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -43,8 +44,18 @@ enum : int {
 // Argument indexes (hidden column = kFirstHidden + argument).
 enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgStep, kArgSymbol, kArgExchange };
 
-const TvfSignature kSignature{
-    kName, kFirstHidden, {"source", "from", "to", "price_step", "symbol", "exchange"}, 4, kPrice};
+constexpr TvfColumn kColumns[] = {{"price", "REAL"},
+                                  {"long_count", "INTEGER"},
+                                  {"long_notional", "REAL"},
+                                  {"short_count", "INTEGER"},
+                                  {"short_notional", "REAL"}};
+static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
+
+const TvfSignature kSignature{kName,
+                              {std::begin(kColumns), std::end(kColumns)},
+                              {"source", "from", "to", "price_step", "symbol", "exchange"},
+                              4,
+                              kPrice};
 
 struct PriceCursor : TvfCursor {
   std::vector<LiqPriceHistogramRow> rows;
@@ -92,10 +103,6 @@ void ResultColumn(const PriceCursor* cur, sqlite3_context* ctx, int i) {
 struct Traits {
   using Cursor = PriceCursor;
   static constexpr const char* kName = ::liqdb::ext::kName;
-  static constexpr const char* kSchema =
-      "CREATE TABLE x(price REAL, long_count INTEGER, long_notional REAL, "
-      "short_count INTEGER, short_notional REAL, source HIDDEN, \"from\" HIDDEN, "
-      "\"to\" HIDDEN, price_step HIDDEN, symbol HIDDEN, exchange HIDDEN)";
   static const TvfSignature& Signature() { return kSignature; }
   static void Reset(Cursor* cur) {
     cur->rows.clear();

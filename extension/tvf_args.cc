@@ -5,8 +5,21 @@
 
 namespace liqdb::ext {
 
-int TvfConnect(sqlite3* db, const char* function, const char* schema_sql, sqlite3_vtab** out,
-               char** err) {
+std::string TvfSchemaSql(const TvfSignature& sig) {
+  std::string sql = "CREATE TABLE x(";
+  bool first = true;
+  auto add = [&](const std::string& column) {
+    if (!first) sql += ", ";
+    sql += column;
+    first = false;
+  };
+  for (const TvfColumn& c : sig.columns) add(std::string(c.name) + " " + c.type);
+  // Quoted: "from" and "to" are keywords.
+  for (const char* name : sig.names) add("\"" + std::string(name) + "\" HIDDEN");
+  return sql + ")";
+}
+
+int TvfConnect(sqlite3* db, const char* function, const char* schema_sql, sqlite3_vtab** out, char** err) {
   const int rc = sqlite3_declare_vtab(db, schema_sql);
   if (rc != SQLITE_OK) {
     *err = sqlite3_mprintf("%s: %s", function, sqlite3_errmsg(db));
@@ -31,7 +44,7 @@ int TvfBestIndex(const TvfSignature& sig, sqlite3_index_info* info) {
   unsigned unusable = 0;
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
-    const int j = c.iColumn - sig.first_hidden;
+    const int j = c.iColumn - sig.first_hidden();
     if (j < 0 || j >= n || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
     if (!c.usable) {
       unusable |= 1u << j;
@@ -59,15 +72,17 @@ int TvfBestIndex(const TvfSignature& sig, sqlite3_index_info* info) {
     info->estimatedCost = 1e15;
     info->estimatedRows = 1'000'000'000;
   }
-  if (sig.sorted_column >= 0 && info->nOrderBy == 1 &&
-      info->aOrderBy[0].iColumn == sig.sorted_column && !info->aOrderBy[0].desc) {
+  if (sig.sorted_column >= 0 && info->nOrderBy == 1 && info->aOrderBy[0].iColumn == sig.sorted_column &&
+      !info->aOrderBy[0].desc) {
     info->orderByConsumed = 1;
   }
   info->idxNum = idx_num;
   return SQLITE_OK;
 }
 
-TvfArgs::~TvfArgs() { Clear(); }
+TvfArgs::~TvfArgs() {
+  Clear();
+}
 
 void TvfArgs::Clear() {
   for (sqlite3_value* v : values_) sqlite3_value_free(v);
@@ -101,8 +116,8 @@ Status TvfArgs::Load(const TvfSignature& sig, int idx_num, int argc, sqlite3_val
       }
       usage += std::string(n - sig.required, ']');
       usage += ")";
-      return Status::InvalidArgument(std::string(sig.function) + ": missing argument '" +
-                                     sig.names[j] + "' (usage: " + usage + ")");
+      return Status::InvalidArgument(std::string(sig.function) + ": missing argument '" + sig.names[j] +
+                                     "' (usage: " + usage + ")");
     }
   }
   return Status::OK();

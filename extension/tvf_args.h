@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "extension/sqlite_api.h"
+
 #include "liqdb/status.h"
 
 namespace liqdb::ext {
@@ -30,19 +31,31 @@ struct TvfTable : sqlite3_vtab {
 };
 
 // xConnect of a table-valued function: declares `schema_sql`.
-int TvfConnect(sqlite3* db, const char* function, const char* schema_sql, sqlite3_vtab** out,
-               char** err);
+int TvfConnect(sqlite3* db, const char* function, const char* schema_sql, sqlite3_vtab** out, char** err);
 // xDisconnect.
 int TvfDisconnect(sqlite3_vtab* vtab);
 
-// Describes one function's argument columns.
-struct TvfSignature {
-  const char* function;             // "liq_histogram"
-  int first_hidden;                 // column index of the first argument
-  std::vector<const char*> names;   // argument names, in order
-  int required;                     // the first `required` arguments must be given
-  int sorted_column = -1;           // rows come in ascending order of this column
+// One result column of a table-valued function.
+struct TvfColumn {
+  const char* name;  // "bucket"
+  const char* type;  // "INTEGER", "REAL"
 };
+
+// Describes one function's columns: the one place that names them. The
+// declared schema (TvfSchemaSql) and the index of the first argument column
+// are derived from it; each file's column-index enum is checked against it.
+struct TvfSignature {
+  const char* function;            // "liq_histogram"
+  std::vector<TvfColumn> columns;  // result columns, in order
+  std::vector<const char*> names;  // argument names, in order: hidden columns after the results
+  int required;                    // the first `required` arguments must be given
+  int sorted_column = -1;          // rows come in ascending order of this column
+
+  int first_hidden() const { return static_cast<int>(columns.size()); }
+};
+
+// "CREATE TABLE x(bucket INTEGER, …, source HIDDEN, "from" HIDDEN, …)".
+std::string TvfSchemaSql(const TvfSignature& sig);
 
 // xBestIndex for a table-valued function. No side effects. Claims an
 // `ORDER BY <sorted_column>` (ascending) as already satisfied.

@@ -10,8 +10,7 @@
 //
 //   struct Cursor : TvfCursor { ... };             per-query state
 //   static constexpr const char* kName;            "liq_histogram"
-//   static constexpr const char* kSchema;          CREATE TABLE for the columns
-//   static const TvfSignature& Signature();
+//   static const TvfSignature& Signature();        the columns and arguments
 //   static void Reset(Cursor*);                    drop any query; AtEnd afterwards
 //   static Status Start(sqlite3*, Cursor*, int idx_num, int argc, sqlite3_value** argv);
 //                                                  load args, open, stand on row 1
@@ -73,7 +72,7 @@ class TvfModule {
   static Cursor* Of(sqlite3_vtab_cursor* base) { return static_cast<Cursor*>(base); }
 
   static int Connect(sqlite3* db, void*, int, const char* const*, sqlite3_vtab** out, char** err) {
-    const int rc = TvfConnect(db, Traits::kName, Traits::kSchema, out, err);
+    const int rc = TvfConnect(db, Traits::kName, TvfSchemaSql(Traits::Signature()).c_str(), out, err);
     // Read-only: safe wherever a schema someone else wrote uses it.
     if (rc == SQLITE_OK) sqlite3_vtab_config(db, SQLITE_VTAB_INNOCUOUS);
     return rc;
@@ -136,7 +135,7 @@ class TvfModule {
 
   static int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
     const Cursor* cur = Of(base);
-    const int first_hidden = Traits::Signature().first_hidden;
+    const int first_hidden = Traits::Signature().first_hidden();
     if (i >= first_hidden) {  // an argument: echoed, so WHERE constraints on it hold
       sqlite3_value* arg = cur->args.Get(i - first_hidden);
       if (arg != nullptr) {
