@@ -191,8 +191,17 @@ Result<RecoveryReport> RocksStore::Recover(const std::string& path) {
     }
     if (!s.ok())
       return Status::Corruption("store '" + path + "': cannot open after recovery: " + s.ToString());
-    // Flush what was replayed, so the damaged logs are no longer needed.
-    s = raw->Flush(rocksdb::FlushOptions());
+    // Record the recovery and flush: the flush moves RocksDB past every old
+    // log, damaged ones included, so they are not replayed again at the next
+    // open. (With nothing replayed the memtable would be empty, no flush
+    // would happen and the damaged log would stay live.)
+    const uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                   std::chrono::system_clock::now().time_since_epoch())
+                                                   .count());
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    s = raw->Put(wo, MetaKey("last_recovery"), std::string(reinterpret_cast<const char*>(&now), 8));
+    if (s.ok()) s = raw->Flush(rocksdb::FlushOptions());
     raw->Close().PermitUncheckedError();
     delete raw;
     if (!s.ok()) return Status::IOError("store '" + path + "': flush after recovery: " + s.ToString());
