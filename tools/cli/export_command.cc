@@ -471,13 +471,13 @@ std::optional<Failure> RunExport(const ExportArgs& a, std::ostream& report) {
   Status committed = sink->Commit();
   if (!committed.ok()) return Failure{kExitFailure, committed.message()};
   if (mode == Mode::kRows) {
-    report << fmt::format("liqdb export: wrote {} {} rows of {} series in {} to {}\n", Thousands(*n), what,
+    report << fmt::format("liqdb export: wrote {} {} rows of {} series ({}) to {}\n", Thousands(*n), what,
                           series.size(), range, sink->Describe());
   } else if (mode == Mode::kRollup) {
-    report << fmt::format("liqdb export: wrote the {} chart of {} liquidations ({} series) in {} to {}\n",
+    report << fmt::format("liqdb export: wrote the {} chart of {} liquidations ({} series, {}) to {}\n",
                           a.rollup, Thousands(*n), series.size(), range, sink->Describe());
   } else {
-    report << fmt::format("liqdb export: wrote {} heatmap cells ({} every {}, step {}) in {} to {}\n",
+    report << fmt::format("liqdb export: wrote {} heatmap cells ({} every {}, step {}, {}) to {}\n",
                           Thousands(*n), kind == Kind::kPositions ? "positions" : "OI model", a.interval,
                           a.step, range, sink->Describe());
   }
