@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
         "  liqdb ingest --store data/store binance-liquidations.csv.gz\n"
         "  liqdb stats --store data/store\n"
         "  liqdb verify --store data/store\n"
+        "  liqdb export --store data/store -o data/liq-export.sqlite\n"
         "  sqlite3 data/liqdb.sqlite -cmd '.load ./build/liqdb'\n"
         "Run 'liqdb COMMAND --help' for a command's options.\n"
         "Exit codes: 0 ok, 1 failure, 2 usage error, 3 some input rows rejected.");
