@@ -79,21 +79,32 @@ if want asan; then
 fi
 
 if want tsan; then
-  # Debian's librocksdb and libsqlite3 are not built with TSan; races inside
-  # them are suppressed in tools/tsan.supp (see there).
+  # Debian's librocksdb and libsqlite3 are not built with TSan; races seen
+  # only inside them would go to tools/tsan.supp (none so far).
   stage tsan-build configure_build build-tsan "ingest_tests sql_tests liqdb_ext liqdb_cli" \
     -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" -DLIQDB_TSAN=ON \
     -DLIQDB_WERROR=OFF
   if [[ " ${failed[*]} " != *" tsan-build "* ]]; then
-    tsan_run() {
+    tsan_run() (
       # The tests that start threads: the streamed ingest (a reader thread
       # feeding the Ingester) and sqlite3_interrupt from a second thread.
-      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$PWD/tools/tsan.supp" \
-        LIQDB_TEST_TMP=$PWD/build-tsan/test-tmp bash -c '
-          set -e
-          build-tsan/tests/ingest_tests "[stream]"
-          build-tsan/tests/sql_tests "[interrupt]"'
-    }
+      # This stage looks for races: a ThreadSanitizer report fails it; the
+      # interrupt tests' latency bounds (0.5 s) cannot hold at TSan's 5-15x
+      # slowdown, so their assertion failures are shown but not counted here
+      # (the release stage checks them).
+      local out=build-tsan/tsan.log rc=0
+      : >"$out"
+      export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$PWD/tools/tsan.supp"
+      export LIQDB_TEST_TMP=$PWD/build-tsan/test-tmp
+      build-tsan/tests/ingest_tests "[stream]" 2>&1 | tee -a "$out" || rc=1
+      build-tsan/tests/sql_tests "[interrupt]" >>"$out" 2>&1 || true
+      grep -a -E "test cases|FAILED" "$out" | tail -n 20
+      if grep -aq "ThreadSanitizer" "$out"; then
+        grep -a -A40 "WARNING: ThreadSanitizer" "$out" | head -n 80
+        rc=1
+      fi
+      return $rc
+    )
     stage tsan tsan_run
   fi
 fi
