@@ -24,11 +24,15 @@ namespace {
 constexpr int64_t kMar1 = 1709251200000000;  // 2024-03-01T00:00:00Z
 constexpr int64_t kDay = 86400000000LL;
 
+// Sanitizer builds run the engine 3-10x slower and CI runs them beside other
+// suites: 1.2-1.8 s was measured there on a loaded machine. Without the
+// probe the same queries take far longer still (6.45 s in a release build
+// for the slowest), so the looser bound still fails a missing check.
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr double kStopBound = 0.5;  // s; sanitizers slow the probe's SQL too
+constexpr double kStopBound = 3.0;  // s
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr double kStopBound = 0.5;
+constexpr double kStopBound = 3.0;
 #else
 constexpr double kStopBound = 0.2;
 #endif
