@@ -20,9 +20,10 @@
 #include <string>
 #include <vector>
 
+#include "tools/gen/generator.h"
+
 #include "liqdb/query.h"
 #include "liqdb/store.h"
-#include "tools/gen/generator.h"
 
 namespace {
 
@@ -76,9 +77,12 @@ int main(int argc, char** argv) {
   std::string dir = "bench-data";
   int reps = 7;
   for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--events") && i + 1 < argc) events = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc) dir = argv[++i];
-    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc) reps = std::atoi(argv[++i]);
+    if (!std::strcmp(argv[i], "--events") && i + 1 < argc)
+      events = std::strtoull(argv[++i], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--dir") && i + 1 < argc)
+      dir = argv[++i];
+    else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc)
+      reps = std::atoi(argv[++i]);
     else {
       std::fprintf(stderr, "usage: %s [--events N] [--dir DIR] [--reps R]\n", argv[0]);
       return 2;
@@ -125,8 +129,9 @@ int main(int argc, char** argv) {
   sqlite3* db = nullptr;
   Check(sqlite3_open(sqlite_path.c_str(), &db) == SQLITE_OK, "sqlite open");
   Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-  Exec(db, "CREATE TABLE liq(ts INTEGER NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL, "
-           "side TEXT NOT NULL, price REAL NOT NULL, qty REAL NOT NULL, notional REAL NOT NULL)");
+  Exec(db,
+       "CREATE TABLE liq(ts INTEGER NOT NULL, exchange TEXT NOT NULL, symbol TEXT NOT NULL, "
+       "side TEXT NOT NULL, price REAL NOT NULL, qty REAL NOT NULL, notional REAL NOT NULL)");
   double sqlite_ingest_s;
   {
     auto t0 = Clock::now();
@@ -221,8 +226,8 @@ int main(int argc, char** argv) {
   uint64_t scanned = 0;
   const double scan_ms = MedianMs(reps, [&] {
     liqdb::ScanFilter f;
-    auto s = liqdb::RowScanner::Open(**store, f,
-                                     liqdb::kMaskTs | liqdb::kMaskSide | liqdb::MaskValue(liqdb::liq_col::kNotional));
+    auto s = liqdb::RowScanner::Open(
+        **store, f, liqdb::kMaskTs | liqdb::kMaskSide | liqdb::MaskValue(liqdb::liq_col::kNotional));
     Check(s.ok(), s.status().ToString());
     liqdb::ScanBlock block;
     scanned = 0;
@@ -236,19 +241,20 @@ int main(int argc, char** argv) {
   sqlite3_close(db);
 
   std::printf("\n%-44s %14s %14s %10s\n", "", "liqdb", "sqlite+index", "ratio");
-  std::printf("%-44s %14.0f %14.0f %9.1fx\n", "ingest rows/s (from memory, 1 thread)",
-              rows / liqdb_ingest_s, rows / sqlite_ingest_s, sqlite_ingest_s / liqdb_ingest_s);
+  std::printf("%-44s %14.0f %14.0f %9.1fx\n", "ingest rows/s (from memory, 1 thread)", rows / liqdb_ingest_s,
+              rows / sqlite_ingest_s, sqlite_ingest_s / liqdb_ingest_s);
   std::printf("%-44s %14.2f %14.2f %9.1fx\n", "bytes per row on disk",
               static_cast<double>(liqdb_bytes) / rows, static_cast<double>(sqlite_bytes) / rows,
               static_cast<double>(sqlite_bytes) / liqdb_bytes);
-  std::printf("%-44s %14.3f %14.1f %9.0fx\n", "hourly histogram, 30 days, BTCUSDT (ms)",
-              liqdb_hist_ms, sqlite_hist_ms, sqlite_hist_ms / liqdb_hist_ms);
-  std::printf("%-44s %14.3f %14.1f %9.0fx\n", "price histogram $100, 7 days, BTCUSDT (ms)",
-              liqdb_price_ms, sqlite_price_ms, sqlite_price_ms / liqdb_price_ms);
+  std::printf("%-44s %14.3f %14.1f %9.0fx\n", "hourly histogram, 30 days, BTCUSDT (ms)", liqdb_hist_ms,
+              sqlite_hist_ms, sqlite_hist_ms / liqdb_hist_ms);
+  std::printf("%-44s %14.3f %14.1f %9.0fx\n", "price histogram $100, 7 days, BTCUSDT (ms)", liqdb_price_ms,
+              sqlite_price_ms, sqlite_price_ms / liqdb_price_ms);
   std::printf("%-44s %14.0f\n", "full scan rows/s (ts, side, notional)", scanned / (scan_ms / 1000));
-  std::printf("\nhistogram buckets: liqdb %zu (zero-filled), sqlite %zu (non-empty); "
-              "price bins: liqdb %zu, sqlite %zu\n",
-              liq_buckets, sqlite_buckets, liqdb_bins, sqlite_bins);
+  std::printf(
+      "\nhistogram buckets: liqdb %zu (zero-filled), sqlite %zu (non-empty); "
+      "price bins: liqdb %zu, sqlite %zu\n",
+      liq_buckets, sqlite_buckets, liqdb_bins, sqlite_bins);
   std::printf("check: long count + short notional: liqdb %.6e, sqlite %.6e\n", checksum_liqdb,
               checksum_sqlite);
   return 0;

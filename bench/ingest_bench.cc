@@ -7,17 +7,18 @@
 // Prints lines per CPU-second (process CPU time) for: parse only (reader + adapter), full ingest
 // into a Store, and the Python baseline; then the ratios. Inputs: a Tardis
 // `liquidations` .csv.gz and Binance forceOrder JSON lines.
-#include <boost/iostreams/filter/gzip.hpp>
-#include <boost/iostreams/filtering_stream.hpp>
+#include <fmt/format.h>
+
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <string>
 
-#include <fmt/format.h>
+#include <boost/iostreams/filter/gzip.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
 
 #include "liqdb/ingest.h"
 #include "liqdb/store.h"
@@ -60,9 +61,9 @@ void WriteTardisGz(const std::string& path, uint64_t lines) {
   for (uint64_t i = 0; i < lines; ++i) {
     ts += static_cast<int64_t>(r.Next() % 20000);
     const char* sym = kSymbols[r.Next() % 6];
-    line = fmt::format("{},{},{},{},,{},{}.{},{}.{:03}\n", (i % 3 == 0) ? "bybit" : "binance-futures", sym, ts,
-                       ts + 70000, (r.Next() & 1) ? "sell" : "buy", 60000 + r.Next() % 10000, r.Next() % 10,
-                       r.Next() % 20, r.Next() % 1000);
+    line = fmt::format("{},{},{},{},,{},{}.{},{}.{:03}\n", (i % 3 == 0) ? "bybit" : "binance-futures", sym,
+                       ts, ts + 70000, (r.Next() & 1) ? "sell" : "buy", 60000 + r.Next() % 10000,
+                       r.Next() % 10, r.Next() % 20, r.Next() % 1000);
     out << line;
   }
 }
@@ -151,7 +152,7 @@ with con:
     con.executemany("INSERT INTO liq VALUES (?,?,?,?,?,?,?)", rows)
 print(time.process_time() - t0)
 )PY"
-                                 : R"PY(
+                                  : R"PY(
 import csv, gzip, sqlite3, sys, time
 con = sqlite3.connect(sys.argv[2])
 con.execute("CREATE TABLE liq(ts INTEGER, exchange TEXT, symbol TEXT, side TEXT, price REAL, qty REAL, notional REAL)")
@@ -189,11 +190,16 @@ int main(int argc, char** argv) {
   bool parse_only = false;  // for profiling the parsers
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--lines" && i + 1 < argc) lines = std::strtoull(argv[++i], nullptr, 10);
-    else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
-    else if (a == "--no-python") python = false;
-    else if (a == "--reuse") reuse = true;
-    else if (a == "--parse-only") parse_only = true;
+    if (a == "--lines" && i + 1 < argc)
+      lines = std::strtoull(argv[++i], nullptr, 10);
+    else if (a == "--dir" && i + 1 < argc)
+      dir = argv[++i];
+    else if (a == "--no-python")
+      python = false;
+    else if (a == "--reuse")
+      reuse = true;
+    else if (a == "--parse-only")
+      parse_only = true;
   }
   std::filesystem::create_directories(dir);
   const std::string csv = dir + "/tardis-liquidations.csv.gz", json = dir + "/forceorder.jsonl";
@@ -216,9 +222,11 @@ int main(int argc, char** argv) {
 
   fmt::print("\n{:<44} {:>14}\n", "path", "lines/CPU-s");
   fmt::print("{:<44} {:>14.0f}\n", "tardis .csv.gz: liqdb parse (reader+adapter)", csv_parse);
-  fmt::print("{:<44} {:>14.0f}   (stored {})\n", "tardis .csv.gz: liqdb ingest into a Store", csv_full, s1.stored);
+  fmt::print("{:<44} {:>14.0f}   (stored {})\n", "tardis .csv.gz: liqdb ingest into a Store", csv_full,
+             s1.stored);
   fmt::print("{:<44} {:>14.0f}\n", "forceOrder JSON: liqdb parse", json_parse);
-  fmt::print("{:<44} {:>14.0f}   (stored {})\n", "forceOrder JSON: liqdb ingest into a Store", json_full, s2.stored);
+  fmt::print("{:<44} {:>14.0f}   (stored {})\n", "forceOrder JSON: liqdb ingest into a Store", json_full,
+             s2.stored);
   if (python) {
     // The baseline reads the first py_lines lines only: Python is slow.
     const std::string csv_small = dir + "/small.csv.gz", json_small = dir + "/small.jsonl";

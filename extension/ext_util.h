@@ -14,6 +14,7 @@
 #include <string>
 
 #include "extension/sqlite_api.h"
+
 #include "liqdb/status.h"
 
 namespace liqdb::ext {

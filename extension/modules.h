@@ -6,13 +6,13 @@
 
 namespace liqdb::ext {
 
-int RegisterLiqdbModule(sqlite3* db);            // liqdb_vtab.cc: the `liqdb` module
-int RegisterLiqHistogram(sqlite3* db);           // liq_histogram.cc
-int RegisterLiqPriceHistogram(sqlite3* db);      // liq_price_histogram.cc
-int RegisterScalars(sqlite3* db);                // scalars.cc: liq_price, liqdb_version
-int RegisterLiqHeatmap(sqlite3* db);             // liq_heatmap.cc
-int RegisterLiqHeatmapModel(sqlite3* db);        // liq_heatmap_model.cc
-int RegisterLiqMap(sqlite3* db);                 // liq_map.cc
-int RegisterLiqCascades(sqlite3* db);            // liq_cascades.cc
+int RegisterLiqdbModule(sqlite3* db);        // liqdb_vtab.cc: the `liqdb` module
+int RegisterLiqHistogram(sqlite3* db);       // liq_histogram.cc
+int RegisterLiqPriceHistogram(sqlite3* db);  // liq_price_histogram.cc
+int RegisterScalars(sqlite3* db);            // scalars.cc: liq_price, liqdb_version
+int RegisterLiqHeatmap(sqlite3* db);         // liq_heatmap.cc
+int RegisterLiqHeatmapModel(sqlite3* db);    // liq_heatmap_model.cc
+int RegisterLiqMap(sqlite3* db);             // liq_map.cc
+int RegisterLiqCascades(sqlite3* db);        // liq_cascades.cc
 
 }  // namespace liqdb::ext

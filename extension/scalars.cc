@@ -20,6 +20,7 @@
 #include "extension/ext_util.h"
 #include "extension/modules.h"
 #include "extension/sql_args.h"
+
 #include "liqdb/liq_price.h"
 #include "liqdb/version.h"
 
@@ -92,15 +93,15 @@ void VersionFunction(sqlite3_context* ctx, int, sqlite3_value**) {
 int RegisterScalars(sqlite3* db) {
   constexpr int kFlags = SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS;
   for (int n = 3; n <= 5; ++n) {
-    const int rc = sqlite3_create_function_v2(db, "liq_price", n, kFlags, nullptr, LiqPriceFunction,
-                                              nullptr, nullptr, nullptr);
+    const int rc = sqlite3_create_function_v2(db, "liq_price", n, kFlags, nullptr, LiqPriceFunction, nullptr,
+                                              nullptr, nullptr);
     if (rc != SQLITE_OK) return rc;
   }
-  const int rc = sqlite3_create_function_v2(db, "liq_time", 1, kFlags, nullptr, TimeFunction, nullptr,
-                                            nullptr, nullptr);
+  const int rc =
+      sqlite3_create_function_v2(db, "liq_time", 1, kFlags, nullptr, TimeFunction, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return rc;
-  return sqlite3_create_function_v2(db, "liqdb_version", 0, kFlags, nullptr, VersionFunction,
-                                    nullptr, nullptr, nullptr);
+  return sqlite3_create_function_v2(db, "liqdb_version", 0, kFlags, nullptr, VersionFunction, nullptr,
+                                    nullptr, nullptr);
 }
 
 }  // namespace liqdb::ext

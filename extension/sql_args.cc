@@ -26,10 +26,14 @@ std::string_view TextOf(sqlite3_value* value) {
   return {reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_value_bytes(value))};
 }
 
-std::string Named(std::string_view name) { return std::string(name) + " "; }
+std::string Named(std::string_view name) {
+  return std::string(name) + " ";
+}
 
 // An omitted optional argument arrives as a null pointer: it reads as NULL.
-int TypeOf(sqlite3_value* value) { return value == nullptr ? SQLITE_NULL : sqlite3_value_type(value); }
+int TypeOf(sqlite3_value* value) {
+  return value == nullptr ? SQLITE_NULL : sqlite3_value_type(value);
+}
 
 // An INTEGER, or a REAL holding a whole number in int64 range.
 std::optional<int64_t> WholeNumber(sqlite3_value* value) {
@@ -90,13 +94,14 @@ Result<int64_t> ReadSpan(sqlite3_value* value, std::string_view name, bool allow
   const char* what = allow_zero ? "a duration" : "an interval";
   if (auto whole = WholeNumber(value)) {
     if (*whole < 0 || (*whole == 0 && !allow_zero)) {
-      return Status::InvalidArgument(Named(name) + "must be " + (allow_zero ? ">= 0" : "> 0") +
-                                     ", got " + std::to_string(*whole));
+      return Status::InvalidArgument(Named(name) + "must be " + (allow_zero ? ">= 0" : "> 0") + ", got " +
+                                     std::to_string(*whole));
     }
     return *whole;
   }
   switch (TypeOf(value)) {
-    case SQLITE_NULL: return Status::InvalidArgument(Named(name) + "must not be NULL (" + what + " is needed)");
+    case SQLITE_NULL:
+      return Status::InvalidArgument(Named(name) + "must not be NULL (" + what + " is needed)");
     case SQLITE_TEXT: {
       auto r = allow_zero ? ParseDuration(TextOf(value)) : ParseInterval(TextOf(value));
       if (!r.ok()) return r.status().WithContext(std::string(name));
@@ -127,12 +132,12 @@ Result<std::optional<double>> ReadNumber(sqlite3_value* value, std::string_view 
     case SQLITE_FLOAT: v = sqlite3_value_double(value); break;
     case SQLITE_TEXT: {
       auto parsed = ParseNumber(TextOf(value));
-      if (!parsed) return Status::InvalidArgument(Named(name) + "must be a number, got " + DescribeValue(value));
+      if (!parsed)
+        return Status::InvalidArgument(Named(name) + "must be a number, got " + DescribeValue(value));
       v = *parsed;
       break;
     }
-    default:
-      return Status::InvalidArgument(Named(name) + "must be a number, got " + DescribeValue(value));
+    default: return Status::InvalidArgument(Named(name) + "must be a number, got " + DescribeValue(value));
   }
   if (!std::isfinite(v)) {
     return Status::InvalidArgument(Named(name) + "must be a finite number, got " + DescribeValue(value));
@@ -146,8 +151,7 @@ Result<std::optional<std::string>> ReadText(sqlite3_value* value, std::string_vi
       if (null_ok) return std::optional<std::string>();
       return Status::InvalidArgument(Named(name) + "must not be NULL");
     case SQLITE_TEXT: return std::optional<std::string>(std::string(TextOf(value)));
-    default:
-      return Status::InvalidArgument(Named(name) + "must be text, got " + DescribeValue(value));
+    default: return Status::InvalidArgument(Named(name) + "must be text, got " + DescribeValue(value));
   }
 }
 

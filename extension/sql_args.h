@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "extension/sqlite_api.h"
+
 #include "liqdb/status.h"
 #include "liqdb/types.h"
 
@@ -29,12 +30,10 @@ Result<int64_t> ReadInterval(sqlite3_value* value, std::string_view name);
 // A duration in µs, >= 0; NULL is an error.
 Result<int64_t> ReadDuration(sqlite3_value* value, std::string_view name);
 // A finite number; NULL is an error unless `null_ok` (then nullopt).
-Result<std::optional<double>> ReadNumber(sqlite3_value* value, std::string_view name,
-                                         bool null_ok);
+Result<std::optional<double>> ReadNumber(sqlite3_value* value, std::string_view name, bool null_ok);
 // Text; NULL gives nullopt when `null_ok`, else an error. Numbers are not
 // accepted as text (a symbol written as 5 is almost certainly a mistake).
-Result<std::optional<std::string>> ReadText(sqlite3_value* value, std::string_view name,
-                                            bool null_ok);
+Result<std::optional<std::string>> ReadText(sqlite3_value* value, std::string_view name, bool null_ok);
 
 // A whole-text decimal number ("64123.5", " 1e3 "), or nullopt.
 std::optional<double> ParseNumber(std::string_view text);

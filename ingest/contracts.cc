@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ingest/parse_util.h"
+
 #include "liqdb/ingest.h"
 
 namespace liqdb {
@@ -70,10 +71,11 @@ Result<ContractSpec> LookupContract(std::string_view exchange, std::string_view 
   }
   if (exchange == "bybit") {
     // Inverse perpetuals and futures (BTCUSD, BTCUSDH25) are sized in USD.
-    bool inverse = EndsWith(symbol, "USD") ||
-                   (symbol.size() > 6 && symbol.find("USDT") == std::string_view::npos &&
-                    symbol.find("USDC") == std::string_view::npos &&
-                    symbol.find("USD") != std::string_view::npos && symbol.find('-') == std::string_view::npos);
+    bool inverse =
+        EndsWith(symbol, "USD") ||
+        (symbol.size() > 6 && symbol.find("USDT") == std::string_view::npos &&
+         symbol.find("USDC") == std::string_view::npos && symbol.find("USD") != std::string_view::npos &&
+         symbol.find('-') == std::string_view::npos);
     return inverse ? ContractSpec{Type::kInverse, 1} : ContractSpec{Type::kBase, 1};
   }
   if (exchange == "deribit") {
@@ -87,13 +89,12 @@ Result<ContractSpec> LookupContract(std::string_view exchange, std::string_view 
     return ContractSpec{Type::kBase, 1};
   }
   return Status::NotFound("unknown contract size for instrument " + std::string(symbol) + " on " +
-                          std::string(exchange) + "; supply it with --contract-size " +
-                          std::string(symbol) + "=VALUE (base units per contract, or USD per "
+                          std::string(exchange) + "; supply it with --contract-size " + std::string(symbol) +
+                          "=VALUE (base units per contract, or USD per "
                           "contract for inverse instruments)");
 }
 
-void ApplyContract(const ContractSpec& spec, double size, double price, double* qty,
-                   double* notional) {
+void ApplyContract(const ContractSpec& spec, double size, double price, double* qty, double* notional) {
   switch (spec.type) {
     case Type::kBase:
       *qty = size;
@@ -124,8 +125,7 @@ std::string_view MapTardisExchange(std::string_view id) {
 Status ParseContractSizeArg(std::string_view arg, IngestOptions* options) {
   size_t eq = arg.find('=');
   if (eq == std::string_view::npos || eq == 0) {
-    return Status::InvalidArgument("--contract-size wants INSTRUMENT=VALUE, got '" +
-                                   std::string(arg) + "'");
+    return Status::InvalidArgument("--contract-size wants INSTRUMENT=VALUE, got '" + std::string(arg) + "'");
   }
   double v = 0;
   if (!ingest::ParseDouble(arg.substr(eq + 1), &v) || !(v > 0)) {

@@ -69,8 +69,8 @@ class CsvAdapter : public Adapter {
     }
     if (!header_) SetDefaultLayout(n);
     if (n != ncols_) {
-      return Status::InvalidArgument("expected " + std::to_string(ncols_) + " fields for " +
-                                     KindName(kind_) + ", got " + std::to_string(n));
+      return Status::InvalidArgument("expected " + std::to_string(ncols_) + " fields for " + KindName(kind_) +
+                                     ", got " + std::to_string(n));
     }
     auto field = [&](int role) { return Trim(f[pos_[role]]); };
     std::string_view exchange = field(kExchange);
@@ -186,8 +186,8 @@ class CsvAdapter : public Adapter {
              : has("mark_price")                  ? Kind::kMarket
                                                   : Kind::kLiquidations;
     if (forced_kind_ && *forced_kind_ != k) {
-      return Status::InvalidArgument(std::string("header is of a ") + KindName(k) +
-                                     " file but --kind is " + KindName(*forced_kind_));
+      return Status::InvalidArgument(std::string("header is of a ") + KindName(k) + " file but --kind is " +
+                                     KindName(*forced_kind_));
     }
     int pos[kNumCols];
     std::fill(std::begin(pos), std::end(pos), -1);
@@ -195,11 +195,16 @@ class CsvAdapter : public Adapter {
     for (size_t i = 0; i < names.size(); ++i) {
       const std::string& s = names[i];
       int role = -1;
-      if (s == "ts" || s == "timestamp" || s == "time") role = kTs;
-      else if (s == "exchange") role = kExchange;
-      else if (s == "symbol") role = kSymbol;
-      else if (s == "side" && schema.has_side) role = kSide;
-      else if (s == "account" && schema.has_account) role = kAccount;
+      if (s == "ts" || s == "timestamp" || s == "time")
+        role = kTs;
+      else if (s == "exchange")
+        role = kExchange;
+      else if (s == "symbol")
+        role = kSymbol;
+      else if (s == "side" && schema.has_side)
+        role = kSide;
+      else if (s == "account" && schema.has_account)
+        role = kAccount;
       else {
         for (int c = 0; c < schema.num_values; ++c) {
           if (s == schema.value_names[c]) role = kV0 + c;
@@ -255,7 +260,8 @@ class TardisLiquidationsAdapter : public Adapter {
     std::string_view f[9];
     size_t n = SplitCsv(line, f, 8);
     if (n != 8) {
-      return Status::InvalidArgument("expected 8 fields, got " + std::string(n > 8 ? "more" : std::to_string(n)));
+      return Status::InvalidArgument("expected 8 fields, got " +
+                                     std::string(n > 8 ? "more" : std::to_string(n)));
     }
     if (f[0] == "exchange" && f[2] == "timestamp") return Status::OK();  // header
     Timestamp ts;
@@ -309,7 +315,8 @@ class TardisTickerAdapter : public Adapter {
     std::string_view f[12];
     size_t n = SplitCsv(line, f, 11);
     if (n != 11) {
-      return Status::InvalidArgument("expected 11 fields, got " + std::string(n > 11 ? "more" : std::to_string(n)));
+      return Status::InvalidArgument("expected 11 fields, got " +
+                                     std::string(n > 11 ? "more" : std::to_string(n)));
     }
     if (f[0] == "exchange" && f[2] == "timestamp") return Status::OK();  // header
     Timestamp ts;
@@ -372,7 +379,8 @@ class BinanceSnapshotAdapter : public Adapter {
     std::string_view f[11];
     size_t n = SplitCsv(line, f, 10);
     if (n != 10) {
-      return Status::InvalidArgument("expected 10 fields, got " + std::string(n > 10 ? "more" : std::to_string(n)));
+      return Status::InvalidArgument("expected 10 fields, got " +
+                                     std::string(n > 10 ? "more" : std::to_string(n)));
     }
     if (f[0] == "time") return Status::OK();  // header
     int64_t ms;
@@ -411,7 +419,9 @@ class BinanceSnapshotAdapter : public Adapter {
 
 }  // namespace
 
-std::unique_ptr<Adapter> MakeCsvAdapter(const IngestOptions& o) { return std::make_unique<CsvAdapter>(o); }
+std::unique_ptr<Adapter> MakeCsvAdapter(const IngestOptions& o) {
+  return std::make_unique<CsvAdapter>(o);
+}
 std::unique_ptr<Adapter> MakeTardisLiquidationsAdapter(const IngestOptions& o) {
   return std::make_unique<TardisLiquidationsAdapter>(o);
 }

@@ -22,7 +22,9 @@ constexpr FormatEntry kFormats[] = {
     {Format::kHyperliquidClearinghouse, "hyperliquid-clearinghouse"},
 };
 
-bool Contains(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
+bool Contains(std::string_view s, std::string_view part) {
+  return s.find(part) != std::string_view::npos;
+}
 }  // namespace
 
 const char* FormatName(Format format) {

@@ -49,8 +49,10 @@ class HyperliquidAdapter : public Adapter {
   void EndFile(bool keep) override {
     if (!keep) {
       for (auto& [user, old] : undo_) {
-        if (old) wallets_[user] = *old;
-        else wallets_.erase(user);
+        if (old)
+          wallets_[user] = *old;
+        else
+          wallets_.erase(user);
       }
     }
     undo_.clear();
@@ -101,7 +103,8 @@ class HyperliquidAdapter : public Adapter {
       }
       Wallet next;
       next.time = time;
-      for (const Pos& p : polled_) next.positions[{p.coin, static_cast<uint8_t>(p.side)}] = {p.entry, p.leverage};
+      for (const Pos& p : polled_)
+        next.positions[{p.coin, static_cast<uint8_t>(p.side)}] = {p.entry, p.leverage};
       if (it != wallets_.end()) {
         for (const auto& [key, held] : it->second.positions) {
           if (next.positions.count(key)) continue;
@@ -140,7 +143,8 @@ class HyperliquidAdapter : public Adapter {
       if (tag == "W") {
         std::string user;
         Timestamp t;
-        if (!(ss >> user >> t)) return Status::Corruption(dir + "/" + kStateFile + ":" + std::to_string(n) + ": bad wallet line");
+        if (!(ss >> user >> t))
+          return Status::Corruption(dir + "/" + kStateFile + ":" + std::to_string(n) + ": bad wallet line");
         w = &wallets_[user];
         w->time = t;
       } else if (tag == "P" && w != nullptr) {
@@ -150,9 +154,12 @@ class HyperliquidAdapter : public Adapter {
           return Status::Corruption(dir + "/" + kStateFile + ":" + std::to_string(n) + ": bad position line");
         }
         Held h;
-        if (!ParseDouble(entry, &h.entry)) return Status::Corruption(dir + "/" + kStateFile + ": bad entry price");
-        if (lev == "nan") h.leverage = std::nan("");
-        else if (!ParseDouble(lev, &h.leverage)) return Status::Corruption(dir + "/" + kStateFile + ": bad leverage");
+        if (!ParseDouble(entry, &h.entry))
+          return Status::Corruption(dir + "/" + kStateFile + ": bad entry price");
+        if (lev == "nan")
+          h.leverage = std::nan("");
+        else if (!ParseDouble(lev, &h.leverage))
+          return Status::Corruption(dir + "/" + kStateFile + ": bad leverage");
         w->positions[{coin, static_cast<uint8_t>(side)}] = h;
       } else if (!tag.empty()) {
         return Status::Corruption(dir + "/" + kStateFile + ":" + std::to_string(n) + ": unknown line");
@@ -174,7 +181,8 @@ class HyperliquidAdapter : public Adapter {
         for (const auto& [key, h] : w.positions) {
           std::snprintf(buf, sizeof buf, " %d %.17g ", key.second, h.entry);
           out << "P " << key.first << buf;
-          if (std::isnan(h.leverage)) out << "nan\n";
+          if (std::isnan(h.leverage))
+            out << "nan\n";
           else {
             std::snprintf(buf, sizeof buf, "%.17g\n", h.leverage);
             out << buf;

@@ -44,7 +44,8 @@ class BinanceForceOrderAdapter : public Adapter {
     double qty, notional;
     ApplyContract(*spec, o.qty, o.price, &qty, &notional);
     LIQDB_RETURN_IF_ERROR(CheckLiquidation(o.price, qty, notional));
-    out->Series(Kind::kLiquidations, "binance", o.symbol)->AddLiquidation(o.ts, o.side, o.price, qty, notional);
+    out->Series(Kind::kLiquidations, "binance", o.symbol)
+        ->AddLiquidation(o.ts, o.side, o.price, qty, notional);
     out->NoteRows(1);
     return Status::OK();
   }
@@ -167,7 +168,8 @@ class BybitAdapter : public Adapter {
       pending_.push_back({r.symbol, r.ts, r.side, r.price, qty, notional});
     }
     for (const auto& p : pending_) {
-      out->Series(Kind::kLiquidations, "bybit", p.symbol)->AddLiquidation(p.ts, p.side, p.price, p.qty, p.notional);
+      out->Series(Kind::kLiquidations, "bybit", p.symbol)
+          ->AddLiquidation(p.ts, p.side, p.price, p.qty, p.notional);
     }
     out->NoteRows(pending_.size());
     pending_.clear();
@@ -209,9 +211,12 @@ class BybitAdapter : public Adapter {
       } else if (key == "S" || key == "side") {
         std::string_view sd;
         if (auto e = f.value().get_string().get(sd)) return JsonError(e, "side");
-        if (sd == "Buy") r.side = Side::kLong;
-        else if (sd == "Sell") r.side = Side::kShort;
-        else return BadValue("bad side", sd);
+        if (sd == "Buy")
+          r.side = Side::kLong;
+        else if (sd == "Sell")
+          r.side = Side::kShort;
+        else
+          return BadValue("bad side", sd);
         side = true;
       } else if (key == "v" || key == "size") {
         LIQDB_RETURN_IF_ERROR(GetNumber(f.value(), "size", &r.size));
@@ -270,7 +275,8 @@ class OkxAdapter : public Adapter {
     }
     if (!has_data) return Status::InvalidArgument("no 'data'");
     for (const Row& r : rows_) {
-      out->Series(Kind::kLiquidations, "okx", r.inst)->AddLiquidation(r.ts, r.side, r.price, r.qty, r.notional);
+      out->Series(Kind::kLiquidations, "okx", r.inst)
+          ->AddLiquidation(r.ts, r.side, r.price, r.qty, r.notional);
     }
     out->NoteRows(rows_.size());
     return Status::OK();
@@ -377,7 +383,11 @@ class OkxAdapter : public Adapter {
 std::unique_ptr<Adapter> MakeBinanceForceOrderAdapter(const IngestOptions& o) {
   return std::make_unique<BinanceForceOrderAdapter>(o);
 }
-std::unique_ptr<Adapter> MakeBybitAdapter(const IngestOptions& o) { return std::make_unique<BybitAdapter>(o); }
-std::unique_ptr<Adapter> MakeOkxAdapter(const IngestOptions& o) { return std::make_unique<OkxAdapter>(o); }
+std::unique_ptr<Adapter> MakeBybitAdapter(const IngestOptions& o) {
+  return std::make_unique<BybitAdapter>(o);
+}
+std::unique_ptr<Adapter> MakeOkxAdapter(const IngestOptions& o) {
+  return std::make_unique<OkxAdapter>(o);
+}
 
 }  // namespace liqdb::ingest

@@ -11,14 +11,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filter/zstd.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
-#include <cerrno>
-#include <cstring>
-#include <exception>
 
 #include "liqdb/ingest.h"
 
@@ -50,7 +51,7 @@ Compression DetectCompression(std::string_view head) {
 
 namespace {
 
-constexpr size_t kReadChunk = 1 << 20;   // bytes asked of the source per read
+constexpr size_t kReadChunk = 1 << 20;  // bytes asked of the source per read
 // Boost.Iostreams buffer per filter. A decompression error loses what the
 // failing read had decoded, so this bounds the rows lost before damage.
 constexpr size_t kIoBuffer = 1 << 16;
@@ -126,7 +127,9 @@ class LineReaderImpl : public LineReader {
     buf_.resize(kReadChunk * 2 + kLinePadding);
     if (c != Compression::kNone) {
       switch (c) {
-        case Compression::kGzip: chain_.push(io::gzip_decompressor(io::gzip::default_window_bits, kIoBuffer), kIoBuffer); break;
+        case Compression::kGzip:
+          chain_.push(io::gzip_decompressor(io::gzip::default_window_bits, kIoBuffer), kIoBuffer);
+          break;
         case Compression::kZstd: chain_.push(io::zstd_decompressor(kIoBuffer), kIoBuffer); break;
         case Compression::kBzip2: chain_.push(io::bzip2_decompressor(false, kIoBuffer), kIoBuffer); break;
         case Compression::kNone: break;
@@ -186,8 +189,8 @@ class LineReaderImpl : public LineReader {
           eof_ = true;
           damaged_ = true;
           return Status::Corruption(name_ + ": corrupt or truncated " + CompressionName(compression_) +
-                                    " stream after line " + std::to_string(line_number_) + " (" +
-                                    e.what() + ")");
+                                    " stream after line " + std::to_string(line_number_) + " (" + e.what() +
+                                    ")");
         }
       }
       if (got == 0) {

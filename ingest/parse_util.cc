@@ -66,14 +66,16 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-bool LeapYear(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+bool LeapYear(int y) {
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
 
 }  // namespace
 
 bool ParseIsoTime(std::string_view s, Timestamp* out) {
   int y, mo, d, h = 0, mi = 0, sec = 0;
-  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
-      s[7] != '-' || !Digits(s, 8, 2, &d)) {
+  if (!Digits(s, 0, 4, &y) || s.size() < 10 || s[4] != '-' || !Digits(s, 5, 2, &mo) || s[7] != '-' ||
+      !Digits(s, 8, 2, &d)) {
     return false;
   }
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -85,8 +87,7 @@ bool ParseIsoTime(std::string_view s, Timestamp* out) {
   int64_t offset_s = 0;
   if (i < s.size()) {
     if (s[i] != 'T' && s[i] != ' ' && s[i] != 't') return false;
-    if (!Digits(s, i + 1, 2, &h) || i + 3 >= s.size() || s[i + 3] != ':' ||
-        !Digits(s, i + 4, 2, &mi)) {
+    if (!Digits(s, i + 1, 2, &h) || i + 3 >= s.size() || s[i + 3] != ':' || !Digits(s, i + 4, 2, &mi)) {
       return false;
     }
     i += 6;
@@ -124,8 +125,8 @@ bool ParseIsoTime(std::string_view s, Timestamp* out) {
     }
     if (i != s.size()) return false;
   }
-  int64_t secs = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 +
-                 h * 3600 + mi * 60 + sec - offset_s;
+  int64_t secs = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d)) * 86400 + h * 3600 +
+                 mi * 60 + sec - offset_s;
   *out = secs * kMicrosPerSecond + frac_us;
   return true;
 }
@@ -146,8 +147,8 @@ size_t SplitCsv(std::string_view line, std::string_view* fields, size_t max) {
   size_t start = 0;
   for (;;) {
     size_t comma = line.find(',', start);
-    std::string_view f = line.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                           : comma - start);
+    std::string_view f =
+        line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     if (n == max) return max + 1;
     if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
     fields[n++] = f;
@@ -162,7 +163,9 @@ std::string_view Trim(std::string_view s) {
   return s;
 }
 
-bool IsBlank(std::string_view s) { return Trim(s).empty(); }
+bool IsBlank(std::string_view s) {
+  return Trim(s).empty();
+}
 
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

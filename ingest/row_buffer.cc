@@ -73,8 +73,8 @@ std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us) {
     e.rows.SortByTime();
     const Timestamp last = e.rows.ts.back();
     const Timestamp bound = window_us > 0 && last > kMinTimestamp + window_us ? last - window_us : last;
-    size_t cut = static_cast<size_t>(std::lower_bound(e.rows.ts.begin(), e.rows.ts.end(), bound) -
-                                     e.rows.ts.begin());
+    size_t cut =
+        static_cast<size_t>(std::lower_bound(e.rows.ts.begin(), e.rows.ts.end(), bound) - e.rows.ts.begin());
     if (cut == 0) {
       kept += e.rows.size();
       continue;

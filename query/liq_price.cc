@@ -23,12 +23,10 @@ std::string Num(double v) {
 Result<Contract> ParseContract(std::string_view text) {
   if (text == "linear") return Contract::kLinear;
   if (text == "inverse") return Contract::kInverse;
-  return Status::InvalidArgument("contract must be 'linear' or 'inverse', got '" +
-                                 std::string(text) + "'");
+  return Status::InvalidArgument("contract must be 'linear' or 'inverse', got '" + std::string(text) + "'");
 }
 
-Result<double> LiqPrice(double entry_price, double leverage, Side side, double mmr,
-                        Contract contract) {
+Result<double> LiqPrice(double entry_price, double leverage, Side side, double mmr, Contract contract) {
   if (!std::isfinite(entry_price) || entry_price <= 0) {
     return Status::InvalidArgument("entry_price must be a finite number > 0, got " + Num(entry_price));
   }
@@ -44,19 +42,19 @@ Result<double> LiqPrice(double entry_price, double leverage, Side side, double m
   const double inv_l = 1.0 / leverage;
   double price = 0;
   if (contract == Contract::kLinear) {
-    price = side == Side::kLong ? entry_price * (1 - inv_l) / (1 - mmr)
-                                : entry_price * (1 + inv_l) / (1 + mmr);
+    price =
+        side == Side::kLong ? entry_price * (1 - inv_l) / (1 - mmr) : entry_price * (1 + inv_l) / (1 + mmr);
   } else {
     if (side == Side::kShort && 1 - inv_l <= 0) {
       return Status::InvalidArgument("an inverse short with leverage " + Num(leverage) +
                                      " <= 1 has no liquidation price");
     }
-    price = side == Side::kLong ? entry_price * (1 + mmr) / (1 + inv_l)
-                                : entry_price * (1 - mmr) / (1 - inv_l);
+    price =
+        side == Side::kLong ? entry_price * (1 + mmr) / (1 + inv_l) : entry_price * (1 - mmr) / (1 - inv_l);
   }
   if (!std::isfinite(price) || price < 0) {
-    return Status::InvalidArgument(std::string("a ") + SideName(side) + " with leverage " +
-                                   Num(leverage) + " < 1 has no liquidation price");
+    return Status::InvalidArgument(std::string("a ") + SideName(side) + " with leverage " + Num(leverage) +
+                                   " < 1 has no liquidation price");
   }
   return price;
 }

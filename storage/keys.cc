@@ -25,8 +25,12 @@ uint64_t GetBigEndian64(const char* p) {
 
 namespace {
 // Flipping the sign bit maps int64 order onto unsigned byte order.
-uint64_t OrderedTs(Timestamp ts) { return static_cast<uint64_t>(ts) ^ (uint64_t{1} << 63); }
-Timestamp UnorderedTs(uint64_t v) { return static_cast<Timestamp>(v ^ (uint64_t{1} << 63)); }
+uint64_t OrderedTs(Timestamp ts) {
+  return static_cast<uint64_t>(ts) ^ (uint64_t{1} << 63);
+}
+Timestamp UnorderedTs(uint64_t v) {
+  return static_cast<Timestamp>(v ^ (uint64_t{1} << 63));
+}
 }  // namespace
 
 std::string MetaKey(std::string_view name) {

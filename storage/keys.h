@@ -52,7 +52,6 @@ struct ChunkKey {
 std::string EncodeChunkKey(const ChunkKey& key);
 bool DecodeChunkKey(std::string_view bytes, ChunkKey* key);
 
-
 // Checkpoint keys sort by time within (kind, series).
 std::string CheckpointKey(Kind kind, uint32_t series_id, Timestamp at);
 std::string CheckpointPrefix(Kind kind, uint32_t series_id);

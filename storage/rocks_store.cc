@@ -674,17 +674,17 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
   // The write-ahead logs hold acknowledged rows not yet in table files; a
   // damaged record there would be lost at the next open.
   uint64_t bad_logs = 0;
-    for (const std::string& wal : WalFiles(path_)) {
-      auto scan = ScanLogFile(wal);
-      if (!scan.ok()) {
-        report(scan.status().message());
-        ++bad_logs;
-      } else if (scan->damage.damaged) {
-        report("store '" + path_ + "': write-ahead log '" + wal + "': " + scan->damage.reason + " at byte " +
-               std::to_string(scan->damage.offset));
-        ++bad_logs;
-      }
+  for (const std::string& wal : WalFiles(path_)) {
+    auto scan = ScanLogFile(wal);
+    if (!scan.ok()) {
+      report(scan.status().message());
+      ++bad_logs;
+    } else if (scan->damage.damaged) {
+      report("store '" + path_ + "': write-ahead log '" + wal + "': " + scan->damage.reason + " at byte " +
+             std::to_string(scan->damage.offset));
+      ++bad_logs;
     }
+  }
   if (bad + bad_checkpoints + bad_logs > 0) {
     std::string what;
     auto add = [&](uint64_t n, const char* noun) {

@@ -34,7 +34,7 @@ struct ScanFilter {
   Timestamp to = kMaxTimestamp;    // exclusive
   std::vector<std::string> exchanges;
   std::vector<std::string> symbols;
-  uint8_t side_mask = 3;  // bit 0 long, bit 1 short
+  uint8_t side_mask = 3;           // bit 0 long, bit 1 short
   Cancellation* cancel = nullptr;  // asked while RowScanner::Next skips chunks (cancel.h); not owned
 };
 

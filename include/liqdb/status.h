@@ -24,9 +24,7 @@ class [[nodiscard]] Status {
   static Status NotFound(std::string msg) { return Status(Code::kNotFound, std::move(msg)); }
   static Status Corruption(std::string msg) { return Status(Code::kCorruption, std::move(msg)); }
   static Status IOError(std::string msg) { return Status(Code::kIOError, std::move(msg)); }
-  static Status InvalidArgument(std::string msg) {
-    return Status(Code::kInvalidArgument, std::move(msg));
-  }
+  static Status InvalidArgument(std::string msg) { return Status(Code::kInvalidArgument, std::move(msg)); }
   static Status NotSupported(std::string msg) { return Status(Code::kNotSupported, std::move(msg)); }
   static Status Busy(std::string msg) { return Status(Code::kBusy, std::move(msg)); }
 
@@ -57,8 +55,8 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}                 // NOLINT: implicit by design
-  Result(Status status) : status_(std::move(status)) {}         // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(Status status) : status_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return status_.ok(); }
   const Status& status() const { return status_; }
@@ -78,17 +76,16 @@ class [[nodiscard]] Result {
 }  // namespace liqdb
 
 // Propagates a non-OK Status out of the current function.
-#define LIQDB_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::liqdb::Status _liqdb_s = (expr);           \
-    if (!_liqdb_s.ok()) return _liqdb_s;         \
+#define LIQDB_RETURN_IF_ERROR(expr)      \
+  do {                                   \
+    ::liqdb::Status _liqdb_s = (expr);   \
+    if (!_liqdb_s.ok()) return _liqdb_s; \
   } while (0)
 
 #define LIQDB_CONCAT_INNER(a, b) a##b
 #define LIQDB_CONCAT(a, b) LIQDB_CONCAT_INNER(a, b)
 // Declares `lhs` from a Result, or returns its Status.
-#define LIQDB_ASSIGN_OR_RETURN(lhs, expr)                         \
-  auto LIQDB_CONCAT(_liqdb_r_, __LINE__) = (expr);                \
-  if (!LIQDB_CONCAT(_liqdb_r_, __LINE__).ok())                    \
-    return LIQDB_CONCAT(_liqdb_r_, __LINE__).status();            \
+#define LIQDB_ASSIGN_OR_RETURN(lhs, expr)                                                         \
+  auto LIQDB_CONCAT(_liqdb_r_, __LINE__) = (expr);                                                \
+  if (!LIQDB_CONCAT(_liqdb_r_, __LINE__).ok()) return LIQDB_CONCAT(_liqdb_r_, __LINE__).status(); \
   lhs = std::move(LIQDB_CONCAT(_liqdb_r_, __LINE__)).value()

@@ -75,7 +75,9 @@ constexpr auto kUnpack = MakeTable(std::make_integer_sequence<int, 64>{});
 
 }  // namespace
 
-int BitWidth(uint64_t max_value) { return static_cast<int>(std::bit_width(max_value)); }
+int BitWidth(uint64_t max_value) {
+  return static_cast<int>(std::bit_width(max_value));
+}
 
 void BitPack(const uint64_t* values, size_t n, int width, ByteWriter* out) {
   if (width <= 0 || n == 0) return;
@@ -153,7 +155,8 @@ Status GetFrame(ByteReader* in, const char* codec, Frame* frame) {
   if (!in->GetVarint(&zz).ok() || !in->GetVarint(&divisor).ok() || !in->GetU8(&width).ok()) {
     return Status::Corruption(std::string(codec) + ": truncated frame");
   }
-  if (width > 64) return Status::Corruption(std::string(codec) + ": bit width " + std::to_string(width) + " > 64");
+  if (width > 64)
+    return Status::Corruption(std::string(codec) + ": bit width " + std::to_string(width) + " > 64");
   if (divisor == 0) return Status::Corruption(std::string(codec) + ": frame divisor 0");
   frame->min = static_cast<uint64_t>(ZigZagDecode(zz));
   frame->divisor = divisor;

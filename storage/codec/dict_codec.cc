@@ -16,12 +16,13 @@ constexpr uint8_t kDictPacked = 1;  // entry count, (length, bytes)*, width, pac
 // Unpacking goes through a small buffer so ids need no n-sized temporary.
 constexpr size_t kBlock = 1024;
 
-Status Truncated() { return Status::Corruption("dict codec: truncated block"); }
+Status Truncated() {
+  return Status::Corruption("dict codec: truncated block");
+}
 
 }  // namespace
 
-void EncodeDictIds(const uint32_t* ids, size_t n, const std::vector<std::string>& dict,
-                   ByteWriter* out) {
+void EncodeDictIds(const uint32_t* ids, size_t n, const std::vector<std::string>& dict, ByteWriter* out) {
   out->PutU8(kDictPacked);
   out->PutVarint(dict.size());
   for (const std::string& s : dict) {
@@ -40,8 +41,7 @@ void EncodeDictIds(const uint32_t* ids, size_t n, const std::vector<std::string>
   }
 }
 
-Status DecodeDictIds(ByteReader* in, size_t n, std::vector<uint32_t>* ids,
-                     std::vector<std::string>* dict) {
+Status DecodeDictIds(ByteReader* in, size_t n, std::vector<uint32_t>* ids, std::vector<std::string>* dict) {
   if (n > kMaxCodecRows) return Status::Corruption("dict codec: absurd row count");
   uint8_t mode = 0;
   if (!in->GetU8(&mode).ok()) return Truncated();

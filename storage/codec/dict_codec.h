@@ -11,19 +11,18 @@
 #include <string>
 #include <vector>
 
-#include "liqdb/status.h"
 #include "storage/codec/bytes.h"
+
+#include "liqdb/status.h"
 
 namespace liqdb::storage {
 
 // Appends dict and ids[0..n). Every id must be < dict.size(); a block that
 // breaks this is rejected by the decoder. n itself is not stored.
-void EncodeDictIds(const uint32_t* ids, size_t n, const std::vector<std::string>& dict,
-                   ByteWriter* out);
+void EncodeDictIds(const uint32_t* ids, size_t n, const std::vector<std::string>& dict, ByteWriter* out);
 
 // Decodes the dictionary into *dict and n ids into *ids (both replaced).
 // Corruption on a bad block or an id outside the dictionary.
-Status DecodeDictIds(ByteReader* in, size_t n, std::vector<uint32_t>* ids,
-                     std::vector<std::string>* dict);
+Status DecodeDictIds(ByteReader* in, size_t n, std::vector<uint32_t>* ids, std::vector<std::string>* dict);
 
 }  // namespace liqdb::storage

@@ -34,10 +34,14 @@ constexpr size_t kBlock = 1024;
 // Rows of a large column that the scale search looks at.
 constexpr size_t kScaleSample = 1024;
 
-inline uint64_t Bits(double d) { return std::bit_cast<uint64_t>(d); }
+inline uint64_t Bits(double d) {
+  return std::bit_cast<uint64_t>(d);
+}
 
 // The one expression the decoder uses to turn k back into a double.
-inline double FromDecimal(int64_t k, int scale) { return static_cast<double>(k) / kPow10[scale]; }
+inline double FromDecimal(int64_t k, int scale) {
+  return static_cast<double>(k) / kPow10[scale];
+}
 
 // The k nearest to v * 10^s, when it is below 2^53 in magnitude.
 inline bool NearestDecimal(double v, int scale, int64_t* k) {
@@ -58,7 +62,9 @@ inline bool ToDecimal(double v, int scale, int64_t* k) {
   return true;
 }
 
-Status Truncated() { return Status::Corruption("double codec: truncated block"); }
+Status Truncated() {
+  return Status::Corruption("double codec: truncated block");
+}
 
 // ---- XOR stream (Chimp) --------------------------------------------------
 //
@@ -278,7 +284,8 @@ Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
   return Status::OK();
 }
 
-void EncodeDecimalFor(const std::vector<int64_t>& k, int scale, const std::vector<Exception>& exc, ByteWriter* out) {
+void EncodeDecimalFor(const std::vector<int64_t>& k, int scale, const std::vector<Exception>& exc,
+                      ByteWriter* out) {
   const uint64_t* u = reinterpret_cast<const uint64_t*>(k.data());  // int64/uint64 may alias
   const Frame f = ChooseFrame(u, k.size());
   out->PutU8(kDblDecimalFor);
@@ -474,10 +481,8 @@ Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
       for (size_t i = 0; i < n; ++i) out[i] = d;
       return Status::OK();
     }
-    case kDblDecimalFor:
-      return DecodeDecimalFor(in, n, out);
-    case kDblDecimalDelta:
-      return DecodeDecimalDelta(in, n, out);
+    case kDblDecimalFor: return DecodeDecimalFor(in, n, out);
+    case kDblDecimalDelta: return DecodeDecimalDelta(in, n, out);
     case kDblXor: {
       uint64_t len = 0;
       std::string_view stream;
@@ -490,8 +495,7 @@ Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
       if (in->remaining() / 8 < n) return Truncated();
       if (n == 0) return Status::OK();  // out may be null
       return in->GetRaw(out, n * 8);
-    default:
-      return Status::Corruption("double codec: unknown mode " + std::to_string(mode));
+    default: return Status::Corruption("double codec: unknown mode " + std::to_string(mode));
   }
 }
 

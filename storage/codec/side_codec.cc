@@ -24,7 +24,9 @@ size_t VarintLength(uint64_t v) {
   return len;
 }
 
-Status Truncated() { return Status::Corruption("side codec: truncated block"); }
+Status Truncated() {
+  return Status::Corruption("side codec: truncated block");
+}
 
 }  // namespace
 
@@ -76,7 +78,8 @@ Status DecodeSides(ByteReader* in, size_t n, uint8_t* out) {
   uint8_t value = 0;
   uint64_t count = 0;
   if (!in->GetU8(&value).ok() || !in->GetVarint(&count).ok()) return Truncated();
-  if (value > 1) return Status::Corruption("side codec: run value " + std::to_string(value) + " is not 0 or 1");
+  if (value > 1)
+    return Status::Corruption("side codec: run value " + std::to_string(value) + " is not 0 or 1");
   if (count > n) return Status::Corruption("side codec: more runs than rows");
   size_t pos = 0;
   for (uint64_t r = 0; r < count; ++r) {

@@ -8,8 +8,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "liqdb/status.h"
 #include "storage/codec/bytes.h"
+
+#include "liqdb/status.h"
 
 namespace liqdb::storage {
 

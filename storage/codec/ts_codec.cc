@@ -16,7 +16,9 @@ namespace {
 constexpr uint8_t kTsDelta = 1;         // first, frame, packed deltas
 constexpr uint8_t kTsDeltaOfDelta = 2;  // first, first delta, frame, packed deltas of deltas
 
-Status Truncated() { return Status::Corruption("ts codec: truncated block"); }
+Status Truncated() {
+  return Status::Corruption("ts codec: truncated block");
+}
 
 }  // namespace
 
@@ -27,7 +29,8 @@ void EncodeTimestamps(const int64_t* ts, size_t n, ByteWriter* out) {
   }
   // deltas[i - 1] = ts[i] - ts[i - 1]; dods[i - 2] = deltas[i - 1] - deltas[i - 2].
   std::vector<uint64_t> deltas(n - 1);
-  for (size_t i = 1; i < n; ++i) deltas[i - 1] = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);
+  for (size_t i = 1; i < n; ++i)
+    deltas[i - 1] = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);
   std::vector<uint64_t> dods(n > 2 ? n - 2 : 0);
   for (size_t i = 0; i < dods.size(); ++i) dods[i] = deltas[i + 1] - deltas[i];
 

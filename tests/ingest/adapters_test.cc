@@ -1,8 +1,9 @@
 // Golden tests of every source adapter on the shared samples: side (the
 // position's), ts (µs), qty (base units) and notional (quote) per record,
 // with the expected values worked out by hand from samples/README.md.
-#include <catch2/catch.hpp>
 #include <cmath>
+
+#include <catch2/catch.hpp>
 
 #include "tests/ingest/ingest_test_util.h"
 
@@ -38,10 +39,12 @@ TEST_CASE("binance-forceorder: order side SELL closes a long; ap and z; plain an
   // z (accumulated filled qty), not l (last fill); o.T, not E.
   CheckLiq(p.rows, "binance", "SOLUSDT", 1718000002948000, kLong, 158.605, 120, 120 * 158.605);
   // {"stream":…,"data":…} wrapper.
-  CheckLiq(p.rows, "binance", "1000PEPEUSDT", 1718000003309000, kShort, 0.0142880, 250000, 250000 * 0.0142880);
+  CheckLiq(p.rows, "binance", "1000PEPEUSDT", 1718000003309000, kShort, 0.0142880, 250000,
+           250000 * 0.0142880);
 }
 
-TEST_CASE("binance-liquidation-snapshot: contracts of 100 USD for BTCUSD_PERP, symbol from file name", "[adapters]") {
+TEST_CASE("binance-liquidation-snapshot: contracts of 100 USD for BTCUSD_PERP, symbol from file name",
+          "[adapters]") {
   Parsed p = ParseWith(Format::kBinanceLiquidationSnapshot, Sample("binance-liquidation-snapshot.csv"), {},
                        "/x/BTCUSD_PERP-liquidationSnapshot-2024-06-10.csv");
   REQUIRE(p.errors.empty());
@@ -53,12 +56,14 @@ TEST_CASE("binance-liquidation-snapshot: contracts of 100 USD for BTCUSD_PERP, s
   CheckLiq(p.rows, "binance", "BTCUSD_PERP", 1717981550870000, kShort, 67388.2, 100 / 67388.2, 100);
 }
 
-TEST_CASE("binance-liquidation-snapshot: other COIN-M 10 USD, headerless, repeats, unfilled, --symbol", "[adapters]") {
+TEST_CASE("binance-liquidation-snapshot: other COIN-M 10 USD, headerless, repeats, unfilled, --symbol",
+          "[adapters]") {
   const std::string text =
       "1717977612345,SELL,LIMIT,IOC,12,3510.3,3500.5,FILLED,12,12\n"
       "1717977612345,SELL,LIMIT,IOC,12,3510.3,3500.5,FILLED,12,12\n"  // exact repeat: one liquidation
       "1717977700000,BUY,LIMIT,IOC,5,3520.0,3519.0,EXPIRED,0,0\n";
-  Parsed p = ParseWith(Format::kBinanceLiquidationSnapshot, text, {}, "ETHUSD_PERP-liquidationSnapshot-2024-06-10.csv.gz");
+  Parsed p = ParseWith(Format::kBinanceLiquidationSnapshot, text, {},
+                       "ETHUSD_PERP-liquidationSnapshot-2024-06-10.csv.gz");
   REQUIRE(p.errors.empty());
   REQUIRE(p.rows.size() == 1);
   CheckLiq(p.rows, "binance", "ETHUSD_PERP", 1717977612345000, kLong, 3500.5, 120 / 3500.5, 120);
@@ -77,7 +82,8 @@ TEST_CASE("binance-liquidation-snapshot: other COIN-M 10 USD, headerless, repeat
   CHECK_THAT(bad.errors[0], Catch::Contains("--symbol"));
 }
 
-TEST_CASE("bybit-liquidation: S is the position side (Buy = long); v5 arrays and the old object", "[adapters]") {
+TEST_CASE("bybit-liquidation: S is the position side (Buy = long); v5 arrays and the old object",
+          "[adapters]") {
   Parsed p = ParseWith(Format::kBybitLiquidation, Sample("bybit-liquidation.jsonl"));
   REQUIRE(p.errors.empty());
   REQUIRE(p.rows.size() == 5);
@@ -88,7 +94,8 @@ TEST_CASE("bybit-liquidation: S is the position side (Buy = long); v5 arrays and
   CheckLiq(p.rows, "bybit", "BTCUSDT", 1673251091822000, kLong, 16925.50, 0.118, 0.118 * 16925.50);
 }
 
-TEST_CASE("bybit-liquidation: a line with a bad record leaves nothing behind for the next line", "[adapters]") {
+TEST_CASE("bybit-liquidation: a line with a bad record leaves nothing behind for the next line",
+          "[adapters]") {
   // Record 1 of line 1 is fine, record 2 has price 0: the whole line is bad,
   // and line 2 must store only its own row.
   const std::string text =
@@ -141,7 +148,8 @@ TEST_CASE("tardis-liquidations: order side, venue ids mapped, OKX amounts in con
   CheckLiq(p.rows, "bybit", "ETHUSDT", 1718000002804000, kShort, 3602.15, 5.18, 5.18 * 3602.15);
 }
 
-TEST_CASE("tardis-liquidations: a repeated id is one liquidation; rows without id are all kept", "[adapters]") {
+TEST_CASE("tardis-liquidations: a repeated id is one liquidation; rows without id are all kept",
+          "[adapters]") {
   const std::string text =
       "exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n"
       "bitmex,XBTUSD,1718000001000000,1718000001000100,abc,sell,67000,6700\n"
@@ -156,7 +164,8 @@ TEST_CASE("tardis-liquidations: a repeated id is one liquidation; rows without i
   CheckLiq(p.rows, "bitmex", "XBTUSD", 1718000001000000, kLong, 67000, 0.1, 6700);
 }
 
-TEST_CASE("tardis-derivative-ticker: mark price and open interest in base units; gaps skipped", "[adapters]") {
+TEST_CASE("tardis-derivative-ticker: mark price and open interest in base units; gaps skipped",
+          "[adapters]") {
   std::string text = Sample("tardis-derivative-ticker.csv");
   text += "bybit,BTCUSDT,1718000002000000,1718000002000001,,,,,67000.1,67000.2,\n";  // no mark price
   Parsed p = ParseWith(Format::kTardisDerivativeTicker, text);
@@ -178,7 +187,8 @@ TEST_CASE("tardis-derivative-ticker: mark price and open interest in base units;
   check("okx", "BTC-USDT-SWAP", 1718000000200000, 67018.1, 29150.32);
 }
 
-TEST_CASE("hyperliquid-clearinghouse: positions from szi, closes for positions that disappear", "[adapters]") {
+TEST_CASE("hyperliquid-clearinghouse: positions from szi, closes for positions that disappear",
+          "[adapters]") {
   Parsed p = ParseWith(Format::kHyperliquidClearinghouse, Sample("hyperliquid-clearinghouse.jsonl"));
   REQUIRE(p.errors.empty());
   REQUIRE(p.rows.size() == 5);
@@ -198,8 +208,10 @@ TEST_CASE("hyperliquid-clearinghouse: positions from szi, closes for positions t
     CHECK(r->values[pos_col::kSize] == size);
     CHECK(r->values[pos_col::kEntryPrice] == entry);
     CHECK(r->values[pos_col::kLeverage] == lev);
-    if (std::isnan(liq)) CHECK(std::isnan(r->values[pos_col::kLiqPrice]));
-    else CHECK(r->values[pos_col::kLiqPrice] == liq);
+    if (std::isnan(liq))
+      CHECK(std::isnan(r->values[pos_col::kLiqPrice]));
+    else
+      CHECK(r->values[pos_col::kLiqPrice] == liq);
   };
   check("BTC", 1718000004567000, a, kLong, 0.5, 64000, 10, 21392.9);
   check("ETH", 1718000004567000, a, kShort, 4, 3500, 5, 4117.65);
@@ -250,8 +262,11 @@ TEST_CASE("csv: liqdb's own CSV for each kind, header or --kind, ISO or µs time
   CHECK(mixed.rows[0].kind == Kind::kLiquidations);
   CHECK(mixed.rows[1].kind == Kind::kLiquidations);
 
-  Parsed clash = ParseWith(Format::kCsv, "ts,exchange,symbol,mark_price,open_interest\n",
-                           [] { IngestOptions x; x.kind = Kind::kLiquidations; return x; }());
+  Parsed clash = ParseWith(Format::kCsv, "ts,exchange,symbol,mark_price,open_interest\n", [] {
+    IngestOptions x;
+    x.kind = Kind::kLiquidations;
+    return x;
+  }());
   REQUIRE(clash.errors.size() == 1);
 }
 
@@ -273,19 +288,34 @@ TEST_CASE("bad lines: every class is rejected with a reason and adds nothing", "
       {Format::kTardisLiquidations, "binance-futures,BTCUSDT,17180000,x,,sideways,1,1", "side"},
       {Format::kTardisLiquidations, "binance-futures,BTCUSDT,notatime,x,,sell,1,1", "timestamp"},
       {Format::kTardisLiquidations, "binance-futures,BTCUSDT,1718000000000000,x,,sell,1", "fields"},
-      {Format::kTardisLiquidations, "okex-swap,DOGE-USDT-SWAP,1718000000000000,x,,sell,0.1,5", "DOGE-USDT-SWAP"},
-      {Format::kTardisDerivativeTicker, "binance-futures,BTCUSDT,1718000000000000,1,1,0,,5,1,1,-3", "mark_price"},
-      {Format::kBinanceForceOrder, R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","ap":"67000"})", "JSON"},
-      {Format::kBinanceForceOrder, R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","ap":"67000","z":"1"}})", "o.T"},
-      {Format::kBinanceForceOrder, R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"HOLD","ap":"1","z":"1","T":1}})", "o.S"},
-      {Format::kBinanceForceOrder, R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","ap":"x1","z":"1","T":1}})", "o.ap"},
+      {Format::kTardisLiquidations, "okex-swap,DOGE-USDT-SWAP,1718000000000000,x,,sell,0.1,5",
+       "DOGE-USDT-SWAP"},
+      {Format::kTardisDerivativeTicker, "binance-futures,BTCUSDT,1718000000000000,1,1,0,,5,1,1,-3",
+       "mark_price"},
+      {Format::kBinanceForceOrder, R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","ap":"67000"})",
+       "JSON"},
+      {Format::kBinanceForceOrder,
+       R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","ap":"67000","z":"1"}})", "o.T"},
+      {Format::kBinanceForceOrder,
+       R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"HOLD","ap":"1","z":"1","T":1}})", "o.S"},
+      {Format::kBinanceForceOrder,
+       R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT","S":"SELL","ap":"x1","z":"1","T":1}})", "o.ap"},
       {Format::kBinanceForceOrder, "not json at all", "JSON"},
-      {Format::kBybitLiquidation, R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Long","v":"1","p":"1"}]})", "side"},
-      {Format::kBybitLiquidation, R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","p":"1"}]})", "size"},
-      {Format::kOkxLiquidationOrders, R"({"arg":{},"data":[{"details":[{"bkPx":"1","posSide":"long","side":"sell","sz":"1","ts":"1"}]}]})", "instId"},
-      {Format::kOkxLiquidationOrders, R"({"arg":{},"data":[{"details":[{"bkPx":"1","posSide":"net","side":"x","sz":"1","ts":"1"}],"instId":"BTC-USDT-SWAP"}]})", "posSide"},
+      {Format::kBybitLiquidation,
+       R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Long","v":"1","p":"1"}]})",
+       "side"},
+      {Format::kBybitLiquidation,
+       R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1,"s":"BTCUSDT","S":"Buy","p":"1"}]})", "size"},
+      {Format::kOkxLiquidationOrders,
+       R"({"arg":{},"data":[{"details":[{"bkPx":"1","posSide":"long","side":"sell","sz":"1","ts":"1"}]}]})",
+       "instId"},
+      {Format::kOkxLiquidationOrders,
+       R"({"arg":{},"data":[{"details":[{"bkPx":"1","posSide":"net","side":"x","sz":"1","ts":"1"}],"instId":"BTC-USDT-SWAP"}]})",
+       "posSide"},
       {Format::kHyperliquidClearinghouse, R"({"time":1,"assetPositions":[]})", "user"},
-      {Format::kHyperliquidClearinghouse, R"({"user":"0x1","time":1,"assetPositions":[{"position":{"coin":"BTC","szi":"1","entryPx":"0","leverage":{"value":5}}}]})", "entry_price"},
+      {Format::kHyperliquidClearinghouse,
+       R"({"user":"0x1","time":1,"assetPositions":[{"position":{"coin":"BTC","szi":"1","entryPx":"0","leverage":{"value":5}}}]})",
+       "entry_price"},
   };
   for (const Case& c : cases) {
     INFO(FormatName(c.format) << ": " << c.line);
@@ -298,9 +328,10 @@ TEST_CASE("bad lines: every class is rejected with a reason and adds nothing", "
 
 TEST_CASE("multi-record lines are all or nothing", "[adapters][bad]") {
   // The second record lacks a price: the first is not kept either.
-  Parsed p = ParseWith(Format::kBybitLiquidation,
-                       R"({"topic":"allLiquidation.ETHUSDT","data":[{"T":1,"s":"ETHUSDT","S":"Sell","v":"1","p":"3000"},{"T":2,"s":"ETHUSDT","S":"Sell","v":"1"}]})"
-                       "\n");
+  Parsed p = ParseWith(
+      Format::kBybitLiquidation,
+      R"({"topic":"allLiquidation.ETHUSDT","data":[{"T":1,"s":"ETHUSDT","S":"Sell","v":"1","p":"3000"},{"T":2,"s":"ETHUSDT","S":"Sell","v":"1"}]})"
+      "\n");
   CHECK(p.rows.empty());
   CHECK(p.errors.size() == 1);
 }

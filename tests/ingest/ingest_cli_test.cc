@@ -2,8 +2,9 @@
 // exit codes, FILE:LINE reports, the summary, --strict, stdin, damaged .gz.
 #include <sys/wait.h>
 
-#include <catch2/catch.hpp>
 #include <cstdio>
+
+#include <catch2/catch.hpp>
 
 #include "tests/ingest/ingest_test_util.h"
 
@@ -28,9 +29,13 @@ Out Sh(const std::string& cmd, const std::string& dir) {
   return o;
 }
 
-bool HaveCli() { return std::filesystem::exists(LIQDB_CLI_PATH); }
+bool HaveCli() {
+  return std::filesystem::exists(LIQDB_CLI_PATH);
+}
 
-std::string Cli() { return std::string(LIQDB_CLI_PATH); }
+std::string Cli() {
+  return std::string(LIQDB_CLI_PATH);
+}
 
 }  // namespace
 
@@ -41,7 +46,9 @@ TEST_CASE("cli: ingest prints a summary; exit 3 and FILE:LINE: reason on a bad l
   }
   const std::string dir = TempDir("cli");
   const std::string s = std::string(LIQDB_SAMPLES_DIR);
-  Out ok = Sh(Cli() + " ingest --store " + dir + "/st --format tardis-liquidations " + s + "/tardis-liquidations.csv", dir);
+  Out ok = Sh(
+      Cli() + " ingest --store " + dir + "/st --format tardis-liquidations " + s + "/tardis-liquidations.csv",
+      dir);
   CHECK(ok.code == 0);
   CHECK_THAT(ok.out, Catch::Contains("stored 5") && Catch::Contains("rejected 0"));
   Out again = Sh(Cli() + " ingest --store " + dir + "/st " + s + "/tardis-liquidations.csv", dir);
@@ -51,13 +58,16 @@ TEST_CASE("cli: ingest prints a summary; exit 3 and FILE:LINE: reason on a bad l
 
   Out bad = Sh(Cli() + " ingest --store " + dir + "/st " + s + "/okx-liquidation-orders.jsonl", dir);
   CHECK(bad.code == 3);
-  CHECK_THAT(bad.err, Catch::Contains(s + "/okx-liquidation-orders.jsonl:4: unknown contract size for instrument BTC-USD-240628"));
+  CHECK_THAT(bad.err,
+             Catch::Contains(
+                 s + "/okx-liquidation-orders.jsonl:4: unknown contract size for instrument BTC-USD-240628"));
   Out fixed = Sh(Cli() + " ingest --store " + dir + "/st --contract-size BTC-USD-240628=100 " + s +
                      "/okx-liquidation-orders.jsonl",
                  dir);
   CHECK(fixed.code == 0);
 
-  Out strict = Sh(Cli() + " ingest --store " + dir + "/st2 --strict " + s + "/okx-liquidation-orders.jsonl", dir);
+  Out strict =
+      Sh(Cli() + " ingest --store " + dir + "/st2 --strict " + s + "/okx-liquidation-orders.jsonl", dir);
   CHECK(strict.code == 3);
   CHECK_THAT(strict.out, Catch::Contains("stored 0") && Catch::Contains("1 file(s) rejected"));
 

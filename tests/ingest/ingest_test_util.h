@@ -5,12 +5,6 @@
 
 #include <unistd.h>
 
-#include <boost/iostreams/copy.hpp>
-#include <boost/iostreams/device/file.hpp>
-#include <boost/iostreams/filter/bzip2.hpp>
-#include <boost/iostreams/filter/gzip.hpp>
-#include <boost/iostreams/filter/zstd.hpp>
-#include <boost/iostreams/filtering_stream.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -21,6 +15,13 @@
 #include <string>
 #include <tuple>
 #include <vector>
+
+#include <boost/iostreams/copy.hpp>
+#include <boost/iostreams/device/file.hpp>
+#include <boost/iostreams/filter/bzip2.hpp>
+#include <boost/iostreams/filter/gzip.hpp>
+#include <boost/iostreams/filter/zstd.hpp>
+#include <boost/iostreams/filtering_stream.hpp>
 
 #include "liqdb/ingest.h"
 
@@ -93,8 +94,13 @@ inline std::vector<Row> RowsOf(const SeriesBatch& b) {
   const Columns& c = b.rows;
   const KindSchema& s = SchemaOf(c.kind);
   for (size_t i = 0; i < c.size(); ++i) {
-    Row r{c.kind, b.key.exchange, b.key.symbol, c.ts[i], s.has_side ? c.side[i] : -1,
-          s.has_account ? c.AccountOf(i) : std::string(), {}};
+    Row r{c.kind,
+          b.key.exchange,
+          b.key.symbol,
+          c.ts[i],
+          s.has_side ? c.side[i] : -1,
+          s.has_account ? c.AccountOf(i) : std::string(),
+          {}};
     for (const auto& v : c.values) r.values.push_back(v[i]);
     out.push_back(std::move(r));
   }
@@ -129,8 +135,10 @@ class FakeStore : public Store {
         size_t in_batch = 0, in_store = 0;
         for (size_t j = 0; j <= i; ++j) in_batch += in[j] == in[i];
         for (const Row& r : rows) in_store += r == in[i];
-        if (in_batch > in_store) fresh.push_back(in[i]);
-        else ++st.duplicates;
+        if (in_batch > in_store)
+          fresh.push_back(in[i]);
+        else
+          ++st.duplicates;
       }
       st.stored += fresh.size();
       rows.insert(rows.end(), fresh.begin(), fresh.end());

@@ -5,9 +5,10 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
+
+#include <catch2/catch.hpp>
 
 #include "tests/ingest/ingest_test_util.h"
 
@@ -82,8 +83,7 @@ TEST_CASE("distinct liquidations sharing a ms, price and size are all kept, even
   CHECK(again.summary.duplicates == 8);
 }
 
-TEST_CASE("bad lines are reported as FILE:LINE: reason, first N in full, the rest kept",
-          "[ingester][bad]") {
+TEST_CASE("bad lines are reported as FILE:LINE: reason, first N in full, the rest kept", "[ingester][bad]") {
   const std::string dir = TempDir("bad");
   const std::string path = dir + "/mixed.csv";
   std::string text = "ts,exchange,symbol,side,price,qty\n";
@@ -288,7 +288,11 @@ TEST_CASE("hyperliquid: closes computed across files and across runs", "[ingeste
   // A repeated poll within a file is one state, not two rows.
   WriteFile(dir + "/dup.jsonl", lines[1] + "\n" + lines[1] + "\n");
   FakeStore fresh(TempDir("hl2"));
-  Run r4 = IngestFiles(&fresh, {dir + "/dup.jsonl"}, [&] { auto x = o; x.state_dir = fresh.path(); return x; }());
+  Run r4 = IngestFiles(&fresh, {dir + "/dup.jsonl"}, [&] {
+    auto x = o;
+    x.state_dir = fresh.path();
+    return x;
+  }());
   CHECK(r4.summary.stored == 1);
 }
 

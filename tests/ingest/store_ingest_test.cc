@@ -2,8 +2,9 @@
 // values bit-equal, re-ingestion changes nothing, and twins are kept.
 #include <catch2/catch.hpp>
 
-#include "liqdb/query.h"
 #include "tests/ingest/ingest_test_util.h"
+
+#include "liqdb/query.h"
 
 using namespace liqdb;
 using namespace liqdb::testing;
@@ -40,11 +41,12 @@ std::shared_ptr<Store> OpenStore(const std::string& dir) {
 TEST_CASE("store: every sample ingests, reads back bit-equal, and re-ingests as duplicates", "[store]") {
   const std::string dir = TempDir("real-store");
   const std::string in = TempDir("real-store-in");
-  WriteFile(in + "/BTCUSD_PERP-liquidationSnapshot-2024-06-10.csv", Sample("binance-liquidation-snapshot.csv"));
+  WriteFile(in + "/BTCUSD_PERP-liquidationSnapshot-2024-06-10.csv",
+            Sample("binance-liquidation-snapshot.csv"));
   std::vector<std::string> files = {in + "/BTCUSD_PERP-liquidationSnapshot-2024-06-10.csv"};
-  for (const char* f : {"binance-forceorder.jsonl", "bybit-liquidation.jsonl", "okx-liquidation-orders.jsonl",
-                        "tardis-liquidations.csv", "tardis-derivative-ticker.csv",
-                        "hyperliquid-clearinghouse.jsonl"}) {
+  for (const char* f :
+       {"binance-forceorder.jsonl", "bybit-liquidation.jsonl", "okx-liquidation-orders.jsonl",
+        "tardis-liquidations.csv", "tardis-derivative-ticker.csv", "hyperliquid-clearinghouse.jsonl"}) {
     files.push_back(std::string(LIQDB_SAMPLES_DIR) + "/" + f);
   }
   auto store = OpenStore(dir + "/store");

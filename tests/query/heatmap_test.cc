@@ -25,7 +25,6 @@ double TestBinIndex(double p, double step) {
   return std::fabs(q - r) <= 1e-9 * std::max(1.0, std::fabs(r)) ? r : std::floor(q);
 }
 
-
 constexpr std::nullopt_t kNull = std::nullopt;
 
 std::vector<HeatmapCell> Run(std::vector<Columns> series, const SnapshotHeatmapSpec& spec,

@@ -2,13 +2,15 @@
 // walks the generated rows one by one. Chunk sizes and ranges are chosen so
 // every path runs: header sums, per-minute rollups, decoded rows, staged and
 // overlapping chunks, and range edges that cut a minute.
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <map>
 
+#include <catch2/catch.hpp>
+
+#include "test_util.h"
+
 #include "liqdb/query.h"
 #include "liqdb/store.h"
-#include "test_util.h"
 
 namespace liqdb {
 namespace {
@@ -21,7 +23,9 @@ struct Source {
   Columns rows;
 };
 
-int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+int64_t FloorDiv(int64_t a, int64_t b) {
+  return a / b - ((a % b != 0) && ((a < 0) != (b < 0)));
+}
 
 void CheckClose(double actual, double expected) {
   CHECK(std::abs(actual - expected) <= 1e-9 * std::max(1.0, std::abs(expected)));
@@ -205,8 +209,9 @@ TEST_CASE("histogram arguments are checked", "[query][histogram][bad-input]") {
   check({0, 86'400'000'000LL * 365 * 10, 1'000'000, {}, {}}, "limit");
   // A span wider than int64 must not wrap: -9e18 .. 9e18 in steps of 3e18 is
   // seven buckets, zero-filled.
-  auto wide = LiqHistogram(**store, {-9'000'000'000'000'000'000LL, 9'000'000'000'000'000'001LL,
-                                     3'000'000'000'000'000'000LL, {}, {}});
+  auto wide = LiqHistogram(
+      **store,
+      {-9'000'000'000'000'000'000LL, 9'000'000'000'000'000'001LL, 3'000'000'000'000'000'000LL, {}, {}});
   REQUIRE(wide.ok());
   REQUIRE(wide->size() == 7);
   CHECK(wide->front().bucket == -9'000'000'000'000'000'000LL);

@@ -2,9 +2,10 @@
 // hand-computed values, and the rejected inputs.
 #include "liqdb/liq_price.h"
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
+
+#include <catch2/catch.hpp>
 
 using liqdb::Contract;
 using liqdb::LiqPrice;

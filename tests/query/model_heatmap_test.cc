@@ -23,7 +23,6 @@ double TestBinIndex(double p, double step) {
   return std::fabs(q - r) <= 1e-9 * std::max(1.0, std::fabs(r)) ? r : std::floor(q);
 }
 
-
 ModelHeatmapSpec Spec(Timestamp from, Timestamp to, int64_t interval, double step) {
   ModelHeatmapSpec s;
   s.from = from;

@@ -108,8 +108,8 @@ TEST_CASE("ParseInterval reads units and integers", "[timeparse]") {
 }
 
 TEST_CASE("ParseInterval rejects non-positive and malformed intervals", "[timeparse]") {
-  for (const char* bad : {"0", "0s", "-1", "-5m", "", "h", "5x", "5M", "1.5", "0.0000001s", "1e3",
-                          "999999999999999w"}) {
+  for (const char* bad :
+       {"0", "0s", "-1", "-5m", "", "h", "5x", "5M", "1.5", "0.0000001s", "1e3", "999999999999999w"}) {
     auto r = ParseInterval(bad);
     INFO(bad);
     CHECK_FALSE(r.ok());

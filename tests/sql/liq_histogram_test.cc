@@ -5,8 +5,9 @@
 // timestamps, arguments as WHERE constraints and in views, bad arguments.
 #include <map>
 
-#include "liqdb/store.h"
 #include "tests/sql/sql_test_util.h"
+
+#include "liqdb/store.h"
 
 using namespace liqdb::sqltest;
 
@@ -34,15 +35,18 @@ void CheckHistogram(Db& db, int64_t from, int64_t to, int64_t iv, const std::str
   const std::string iv_s = std::to_string(iv);
   // Floor division, also for negative ts: SQLite's % truncates toward zero.
   const std::string bucket = "(ts - (((ts % " + iv_s + ") + " + iv_s + ") % " + iv_s + "))";
-  auto got = db.Query("SELECT bucket, long_count, long_qty, long_notional, short_count, short_qty, "
-                      "short_notional FROM liq_histogram(" + args + ")");
-  auto want_rows = db.Query(
-      "SELECT " + bucket + " AS b, "
-      "sum(side = 'long'), total(CASE WHEN side = 'long' THEN qty END), "
-      "total(CASE WHEN side = 'long' THEN notional END), "
-      "sum(side = 'short'), total(CASE WHEN side = 'short' THEN qty END), "
-      "total(CASE WHEN side = 'short' THEN notional END) "
-      "FROM plain WHERE " + where + " GROUP BY b ORDER BY b");
+  auto got = db.Query(
+      "SELECT bucket, long_count, long_qty, long_notional, short_count, short_qty, "
+      "short_notional FROM liq_histogram(" +
+      args + ")");
+  auto want_rows = db.Query("SELECT " + bucket +
+                            " AS b, "
+                            "sum(side = 'long'), total(CASE WHEN side = 'long' THEN qty END), "
+                            "total(CASE WHEN side = 'long' THEN notional END), "
+                            "sum(side = 'short'), total(CASE WHEN side = 'short' THEN qty END), "
+                            "total(CASE WHEN side = 'short' THEN notional END) "
+                            "FROM plain WHERE " +
+                            where + " GROUP BY b ORDER BY b");
   std::map<int64_t, Row> want;
   for (Row& r : want_rows) want[AsInt(r[0])] = r;
   INFO("liq_histogram(" << args << ")");
@@ -74,20 +78,24 @@ void CheckHistogram(Db& db, int64_t from, int64_t to, int64_t iv, const std::str
 }
 
 void CheckPriceHistogram(Db& db, int64_t from, int64_t to, double step, const std::string& symbol = "") {
-  std::string args = "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(step);
+  std::string args =
+      "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(step);
   std::string where = "ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to);
   if (!symbol.empty()) {
     args += ", '" + symbol + "'";
     where += " AND symbol = '" + symbol + "'";
   }
   const std::string step_s = std::to_string(step);
-  auto got = db.Query("SELECT price, long_count, long_notional, short_count, short_notional "
-                      "FROM liq_price_histogram(" + args + ")");
-  auto want = db.Query(
-      "SELECT CAST(price / " + step_s + " AS INTEGER) * " + step_s + " AS p, "
-      "sum(side = 'long'), total(CASE WHEN side = 'long' THEN notional END), "
-      "sum(side = 'short'), total(CASE WHEN side = 'short' THEN notional END) "
-      "FROM plain WHERE " + where + " GROUP BY p ORDER BY p");
+  auto got = db.Query(
+      "SELECT price, long_count, long_notional, short_count, short_notional "
+      "FROM liq_price_histogram(" +
+      args + ")");
+  auto want = db.Query("SELECT CAST(price / " + step_s + " AS INTEGER) * " + step_s +
+                       " AS p, "
+                       "sum(side = 'long'), total(CASE WHEN side = 'long' THEN notional END), "
+                       "sum(side = 'short'), total(CASE WHEN side = 'short' THEN notional END) "
+                       "FROM plain WHERE " +
+                       where + " GROUP BY p ORDER BY p");
   INFO("liq_price_histogram(" << args << ")");
   REQUIRE(got.size() == want.size());
   for (size_t i = 0; i < got.size(); ++i) {
@@ -129,8 +137,8 @@ TEST_CASE("liq_histogram equals the plain-SQL computation", "[sql][histogram]") 
   f.CheckHistogram(kMar1, kMar1 + 7 * kDay, 4 * kHour, "", "bybit");
   f.CheckHistogram(kMar1, kMar1 + 7 * kDay, kDay);
   f.CheckHistogram(kMar1 + 3 * kDay, kMar1 + 3 * kDay + 10 * kMinute, 1000000);  // 1 s buckets
-  f.CheckHistogram(kMar1 + 12345, kMar1 + 2 * kDay + 777, kHour);               // unaligned range
-  f.CheckHistogram(kMar1 + 17, kMar1 + 7 * kDay, 7 * kMinute + 13, "SOLUSDT"); // odd interval
+  f.CheckHistogram(kMar1 + 12345, kMar1 + 2 * kDay + 777, kHour);                // unaligned range
+  f.CheckHistogram(kMar1 + 17, kMar1 + 7 * kDay, 7 * kMinute + 13, "SOLUSDT");   // odd interval
 }
 
 TEST_CASE("histograms match over sealed, compacted and overlapping chunks", "[sql][histogram]") {
@@ -167,23 +175,27 @@ TEST_CASE("histograms match over sealed, compacted and overlapping chunks", "[sq
   InsertRows(db, "plain", second);
   const auto count = db.Query("SELECT count(*) FROM liq");
   CHECK(AsInt(count[0][0]) == 40000);
-  const auto a = db.Query("SELECT symbol, side, count(*), total(notional) FROM liq GROUP BY 1, 2 ORDER BY 1, 2");
-  const auto b = db.Query("SELECT symbol, side, count(*), total(notional) FROM plain GROUP BY 1, 2 ORDER BY 1, 2");
+  const auto a =
+      db.Query("SELECT symbol, side, count(*), total(notional) FROM liq GROUP BY 1, 2 ORDER BY 1, 2");
+  const auto b =
+      db.Query("SELECT symbol, side, count(*), total(notional) FROM plain GROUP BY 1, 2 ORDER BY 1, 2");
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     CHECK(a[i][2] == b[i][2]);
     CHECK(Close(AsDouble(a[i][3]), AsDouble(b[i][3])));
   }
-  CheckHistogram(db, kMar1, kMar1 + 3 * kDay, kHour);          // whole minutes: rollups
+  CheckHistogram(db, kMar1, kMar1 + 3 * kDay, kHour);  // whole minutes: rollups
   CheckHistogram(db, kMar1, kMar1 + 3 * kDay, 5 * kMinute, "BTCUSDT");
   CheckHistogram(db, kMar1 + 7, kMar1 + 2 * kDay + 3, 90 * 1000000 + 7);  // sub-minute edges
   CheckHistogram(db, kMar1, kMar1 + 3 * kDay, kDay, "", "okx");
   CheckPriceHistogram(db, kMar1, kMar1 + 3 * kDay, 100);
   CheckPriceHistogram(db, kMar1 + kDay + 5, kMar1 + 2 * kDay, 25, "ETHUSDT");
-  const auto h = db.Query("SELECT sum(long_count), sum(short_count), total(long_notional) FROM "
-                          "liq_histogram('liq', '2024-03-01', '2024-03-04', '1h')");
-  const auto p = db.Query("SELECT sum(side = 'long'), sum(side = 'short'), "
-                          "total(CASE WHEN side = 'long' THEN notional END) FROM plain");
+  const auto h = db.Query(
+      "SELECT sum(long_count), sum(short_count), total(long_notional) FROM "
+      "liq_histogram('liq', '2024-03-01', '2024-03-04', '1h')");
+  const auto p = db.Query(
+      "SELECT sum(side = 'long'), sum(side = 'short'), "
+      "total(CASE WHEN side = 'long' THEN notional END) FROM plain");
   CHECK(h[0][0] == p[0][0]);
   CHECK(h[0][1] == p[0][1]);
   CHECK(Close(AsDouble(h[0][2]), AsDouble(p[0][2])));
@@ -193,18 +205,21 @@ TEST_CASE("liq_histogram zero-fills buckets without events", "[sql][histogram]")
   Fixture f(kMar1, kDay, 2000);
   // A range around the data: empty buckets on both sides.
   f.CheckHistogram(kMar1 - kDay, kMar1 + 2 * kDay, kHour);
-  auto rows = f.db.Query("SELECT count(*), sum(long_count + short_count) FROM "
-                         "liq_histogram('liq', '2024-02-29', '2024-03-03', '1h')");
+  auto rows = f.db.Query(
+      "SELECT count(*), sum(long_count + short_count) FROM "
+      "liq_histogram('liq', '2024-02-29', '2024-03-03', '1h')");
   CHECK(AsInt(rows[0][0]) == 72);
   CHECK(AsInt(rows[0][1]) == 2000);
   // A range with no data at all still has its buckets.
-  rows = f.db.Query("SELECT count(*), sum(long_count + short_count) FROM "
-                    "liq_histogram('liq', '2020-01-01', '2020-01-02', '1h')");
+  rows = f.db.Query(
+      "SELECT count(*), sum(long_count + short_count) FROM "
+      "liq_histogram('liq', '2020-01-01', '2020-01-02', '1h')");
   CHECK(AsInt(rows[0][0]) == 24);
   CHECK(AsInt(rows[0][1]) == 0);
   // An unknown symbol: every bucket, all zero.
-  CHECK(AsInt(f.db.Scalar("SELECT count(*) FROM liq_histogram('liq', '2024-03-01', '2024-03-02', '1h', 'NOPE') "
-                          "WHERE long_count = 0 AND short_count = 0")) == 24);
+  CHECK(
+      AsInt(f.db.Scalar("SELECT count(*) FROM liq_histogram('liq', '2024-03-01', '2024-03-02', '1h', 'NOPE') "
+                        "WHERE long_count = 0 AND short_count = 0")) == 24);
 }
 
 TEST_CASE("liq_histogram buckets negative timestamps by floor", "[sql][histogram]") {
@@ -217,7 +232,8 @@ TEST_CASE("liq_histogram buckets negative timestamps by floor", "[sql][histogram
 
 TEST_CASE("liq_histogram takes ISO times and interval text", "[sql][histogram]") {
   Fixture f(kMar1, kDay, 3000);
-  const auto a = f.db.Query("SELECT * FROM liq_histogram('liq', '2024-03-01', '2024-03-01T12:00:00Z', '30m')");
+  const auto a =
+      f.db.Query("SELECT * FROM liq_histogram('liq', '2024-03-01', '2024-03-01T12:00:00Z', '30m')");
   const auto b = f.db.Query("SELECT * FROM liq_histogram('liq', " + std::to_string(kMar1) + ", " +
                             std::to_string(kMar1 + 12 * kHour) + ", " + std::to_string(30 * kMinute) + ")");
   CHECK(a.size() == 24);
@@ -229,15 +245,17 @@ TEST_CASE("liq_histogram takes ISO times and interval text", "[sql][histogram]")
 
 TEST_CASE("liq_histogram arguments work as WHERE constraints and in a view", "[sql][histogram]") {
   Fixture f(kMar1, kDay, 3000);
-  const auto direct = f.db.Query("SELECT bucket, long_count, short_notional FROM "
-                                 "liq_histogram('liq', '2024-03-01', '2024-03-02', '1h', 'BTCUSDT')");
+  const auto direct = f.db.Query(
+      "SELECT bucket, long_count, short_notional FROM "
+      "liq_histogram('liq', '2024-03-01', '2024-03-02', '1h', 'BTCUSDT')");
   const auto where = f.db.Query(
       "SELECT bucket, long_count, short_notional FROM liq_histogram WHERE source = 'liq' AND "
       "\"from\" = '2024-03-01' AND \"to\" = '2024-03-02' AND interval = '1h' AND symbol = 'BTCUSDT'");
   CHECK(direct.size() == 24);
   CHECK(direct == where);
   f.db.Exec("CREATE VIEW hourly AS SELECT * FROM liq_histogram('liq', '2024-03-01', '2024-03-02', '1h')");
-  f.db.Exec("CREATE VIEW by_price AS SELECT * FROM liq_price_histogram('liq', '2024-03-01', '2024-03-02', 100)");
+  f.db.Exec(
+      "CREATE VIEW by_price AS SELECT * FROM liq_price_histogram('liq', '2024-03-01', '2024-03-02', 100)");
   CHECK(AsInt(f.db.Scalar("SELECT count(*) FROM hourly")) == 24);
   CHECK(AsInt(f.db.Scalar("SELECT sum(long_count + short_count) FROM hourly")) == 3000);
   CHECK(AsInt(f.db.Scalar("SELECT sum(long_count + short_count) FROM by_price")) == 3000);
@@ -262,7 +280,8 @@ TEST_CASE("liq_price_histogram equals the plain-SQL computation", "[sql][histogr
   f.CheckPriceHistogram(kMar1 + kDay, kMar1 + 2 * kDay, 0.5, "SOLUSDT");
   f.CheckPriceHistogram(kMar1 + kDay, kMar1 + 2 * kDay, 10000);
   // Text step and exchange filter.
-  const auto a = f.db.Query("SELECT * FROM liq_price_histogram('liq', '2024-03-01', '2024-03-08', '250', NULL, 'okx')");
+  const auto a =
+      f.db.Query("SELECT * FROM liq_price_histogram('liq', '2024-03-01', '2024-03-08', '250', NULL, 'okx')");
   const auto b = f.db.Query(
       "SELECT CAST(price / 250 AS INTEGER) * 250.0 AS p, count(*) FROM plain WHERE exchange = 'okx' "
       "GROUP BY p ORDER BY p");
@@ -325,6 +344,7 @@ TEST_CASE("histogram functions deliver their rows in order", "[sql][histogram]")
   for (size_t i = 1; i < sorted.size(); ++i) CHECK(AsDouble(sorted[i - 1][0]) < AsDouble(sorted[i][0]));
   // The sorter is skipped: the plan has no temp B-tree for ORDER BY.
   std::string plan;
-  for (const Row& r : f.db.Query("EXPLAIN QUERY PLAN SELECT * FROM " + h + " ORDER BY bucket")) plan += AsText(r.back());
+  for (const Row& r : f.db.Query("EXPLAIN QUERY PLAN SELECT * FROM " + h + " ORDER BY bucket"))
+    plan += AsText(r.back());
   CHECK_THAT(plan, !Catch::Contains("TEMP B-TREE"));
 }

@@ -96,12 +96,14 @@ TEST_CASE("liqdb table pushdown returns what a plain table returns", "[sql][vtab
 
 TEST_CASE("liqdb table takes ISO-8601 text in ts constraints", "[sql][vtab]") {
   Fixture f;
-  const auto a = f.db.Query("SELECT count(*) FROM liq WHERE ts >= '2024-03-01' AND ts < '2024-03-01T12:00:00Z'");
-  const auto b = f.db.Query("SELECT count(*) FROM plain WHERE ts >= " + std::to_string(kMar1) +
-                            " AND ts < " + std::to_string(kMar1 + 12 * kHour));
+  const auto a =
+      f.db.Query("SELECT count(*) FROM liq WHERE ts >= '2024-03-01' AND ts < '2024-03-01T12:00:00Z'");
+  const auto b = f.db.Query("SELECT count(*) FROM plain WHERE ts >= " + std::to_string(kMar1) + " AND ts < " +
+                            std::to_string(kMar1 + 12 * kHour));
   CHECK(a == b);
   CHECK(AsInt(a[0][0]) > 0);
-  CHECK_THAT(f.db.Error("SELECT * FROM liq WHERE ts >= 'not a time'"), Catch::Contains("ts") && Catch::Contains("not a time"));
+  CHECK_THAT(f.db.Error("SELECT * FROM liq WHERE ts >= 'not a time'"),
+             Catch::Contains("ts") && Catch::Contains("not a time"));
 }
 
 TEST_CASE("liqdb table plans push constraints and IN lists into the scan", "[sql][vtab]") {
@@ -157,12 +159,14 @@ TEST_CASE("liqdb table: ROLLBACK leaves nothing, COMMIT persists across reopen",
   Db db(file);
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq")) == 301);
   // A NULL notional is price × qty.
-  CHECK(AsDouble(db.Scalar("SELECT notional FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) == 6.0);
+  CHECK(AsDouble(db.Scalar("SELECT notional FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) ==
+        6.0);
   CHECK(AsInt(db.Scalar("SELECT ts FROM liq WHERE symbol = 'BTC-USDT-SWAP'")) == kMar1 + 4 * kDay);
   // Exchange ids are lower-cased on INSERT, so one venue stays one series.
   db.Exec("SELECT liqdb_allow_writes()");
   db.Exec("INSERT INTO liq VALUES ('2024-03-06', 'OKX', 'BTC-USDT-SWAP', 'long', 2, 1, NULL)");
-  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) == 2);
+  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'okx' AND symbol = 'BTC-USDT-SWAP'")) ==
+        2);
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'OKX'")) == 0);
 }
 
@@ -191,8 +195,10 @@ TEST_CASE("liqdb table: a failing statement inside a transaction leaves nothing 
   CHECK(ts == std::vector<Row>{{int64_t{1}}, {int64_t{4}}, {int64_t{6}}});
   // INSERT … SELECT from a plain table failing half-way stores nothing.
   db.Exec(PlainTableSql("plain"));
-  db.Exec("INSERT INTO plain VALUES (10, 'bybit', 'X', 'long', 1, 1, 1), (11, 'bybit', 'X', 'long', -1, 1, 1)");
-  CHECK_THAT(db.Error("INSERT INTO liq SELECT * FROM plain"), Catch::Contains("price") && Catch::Contains("-1"));
+  db.Exec(
+      "INSERT INTO plain VALUES (10, 'bybit', 'X', 'long', 1, 1, 1), (11, 'bybit', 'X', 'long', -1, 1, 1)");
+  CHECK_THAT(db.Error("INSERT INTO liq SELECT * FROM plain"),
+             Catch::Contains("price") && Catch::Contains("-1"));
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE exchange = 'bybit'")) == 0);
 }
 
@@ -266,7 +272,8 @@ TEST_CASE("liqdb table: bad rows fail naming the column and the value", "[sql][v
   }
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq")) == 0);
   // Numbers written as text are fine.
-  db.Exec("INSERT INTO liq VALUES ('1709251200000000', 'binance', 'BTCUSDT', 'long', '61000.5', ' 0.25', NULL)");
+  db.Exec(
+      "INSERT INTO liq VALUES ('1709251200000000', 'binance', 'BTCUSDT', 'long', '61000.5', ' 0.25', NULL)");
   CHECK(AsDouble(db.Scalar("SELECT notional FROM liq")) == 61000.5 * 0.25);
 }
 
@@ -286,8 +293,10 @@ TEST_CASE("liqdb table: bad declarations are clear errors", "[sql][vtab]") {
   CHECK_THAT(db.Error("CREATE VIRTUAL TABLE a USING liqdb(kind='liquidations')"), Catch::Contains("store"));
   CHECK_THAT(db.Error("CREATE VIRTUAL TABLE a USING liqdb(store='s', kind='trades')"),
              Catch::Contains("kind") && Catch::Contains("trades"));
-  CHECK_THAT(db.Error("CREATE VIRTUAL TABLE a USING liqdb(store='s', colour='red')"), Catch::Contains("colour"));
-  CHECK_THAT(db.Error("CREATE VIRTUAL TABLE a USING liqdb(store='s', mode='sometimes')"), Catch::Contains("mode"));
+  CHECK_THAT(db.Error("CREATE VIRTUAL TABLE a USING liqdb(store='s', colour='red')"),
+             Catch::Contains("colour"));
+  CHECK_THAT(db.Error("CREATE VIRTUAL TABLE a USING liqdb(store='s', mode='sometimes')"),
+             Catch::Contains("mode"));
   CHECK_THAT(db.Error("CREATE VIRTUAL TABLE a USING liqdb(store)"), Catch::Contains("key=value"));
 }
 
@@ -301,7 +310,8 @@ TEST_CASE("liqdb table: a read-only table refuses INSERT", "[sql][vtab]") {
   Db db(dir / "t.sqlite");
   db.Exec("CREATE VIRTUAL TABLE r USING liqdb(store='s', kind='liquidations', mode='readonly')");
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM r")) == 1);
-  CHECK_THAT(db.Error("INSERT INTO r VALUES (2, 'binance', 'BTCUSDT', 'long', 1, 1, 1)"), Catch::Contains("read-only"));
+  CHECK_THAT(db.Error("INSERT INTO r VALUES (2, 'binance', 'BTCUSDT', 'long', 1, 1, 1)"),
+             Catch::Contains("read-only"));
 }
 
 TEST_CASE("liqdb table: positions and market kinds", "[sql][vtab]") {
@@ -311,15 +321,24 @@ TEST_CASE("liqdb table: positions and market kinds", "[sql][vtab]") {
   db.Exec("CREATE VIRTUAL TABLE mkt USING liqdb(store='s', kind='market')");
   std::vector<Row> cols;
   for (const Row& r : db.Query("SELECT name FROM pragma_table_info('pos')")) cols.push_back(r);
-  CHECK(cols == std::vector<Row>{{"ts"}, {"exchange"}, {"symbol"}, {"account"}, {"side"}, {"size"},
-                                 {"entry_price"}, {"leverage"}, {"liq_price"}});
+  CHECK(cols == std::vector<Row>{{"ts"},
+                                 {"exchange"},
+                                 {"symbol"},
+                                 {"account"},
+                                 {"side"},
+                                 {"size"},
+                                 {"entry_price"},
+                                 {"leverage"},
+                                 {"liq_price"}});
   cols.clear();
   for (const Row& r : db.Query("SELECT name FROM pragma_table_info('mkt')")) cols.push_back(r);
   CHECK(cols == std::vector<Row>{{"ts"}, {"exchange"}, {"symbol"}, {"mark_price"}, {"open_interest"}});
 
-  db.Exec("INSERT INTO pos VALUES ('2024-03-01', 'hyperliquid', 'BTC', '0xabc', 'long', 2.5, 60000, 10, NULL), "
-          "('2024-03-01T01:00', 'hyperliquid', 'BTC', '0xdef', 'short', 1, 61000, NULL, 70000)");
-  const auto rows = db.Query("SELECT account, side, size, entry_price, leverage, liq_price FROM pos ORDER BY ts");
+  db.Exec(
+      "INSERT INTO pos VALUES ('2024-03-01', 'hyperliquid', 'BTC', '0xabc', 'long', 2.5, 60000, 10, NULL), "
+      "('2024-03-01T01:00', 'hyperliquid', 'BTC', '0xdef', 'short', 1, 61000, NULL, 70000)");
+  const auto rows =
+      db.Query("SELECT account, side, size, entry_price, leverage, liq_price FROM pos ORDER BY ts");
   REQUIRE(rows.size() == 2);
   CHECK(rows[0] == Row{"0xabc", "long", 2.5, 60000.0, 10.0, std::monostate{}});
   CHECK(rows[1] == Row{"0xdef", "short", 1.0, 61000.0, std::monostate{}, 70000.0});
@@ -329,10 +348,13 @@ TEST_CASE("liqdb table: positions and market kinds", "[sql][vtab]") {
   CHECK_THAT(db.Error("INSERT INTO pos VALUES (1, 'h', 'BTC', NULL, 'long', 1, 1, 10, NULL)"),
              Catch::Contains("account"));
 
-  db.Exec("INSERT INTO mkt VALUES (1, 'binance', 'BTCUSDT', 60000, 1234.5), (2, 'binance', 'BTCUSDT', 60010, 1240)");
+  db.Exec(
+      "INSERT INTO mkt VALUES (1, 'binance', 'BTCUSDT', 60000, 1234.5), (2, 'binance', 'BTCUSDT', 60010, "
+      "1240)");
   CHECK(db.Query("SELECT ts, mark_price, open_interest FROM mkt ORDER BY ts") ==
         std::vector<Row>{{int64_t{1}, 60000.0, 1234.5}, {int64_t{2}, 60010.0, 1240.0}});
-  CHECK_THAT(db.Error("INSERT INTO mkt VALUES (3, 'binance', 'BTCUSDT', 0, 1)"), Catch::Contains("mark_price"));
+  CHECK_THAT(db.Error("INSERT INTO mkt VALUES (3, 'binance', 'BTCUSDT', 0, 1)"),
+             Catch::Contains("mark_price"));
   // A liquidations-only function refuses other kinds.
   CHECK_THAT(db.Error("SELECT * FROM liq_histogram('pos', 0, 10, 1)"),
              Catch::Contains("positions") && Catch::Contains("liquidations"));
@@ -344,7 +366,8 @@ TEST_CASE("liqdb table: re-inserting stored rows is a no-op, equal rows in one s
   Db db(dir / "t.sqlite");
   db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
   const std::string two_equal =
-      "INSERT INTO liq VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1), (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1)";
+      "INSERT INTO liq VALUES (1, 'binance', 'BTCUSDT', 'long', 1, 1, 1), (1, 'binance', 'BTCUSDT', 'long', "
+      "1, 1, 1)";
   db.Exec(two_equal);
   CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq")) == 2);
   db.Exec(two_equal);  // the store's ingest is idempotent (store.h)

@@ -2,8 +2,9 @@
 // (extension/scalars.cc) against hand-computed values.
 #include <cmath>
 
-#include "liqdb/version.h"
 #include "tests/sql/sql_test_util.h"
+
+#include "liqdb/version.h"
 
 using namespace liqdb::sqltest;
 
@@ -51,9 +52,11 @@ TEST_CASE("liq_price works over a positions table", "[sql][scalars]") {
   TempDir dir("scalar");
   Db db(dir / "t.sqlite");
   db.Exec("CREATE VIRTUAL TABLE pos USING liqdb(store='s', kind='positions')");
-  db.Exec("INSERT INTO pos VALUES (1, 'hyperliquid', 'BTC', 'a', 'long', 1, 100, 10, NULL), "
-          "(2, 'hyperliquid', 'BTC', 'b', 'short', 1, 100, NULL, NULL)");
-  const auto rows = db.Query("SELECT account, liq_price(entry_price, leverage, side) FROM pos ORDER BY account");
+  db.Exec(
+      "INSERT INTO pos VALUES (1, 'hyperliquid', 'BTC', 'a', 'long', 1, 100, 10, NULL), "
+      "(2, 'hyperliquid', 'BTC', 'b', 'short', 1, 100, NULL, NULL)");
+  const auto rows =
+      db.Query("SELECT account, liq_price(entry_price, leverage, side) FROM pos ORDER BY account");
   REQUIRE(rows.size() == 2);
   CHECK(AsDouble(rows[0][1]) == Approx(100 * 0.9 / 0.995));
   CHECK(IsNull(rows[1][1]));
@@ -73,9 +76,11 @@ TEST_CASE("liq_time turns ISO text into microseconds, also inside OR", "[sql][sc
   CHECK(AsInt(db.Scalar("SELECT liq_time(42)")) == 42);
   CHECK(IsNull(db.Scalar("SELECT liq_time(NULL)")));
   db.Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='s', kind='liquidations')");
-  db.Exec("INSERT INTO liq VALUES ('2024-02-29', 'binance', 'BTCUSDT', 'long', 1, 1, 1), "
-          "('2024-03-02', 'binance', 'BTCUSDT', 'long', 1, 1, 1), "
-          "('2024-02-28', 'binance', 'BTCUSDT', 'short', 1, 1, 1)");
+  db.Exec(
+      "INSERT INTO liq VALUES ('2024-02-29', 'binance', 'BTCUSDT', 'long', 1, 1, 1), "
+      "('2024-03-02', 'binance', 'BTCUSDT', 'long', 1, 1, 1), "
+      "('2024-02-28', 'binance', 'BTCUSDT', 'short', 1, 1, 1)");
   // SQLite evaluates an OR itself: with liq_time the comparison is numeric.
-  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE ts >= liq_time('2024-03-01') OR side = 'short'")) == 2);
+  CHECK(AsInt(db.Scalar("SELECT count(*) FROM liq WHERE ts >= liq_time('2024-03-01') OR side = 'short'")) ==
+        2);
 }

@@ -7,8 +7,8 @@
 #pragma once
 
 #include <sqlite3.h>
+#include <unistd.h>
 
-#include <catch2/catch.hpp>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -17,9 +17,10 @@
 #include <filesystem>
 #include <random>
 #include <string>
-#include <unistd.h>
 #include <variant>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 namespace liqdb::sqltest {
 
@@ -56,7 +57,9 @@ class TempDir {
 using Value = std::variant<std::monostate, int64_t, double, std::string>;
 using Row = std::vector<Value>;
 
-inline bool IsNull(const Value& v) { return std::holds_alternative<std::monostate>(v); }
+inline bool IsNull(const Value& v) {
+  return std::holds_alternative<std::monostate>(v);
+}
 inline int64_t AsInt(const Value& v) {
   if (auto* i = std::get_if<int64_t>(&v)) return *i;
   if (auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);

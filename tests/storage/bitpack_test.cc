@@ -2,13 +2,13 @@
 // width and awkward lengths, and corrupt input.
 #include "storage/codec/bitpack.h"
 
-#include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 namespace liqdb::storage {
 namespace {
@@ -120,7 +120,8 @@ TEST_CASE("Frames subtract the minimum and divide out the common step", "[bitpac
   // Extremes wrap modulo 2^64 and still round-trip.
   const int64_t lo = std::numeric_limits<int64_t>::min();
   const int64_t hi = std::numeric_limits<int64_t>::max();
-  const uint64_t ext[4] = {static_cast<uint64_t>(lo), static_cast<uint64_t>(hi), 0, static_cast<uint64_t>(int64_t{-1})};
+  const uint64_t ext[4] = {static_cast<uint64_t>(lo), static_cast<uint64_t>(hi), 0,
+                           static_cast<uint64_t>(int64_t{-1})};
   CHECK(ChooseFrame(ext, 4).width == 64);
   for (const uint64_t* values : {v, ext}) {
     const size_t n = values == v ? 3 : 4;

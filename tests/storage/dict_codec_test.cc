@@ -2,12 +2,12 @@
 // encoded size, and corrupt input (ids outside the dictionary, lying sizes).
 #include "storage/codec/dict_codec.h"
 
-#include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 namespace liqdb::storage {
 namespace {
@@ -123,16 +123,38 @@ TEST_CASE("Dictionary decoder rejects corrupt input", "[dict_codec][corrupt]") {
     return DecodeDictIds(&r, n, &ids, &dict);
   };
   // Dictionary of 3, width 2, ids 0 1 2 3: the last is outside.
-  const Status s = decode(std::string("\x01\x03\x01" "a" "\x01" "b" "\x01" "c" "\x02\xe4", 10), 4);
+  const Status s = decode(std::string("\x01\x03\x01"
+                                      "a"
+                                      "\x01"
+                                      "b"
+                                      "\x01"
+                                      "c"
+                                      "\x02\xe4",
+                                      10),
+                          4);
   CHECK(s.IsCorruption());
   CHECK(s.message().find("dictionary size") != std::string::npos);
-  CHECK(decode(std::string("\x01\x03\x01" "a" "\x01" "b" "\x01" "c" "\x02\x24", 10), 4).ok());
-  CHECK(decode(std::string("\x02", 1), 0).IsCorruption());                            // mode
-  CHECK(decode(std::string("\x01\xff\xff\xff\xff\x0f", 6), 1).IsCorruption());        // huge count
-  CHECK(decode(std::string("\x01\x01\xff\xff\x03", 5), 1).IsCorruption());            // huge length
-  CHECK(decode(std::string("\x01\x01\x01" "a" "\x21", 5), 1).IsCorruption());         // width 33
-  CHECK(decode(std::string("\x01\x00\x00", 3), 1).IsCorruption());                    // ids, no dict
-  CHECK(decode(std::string("\x01\x00\x00", 3), size_t{1} << 40).IsCorruption());      // absurd n
+  CHECK(decode(std::string("\x01\x03\x01"
+                           "a"
+                           "\x01"
+                           "b"
+                           "\x01"
+                           "c"
+                           "\x02\x24",
+                           10),
+               4)
+            .ok());
+  CHECK(decode(std::string("\x02", 1), 0).IsCorruption());                      // mode
+  CHECK(decode(std::string("\x01\xff\xff\xff\xff\x0f", 6), 1).IsCorruption());  // huge count
+  CHECK(decode(std::string("\x01\x01\xff\xff\x03", 5), 1).IsCorruption());      // huge length
+  CHECK(decode(std::string("\x01\x01\x01"
+                           "a"
+                           "\x21",
+                           5),
+               1)
+            .IsCorruption());                                                     // width 33
+  CHECK(decode(std::string("\x01\x00\x00", 3), 1).IsCorruption());                // ids, no dict
+  CHECK(decode(std::string("\x01\x00\x00", 3), size_t{1} << 40).IsCorruption());  // absurd n
 }
 
 }  // namespace liqdb::storage

@@ -3,8 +3,6 @@
 // of realistic price and size columns, and corrupt input.
 #include "storage/codec/double_codec.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <bit>
 #include <cfloat>
@@ -16,10 +14,14 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 namespace liqdb::storage {
 namespace {
 
-double FromBits(uint64_t b) { return std::bit_cast<double>(b); }
+double FromBits(uint64_t b) {
+  return std::bit_cast<double>(b);
+}
 
 const double kInf = std::numeric_limits<double>::infinity();
 const double kQuietNan = std::numeric_limits<double>::quiet_NaN();
@@ -52,7 +54,9 @@ size_t RoundTrip(const std::vector<double>& v) {
   return buf.size();
 }
 
-uint8_t Mode(const std::vector<double>& v) { return static_cast<uint8_t>(Encode(v)[0]); }
+uint8_t Mode(const std::vector<double>& v) {
+  return static_cast<uint8_t>(Encode(v)[0]);
+}
 
 // BTC-like prices: a random walk on a 0.1 tick between 60000 and 70000.
 std::vector<double> Prices(size_t n, uint64_t seed) {
@@ -167,7 +171,8 @@ TEST_CASE("Doubles take the XOR path for non-decimal columns", "[double_codec]")
     smooth[i] = 65000.0 + std::sin(static_cast<double>(i) * 0.001) * 1000.0;
     repeats[i] = (i % 5 == 0 || i == 0) ? std::sqrt(static_cast<double>(i) + 2.0) : repeats[i - 1];
     // Few significant bits: XORs with many trailing zeros (flag 01).
-    thirds[i] = (1.0 / 3.0) * static_cast<double>(1 + rng() % 4) * std::ldexp(1.0, static_cast<int>(rng() % 3));
+    thirds[i] =
+        (1.0 / 3.0) * static_cast<double>(1 + rng() % 4) * std::ldexp(1.0, static_cast<int>(rng() % 3));
     const double entry = 60000.0 + static_cast<double>(rng() % 100000) / 10.0;
     const double leverage = static_cast<double>(1 + rng() % 100);
     liq[i] = entry * (1 - 1 / leverage) / (1 - 0.005);
@@ -192,7 +197,7 @@ TEST_CASE("Doubles take the XOR path for non-decimal columns", "[double_codec]")
   };
   const std::string zero(8, '\0');
   CHECK(decode(zero + std::string(1, '\0'), 2).ok());  // flag 00: equal to the previous
-  Status s = decode(zero + "\x02", 2);    // flag 10 before any 11
+  Status s = decode(zero + "\x02", 2);                 // flag 10 before any 11
   CHECK(s.IsCorruption());
   CHECK(s.message().find("reused") != std::string::npos);
   s = decode(zero + std::string("\x01\x00", 2), 2);  // flag 01, code 0, centre 0
@@ -289,7 +294,7 @@ TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
     ByteReader r(bad);
     return DecodeDoubles(&r, n, out.data());
   };
-  CHECK(decode(std::string("\x09", 1), 10).IsCorruption());                       // mode
+  CHECK(decode(std::string("\x09", 1), 10).IsCorruption());  // mode
   // Decimal FOR blocks: mode 2, scale, frame (min, divisor, width), exceptions.
   CHECK(decode(std::string("\x02\x0a\x00\x01\x00\x00", 6), 10).IsCorruption());  // scale 10
   CHECK(decode(std::string("\x02\x01\x00\x01\x41\x00", 6), 10).IsCorruption());  // width 65

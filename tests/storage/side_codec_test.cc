@@ -2,12 +2,12 @@
 // the choice between them, and corrupt input.
 #include "storage/codec/side_codec.h"
 
-#include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 namespace liqdb::storage {
 namespace {

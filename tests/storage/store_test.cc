@@ -1,17 +1,20 @@
 // Store: durability, staging and sealing, overlapping chunks, idempotent
 // appends, bit-exact round trips, bad rows and corrupted chunks.
+#include "liqdb/store.h"
+
 #include <rocksdb/db.h>
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <map>
 
-#include "liqdb/query.h"
-#include "liqdb/store.h"
+#include <catch2/catch.hpp>
+
 #include "storage/keys.h"
 #include "test_util.h"
+
+#include "liqdb/query.h"
 
 namespace liqdb {
 namespace {
@@ -128,7 +131,8 @@ TEST_CASE("small appends are staged, then sealed into full chunks", "[store]") {
   CHECK(store->ListSeries(Kind::kLiquidations)[0].rows == 1010);
 }
 
-TEST_CASE("re-appending a batch stores nothing; equal rows inside one batch all count", "[store][idempotency]") {
+TEST_CASE("re-appending a batch stores nothing; equal rows inside one batch all count",
+          "[store][idempotency]") {
   TempDir dir;
   auto store = OpenStore(dir.path(), 500);
   Columns rows = RandomLiquidations(1200, 1'700'000'000'000'000, 60'000'000, 3);
@@ -146,7 +150,8 @@ TEST_CASE("re-appending a batch stores nothing; equal rows inside one batch all 
 
   // A later archive repeating the pair three times brings one new copy.
   Columns three(Kind::kLiquidations);
-  for (int i = 0; i < 3; ++i) three.AddLiquidation(1'700'000'000'500'000, Side::kLong, 65000.5, 0.25, 65000.5 * 0.25);
+  for (int i = 0; i < 3; ++i)
+    three.AddLiquidation(1'700'000'000'500'000, Side::kLong, 65000.5, 0.25, 65000.5 * 0.25);
   auto more = store->Append({kBtc, three});
   REQUIRE(more.ok());
   CHECK(more->stored == 1);
@@ -154,7 +159,8 @@ TEST_CASE("re-appending a batch stores nothing; equal rows inside one batch all 
   CHECK(TotalRows(*store) == 1203);
 }
 
-TEST_CASE("out-of-order archives make overlapping chunks; reads and compaction keep every row once", "[store][overlap]") {
+TEST_CASE("out-of-order archives make overlapping chunks; reads and compaction keep every row once",
+          "[store][overlap]") {
   TempDir dir;
   auto store = OpenStore(dir.path(), 400);
   const Timestamp t0 = 1'700'000'000'000'000;
@@ -189,8 +195,16 @@ TEST_CASE("values round-trip bit-exactly, decimal or not", "[store]") {
   TempDir dir;
   auto store = OpenStore(dir.path(), 100);
   Columns rows(Kind::kLiquidations);
-  const double odd[] = {0.0, -0.0 + 0.0, 1e-310, 5e-324, 1.0 / 3.0, 123456789.123456789,
-                        std::numeric_limits<double>::max(), 0.1 + 0.2, 65000.5, 1e300};
+  const double odd[] = {0.0,
+                        -0.0 + 0.0,
+                        1e-310,
+                        5e-324,
+                        1.0 / 3.0,
+                        123456789.123456789,
+                        std::numeric_limits<double>::max(),
+                        0.1 + 0.2,
+                        65000.5,
+                        1e300};
   Timestamp t = -5'000'000;  // before the epoch too
   for (double p : odd) {
     if (!(p > 0)) continue;  // a liquidation price is > 0 (ValidateRowValues); qty may be 0

@@ -2,14 +2,14 @@
 // negative and extreme timestamps, encoded size, and corrupt input.
 #include "storage/codec/ts_codec.h"
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <random>
 #include <string>
 #include <vector>
+
+#include <catch2/catch.hpp>
 
 namespace liqdb::storage {
 namespace {
@@ -101,7 +101,8 @@ TEST_CASE("Timestamps encode compactly", "[ts_codec]") {
   // Evenly spaced: every delta equals the minimum delta, so packing takes
   // 0 bits and only the header remains.
   std::vector<int64_t> even(10000);
-  for (size_t i = 0; i < even.size(); ++i) even[i] = 1'709'251'200'000'000 + static_cast<int64_t>(i) * 1'000'000;
+  for (size_t i = 0; i < even.size(); ++i)
+    even[i] = 1'709'251'200'000'000 + static_cast<int64_t>(i) * 1'000'000;
   // mode 1 + first 8 + min delta varint 3 (zigzag 2'000'000) + divisor 1 + width 1
   CHECK(RoundTrip(even) == 14);
 

@@ -1,8 +1,6 @@
 // End-to-end tests of the `liqdb` binary: exit codes, gen's CSV and store
 // output, stats and the maintenance commands. They run the built CLI
 // (LIQDB_CLI_PATH) as a user would.
-#include <catch2/catch.hpp>
-
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -10,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include <catch2/catch.hpp>
 
 #include "test_util.h"
 
@@ -49,9 +49,9 @@ TEST_CASE("cli: --version, --help and usage errors", "[cli]") {
   CHECK(Liqdb("--help").code == 0);
   CHECK(Liqdb("gen --help").code == 0);
   CHECK(Liqdb("stats --help").code == 0);
-  CHECK(Liqdb("").code == 2);                          // a subcommand is required
+  CHECK(Liqdb("").code == 2);  // a subcommand is required
   CHECK(Liqdb("frobnicate").code == 2);
-  CHECK(Liqdb("gen --days 1").code == 2);              // neither --store nor --csv
+  CHECK(Liqdb("gen --days 1").code == 2);  // neither --store nor --csv
   Run bad = Liqdb("gen --csv /dev/null --symbols NOPE");
   CHECK(bad.code == 2);
   CHECK(bad.out.find("NOPE") != std::string::npos);
@@ -60,8 +60,9 @@ TEST_CASE("cli: --version, --help and usage errors", "[cli]") {
 
 TEST_CASE("cli: gen writes deterministic liqdb CSV", "[cli]") {
   test::TempDir dir;
-  const std::string common = "--kind all --days 0.25 --events 5000 --positions 2000 --accounts 100 "
-                             "--symbols BTCUSDT --exchanges binance,okx --market-interval 1m -q";
+  const std::string common =
+      "--kind all --days 0.25 --events 5000 --positions 2000 --accounts 100 "
+      "--symbols BTCUSDT --exchanges binance,okx --market-interval 1m -q";
   REQUIRE(Liqdb("gen --csv " + dir.Sub("a.csv") + " " + common).code == 0);
   REQUIRE(Liqdb("gen --csv " + dir.Sub("b.csv") + " " + common).code == 0);
   const std::string liq = ReadFile(dir.Sub("a.liquidations.csv"));
@@ -69,7 +70,8 @@ TEST_CASE("cli: gen writes deterministic liqdb CSV", "[cli]") {
   CHECK(ReadFile(dir.Sub("a.positions.csv")) == ReadFile(dir.Sub("b.positions.csv")));
   CHECK(liq.rfind("ts,exchange,symbol,side,price,qty,notional\n", 0) == 0);
   CHECK(liq.find(",okx,BTC-USDT-SWAP,") != std::string::npos);
-  CHECK(ReadFile(dir.Sub("a.positions.csv")).rfind("ts,exchange,symbol,account,side,size,entry_price,leverage,liq_price\n", 0) == 0);
+  CHECK(ReadFile(dir.Sub("a.positions.csv"))
+            .rfind("ts,exchange,symbol,account,side,size,entry_price,leverage,liq_price\n", 0) == 0);
   const std::string mkt = ReadFile(dir.Sub("a.market.csv"));
   CHECK(mkt.rfind("ts,exchange,symbol,mark_price,open_interest\n", 0) == 0);
   // 6 hours of one sample a minute on two venues, plus the header.
@@ -134,11 +136,13 @@ std::string StatsTotals(const std::string& out) {
 
 TEST_CASE("cli: gen CSV ingested equals gen straight into a store", "[cli]") {
   test::TempDir dir;
-  const std::string common = "--days 0.2 --events 8000 --positions 3000 --accounts 100 --market-interval 30s -q";
+  const std::string common =
+      "--days 0.2 --events 8000 --positions 3000 --accounts 100 --market-interval 30s -q";
   REQUIRE(Liqdb("gen --kind all --csv " + dir.Sub("g.csv.gz") + " " + common).code == 0);
   REQUIRE(Liqdb("gen --store " + dir.Sub("direct") + " " + common).code == 0);
   for (const char* kind : {"liquidations", "positions", "market"}) {
-    Run in = Liqdb("ingest --store " + dir.Sub("viacsv") + " " + dir.Sub(std::string("g.") + kind + ".csv.gz"));
+    Run in =
+        Liqdb("ingest --store " + dir.Sub("viacsv") + " " + dir.Sub(std::string("g.") + kind + ".csv.gz"));
     INFO(in.out);
     REQUIRE(in.code == 0);
   }

@@ -1,15 +1,16 @@
 // Tests of the synthetic market generator (tools/gen): determinism, grids,
 // the story's invariants (side mix in down-moves, crossed positions closed,
 // cascades) and that every row passes ValidateRows.
-#include <catch2/catch.hpp>
-
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <tuple>
 #include <unordered_map>
 
+#include <catch2/catch.hpp>
+
 #include "generator.h"
+
 #include "liqdb/types.h"
 
 namespace liqdb::gen {
@@ -63,7 +64,9 @@ GenOptions Small() {
   return o;
 }
 
-bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+bool SameBits(double a, double b) {
+  return std::memcmp(&a, &b, sizeof a) == 0;
+}
 
 bool SameColumns(const Columns& a, const Columns& b) {
   if (a.ts != b.ts || a.side != b.side || a.values.size() != b.values.size()) return false;
@@ -246,7 +249,8 @@ TEST_CASE("gen: positions open, resize and close validly; crossed ones are close
         double eff = reported;
         if (std::isnan(reported)) {
           ++nulls;
-          eff = side == Side::kLong ? entry * (1 - 1 / lev) / (1 - 0.005) : entry * (1 + 1 / lev) / (1 + 0.005);
+          eff =
+              side == Side::kLong ? entry * (1 - 1 / lev) / (1 - 0.005) : entry * (1 + 1 / lev) / (1 + 0.005);
         } else {
           REQUIRE((side == Side::kLong ? reported < entry : reported > entry));
         }
@@ -262,8 +266,8 @@ TEST_CASE("gen: positions open, resize and close validly; crossed ones are close
       apply_until(t + 2 * kMicrosPerSecond);
       for (const auto& [key, st] : open) {
         if (st.last >= t) continue;  // opened after the sample
-        const bool crossed = st.side == Side::kLong ? st.eff_liq >= mark * (1 + 1e-12)
-                                                    : st.eff_liq <= mark * (1 - 1e-12);
+        const bool crossed =
+            st.side == Side::kLong ? st.eff_liq >= mark * (1 + 1e-12) : st.eff_liq <= mark * (1 - 1e-12);
         if (crossed) ++swept;
       }
     }

@@ -3,14 +3,16 @@
 // folder, gets a read-only secondary, and sees the new rows after Refresh().
 #include <signal.h>
 
-#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <thread>
 
-#include "liqdb/store.h"
+#include <catch2/catch.hpp>
+
 #include "test_util.h"
+
+#include "liqdb/store.h"
 
 namespace liqdb {
 namespace {
@@ -55,8 +57,10 @@ TEST_CASE("a second process reads a store another process is writing", "[tools][
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   while (!reader && std::chrono::steady_clock::now() < deadline) {
     auto opened = Store::Open(store_dir, StoreOptions{StoreOptions::Mode::kAuto, false});
-    if (opened.ok()) reader = *opened;
-    else std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (opened.ok())
+      reader = *opened;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   REQUIRE(reader);
   CHECK(reader->read_only());  // the writer holds the lock: we follow it

@@ -14,11 +14,12 @@ constexpr int kExitUsage = 2;
 constexpr int kExitRejected = 3;
 
 // Each registers a subcommand whose callback stores its exit code in *exit_code.
-void RegisterGenCommand(CLI::App& app, int* exit_code);      // gen_command.cc
-void RegisterIngestCommand(CLI::App& app, int* exit_code);   // ingest_command.cc
-void RegisterStatsCommand(CLI::App& app, int* exit_code);    // stats_command.cc
-void RegisterMaintenanceCommands(CLI::App& app, int* exit_code);  // verify/compact/seal: maintenance_command.cc
-void RegisterRenderCommand(CLI::App& app, int* exit_code);   // render_command.cc
-void RegisterExportCommand(CLI::App& app, int* exit_code);   // export_command.cc
+void RegisterGenCommand(CLI::App& app, int* exit_code);     // gen_command.cc
+void RegisterIngestCommand(CLI::App& app, int* exit_code);  // ingest_command.cc
+void RegisterStatsCommand(CLI::App& app, int* exit_code);   // stats_command.cc
+void RegisterMaintenanceCommands(CLI::App& app,
+                                 int* exit_code);           // verify/compact/seal: maintenance_command.cc
+void RegisterRenderCommand(CLI::App& app, int* exit_code);  // render_command.cc
+void RegisterExportCommand(CLI::App& app, int* exit_code);  // export_command.cc
 
 }  // namespace liqdb::cli

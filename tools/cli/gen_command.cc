@@ -6,6 +6,8 @@
 // requires), with the WAL unsynced, and seals everything at the end: a bulk
 // load that fails half way is simply redone. CSV output merges the series of
 // each window into time order, so the file reads like an exchange archive.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -19,14 +21,14 @@
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
-#include <fmt/format.h>
 
 #include "commands.h"
 #include "generator.h"
+#include "progress.h"
+
 #include "liqdb/heatmap.h"
 #include "liqdb/store.h"
 #include "liqdb/timeparse.h"
-#include "progress.h"
 
 namespace liqdb::cli {
 
@@ -274,7 +276,9 @@ int RunGen(const GenArgs& a) {
         std::vector<SeriesBatch> batches = g.TakeBatches(k, all ? 0 : a.batch_rows);
         for (const SeriesBatch& b : batches) {
           Result<AppendStats> r = store->Append(b);
-          if (!r.ok()) return r.status().WithContext(fmt::format("append {} {}/{}", KindName(k), b.key.exchange, b.key.symbol));
+          if (!r.ok())
+            return r.status().WithContext(
+                fmt::format("append {} {}/{}", KindName(k), b.key.exchange, b.key.symbol));
           stored.received += r->received;
           stored.stored += r->stored;
           stored.duplicates += r->duplicates;
@@ -328,8 +332,9 @@ int RunGen(const GenArgs& a) {
     add(Kind::kPositions, c.positions);
     add(Kind::kMarket, c.market);
     report << fmt::format("generated {} rows ({}) for {} series from {} to {} in {:.1f} s ({:.2f}M rows/s)\n",
-                          rows(), what, g.series().size(), FormatTime(o.from), FormatTime(o.from + o.duration),
-                          secs, static_cast<double>(rows()) / std::max(secs, 1e-9) / 1e6);
+                          rows(), what, g.series().size(), FormatTime(o.from),
+                          FormatTime(o.from + o.duration), secs,
+                          static_cast<double>(rows()) / std::max(secs, 1e-9) / 1e6);
     if (store) {
       report << fmt::format("stored {} rows in {} ({} duplicates of rows already stored skipped)\n",
                             stored.stored, a.store, stored.duplicates);
@@ -346,7 +351,8 @@ int RunGen(const GenArgs& a) {
 
 void RegisterGenCommand(CLI::App& app, int* exit_code) {
   auto args = std::make_shared<GenArgs>();
-  CLI::App* cmd = app.add_subcommand("gen", "Generate realistic synthetic liquidations, positions and market data");
+  CLI::App* cmd =
+      app.add_subcommand("gen", "Generate realistic synthetic liquidations, positions and market data");
   cmd->footer(
       "One story per symbol: a price path with volatility regimes and a few sharp moves;\n"
       "per venue bursty liquidations (cascades of thousands of fills within seconds),\n"
@@ -360,15 +366,18 @@ void RegisterGenCommand(CLI::App& app, int* exit_code) {
       "Same --seed and options always give the same rows. okx symbols are spelled BTC-USDT-SWAP.");
   auto* out = cmd->add_option_group("output", "where the rows go");
   out->add_option("--store", args->store, "store folder (created if missing)");
-  out->add_option("--csv", args->csv, "CSV file ('-' = stdout; .gz/.bz2 compress; with --kind all one file per kind)");
+  out->add_option("--csv", args->csv,
+                  "CSV file ('-' = stdout; .gz/.bz2 compress; with --kind all one file per kind)");
   out->require_option(1);
   cmd->add_option("--kind", args->kind, "liquidations, positions, market or all")
       ->check(CLI::IsMember({"liquidations", "positions", "market", "all"}))
       ->capture_default_str();
   cmd->add_option("--from", args->from, "start time (ISO-8601 or µs)")->capture_default_str();
   cmd->add_option("--days", args->days, "days of data")->capture_default_str();
-  cmd->add_option("--events", args->events, "liquidation events over all series (about)")->capture_default_str();
-  cmd->add_option("--positions", args->positions, "position rows over all series (about)")->capture_default_str();
+  cmd->add_option("--events", args->events, "liquidation events over all series (about)")
+      ->capture_default_str();
+  cmd->add_option("--positions", args->positions, "position rows over all series (about)")
+      ->capture_default_str();
   cmd->add_option("--accounts", args->accounts, "accounts per venue trading the largest symbol")
       ->capture_default_str();
   cmd->add_option("--market-interval", args->market_interval, "market sample interval (1s, 10s, 1m)")
@@ -377,7 +386,9 @@ void RegisterGenCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--symbols", args->symbols, "symbols (BTCUSDT ETHUSDT SOLUSDT XRPUSDT DOGEUSDT)")
       ->delimiter(',')
       ->capture_default_str();
-  cmd->add_option("--exchanges", args->exchanges, "venues (binance bybit okx)")->delimiter(',')->capture_default_str();
+  cmd->add_option("--exchanges", args->exchanges, "venues (binance bybit okx)")
+      ->delimiter(',')
+      ->capture_default_str();
   cmd->add_option("--batch-rows", args->batch_rows, "rows per store append")->capture_default_str();
   cmd->add_flag("-q,--quiet", args->quiet, "print no summary");
   cmd->callback([args, exit_code] { *exit_code = RunGen(*args); });

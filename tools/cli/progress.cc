@@ -1,12 +1,11 @@
 // Progress bar: see progress.h.
 #include "progress.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace liqdb::cli {
 
@@ -29,13 +28,21 @@ std::string Human(double v, const std::string& unit) {
 
 }  // namespace
 
-bool StderrIsTerminal() { return ::isatty(STDERR_FILENO) == 1; }
+bool StderrIsTerminal() {
+  return ::isatty(STDERR_FILENO) == 1;
+}
 
 Progress::Progress(std::string label, uint64_t total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), enabled_(StderrIsTerminal()),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_) {}
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      enabled_(StderrIsTerminal()),
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_) {}
 
-Progress::~Progress() { Finish(); }
+Progress::~Progress() {
+  Finish();
+}
 
 void Progress::Update(uint64_t done) {
   done_ = done;

@@ -1,5 +1,7 @@
 // `liqdb stats`: what a store holds and what it costs on disk, per series
 // and in total, as a table a person can read.
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -7,9 +9,8 @@
 #include <string>
 #include <vector>
 
-#include <fmt/format.h>
-
 #include "commands.h"
+
 #include "liqdb/store.h"
 #include "liqdb/timeparse.h"
 
@@ -54,7 +55,8 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows, const std::ve
     std::string line;
     for (size_t i = 0; i < rows[n].size(); ++i) {
       if (i) line += "  ";
-      line += right[i] ? fmt::format("{:>{}}", rows[n][i], width[i]) : fmt::format("{:<{}}", rows[n][i], width[i]);
+      line += right[i] ? fmt::format("{:>{}}", rows[n][i], width[i])
+                       : fmt::format("{:<{}}", rows[n][i], width[i]);
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     std::cout << line << "\n";

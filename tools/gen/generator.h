@@ -64,10 +64,10 @@ struct GenOptions {
 
 // The static description of a (venue, symbol) series.
 struct SeriesSpec {
-  SeriesKey key;          // venue-native symbol: okx spells BTCUSDT "BTC-USDT-SWAP"
-  std::string base;       // "BTC"
-  double tick = 0;        // price grid
-  double lot = 0;         // size grid (base units)
+  SeriesKey key;     // venue-native symbol: okx spells BTCUSDT "BTC-USDT-SWAP"
+  std::string base;  // "BTC"
+  double tick = 0;   // price grid
+  double lot = 0;    // size grid (base units)
   int price_decimals = 0;
   int qty_decimals = 0;
 };
