@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up and builds liqdb (tools/setup.sh), then runs the test suite in
 # four stages, each in its own build folder:
+#   format   every C++ file as .clang-format makes it (tools/check_format.sh)
 #   release  the Release build + the whole ctest (build/)         fast feedback first
 #   asan     ASan+UBSan build (LIQDB_SANITIZE) + the whole ctest (build-asan/)
 #   tsan     TSan build of the suites that run threads, and those tests (build-tsan/)
@@ -51,6 +52,9 @@ configure_build() {  # configure_build DIR "TARGETS" CMAKE_ARGS...
 
 bash tools/setup.sh  # installs packages and builds build/ (Release, -Werror); a failure stops here
 BUILD_DIR=${LIQDB_BUILD_DIR:-build}
+
+# Every C++ file must be as .clang-format makes it (bash tools/check_format.sh --fix).
+stage format bash tools/check_format.sh
 
 if want release; then
   stage release run_ctest "$BUILD_DIR"
