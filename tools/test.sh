@@ -68,7 +68,10 @@ if want asan; then
   stage asan-build configure_build build-asan "" -DCMAKE_BUILD_TYPE=Debug \
     "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" -DLIQDB_SANITIZE=ON -DLIQDB_WERROR=OFF
   if [[ " ${failed[*]} " != *" asan-build "* ]]; then
-    asan_ctest() {
+    # A subshell: the preload and options must not reach the later stages
+    # (TSan binaries crash with libasan preloaded; clang's fuzz builds refuse
+    # GCC's ASan runtime).
+    asan_ctest() (
       # Some tests load the extension into programs built without ASan
       # (/usr/bin/python3, the sqlite3 shell), which refuse an ASan library
       # unless the runtime is preloaded; preloaded, their own leaks at exit
@@ -77,7 +80,7 @@ if want asan; then
       export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
       export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
       run_ctest build-asan
-    }
+    )
     stage asan asan_ctest
   fi
 fi
