@@ -7,23 +7,14 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli_run.h"
+
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
+using Run = liqdb::test::CliRun;
 
 Run Liqdb(const std::string& args) {
-  Run r;
-  FILE* p = ::popen((std::string(LIQDB_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return liqdb::test::RunLiqdb(args);
 }
 
 TEST_CASE("cli: unknown commands say so and suggest the closest", "[cli]") {

@@ -13,6 +13,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli_run.h"
 #include "storage/log_check.h"
 #include "test_util.h"
 
@@ -23,26 +24,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
-  int code = -1;
-  std::string out;
-};
-
-Run Shell(const std::string& cmd) {
-  Run r;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-std::string Cli() {
-  return LIQDB_CLI_PATH;
-}
+using Run = test::CliRun;
 
 TEST_CASE("cli: a damaged write-ahead log is named by verify and stats; recover lists the loss",
           "[cli][damage]") {
@@ -60,10 +42,10 @@ TEST_CASE("cli: a damaged write-ahead log is named by verify and stats; recover 
           << price << "," << qty << "," << price * qty << "\n";
     }
   }
-  Run ingest = Shell(Cli() + " ingest --store " + store + " - < " + csv);
+  Run ingest = test::RunLiqdb("ingest --store " + store + " - < " + csv);
   INFO(ingest.out);
   REQUIRE(ingest.code == 0);
-  Run stats = Shell(Cli() + " stats --store " + store);
+  Run stats = test::RunLiqdb("stats --store " + store);
   INFO(stats.out);
   REQUIRE(stats.code == 0);
   REQUIRE(stats.out.find("3,000") != std::string::npos);
@@ -87,15 +69,15 @@ TEST_CASE("cli: a damaged write-ahead log is named by verify and stats; recover 
   }
 
   const std::string name = fs::path(wal).filename().string();
-  Run verify = Shell(Cli() + " verify --store " + store);
+  Run verify = test::RunLiqdb("verify --store " + store);
   CHECK(verify.code == 1);
   CHECK_THAT(verify.out,
              Catch::Contains(name) && Catch::Contains("at byte") && Catch::Contains("liqdb recover"));
-  Run broken_stats = Shell(Cli() + " stats --store " + store);
+  Run broken_stats = test::RunLiqdb("stats --store " + store);
   CHECK(broken_stats.code == 1);
   CHECK_THAT(broken_stats.out, Catch::Contains(name));
 
-  Run recover = Shell(Cli() + " recover --store " + store);
+  Run recover = test::RunLiqdb("recover --store " + store);
   INFO(recover.out);
   REQUIRE(recover.code == 0);
   CHECK_THAT(recover.out, Catch::Contains("found: write-ahead log") && Catch::Contains("kept copies"));
@@ -115,10 +97,10 @@ TEST_CASE("cli: a damaged write-ahead log is named by verify and stats; recover 
   for (const auto& s : (*opened)->ListSeries(Kind::kLiquidations)) left += s.rows;
   CHECK(left < 3000);
   CHECK(static_cast<int64_t>(left) + lost <= 3000);
-  CHECK(Shell(Cli() + " verify --store " + store).code == 0);
+  CHECK(test::RunLiqdb("verify --store " + store).code == 0);
   // A second run finds nothing more to do.
   opened = Status::OK();
-  Run again = Shell(Cli() + " recover --store " + store);
+  Run again = test::RunLiqdb("recover --store " + store);
   CHECK(again.code == 0);
   CHECK_THAT(again.out, Catch::Contains("nothing to recover"));
 }
