@@ -17,21 +17,6 @@ using namespace liqdb::testing;
 
 namespace {
 
-struct Out {
-  int code = -1;
-  std::string out, err;
-};
-
-Out Sh(const std::string& cmd, const std::string& dir) {
-  Out o;
-  const std::string so = dir + "/stdout.txt", se = dir + "/stderr.txt";
-  const int rc = std::system((cmd + " >" + so + " 2>" + se).c_str());
-  o.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  o.out = ReadFile(so);
-  o.err = ReadFile(se);
-  return o;
-}
-
 uint64_t StoredRows(const std::string& store) {
   StoreOptions ro;
   ro.mode = StoreOptions::Mode::kReadOnly;

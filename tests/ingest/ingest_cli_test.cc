@@ -13,22 +13,6 @@ using namespace liqdb::testing;
 
 namespace {
 
-struct Out {
-  int code = -1;
-  std::string out, err;
-};
-
-// Runs a shell command; stdout and stderr captured through files.
-Out Sh(const std::string& cmd, const std::string& dir) {
-  Out o;
-  const std::string so = dir + "/stdout.txt", se = dir + "/stderr.txt";
-  const int rc = std::system((cmd + " >" + so + " 2>" + se).c_str());
-  o.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  o.out = ReadFile(so);
-  o.err = ReadFile(se);
-  return o;
-}
-
 bool HaveCli() {
   return std::filesystem::exists(LIQDB_CLI_PATH);
 }

@@ -3,6 +3,7 @@
 // atomic AppendAll), temp folders, sample files and compressed fixtures.
 #pragma once
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -44,6 +45,23 @@ inline std::string Sample(const std::string& name) {
 }
 
 // A fresh, empty folder under $LIQDB_TEST_TMP (or /tmp).
+// A shell command's exit code, standard output and standard error.
+struct Out {
+  int code = -1;
+  std::string out, err;
+};
+
+// Runs `cmd` through the shell; its output is captured through files in `dir`.
+inline Out Sh(const std::string& cmd, const std::string& dir) {
+  Out o;
+  const std::string so = dir + "/stdout.txt", se = dir + "/stderr.txt";
+  const int rc = std::system((cmd + " >" + so + " 2>" + se).c_str());
+  o.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  o.out = ReadFile(so);
+  o.err = ReadFile(se);
+  return o;
+}
+
 inline std::string TempDir(const std::string& name) {
   const char* base = std::getenv("LIQDB_TEST_TMP");
   std::string dir = std::string(base ? base : "/tmp") + "/ingest-" + std::to_string(::getpid()) + "-" + name;

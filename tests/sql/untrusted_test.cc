@@ -12,6 +12,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli_run.h"
 #include "sql_test_util.h"
 
 namespace liqdb::sqltest {
@@ -33,15 +34,8 @@ std::map<std::string, std::pair<uintmax_t, int64_t>> Listing(const std::string& 
 
 // Runs `liqdb ARGS`; exit code and output (stdout + stderr).
 std::pair<int, std::string> Liqdb(const std::string& args) {
-  const std::string cmd = std::string(LIQDB_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  test::CliRun r = test::RunLiqdb(args);
+  return {r.code, r.out};
 }
 
 // The "attacker's" file: a liqdb table over `store`, a trigger on an ordinary

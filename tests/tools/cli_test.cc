@@ -11,28 +11,16 @@
 
 #include <catch2/catch.hpp>
 
+#include "cli_run.h"
 #include "test_util.h"
 
 namespace liqdb {
 namespace {
 
-struct Run {
-  int code = -1;
-  std::string out;  // stdout and stderr together
-};
+using Run = test::CliRun;
 
-// Runs `liqdb ARGS` through the shell and returns its exit code and output.
 Run Liqdb(const std::string& args) {
-  Run r;
-  const std::string cmd = std::string(LIQDB_CLI_PATH) + " " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return test::RunLiqdb(args);
 }
 
 std::string ReadFile(const std::string& path) {
