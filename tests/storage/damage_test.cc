@@ -45,6 +45,17 @@ void WriteLoggedBatches(const std::string& dir) {
   }
 }
 
+// `rows` liquidations over an hour in chunks of `chunk_rows`, compacted: the
+// rows live in table files, none in the write-ahead log.
+void WriteCompactedStore(const std::string& dir, size_t rows, uint32_t chunk_rows, uint64_t seed) {
+  StoreOptions o;
+  o.chunk_rows = chunk_rows;
+  auto store = Store::Open(dir, o);
+  REQUIRE(store.ok());
+  REQUIRE((*store)->Append(SeriesBatch{kBtc, RandomLiquidations(rows, kT0, 3'600'000'000LL, seed)}).ok());
+  REQUIRE((*store)->Compact().ok());
+}
+
 uint64_t RowCount(const Store& store) {
   uint64_t n = 0;
   for (const auto& s : store.ListSeries(std::nullopt)) n += s.rows;
@@ -213,14 +224,7 @@ TEST_CASE("a flipped byte in the manifest fails the open; recover rebuilds it, l
           "[store][damage]") {
   TempDir base;
   const std::string dir = base.Sub("s");
-  {
-    StoreOptions o;
-    o.chunk_rows = 1000;
-    auto store = Store::Open(dir, o);
-    REQUIRE(store.ok());
-    REQUIRE((*store)->Append(SeriesBatch{kBtc, RandomLiquidations(5000, kT0, 3'600'000'000LL, 7)}).ok());
-    REQUIRE((*store)->Compact().ok());  // the rows are in table files now
-  }
+  WriteCompactedStore(dir, 5000, 1000, 7);
   const std::string manifest = storage::CurrentManifest(dir);
   REQUIRE_FALSE(manifest.empty());
   FlipByte(manifest, fs::file_size(manifest) / 2);
@@ -241,14 +245,7 @@ TEST_CASE("a flipped byte in the manifest fails the open; recover rebuilds it, l
 TEST_CASE("byte flips in table files are detected by reads or verify", "[store][damage]") {
   TempDir base;
   const std::string pristine = base.Sub("pristine");
-  {
-    StoreOptions o;
-    o.chunk_rows = 4000;
-    auto store = Store::Open(pristine, o);
-    REQUIRE(store.ok());
-    REQUIRE((*store)->Append(SeriesBatch{kBtc, RandomLiquidations(20000, kT0, 3'600'000'000LL, 9)}).ok());
-    REQUIRE((*store)->Compact().ok());
-  }
+  WriteCompactedStore(pristine, 20000, 4000, 9);
   std::vector<std::string> tables;
   for (const auto& e : fs::directory_iterator(pristine)) {
     if (e.path().extension() == ".sst") tables.push_back(e.path().filename().string());
