@@ -90,6 +90,12 @@ struct ChunkMeta {
   std::array<SideSums, 2> sides;  // indexed by Side
   bool has_rollup = false;        // liquidation chunks: per-minute and per-hour rollups stored
   uint64_t bytes = 0;             // encoded bytes of all its parts
+  // Per value column c (SchemaOf(kind) order): the least and greatest
+  // non-NULL value, so a scan skips chunks a value constraint rules out.
+  // min_value[c] > max_value[c] when every row of c is NULL. Headers written
+  // before chunk format 2 carry none (has_value_ranges false).
+  bool has_value_ranges = false;
+  std::array<double, kMaxValueColumns> min_value{}, max_value{};
 };
 
 // Rollups: per-side sums of a liquidation chunk over fixed time slots, so

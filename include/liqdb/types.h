@@ -48,6 +48,11 @@ namespace mkt_col {
 enum : int { kMarkPrice = 0, kOpenInterest = 1, kCount = 2 };
 }
 
+// The most value columns any kind has (positions: 4).
+constexpr int kMaxValueColumns = 4;
+static_assert(liq_col::kCount <= kMaxValueColumns && pos_col::kCount <= kMaxValueColumns &&
+              mkt_col::kCount <= kMaxValueColumns);
+
 struct KindSchema {
   Kind kind;
   bool has_side;
