@@ -2,7 +2,8 @@
 // skipping by zone map, and row filtering by time range and side.
 #include <algorithm>
 
-#include "liqdb/query.h"
+#include "liqdb/coin.h"
+#include "liqdb/scan.h"
 
 namespace liqdb {
 
@@ -45,7 +46,8 @@ void FilterRows(Columns* rows, Keep keep, std::vector<uint32_t>* positions = nul
 std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter) {
   std::vector<uint32_t> ids;
   for (const SeriesInfo& s : store.ListSeries(filter.kind)) {
-    if (Contains(filter.exchanges, s.key.exchange) && Contains(filter.symbols, s.key.symbol)) {
+    if (Contains(filter.exchanges, s.key.exchange) && Contains(filter.symbols, s.key.symbol) &&
+        (filter.coins.empty() || Contains(filter.coins, CoinOf(s.key.exchange, s.key.symbol).coin))) {
       ids.push_back(s.series_id);
     }
   }

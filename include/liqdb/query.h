@@ -1,5 +1,5 @@
-// Queries over a Store: filtered row scans with pushdown, and the
-// liquidation histograms (by time and by price).
+// Queries over a Store: the liquidation histograms (by time and by price).
+// Row scans are in liqdb/scan.h.
 //
 // Results stream: a cursor yields one row per Next() so that callers (the
 // SQLite extension's xNext) can stop between rows. Cursors hold a reference
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "liqdb/cancel.h"
+#include "liqdb/scan.h"
 #include "liqdb/status.h"
 #include "liqdb/store.h"
 #include "liqdb/types.h"
@@ -26,54 +27,6 @@ namespace liqdb {
 // The largest number of time buckets (or heatmap cells) one call may produce.
 // A bigger grid is an InvalidArgument: it is a memory attack, not a query.
 constexpr uint64_t kMaxGridCells = 2'000'000;
-
-// Which rows a scan returns. Empty `exchanges`/`symbols` = all.
-struct ScanFilter {
-  Kind kind = Kind::kLiquidations;
-  Timestamp from = kMinTimestamp;  // inclusive
-  Timestamp to = kMaxTimestamp;    // exclusive
-  std::vector<std::string> exchanges;
-  std::vector<std::string> symbols;
-  uint8_t side_mask = 3;           // bit 0 long, bit 1 short
-  Cancellation* cancel = nullptr;  // asked while RowScanner::Next skips chunks (cancel.h); not owned
-};
-
-// The series ids a filter selects (empty filter lists = every series of the kind).
-std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter);
-
-// One decoded block of rows of one series, already filtered by time and side.
-struct ScanBlock {
-  SeriesKey series;
-  Columns rows;
-  uint64_t chunk_id = 0;  // the chunk the rows come from
-  // Row i's position in its chunk; empty when the block is the whole chunk
-  // in order. (chunk_id, position) identifies a stored row until compaction.
-  std::vector<uint32_t> position;
-  uint32_t PositionOf(size_t i) const { return position.empty() ? static_cast<uint32_t>(i) : position[i]; }
-};
-
-// Streams the rows matching a filter, chunk by chunk (not globally
-// time-sorted: overlapping chunks come one after the other).
-class RowScanner {
- public:
-  static Result<std::unique_ptr<RowScanner>> Open(const Store& store, const ScanFilter& filter,
-                                                  ColumnMask mask = kAllColumns);
-  // Fills `block` with the next non-empty block; false at the end.
-  Result<bool> Next(ScanBlock* block);
-  ~RowScanner();
-
- private:
-  RowScanner() = default;
-  ScanFilter filter_;
-  WorkMeter meter_;
-  ColumnMask mask_ = kAllColumns;
-  std::unique_ptr<ChunkReader> reader_;
-};
-
-// Every row matching a filter of one series, merged into time order
-// (ties keep storage order). For kernels that replay history.
-Result<Columns> ReadSeriesSorted(const Store& store, Kind kind, uint32_t series_id, Timestamp from,
-                                 Timestamp to);
 
 // ---- liq_histogram -------------------------------------------------------
 
