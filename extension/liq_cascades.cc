@@ -76,8 +76,8 @@ Status Start(sqlite3* db, CascadesCursor* cur, int idx_num, int argc, sqlite3_va
   LIQDB_ASSIGN_OR_RETURN(auto source, ReadText(cur->args.Get(kArgSource), "source", false));
   CascadeSpec spec;
   spec.cancel = &cur->interrupt;
-  LIQDB_ASSIGN_OR_RETURN(spec.from, ReadTime(cur->args.Get(kArgFrom), "from"));
-  LIQDB_ASSIGN_OR_RETURN(spec.to, ReadTime(cur->args.Get(kArgTo), "to"));
+  LIQDB_ASSIGN_OR_RETURN(spec.from, ReadTimeArgument(cur->args.Get(kArgFrom), "from"));
+  LIQDB_ASSIGN_OR_RETURN(spec.to, ReadTimeArgument(cur->args.Get(kArgTo), "to"));
   LIQDB_ASSIGN_OR_RETURN(spec.max_gap, ReadDuration(cur->args.Get(kArgMaxGap), "max_gap"));
   LIQDB_ASSIGN_OR_RETURN(auto min_notional,
                          ReadNumber(cur->args.Get(kArgMinNotional), "min_notional", false));

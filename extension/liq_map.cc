@@ -90,7 +90,7 @@ Status Start(sqlite3* db, MapCursor* cur, int idx_num, int argc, sqlite3_value**
   LIQDB_ASSIGN_OR_RETURN(auto source, ReadText(cur->args.Get(kArgSource), "source", false));
   LiqMapSpec spec;
   spec.cancel = &cur->interrupt;
-  LIQDB_ASSIGN_OR_RETURN(spec.at, ReadTime(cur->args.Get(kArgAt), "at"));
+  LIQDB_ASSIGN_OR_RETURN(spec.at, ReadTimeArgument(cur->args.Get(kArgAt), "at"));
   LIQDB_ASSIGN_OR_RETURN(auto step, ReadNumber(cur->args.Get(kArgStep), "price_step", false));
   spec.price_step = *step;
   if (!(spec.price_step > 0)) {

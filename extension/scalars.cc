@@ -8,11 +8,20 @@
 //       SELECT liq_price(100, 10, 'long');               -- 90.452261306532662
 //       SELECT liq_price(60000, 25, 'short', 0.004, 'inverse');
 //
-//   liq_time(time)
+//   liq_time(time [, unit])
 //     A time argument as integer µs since the epoch: ISO-8601 text or an
-//     integer. For ts comparisons SQLite evaluates itself (inside OR, say),
-//     where ts >= '2024-03-01' would compare an integer with text:
+//     integer µs (from 10^14 on: smaller integers are seconds or ms by
+//     mistake and fail saying so, sql_args.h). With a unit 's', 'ms' or 'us'
+//     a number is converted explicitly. For ts comparisons SQLite evaluates
+//     itself (inside OR, say), where ts >= '2024-03-01' would compare an
+//     integer with text:
 //       SELECT * FROM liq WHERE ts >= liq_time('2024-03-01') OR side = 'short';
+//       SELECT liq_time(1709251200, 's');      -- 1709251200000000
+//
+//   liq_iso(ts)
+//     ISO-8601 UTC text of a µs timestamp (FormatTime: '2024-03-01T12:00:00Z',
+//     '.250' for whole milliseconds, else 6 fractional digits):
+//       SELECT liq_iso(ts), price FROM liq LIMIT 5;
 //
 //   liqdb_version()  the version string, e.g. '0.1.0'.
 #include <string>
@@ -22,6 +31,7 @@
 #include "extension/sql_args.h"
 
 #include "liqdb/liq_price.h"
+#include "liqdb/timeparse.h"
 #include "liqdb/version.h"
 
 namespace liqdb::ext {
@@ -69,18 +79,41 @@ void LiqPriceFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   });
 }
 
-void TimeFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+void TimeFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   GuardFunction(ctx, [&] {
     if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
       sqlite3_result_null(ctx);
       return;
     }
-    auto t = ReadTime(argv[0], "time");
-    if (!t.ok()) {
-      sqlite3_result_error(ctx, ("liq_time: " + t.status().message()).c_str(), -1);
+    auto fail = [&](const Status& s) { sqlite3_result_error(ctx, ("liq_time: " + s.message()).c_str(), -1); };
+    if (argc == 2) {
+      auto unit = ReadText(argv[1], "unit", false);
+      if (!unit.ok()) return fail(unit.status());
+      auto t = ScaleTime(argv[0], **unit);
+      if (!t.ok()) return fail(t.status());
+      sqlite3_result_int64(ctx, *t);
       return;
     }
+    auto t = ReadTimeArgument(argv[0], "time");
+    if (!t.ok()) return fail(t.status());
     sqlite3_result_int64(ctx, *t);
+  });
+}
+
+void IsoFunction(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  GuardFunction(ctx, [&] {
+    if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+      sqlite3_result_null(ctx);
+      return;
+    }
+    // Any integer is µs here: liq_iso formats stored timestamps, it does not read arguments.
+    auto t = ReadTime(argv[0], "ts");
+    if (!t.ok()) {
+      sqlite3_result_error(ctx, ("liq_iso: " + t.status().message()).c_str(), -1);
+      return;
+    }
+    const std::string iso = FormatTime(*t);
+    sqlite3_result_text(ctx, iso.c_str(), static_cast<int>(iso.size()), SQLITE_TRANSIENT);
   });
 }
 
@@ -97,8 +130,13 @@ int RegisterScalars(sqlite3* db) {
                                               nullptr, nullptr);
     if (rc != SQLITE_OK) return rc;
   }
+  for (int n = 1; n <= 2; ++n) {
+    const int rc = sqlite3_create_function_v2(db, "liq_time", n, kFlags, nullptr, TimeFunction, nullptr,
+                                              nullptr, nullptr);
+    if (rc != SQLITE_OK) return rc;
+  }
   const int rc =
-      sqlite3_create_function_v2(db, "liq_time", 1, kFlags, nullptr, TimeFunction, nullptr, nullptr, nullptr);
+      sqlite3_create_function_v2(db, "liq_iso", 1, kFlags, nullptr, IsoFunction, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return rc;
   return sqlite3_create_function_v2(db, "liqdb_version", 0, kFlags, nullptr, VersionFunction, nullptr,
                                     nullptr, nullptr);

@@ -1,6 +1,7 @@
 // Readers for SQL argument values (see sql_args.h).
 #include "extension/sql_args.h"
 
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -86,6 +87,106 @@ Result<Timestamp> ReadTime(sqlite3_value* value, std::string_view name) {
     default:
       return Status::InvalidArgument(Named(name) + "must be a time (integer µs or ISO-8601 text), got " +
                                      DescribeValue(value));
+  }
+}
+
+namespace {
+
+constexpr int64_t kMicrosPerDay = 86'400LL * kMicrosPerSecond;
+
+// ISO text for a suggestion: the date alone at midnight.
+std::string IsoSuggestion(Timestamp ts) {
+  const std::string iso = FormatTime(ts);
+  if (ts % kMicrosPerDay == 0) return "'" + iso.substr(0, iso.find('T')) + "'";
+  return "'" + iso + "'";
+}
+
+bool IsIntegerText(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  if (!s.empty() && (s.front() == '-' || s.front() == '+')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Status CheckIntegerTime(int64_t v, std::string_view name) {
+  if (v >= kMinIntegerTime) return Status::OK();
+  const std::string n = std::to_string(v);
+  const std::string head = std::string(name) + " = " + n;
+  constexpr const char* kRule = "times are integer microseconds or ISO-8601 text: write ";
+  // Seconds of 1973 … 5138 and milliseconds of the same years: the two usual mistakes.
+  if (v >= 100'000'000'000LL) {
+    const Timestamp us = v * 1000;
+    return Status::InvalidArgument(head + " looks like milliseconds (" + FormatTime(us) + "); " + kRule +
+                                   std::to_string(us) + ", " + IsoSuggestion(us) + " or liq_time(" + n +
+                                   ", 'ms')");
+  }
+  if (v >= 100'000'000LL) {
+    const Timestamp us = v * kMicrosPerSecond;
+    return Status::InvalidArgument(head + " looks like seconds (" + FormatTime(us) + "); " + kRule +
+                                   std::to_string(us) + ", " + IsoSuggestion(us) + " or liq_time(" + n +
+                                   ", 's')");
+  }
+  return Status::InvalidArgument(head + " is " + FormatTime(v) +
+                                 " as microseconds, before 1973: integer times below 10^14 are refused as "
+                                 "seconds or milliseconds written by mistake; write such a time as ISO-8601 "
+                                 "text (" +
+                                 IsoSuggestion(v) + ")");
+}
+
+Result<Timestamp> ReadTimeArgument(sqlite3_value* value, std::string_view name) {
+  if (auto whole = WholeNumber(value)) {
+    LIQDB_RETURN_IF_ERROR(CheckIntegerTime(*whole, name));
+    return *whole;
+  }
+  auto t = ReadTime(value, name);
+  if (t.ok() && TypeOf(value) == SQLITE_TEXT && IsIntegerText(TextOf(value))) {
+    LIQDB_RETURN_IF_ERROR(CheckIntegerTime(*t, name));
+  }
+  return t;
+}
+
+Result<Timestamp> ScaleTime(sqlite3_value* x, std::string_view unit_text) {
+  std::string unit;
+  for (char c : unit_text) {
+    if (c != ' ' && c != '\t') unit += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  int64_t per = 0;
+  if (unit == "s") {
+    per = kMicrosPerSecond;
+  } else if (unit == "ms") {
+    per = 1000;
+  } else if (unit == "us" || unit == "\xC2\xB5s") {
+    per = 1;
+  } else {
+    return Status::InvalidArgument("unit must be 's', 'ms' or 'us', got " + Quote(unit_text));
+  }
+  switch (TypeOf(x)) {
+    case SQLITE_INTEGER: {
+      const int64_t v = sqlite3_value_int64(x);
+      int64_t out = 0;
+      if (__builtin_mul_overflow(v, per, &out)) {
+        return Status::InvalidArgument("time " + std::to_string(v) + " " + unit +
+                                       " is out of range (int64 microseconds)");
+      }
+      return out;
+    }
+    case SQLITE_FLOAT: {
+      const double us = std::nearbyint(sqlite3_value_double(x) * static_cast<double>(per));
+      if (!std::isfinite(us) || us < -9.2e18 || us > 9.2e18) {
+        return Status::InvalidArgument("time " + DescribeValue(x) + " " + unit +
+                                       " is out of range (int64 microseconds)");
+      }
+      return static_cast<Timestamp>(us);
+    }
+    default:
+      return Status::InvalidArgument("time with a unit must be a number, got " + DescribeValue(x) +
+                                     " (ISO text needs no unit: liq_time('2024-03-01'))");
   }
 }
 

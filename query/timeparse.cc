@@ -288,7 +288,11 @@ std::string FormatTime(Timestamp ts) {
   int n = std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", static_cast<long long>(y),
                         m, d, static_cast<long long>(secs / 3600), static_cast<long long>(secs / 60 % 60),
                         static_cast<long long>(secs % 60));
-  if (micros != 0) {
+  // Exchanges stamp in milliseconds: whole milliseconds read better as 3 digits.
+  if (micros != 0 && micros % kMicrosPerMillisecond == 0) {
+    n += std::snprintf(buf + n, sizeof buf - n, ".%03lld",
+                       static_cast<long long>(micros / kMicrosPerMillisecond));
+  } else if (micros != 0) {
     n += std::snprintf(buf + n, sizeof buf - n, ".%06lld", static_cast<long long>(micros));
   }
   std::snprintf(buf + n, sizeof buf - n, "Z");

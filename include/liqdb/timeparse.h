@@ -24,7 +24,9 @@ Result<Timestamp> ParseTime(std::string_view text);
 Result<int64_t> ParseInterval(std::string_view text);
 // Interval that may be 0 (e.g. a lookback); must be >= 0.
 Result<int64_t> ParseDuration(std::string_view text);
-// '2024-03-01T12:00:00Z', with '.ffffff' only when there are sub-seconds.
+// '2024-03-01T12:00:00Z'; a fraction only when there are sub-seconds: 3
+// digits for whole milliseconds ('.250'), else 6 ('.000250'). Every ISO time
+// liqdb prints (SQL liq_iso, CLI output, export, render titles) is this one.
 std::string FormatTime(Timestamp ts);
 // The one check of a half-open range [from, to) that every query and SQL
 // function applies: fails unless from < to, naming both in ISO time

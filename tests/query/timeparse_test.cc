@@ -130,7 +130,14 @@ TEST_CASE("ParseDuration allows zero", "[timeparse]") {
 TEST_CASE("FormatTime writes ISO-8601 UTC", "[timeparse]") {
   CHECK(FormatTime(0) == "1970-01-01T00:00:00Z");
   CHECK(FormatTime(kMar1) == "2024-03-01T00:00:00Z");
-  CHECK(FormatTime(kMar1 + 12 * kHour + 250000) == "2024-03-01T12:00:00.250000Z");
+  // A fraction only when non-zero: 3 digits for whole milliseconds, else 6.
+  CHECK(FormatTime(kMar1 + 12 * kHour + 250000) == "2024-03-01T12:00:00.250Z");
+  CHECK(FormatTime(kMar1 + 1000) == "2024-03-01T00:00:00.001Z");
+  CHECK(FormatTime(kMar1 + 999000) == "2024-03-01T00:00:00.999Z");
+  CHECK(FormatTime(kMar1 + 250001) == "2024-03-01T00:00:00.250001Z");
+  CHECK(FormatTime(kMar1 + 1) == "2024-03-01T00:00:00.000001Z");
+  CHECK(FormatTime(kMar1 + 10) == "2024-03-01T00:00:00.000010Z");
+  CHECK(FormatTime(-1000) == "1969-12-31T23:59:59.999Z");
   CHECK(FormatTime(-1) == "1969-12-31T23:59:59.999999Z");
   CHECK(FormatTime(kMar1 - 24 * kHour) == "2024-02-29T00:00:00Z");
   for (int64_t ts : {int64_t{0}, kMar1, kMar1 + 1, int64_t{-1}, int64_t{-86400000000},

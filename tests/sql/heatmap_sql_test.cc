@@ -16,6 +16,9 @@ namespace liqdb::sqltest {
 namespace {
 
 constexpr int64_t kSec = 1'000'000;
+// 2024-03-01T00:00:00Z: the hand-worked cases' times are offsets from it (a
+// comment's "10 s" is kT0 + 10 s; integer times before 1973 are refused).
+constexpr int64_t kT0 = 1'709'251'200LL * kSec;
 
 // A connection with pos/mkt/liq tables on one fresh store.
 struct Fixture {
@@ -56,43 +59,47 @@ TEST_CASE("liq_heatmap: hand-worked carry-over, supersession, close, bucket edge
   f.db.Exec(
       "INSERT INTO pos VALUES"
       // a1: long 2 @ 100, L 10 before `from` (carries over) → liq 100·0.9/0.995 = 90.4522…, bin 90.
-      " (1000000, 'binance', 'BTCUSDT', 'a1', 'long', 2, 100, 10, NULL),"
+      " (1709251201000000, 'binance', 'BTCUSDT', 'a1', 'long', 2, 100, 10, NULL),"
       // a2: short 1 @ 100, L 10 → liq 100·1.1/1.005 = 109.4527…, bin 105, notional 109.4527…
-      " (12000000, 'binance', 'BTCUSDT', 'a2', 'short', 1, 100, 10, NULL),"
+      " (1709251212000000, 'binance', 'BTCUSDT', 'a2', 'short', 1, 100, 10, NULL),"
       // a1 resized to 1 at 16 s (supersedes): notional 1 × 90.4522…
-      " (16000000, 'binance', 'BTCUSDT', 'a1', 'long', 1, 100, 10, NULL),"
+      " (1709251216000000, 'binance', 'BTCUSDT', 'a1', 'long', 1, 100, 10, NULL),"
       // a4 exactly at 20 s: belongs to bucket 20 s only; explicit liq 80 → bin 80, notional 80.
-      " (20000000, 'binance', 'BTCUSDT', 'a4', 'long', 1, 90, NULL, 80),"
+      " (1709251220000000, 'binance', 'BTCUSDT', 'a4', 'long', 1, 90, NULL, 80),"
       // a2 closed at 22 s.
-      " (22000000, 'binance', 'BTCUSDT', 'a2', 'short', 0, 100, 10, NULL),"
+      " (1709251222000000, 'binance', 'BTCUSDT', 'a2', 'short', 0, 100, 10, NULL),"
       // a5 at 30 s = to: never counts.
-      " (30000000, 'binance', 'BTCUSDT', 'a5', 'long', 1, 90, 10, 70)");
+      " (1709251230000000, 'binance', 'BTCUSDT', 'a5', 'long', 1, 90, 10, 70)");
   const double l1 = LongLiq(100, 10), s1 = ShortLiq(100, 10);
   REQUIRE(Close(l1, 90.45226130653266));
-  auto rows = f.db.Query("SELECT * FROM liq_heatmap('pos', 10000000, 30000000, '10s', 5)");
+  auto rows = f.db.Query("SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5)");
   REQUIRE(rows.size() == 4);
-  CheckCell(rows[0], 10 * kSec, 90, 1 * l1, 0, 1);
-  CheckCell(rows[1], 10 * kSec, 105, 0, 1 * s1, 1);
-  CheckCell(rows[2], 20 * kSec, 80, 80, 0, 1);
-  CheckCell(rows[3], 20 * kSec, 90, l1, 0, 1);
+  CheckCell(rows[0], kT0 + 10 * kSec, 90, 1 * l1, 0, 1);
+  CheckCell(rows[1], kT0 + 10 * kSec, 105, 0, 1 * s1, 1);
+  CheckCell(rows[2], kT0 + 20 * kSec, 80, 80, 0, 1);
+  CheckCell(rows[3], kT0 + 20 * kSec, 90, l1, 0, 1);
 
   // ISO text times give the same grid.
   auto iso = f.db.Query(
-      "SELECT * FROM liq_heatmap('pos', '1970-01-01T00:00:10Z', '1970-01-01 00:00:30', 10000000, 5)");
+      "SELECT * FROM liq_heatmap('pos', '2024-03-01T00:00:10Z', '2024-03-01 00:00:30', 10000000, 5)");
   REQUIRE(iso.size() == rows.size());
 
   // Leverage filter: a4 has NULL leverage, so any bound drops it; [5, 20] keeps a1/a2.
   auto filtered = f.db.Query(
-      "SELECT * FROM liq_heatmap('pos', 10000000, 30000000, '10s', 5, "
+      "SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5, "
       "NULL, NULL, 5, 20)");
   REQUIRE(filtered.size() == 3);
-  CheckCell(filtered[2], 20 * kSec, 90, l1, 0, 1);
+  CheckCell(filtered[2], kT0 + 20 * kSec, 90, l1, 0, 1);
   // max_leverage 9 keeps nothing with a leverage; a4 fails the bound (NULL).
-  CHECK(f.db.Query("SELECT * FROM liq_heatmap('pos', 10000000, 30000000, '10s', 5, NULL, NULL, NULL, 9)")
+  CHECK(f.db.Query("SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5, NULL, "
+                   "NULL, NULL, 9)")
             .empty());
   // Symbol/exchange filters.
-  CHECK(f.db.Query("SELECT * FROM liq_heatmap('pos', 10000000, 30000000, '10s', 5, 'ETHUSDT')").empty());
-  CHECK(f.db.Query("SELECT * FROM liq_heatmap('pos', 10000000, 30000000, '10s', 5, 'BTCUSDT', 'binance')")
+  CHECK(
+      f.db.Query("SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5, 'ETHUSDT')")
+          .empty());
+  CHECK(f.db.Query("SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5, "
+                   "'BTCUSDT', 'binance')")
             .size() == 4);
 }
 
@@ -214,40 +221,45 @@ TEST_CASE("liq_heatmap_model: hand-worked open, sweep, proportional close", "[sq
   // 3 s: P 97 sweeps longs ≥ 97 (98.49, 99.50); no short ≤ 97.
   // 4 s: OI 20 → 10 scales every level by 0.5.
   f.db.Exec(
-      "INSERT INTO mkt VALUES (1000000, 'binance', 'BTCUSDT', 100, 10), (2000000, 'binance', 'BTCUSDT', "
-      "100, 20), (3000000, 'binance', 'BTCUSDT', 97, 20), (4000000, 'binance', 'BTCUSDT', 97, 10)");
-  auto rows =
-      f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 2000000, 5000000, '1s', 5, 'BTCUSDT', 'binance')");
+      "INSERT INTO mkt VALUES (1709251201000000, 'binance', 'BTCUSDT', 100, 10), (1709251202000000, "
+      "'binance', 'BTCUSDT', "
+      "100, 20), (1709251203000000, 'binance', 'BTCUSDT', 97, 20), (1709251204000000, 'binance', 'BTCUSDT', "
+      "97, 10)");
+  auto rows = f.db.Query(
+      "SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251205000000, '1s', 5, 'BTCUSDT', "
+      "'binance')");
   REQUIRE(rows.size() == 12);
   // bucket 2 s: after the open
-  CheckCell(rows[0], 2 * kSec, 90, 150, 0, 1);
-  CheckCell(rows[1], 2 * kSec, 95, 350, 0, 3);
-  CheckCell(rows[2], 2 * kSec, 100, 0, 350, 3);
-  CheckCell(rows[3], 2 * kSec, 105, 0, 150, 1);
+  CheckCell(rows[0], kT0 + 2 * kSec, 90, 150, 0, 1);
+  CheckCell(rows[1], kT0 + 2 * kSec, 95, 350, 0, 3);
+  CheckCell(rows[2], kT0 + 2 * kSec, 100, 0, 350, 3);
+  CheckCell(rows[3], kT0 + 2 * kSec, 105, 0, 150, 1);
   // bucket 3 s: after the sweep
-  CheckCell(rows[4], 3 * kSec, 90, 150, 0, 1);
-  CheckCell(rows[5], 3 * kSec, 95, 125, 0, 1);
-  CheckCell(rows[6], 3 * kSec, 100, 0, 350, 3);
-  CheckCell(rows[7], 3 * kSec, 105, 0, 150, 1);
+  CheckCell(rows[4], kT0 + 3 * kSec, 90, 150, 0, 1);
+  CheckCell(rows[5], kT0 + 3 * kSec, 95, 125, 0, 1);
+  CheckCell(rows[6], kT0 + 3 * kSec, 100, 0, 350, 3);
+  CheckCell(rows[7], kT0 + 3 * kSec, 105, 0, 150, 1);
   // bucket 4 s: halved
-  CheckCell(rows[8], 4 * kSec, 90, 75, 0, 1);
-  CheckCell(rows[9], 4 * kSec, 95, 62.5, 0, 1);
-  CheckCell(rows[10], 4 * kSec, 100, 0, 175, 3);
-  CheckCell(rows[11], 4 * kSec, 105, 0, 75, 1);
+  CheckCell(rows[8], kT0 + 4 * kSec, 90, 75, 0, 1);
+  CheckCell(rows[9], kT0 + 4 * kSec, 95, 62.5, 0, 1);
+  CheckCell(rows[10], kT0 + 4 * kSec, 100, 0, 175, 3);
+  CheckCell(rows[11], kT0 + 4 * kSec, 105, 0, 75, 1);
 
   // Parameters: one tier of L 10, long_share 1 → only a long level 1000 at 90.45, bin 90.
   auto one = f.db.Query(
-      "SELECT * FROM liq_heatmap_model('mkt', 2000000, 3000000, '1s', 5, 'BTCUSDT', "
+      "SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251203000000, '1s', 5, 'BTCUSDT', "
       "'binance', '10:1', '7d', 1, 0.005)");
   REQUIRE(one.size() == 1);
-  CheckCell(one[0], 2 * kSec, 90, 1000, 0, 1);
+  CheckCell(one[0], kT0 + 2 * kSec, 90, 1000, 0, 1);
   // lookback 0 from 2 s skips the baseline at 1 s: the 2 s sample becomes the baseline, nothing opens.
-  CHECK(f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 2000000, 3000000, '1s', 5, 'BTCUSDT', 'binance', "
+  CHECK(f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251203000000, '1s', 5, "
+                   "'BTCUSDT', 'binance', "
                    "NULL, 0)")
             .empty());
   // A view over the model heatmap.
   f.db.Exec(
-      "CREATE VIEW model AS SELECT * FROM liq_heatmap_model('mkt', 2000000, 5000000, '1s', 5, "
+      "CREATE VIEW model AS SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251205000000, '1s', "
+      "5, "
       "'BTCUSDT', 'binance')");
   CHECK(AsInt(f.db.Scalar("SELECT count(*) FROM model")) == 12);
 }
@@ -270,13 +282,13 @@ TEST_CASE("liq_map over positions and over market samples, by hand", "[sql][heat
   //   a4 at exactly 10 s counts (ts ≤ at): short 1 liq 101 → bin 100, 101
   //   a5 at 11 s does not.
   f.db.Exec(
-      "INSERT INTO pos VALUES (1000000, 'binance', 'BTCUSDT', 'a1', 'long', 2, 100, 10, NULL),"
-      " (2000000, 'binance', 'BTCUSDT', 'a2', 'short', 1, 100, 10, NULL),"
-      " (3000000, 'binance', 'BTCUSDT', 'a3', 'long', 1, 100, NULL, 95.5),"
-      " (10000000, 'binance', 'BTCUSDT', 'a4', 'short', 1, 100, 20, 101),"
-      " (11000000, 'binance', 'BTCUSDT', 'a5', 'long', 5, 100, 10, 50)");
+      "INSERT INTO pos VALUES (1709251201000000, 'binance', 'BTCUSDT', 'a1', 'long', 2, 100, 10, NULL),"
+      " (1709251202000000, 'binance', 'BTCUSDT', 'a2', 'short', 1, 100, 10, NULL),"
+      " (1709251203000000, 'binance', 'BTCUSDT', 'a3', 'long', 1, 100, NULL, 95.5),"
+      " (1709251210000000, 'binance', 'BTCUSDT', 'a4', 'short', 1, 100, 20, 101),"
+      " (1709251211000000, 'binance', 'BTCUSDT', 'a5', 'long', 5, 100, 10, 50)");
   const double l1 = 2 * LongLiq(100, 10), s2 = ShortLiq(100, 10);
-  auto rows = f.db.Query("SELECT * FROM liq_map('pos', 10000000, 5)");
+  auto rows = f.db.Query("SELECT * FROM liq_map('pos', 1709251210000000, 5)");
   REQUIRE(rows.size() == 4);
   // cum_long at p: longs in bins ≥ p; cum_short at p: shorts in bins ≤ p.
   CheckMapRow(rows[0], 90, l1, 0, l1 + 95.5, 0);
@@ -284,15 +296,16 @@ TEST_CASE("liq_map over positions and over market samples, by hand", "[sql][heat
   CheckMapRow(rows[2], 100, 0, 101, 0, 101);
   CheckMapRow(rows[3], 105, 0, s2, 0, 101 + s2);
   // min_leverage 5 drops a3 (NULL leverage).
-  auto lev = f.db.Query("SELECT * FROM liq_map('pos', 10000000, 5, NULL, NULL, 5)");
+  auto lev = f.db.Query("SELECT * FROM liq_map('pos', 1709251210000000, 5, NULL, NULL, 5)");
   REQUIRE(lev.size() == 3);
   CheckMapRow(lev[0], 90, l1, 0, l1, 0);
 
   // Market: the model after the samples ts ≤ 3.5 s (see the model test): open then sweep.
   f.db.Exec(
-      "INSERT INTO mkt VALUES (1000000, 'binance', 'BTCUSDT', 100, 10), (2000000, 'binance', 'BTCUSDT', "
-      "100, 20), (3000000, 'binance', 'BTCUSDT', 97, 20)");
-  auto m = f.db.Query("SELECT * FROM liq_map('mkt', 3500000, 5)");
+      "INSERT INTO mkt VALUES (1709251201000000, 'binance', 'BTCUSDT', 100, 10), (1709251202000000, "
+      "'binance', 'BTCUSDT', "
+      "100, 20), (1709251203000000, 'binance', 'BTCUSDT', 97, 20)");
+  auto m = f.db.Query("SELECT * FROM liq_map('mkt', 1709251203500000, 5)");
   REQUIRE(m.size() == 4);
   CheckMapRow(m[0], 90, 150, 0, 275, 0);
   CheckMapRow(m[1], 95, 125, 0, 125, 0);
@@ -302,14 +315,15 @@ TEST_CASE("liq_map over positions and over market samples, by hand", "[sql][heat
   // profile (docs/heatmaps.md): [20, 60] → L 25 and 50 only.
   //   longs 96.48 (< 97, survives the sweep) → bin 95: 125; 98.49 swept at 3 s;
   //   shorts 103.48, 101.49 → bin 100: 125 + 125 = 250.
-  auto mf = f.db.Query("SELECT * FROM liq_map('mkt', 3500000, 5, 'BTCUSDT', 'binance', 20, 60)");
+  auto mf = f.db.Query("SELECT * FROM liq_map('mkt', 1709251203500000, 5, 'BTCUSDT', 'binance', 20, 60)");
   REQUIRE(mf.size() == 2);
   CheckMapRow(mf[0], 95, 125, 0, 125, 0);
   CheckMapRow(mf[1], 100, 0, 250, 0, 250);
   // View and WHERE forms.
-  f.db.Exec("CREATE VIEW lmap AS SELECT * FROM liq_map('mkt', 3500000, 5)");
+  f.db.Exec("CREATE VIEW lmap AS SELECT * FROM liq_map('mkt', 1709251203500000, 5)");
   CHECK(f.db.Query("SELECT * FROM lmap").size() == 4);
-  CHECK(f.db.Query("SELECT price FROM liq_map WHERE source = 'pos' AND at = 10000000 AND price_step = 5")
+  CHECK(f.db.Query(
+                "SELECT price FROM liq_map WHERE source = 'pos' AND at = 1709251210000000 AND price_step = 5")
             .size() == 4);
 }
 
@@ -384,50 +398,72 @@ TEST_CASE("heatmap functions: bad arguments fail with a message naming them", "[
     CHECK(e.find(needle) != std::string::npos);
   };
   // Source: unknown, not liqdb, wrong kind.
-  err("SELECT * FROM liq_heatmap('nope', 0, 10, 1, 5)", "unknown source 'nope'");
-  err("SELECT * FROM liq_heatmap('plain', 0, 10, 1, 5)", "not a liqdb table");
-  err("SELECT * FROM liq_heatmap('mkt', 0, 10, 1, 5)", "needs a 'positions' table");
-  err("SELECT * FROM liq_heatmap_model('pos', 0, 10, 1, 5, 'BTCUSDT', 'binance')", "needs a 'market' table");
-  err("SELECT * FROM liq_cascades('pos', 0, 10, 1, 0)", "needs a 'liquidations' table");
-  err("SELECT * FROM liq_map('liq', 0, 5)", "needs a 'positions' or a 'market' table");
+  err("SELECT * FROM liq_heatmap('nope', 1709251200000000, 1709251200000010, 1, 5)", "unknown source 'nope'");
+  err("SELECT * FROM liq_heatmap('plain', 1709251200000000, 1709251200000010, 1, 5)", "not a liqdb table");
+  err("SELECT * FROM liq_heatmap('mkt', 1709251200000000, 1709251200000010, 1, 5)",
+      "needs a 'positions' table");
+  err("SELECT * FROM liq_heatmap_model('pos', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance')",
+      "needs a 'market' table");
+  err("SELECT * FROM liq_cascades('pos', 1709251200000000, 1709251200000010, 1, 0)",
+      "needs a 'liquidations' table");
+  err("SELECT * FROM liq_map('liq', 1709251200000000, 5)", "needs a 'positions' or a 'market' table");
   // Missing arguments.
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, 1)", "price_step");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT')", "exchange");
-  err("SELECT * FROM liq_map('pos', 0)", "price_step");
-  err("SELECT * FROM liq_cascades('liq', 0, 10, 1)", "min_notional");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 1)", "price_step");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT')",
+      "exchange");
+  err("SELECT * FROM liq_map('pos', 1709251200000000)", "price_step");
+  err("SELECT * FROM liq_cascades('liq', 1709251200000000, 1709251200000010, 1)", "min_notional");
   // Steps, ranges, times, intervals.
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, 1, 0)", "price_step");
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, 1, -5)", "price_step");
-  err("SELECT * FROM liq_map('pos', 0, 0)", "price_step");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, -1, 'BTCUSDT', 'binance')", "price_step");
-  err("SELECT * FROM liq_heatmap('pos', 10, 10, 1, 5)", "before");
-  err("SELECT * FROM liq_cascades('liq', 20, 10, 1, 0)", "before");
-  err("SELECT * FROM liq_heatmap('pos', 'yesterday', 10, 1, 5)", "from");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 1, 0)", "price_step");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 1, -5)", "price_step");
+  err("SELECT * FROM liq_map('pos', 1709251200000000, 0)", "price_step");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, -1, 'BTCUSDT', "
+      "'binance')",
+      "price_step");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000010, 1709251200000010, 1, 5)", "before");
+  err("SELECT * FROM liq_cascades('liq', 1709251200000020, 1709251200000010, 1, 0)", "before");
+  err("SELECT * FROM liq_heatmap('pos', 'yesterday', 1709251200000010, 1, 5)", "from");
   err("SELECT * FROM liq_map('pos', 'noon', 5)", "at");
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, '5 parsecs', 5)", "interval");
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, 0, 5)", "interval");
-  err("SELECT * FROM liq_cascades('liq', 0, 10, -1, 0)", "max_gap");
-  err("SELECT * FROM liq_cascades('liq', 0, 10, 1, -5)", "min_notional");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, '5 parsecs', 5)", "interval");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 0, 5)", "interval");
+  err("SELECT * FROM liq_cascades('liq', 1709251200000000, 1709251200000010, -1, 0)", "max_gap");
+  err("SELECT * FROM liq_cascades('liq', 1709251200000000, 1709251200000010, 1, -5)", "min_notional");
   // A grid over the cell limit.
-  err("SELECT * FROM liq_heatmap('pos', 0, '2024-01-01', 1, 5)", "");
+  err("SELECT * FROM liq_heatmap('pos', '2023-01-01', '2024-01-01', 1, 5)", "");
   // Leverage bounds.
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, 1, 5, NULL, NULL, 50, 10)", "leverage");
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, 1, 5, NULL, NULL, -1)", "leverage");
-  err("SELECT * FROM liq_map('pos', 0, 5, NULL, NULL, 'x')", "min_leverage");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 1, 5, NULL, NULL, 50, 10)",
+      "leverage");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 1, 5, NULL, NULL, -1)",
+      "leverage");
+  err("SELECT * FROM liq_map('pos', 1709251200000000, 5, NULL, NULL, 'x')", "min_leverage");
   // Model parameters.
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', '10:abc')", "10:abc");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', '10:-1')", "");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', '10:0,20:0')", "");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', '1:1')", "");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, -1)", "lookback");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, NULL, 1.5)",
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance', '10:abc')",
+      "10:abc");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance', '10:-1')",
+      "");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance', '10:0,20:0')",
+      "");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance', '1:1')",
+      "");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance', NULL, -1)",
+      "lookback");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance', NULL, NULL, 1.5)",
       "long_share");
-  err("SELECT * FROM liq_heatmap_model('mkt', 0, 10, 1, 5, 'BTCUSDT', 'binance', NULL, NULL, NULL, 1)",
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT', "
+      "'binance', NULL, NULL, NULL, 1)",
       "mmr");
   // Symbol given as a number.
-  err("SELECT * FROM liq_heatmap('pos', 0, 10, 1, 5, 5)", "symbol");
+  err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 1, 5, 5)", "symbol");
   // Every message names its function.
-  CHECK(f.db.Error("SELECT * FROM liq_cascades('liq', 0, 10, 1, -5)").rfind("liq_cascades", 0) == 0);
+  CHECK(f.db.Error("SELECT * FROM liq_cascades('liq', 1709251200000000, 1709251200000010, 1, -5)")
+            .rfind("liq_cascades", 0) == 0);
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include "tests/sql/sql_test_util.h"
 
 #include "liqdb/store.h"
+#include "liqdb/timeparse.h"
 
 using namespace liqdb::sqltest;
 
@@ -18,11 +19,17 @@ constexpr int64_t kMinute = 60000000;
 constexpr int64_t kHour = 60 * kMinute;
 constexpr int64_t kDay = 24 * kHour;
 
+// A time argument: integer µs from 10^14 on; earlier times (the epoch-straddling
+// cases) only as ISO text, since smaller integers are refused as seconds/ms.
+std::string TimeArg(int64_t ts) {
+  return ts >= 100'000'000'000'000 ? std::to_string(ts) : "'" + liqdb::FormatTime(ts) + "'";
+}
+
 // liq_histogram(source, from, to, interval [, symbol [, exchange]]) against
 // GROUP BY over the plain table, bucket by bucket.
 void CheckHistogram(Db& db, int64_t from, int64_t to, int64_t iv, const std::string& symbol = "",
                     const std::string& exchange = "") {
-  std::string args = "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(iv);
+  std::string args = "'liq', " + TimeArg(from) + ", " + TimeArg(to) + ", " + std::to_string(iv);
   std::string where = "ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to);
   if (!symbol.empty() || !exchange.empty()) {
     args += symbol.empty() ? ", NULL" : ", '" + symbol + "'";
@@ -78,8 +85,7 @@ void CheckHistogram(Db& db, int64_t from, int64_t to, int64_t iv, const std::str
 }
 
 void CheckPriceHistogram(Db& db, int64_t from, int64_t to, double step, const std::string& symbol = "") {
-  std::string args =
-      "'liq', " + std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(step);
+  std::string args = "'liq', " + TimeArg(from) + ", " + TimeArg(to) + ", " + std::to_string(step);
   std::string where = "ts >= " + std::to_string(from) + " AND ts < " + std::to_string(to);
   if (!symbol.empty()) {
     args += ", '" + symbol + "'";
@@ -260,7 +266,9 @@ TEST_CASE("liq_histogram arguments work as WHERE constraints and in a view", "[s
   CHECK(AsInt(f.db.Scalar("SELECT sum(long_count + short_count) FROM hourly")) == 3000);
   CHECK(AsInt(f.db.Scalar("SELECT sum(long_count + short_count) FROM by_price")) == 3000);
   // Hidden columns echo the arguments.
-  const auto echo = f.db.Query("SELECT source, interval, symbol FROM liq_histogram('liq', 0, 10, 5) LIMIT 1");
+  const auto echo = f.db.Query(
+      "SELECT source, interval, symbol FROM liq_histogram('liq', 1709251200000000, 1709251200000010, 5) "
+      "LIMIT 1");
   CHECK(echo == std::vector<Row>{{"liq", int64_t{5}, std::monostate{}}});
   // The views survive closing and reopening the database file.
   const std::string file = f.dir / "test.sqlite";
@@ -301,30 +309,42 @@ TEST_CASE("histogram functions reject bad arguments clearly", "[sql][histogram]"
     std::vector<const char*> mentions;
   };
   for (const Case& c : std::vector<Case>{
-           {"SELECT * FROM liq_histogram('nope', 0, 10, 1)", {"liq_histogram", "nope"}},
-           {"SELECT * FROM liq_histogram('ordinary', 0, 10, 1)", {"ordinary", "not a liqdb table"}},
-           {"SELECT * FROM liq_histogram('pos', 0, 10, 1)", {"pos", "positions"}},
-           {"SELECT * FROM liq_histogram(NULL, 0, 10, 1)", {"source"}},
-           {"SELECT * FROM liq_histogram('liq', 10, 10, 1)", {"from", "to"}},
-           {"SELECT * FROM liq_histogram('liq', 20, 10, 1)", {"from", "to"}},
+           {"SELECT * FROM liq_histogram('nope', 1709251200000000, 1709251200000010, 1)",
+            {"liq_histogram", "nope"}},
+           {"SELECT * FROM liq_histogram('ordinary', 1709251200000000, 1709251200000010, 1)",
+            {"ordinary", "not a liqdb table"}},
+           {"SELECT * FROM liq_histogram('pos', 1709251200000000, 1709251200000010, 1)",
+            {"pos", "positions"}},
+           {"SELECT * FROM liq_histogram(NULL, 1709251200000000, 1709251200000010, 1)", {"source"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000010, 1709251200000010, 1)", {"from", "to"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000020, 1709251200000010, 1)", {"from", "to"}},
            {"SELECT * FROM liq_histogram('liq', '2024-03-02', '2024-03-01', '1h')", {"from", "2024-03-02"}},
-           {"SELECT * FROM liq_histogram('liq', 0, 10, 0)", {"interval", "0"}},
-           {"SELECT * FROM liq_histogram('liq', 0, 10, -5)", {"interval"}},
-           {"SELECT * FROM liq_histogram('liq', 0, 10, '0s')", {"interval", "0s"}},
-           {"SELECT * FROM liq_histogram('liq', 0, 10, '5 parsecs')", {"interval", "parsecs"}},
-           {"SELECT * FROM liq_histogram('liq', 0, 10, NULL)", {"interval", "NULL"}},
-           {"SELECT * FROM liq_histogram('liq', 'tomorrow', 10, 1)", {"from", "tomorrow"}},
-           {"SELECT * FROM liq_histogram('liq', 0, '2024-13-01', 1)", {"to", "2024-13-01"}},
-           {"SELECT * FROM liq_histogram('liq', 0, 10, 1, 42)", {"symbol", "42"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, 1709251200000010, 0)", {"interval", "0"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, 1709251200000010, -5)", {"interval"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, 1709251200000010, '0s')",
+            {"interval", "0s"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, 1709251200000010, '5 parsecs')",
+            {"interval", "parsecs"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, 1709251200000010, NULL)",
+            {"interval", "NULL"}},
+           {"SELECT * FROM liq_histogram('liq', 'tomorrow', 1709251200000010, 1)", {"from", "tomorrow"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, '2024-13-01', 1)", {"to", "2024-13-01"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, 1709251200000010, 1, 42)",
+            {"symbol", "42"}},
            {"SELECT * FROM liq_histogram('liq', '2000-01-01', '2024-01-01', '1s')", {"liq_histogram"}},
-           {"SELECT * FROM liq_histogram('liq', 0, 10)", {"interval", "missing"}},
+           {"SELECT * FROM liq_histogram('liq', 1709251200000000, 1709251200000010)",
+            {"interval", "missing"}},
            {"SELECT * FROM liq_histogram", {"source", "missing"}},
-           {"SELECT * FROM liq_price_histogram('liq', 0, 10, 0)", {"price_step", "0"}},
-           {"SELECT * FROM liq_price_histogram('liq', 0, 10, -1)", {"price_step", "-1"}},
-           {"SELECT * FROM liq_price_histogram('liq', 0, 10, 'wide')", {"price_step", "wide"}},
-           {"SELECT * FROM liq_price_histogram('liq', 10, 0, 1)", {"from", "to"}},
-           {"SELECT * FROM liq_price_histogram('pos', 0, 10, 1)", {"positions"}},
-           {"SELECT * FROM liq_price_histogram('nope', 0, 10, 1)", {"nope"}},
+           {"SELECT * FROM liq_price_histogram('liq', 1709251200000000, 1709251200000010, 0)",
+            {"price_step", "0"}},
+           {"SELECT * FROM liq_price_histogram('liq', 1709251200000000, 1709251200000010, -1)",
+            {"price_step", "-1"}},
+           {"SELECT * FROM liq_price_histogram('liq', 1709251200000000, 1709251200000010, 'wide')",
+            {"price_step", "wide"}},
+           {"SELECT * FROM liq_price_histogram('liq', 1709251200000010, 1709251200000000, 1)",
+            {"from", "to"}},
+           {"SELECT * FROM liq_price_histogram('pos', 1709251200000000, 1709251200000010, 1)", {"positions"}},
+           {"SELECT * FROM liq_price_histogram('nope', 1709251200000000, 1709251200000010, 1)", {"nope"}},
        }) {
     const std::string err = f.db.Error(c.sql);
     INFO(c.sql << " → " << err);

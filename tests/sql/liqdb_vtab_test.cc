@@ -235,7 +235,8 @@ TEST_CASE("liqdb table: two connections in one process share the store", "[sql][
   CHECK(AsInt(one.Scalar("SELECT count(*) FROM liq")) == 2);
   CHECK(AsInt(two.Scalar("SELECT count(*) FROM liq")) == 2);
   CHECK(AsInt(three.Scalar("SELECT count(*) FROM liq")) == 2);
-  CHECK(AsInt(three.Scalar("SELECT sum(long_count + short_count) FROM liq_histogram('liq', 0, 10, 5)")) == 2);
+  CHECK(AsInt(three.Scalar("SELECT sum(long_count + short_count) FROM liq_histogram('liq', '1970-01-01', "
+                           "'1970-01-02', '1d')")) == 2);
 }
 
 TEST_CASE("liqdb table: bad rows fail naming the column and the value", "[sql][vtab]") {
@@ -356,7 +357,7 @@ TEST_CASE("liqdb table: positions and market kinds", "[sql][vtab]") {
   CHECK_THAT(db.Error("INSERT INTO mkt VALUES (3, 'binance', 'BTCUSDT', 0, 1)"),
              Catch::Contains("mark_price"));
   // A liquidations-only function refuses other kinds.
-  CHECK_THAT(db.Error("SELECT * FROM liq_histogram('pos', 0, 10, 1)"),
+  CHECK_THAT(db.Error("SELECT * FROM liq_histogram('pos', '2024-03-01', '2024-03-02', '1h')"),
              Catch::Contains("positions") && Catch::Contains("liquidations"));
 }
 
