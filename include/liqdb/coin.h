@@ -24,4 +24,8 @@ struct CoinInfo {
 // The coin of `symbol` on `exchange` (a lower-case venue id).
 CoinInfo CoinOf(std::string_view exchange, std::string_view symbol);
 
+// A coin as a user writes it ('btc', ' BTC', 'XBT'), in CoinOf's spelling:
+// trimmed, upper case, XBT read as BTC.
+std::string NormalizeCoin(std::string_view text);
+
 }  // namespace liqdb

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 
+#include "liqdb/coin.h"
 #include "liqdb/store.h"
 #include "liqdb/timeparse.h"
 
@@ -38,6 +39,12 @@ std::string Short(Timestamp ts) {
   std::string s = FormatTime(ts).substr(0, 19);
   if (s.size() > 10 && s[10] == 'T') s[10] = ' ';
   return s;
+}
+
+// "BTC", or "PEPE x1000" where one stored unit is a lot of the coin (liqdb/coin.h).
+std::string CoinCell(const SeriesKey& key) {
+  const CoinInfo c = CoinOf(key.exchange, key.symbol);
+  return c.qty_factor == 1 ? c.coin : fmt::format("{} x{:g}", c.coin, c.qty_factor);
 }
 
 std::string PerRow(uint64_t bytes, uint64_t rows) {
@@ -97,15 +104,16 @@ int RunStats(const std::string& dir) {
     std::cout << "(empty: no series yet)\n";
   } else {
     std::vector<std::vector<std::string>> rows = {
-        {"kind", "exchange", "symbol", "rows", "chunks", "staged", "bytes", "B/row", "from", "to"}};
+        {"kind", "exchange", "symbol", "coin", "rows", "chunks", "staged", "bytes", "B/row", "from", "to"}};
     struct KindTotal {
       uint64_t series = 0, rows = 0, chunks = 0, bytes = 0;
     };
     KindTotal totals[4];
     for (const SeriesInfo& s : st.series) {
-      rows.push_back({KindName(s.kind), s.key.exchange, s.key.symbol, Thousands(s.rows), Thousands(s.chunks),
-                      Thousands(s.staged_chunks), Bytes(s.bytes), PerRow(s.bytes, s.rows),
-                      s.rows ? Short(s.min_ts) : "-", s.rows ? Short(s.max_ts) : "-"});
+      rows.push_back({KindName(s.kind), s.key.exchange, s.key.symbol, CoinCell(s.key), Thousands(s.rows),
+                      Thousands(s.chunks), Thousands(s.staged_chunks), Bytes(s.bytes),
+                      PerRow(s.bytes, s.rows), s.rows ? Short(s.min_ts) : "-",
+                      s.rows ? Short(s.max_ts) : "-"});
       KindTotal& t = totals[static_cast<int>(s.kind)];
       ++t.series;
       t.rows += s.rows;
@@ -115,10 +123,10 @@ int RunStats(const std::string& dir) {
     for (Kind k : {Kind::kLiquidations, Kind::kPositions, Kind::kMarket}) {
       const KindTotal& t = totals[static_cast<int>(k)];
       if (t.series == 0) continue;
-      rows.push_back({KindName(k), fmt::format("({} series)", t.series), "", Thousands(t.rows),
+      rows.push_back({KindName(k), fmt::format("({} series)", t.series), "", "", Thousands(t.rows),
                       Thousands(t.chunks), "", Bytes(t.bytes), PerRow(t.bytes, t.rows), "", ""});
     }
-    PrintTable(rows, {false, false, false, true, true, true, true, true, false, false});
+    PrintTable(rows, {false, false, false, false, true, true, true, true, true, false, false});
   }
   std::cout << fmt::format(
       "\n{} series, {} rows in {} chunks: {} of chunks ({} B/row), {} on disk ({} B/row)\n", st.series.size(),
@@ -136,7 +144,9 @@ void RegisterStatsCommand(CLI::App& app, int* exit_code) {
   cmd->footer(
       "Example:\n"
       "  liqdb stats --store demo-data/store\n"
-      "B/row is encoded chunk bytes per row; the total line also gives every file in the folder\n"
+      "coin is the series' base asset (docs/sql.md, \"Coins\"); \"PEPE x1000\" means one stored unit\n"
+      "is 1,000 PEPE. B/row is encoded chunk bytes per row; the total line also gives every file in the "
+      "folder\n"
       "(RocksDB's WAL, manifests and SST overhead included) per row.");
   cmd->callback([dir, exit_code] { *exit_code = RunStats(*dir); });
 }
