@@ -71,13 +71,17 @@ Status DecodeDictIds(ByteReader* in, size_t n, std::vector<uint32_t>* ids, std::
   for (size_t i = 0; i < n; i += kBlock) {
     const size_t m = n - i < kBlock ? n - i : kBlock;
     LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, width, buf).WithContext("dict codec"));
-    for (size_t j = 0; j < m; ++j) {
-      if (buf[j] >= size) {
-        return Status::Corruption("dict codec: id " + std::to_string(buf[j]) + " >= dictionary size " +
-                                  std::to_string(size));
-      }
-      (*ids)[i + j] = static_cast<uint32_t>(buf[j]);
+    // The bound is checked on the block's largest id, so both loops vectorise.
+    uint64_t max_id = 0;
+    for (size_t j = 0; j < m; ++j) max_id = buf[j] > max_id ? buf[j] : max_id;
+    if (max_id >= size) {
+      size_t j = 0;
+      while (buf[j] < size) ++j;  // the first bad id, for the message
+      return Status::Corruption("dict codec: id " + std::to_string(buf[j]) + " >= dictionary size " +
+                                std::to_string(size));
     }
+    uint32_t* dst = ids->data() + i;
+    for (size_t j = 0; j < m; ++j) dst[j] = static_cast<uint32_t>(buf[j]);
   }
   return Status::OK();
 }

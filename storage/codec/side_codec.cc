@@ -1,6 +1,7 @@
 // Side column codec: bitmap or run-length (see side_codec.h, docs/codecs.md).
 #include "storage/codec/side_codec.h"
 
+#include <array>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -27,6 +28,16 @@ size_t VarintLength(uint64_t v) {
 Status Truncated() {
   return Status::Corruption("side codec: truncated block");
 }
+
+// kSpread[b] holds the eight bits of byte b as eight bytes 0/1, low bit
+// first: a bitmap byte becomes eight sides with one 8-byte store.
+constexpr auto kSpread = [] {
+  std::array<uint64_t, 256> t{};
+  for (int b = 0; b < 256; ++b) {
+    for (int i = 0; i < 8; ++i) t[b] |= static_cast<uint64_t>((b >> i) & 1) << (8 * i);
+  }
+  return t;
+}();
 
 }  // namespace
 
@@ -67,7 +78,8 @@ Status DecodeSides(ByteReader* in, size_t n, uint8_t* out) {
     std::string_view bits;
     if (!in->GetBytes((n + 7) / 8, &bits).ok()) return Truncated();
     const auto* b = reinterpret_cast<const uint8_t*>(bits.data());
-    for (size_t i = 0; i < n; ++i) out[i] = (b[i >> 3] >> (i & 7)) & 1;
+    for (size_t j = 0; j < n / 8; ++j) std::memcpy(out + 8 * j, &kSpread[b[j]], 8);  // little-endian
+    for (size_t i = n & ~size_t{7}; i < n; ++i) out[i] = (b[i >> 3] >> (i & 7)) & 1;
     // Padding bits are written as zero; anything else is damage.
     if ((n & 7) != 0 && (b[n >> 3] >> (n & 7)) != 0) {
       return Status::Corruption("side codec: nonzero bitmap padding");

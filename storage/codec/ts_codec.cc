@@ -2,6 +2,7 @@
 // bit-packing (see ts_codec.h, docs/codecs.md).
 #include "storage/codec/ts_codec.h"
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -18,6 +19,26 @@ constexpr uint8_t kTsDeltaOfDelta = 2;  // first, first delta, frame, packed del
 
 Status Truncated() {
   return Status::Corruption("ts codec: truncated block");
+}
+
+// Values are unpacked a block at a time, straight into the output, and the
+// frame and the prefix sum are applied in one pass while the block is still
+// in L1 (a multiple of 8, so every block but the last is byte aligned).
+constexpr size_t kBlock = 1024;
+
+// Unpacks m packed values of frame f into u[0..m) and turns them into
+// running sums: u[j] = acc += u[j] * divisor + min. Returns the last sum.
+Status UnpackPrefix(ByteReader* in, const Frame& f, size_t m, uint64_t* acc, uint64_t* u) {
+  LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, f.width, u).WithContext("ts codec"));
+  uint64_t a = *acc;
+  // Wrapping unsigned arithmetic: corrupt frames give wrong values, never UB.
+  if (f.divisor == 1) {
+    for (size_t j = 0; j < m; ++j) u[j] = a += u[j] + f.min;
+  } else {
+    for (size_t j = 0; j < m; ++j) u[j] = a += u[j] * f.divisor + f.min;
+  }
+  *acc = a;
+  return Status::OK();
 }
 
 }  // namespace
@@ -71,11 +92,9 @@ Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
   if (mode == kTsDelta) {
     Frame f;
     LIQDB_RETURN_IF_ERROR(GetFrame(in, "ts codec", &f));
-    LIQDB_RETURN_IF_ERROR(FrameUnpack(f, in, n - 1, u + 1).WithContext("ts codec"));
     uint64_t acc = first;
-    for (size_t i = 1; i < n; ++i) {
-      acc += u[i];
-      u[i] = acc;
+    for (size_t i = 1; i < n; i += kBlock) {
+      LIQDB_RETURN_IF_ERROR(UnpackPrefix(in, f, std::min(kBlock, n - i), &acc, u + i));
     }
     return Status::OK();
   }
@@ -85,13 +104,14 @@ Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
   if (n == 1) return Status::Corruption("ts codec: delta-of-delta block for one row");
   Frame f;
   LIQDB_RETURN_IF_ERROR(GetFrame(in, "ts codec", &f));
-  LIQDB_RETURN_IF_ERROR(FrameUnpack(f, in, n - 2, u + 2).WithContext("ts codec"));
   uint64_t acc = first + delta;
   u[1] = acc;
-  for (size_t i = 2; i < n; ++i) {
-    delta += u[i];
-    acc += delta;
-    u[i] = acc;
+  for (size_t i = 2; i < n; i += kBlock) {
+    // The deltas are running sums of the unpacked values; the timestamps
+    // running sums of the deltas.
+    const size_t m = std::min(kBlock, n - i);
+    LIQDB_RETURN_IF_ERROR(UnpackPrefix(in, f, m, &delta, u + i));
+    for (size_t j = i; j < i + m; ++j) u[j] = acc += u[j];
   }
   return Status::OK();
 }
