@@ -4,7 +4,11 @@
 // the same rows. Same run; prints wall time, peak memory and ratios.
 //
 //   build/bench/heatmap_bench [--accounts N] [--preamble-hours H] [--days-model D]
-//                             [--sqlite-buckets K] [--dir DIR]
+//                             [--sqlite-buckets K] [--dir DIR] [--reuse 1]
+//
+// --reuse 1 keeps the stores of an earlier run in DIR (same options) instead
+// of loading them again; --sqlite-buckets 0 skips the SQLite side (and its
+// slow load). The "no keyframes" run ignores any keyframes in the store.
 //
 // Positions: N accounts (default 100 000) on one series (binance BTCUSDT),
 // each updating its position every 10 minutes at its own phase, from H hours
@@ -42,6 +46,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -113,6 +118,15 @@ struct Args {
   int days_model = 30;
   int sqlite_buckets = 4;
   std::string dir = "/tmp/liqdb-heatmap-bench";
+  bool reuse = false;
+};
+
+// Finds no keyframe: the replay starts from the series' first row.
+class NoKeyframes : public liqdb::KeyframeProvider {
+ public:
+  liqdb::Result<std::optional<liqdb::PositionKeyframe>> Find(uint32_t, liqdb::Timestamp) const override {
+    return std::optional<liqdb::PositionKeyframe>();
+  }
 };
 
 // The linear liquidation prices at mmr 0.005, written out on purpose: the
@@ -128,6 +142,7 @@ double ShortLiq(double e, double l) {
 // rows, sorted by time, to liqdb and to SQLite.
 void LoadPositions(const Args& a, const std::string& store_dir, const std::string& sqlite_path,
                    uint64_t* rows) {
+  const bool with_sqlite = a.sqlite_buckets > 0;
   liqdb::StoreOptions so;
   so.sync = false;
   auto store = liqdb::Store::Open(store_dir, so);
@@ -187,6 +202,7 @@ void LoadPositions(const Args& a, const std::string& store_dir, const std::strin
       batch.rows.AddPosition(r.ts, names[r.account],
                              side[r.account] == 0 ? liqdb::Side::kLong : liqdb::Side::kShort, r.size, r.entry,
                              r.lev, liq);
+      if (!with_sqlite) continue;
       sqlite3_bind_int64(ins, 1, r.ts);
       sqlite3_bind_text(ins, 2, names[r.account].c_str(), -1, SQLITE_STATIC);
       sqlite3_bind_text(ins, 3, side[r.account] == 0 ? "long" : "short", -1, SQLITE_STATIC);
@@ -221,7 +237,7 @@ std::vector<int64_t> CheckedBuckets(int k) {
   return out;
 }
 
-Measure LiqdbSnapshot(const std::string& store_dir, const std::vector<int64_t>& checked) {
+Measure LiqdbSnapshot(const std::string& store_dir, const std::vector<int64_t>& checked, bool keyframes) {
   auto store = liqdb::Store::Open(store_dir);
   Check(store.ok(), "open store");
   liqdb::SnapshotHeatmapSpec spec;
@@ -231,7 +247,8 @@ Measure LiqdbSnapshot(const std::string& store_dir, const std::vector<int64_t>& 
   spec.price_step = kStep;
   Measure m;
   const auto t0 = Clock::now();
-  auto cur = liqdb::OpenSnapshotHeatmap(**store, spec);
+  NoKeyframes none;
+  auto cur = liqdb::OpenSnapshotHeatmap(**store, spec, keyframes ? nullptr : &none);
   Check(cur.ok(), "open heatmap");
   liqdb::HeatmapCell c;
   while (true) {
@@ -350,27 +367,42 @@ int main(int argc, char** argv) {
       a.sqlite_buckets = std::atoi(argv[i + 1]);
     else if (k == "--dir")
       a.dir = argv[i + 1];
+    else if (k == "--reuse")
+      a.reuse = std::atoi(argv[i + 1]) != 0;
     else
       Check(false, "unknown option " + k);
   }
-  fs::remove_all(a.dir);
-  fs::create_directories(a.dir);
   const std::string pos_store = a.dir + "/pos", sqlite_path = a.dir + "/pos.sqlite",
                     mkt_store = a.dir + "/mkt";
+  const bool reuse_pos =
+      a.reuse && fs::exists(pos_store) && (a.sqlite_buckets == 0 || fs::exists(sqlite_path));
+  const bool reuse_mkt = a.reuse && fs::exists(mkt_store);
+  if (!a.reuse) fs::remove_all(a.dir);
+  if (!reuse_pos) {
+    fs::remove_all(pos_store);
+    fs::remove(sqlite_path);
+  }
+  if (!reuse_mkt) fs::remove_all(mkt_store);
+  fs::create_directories(a.dir);
 
   // ---- Snapshot heatmap ----
   std::printf("snapshot heatmap: %d accounts, update every 10 min, %d h before the day + 1 day\n", a.accounts,
               a.preamble_hours);
   const auto t_load = Clock::now();
-  const Measure load = InChild([&] {
-    Measure m;
-    LoadPositions(a, pos_store, sqlite_path, &m.extra);
-    return m;
-  });
-  std::printf("  loaded %llu position rows into liqdb and SQLite in %.1f s\n",
-              static_cast<unsigned long long>(load.extra), Seconds(t_load, Clock::now()));
+  if (reuse_pos) {
+    std::printf("  reusing the position store of an earlier run in %s\n", a.dir.c_str());
+  } else {
+    const Measure load = InChild([&] {
+      Measure m;
+      LoadPositions(a, pos_store, sqlite_path, &m.extra);
+      return m;
+    });
+    std::printf("  loaded %llu position rows into liqdb%s in %.1f s\n",
+                static_cast<unsigned long long>(load.extra), a.sqlite_buckets > 0 ? " and SQLite" : "",
+                Seconds(t_load, Clock::now()));
+  }
   const auto checked = CheckedBuckets(a.sqlite_buckets);
-  const Measure no_kf = InChild([&] { return LiqdbSnapshot(pos_store, checked); });
+  const Measure no_kf = InChild([&] { return LiqdbSnapshot(pos_store, checked, false); });
   const Measure kf_write = InChild([&] {
     Measure m;
     auto store = liqdb::Store::Open(pos_store);
@@ -382,10 +414,7 @@ int main(int argc, char** argv) {
     m.seconds = Seconds(t0, Clock::now());
     return m;
   });
-  const Measure with_kf = InChild([&] { return LiqdbSnapshot(pos_store, checked); });
-  const Measure sq = InChild([&] { return SqliteSnapshot(sqlite_path, checked); });
-  const double buckets = static_cast<double>(kDay / kInterval);
-  const double sq_full = sq.seconds * buckets / a.sqlite_buckets;
+  const Measure with_kf = InChild([&] { return LiqdbSnapshot(pos_store, checked, true); });
   std::printf("  liqdb, no keyframes:    %8.2f s  %7.0f MB peak  %llu cells\n", no_kf.seconds,
               no_kf.max_rss_kb / 1024.0, static_cast<unsigned long long>(no_kf.cells));
   std::printf("  WritePositionKeyframes: %8.2f s  (%llu keyframes)\n", kf_write.seconds,
@@ -393,14 +422,24 @@ int main(int argc, char** argv) {
   std::printf("  liqdb, with keyframes:  %8.2f s  %7.0f MB peak  %llu cells\n", with_kf.seconds,
               with_kf.max_rss_kb / 1024.0, static_cast<unsigned long long>(with_kf.cells));
   std::printf(
-      "  SQLite window query:    %8.2f s for %d of %.0f buckets (%.2f s/bucket) -> %.1f s extrapolated "
-      "for the day; %7.0f MB peak\n",
-      sq.seconds, a.sqlite_buckets, buckets, sq.seconds / a.sqlite_buckets, sq_full, sq.max_rss_kb / 1024.0);
-  std::printf("  check: notional in the %d checked buckets liqdb %.6g, SQLite %.6g (rel. diff %.2g)\n",
-              a.sqlite_buckets, with_kf.checksum, sq.checksum,
-              std::fabs(with_kf.checksum - sq.checksum) / std::max(1.0, std::fabs(sq.checksum)));
-  std::printf("  ratio SQLite (extrapolated day) / liqdb with keyframes: %.0fx; per bucket: %.0fx\n",
-              sq_full / with_kf.seconds, (sq.seconds / a.sqlite_buckets) / (with_kf.seconds / buckets));
+      "  check: liqdb with and without keyframes %s (notional in the checked buckets %.17g / %.17g)\n",
+      no_kf.checksum == with_kf.checksum && no_kf.cells == with_kf.cells ? "agree" : "DIFFER", no_kf.checksum,
+      with_kf.checksum);
+  if (a.sqlite_buckets > 0) {
+    const Measure sq = InChild([&] { return SqliteSnapshot(sqlite_path, checked); });
+    const double buckets = static_cast<double>(kDay / kInterval);
+    const double sq_full = sq.seconds * buckets / a.sqlite_buckets;
+    std::printf(
+        "  SQLite window query:    %8.2f s for %d of %.0f buckets (%.2f s/bucket) -> %.1f s extrapolated "
+        "for the day; %7.0f MB peak\n",
+        sq.seconds, a.sqlite_buckets, buckets, sq.seconds / a.sqlite_buckets, sq_full,
+        sq.max_rss_kb / 1024.0);
+    std::printf("  check: notional in the %d checked buckets liqdb %.6g, SQLite %.6g (rel. diff %.2g)\n",
+                a.sqlite_buckets, with_kf.checksum, sq.checksum,
+                std::fabs(with_kf.checksum - sq.checksum) / std::max(1.0, std::fabs(sq.checksum)));
+    std::printf("  ratio SQLite (extrapolated day) / liqdb with keyframes: %.0fx; per bucket: %.0fx\n",
+                sq_full / with_kf.seconds, (sq.seconds / a.sqlite_buckets) / (with_kf.seconds / buckets));
+  }
   std::printf("  ratio liqdb without / with keyframes: %.2fx\n", no_kf.seconds / with_kf.seconds);
 
   // ---- Model heatmap ----
@@ -408,13 +447,15 @@ int main(int argc, char** argv) {
     std::printf("model heatmap: %d days of 1-second market samples, last day at 5m x $%.0f, lookback 7d\n",
                 a.days_model, kStep);
     const auto t_m = Clock::now();
-    const Measure mload = InChild([&] {
-      Measure m;
-      LoadMarket(a, mkt_store, &m.extra);
-      return m;
-    });
-    std::printf("  loaded %llu market rows in %.1f s\n", static_cast<unsigned long long>(mload.extra),
-                Seconds(t_m, Clock::now()));
+    if (!reuse_mkt) {
+      const Measure mload = InChild([&] {
+        Measure m;
+        LoadMarket(a, mkt_store, &m.extra);
+        return m;
+      });
+      std::printf("  loaded %llu market rows in %.1f s\n", static_cast<unsigned long long>(mload.extra),
+                  Seconds(t_m, Clock::now()));
+    }
     const Measure model = InChild([&] { return LiqdbModel(a, mkt_store); });
     std::printf(
         "  liqdb model heatmap:    %8.2f s  %7.0f MB peak  %llu cells (no plain-SQL form: the sweep "

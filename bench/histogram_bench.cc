@@ -4,7 +4,10 @@
 // index on (symbol, ts) holding the same rows. Same process, same run;
 // prints times, bytes per row and ratios.
 //
-//   build/bench/histogram_bench [--events N] [--dir DIR] [--reps R]
+//   build/bench/histogram_bench [--events N] [--dir DIR] [--reps R] [--queries-only]
+//
+// --queries-only reuses the liqdb store an earlier run left in DIR and times
+// only liqdb's queries (for profiling; no SQLite, no ingest figures).
 //
 // Timings are wall-clock medians over R repetitions with warm caches (the
 // usual dashboard situation: the same query re-run as new data arrives).
@@ -70,12 +73,30 @@ void Exec(sqlite3* db, const char* sql) {
   }
 }
 
+// The liqdb queries alone, on the store an earlier run left.
+int QueriesOnly(const std::string& store_dir, int reps) {
+  auto store = liqdb::Store::Open(store_dir);
+  Check(store.ok(), store.status().ToString());
+  const liqdb::gen::GenOptions go;
+  const liqdb::Timestamp hour = 3600 * liqdb::kMicrosPerSecond;
+  const liqdb::Timestamp week_from = go.from + 7 * 24 * hour, week_to = week_from + 7 * 24 * hour;
+  size_t bins = 0;
+  const double price_ms = MedianMs(reps, [&] {
+    auto h = liqdb::LiqPriceHistogram(**store, {week_from, week_to, 100.0, {"BTCUSDT"}, {}});
+    Check(h.ok(), h.status().ToString());
+    bins = h->size();
+  });
+  std::printf("%-44s %14.3f  (%zu bins)\n", "price histogram $100, 7 days, BTCUSDT (ms)", price_ms, bins);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   uint64_t events = 10'000'000;
   std::string dir = "bench-data";
   int reps = 7;
+  bool queries_only = false;
   for (int i = 1; i < argc; ++i) {
     if (!std::strcmp(argv[i], "--events") && i + 1 < argc)
       events = std::strtoull(argv[++i], nullptr, 10);
@@ -83,11 +104,14 @@ int main(int argc, char** argv) {
       dir = argv[++i];
     else if (!std::strcmp(argv[i], "--reps") && i + 1 < argc)
       reps = std::atoi(argv[++i]);
+    else if (!std::strcmp(argv[i], "--queries-only"))
+      queries_only = true;
     else {
-      std::fprintf(stderr, "usage: %s [--events N] [--dir DIR] [--reps R]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--events N] [--dir DIR] [--reps R] [--queries-only]\n", argv[0]);
       return 2;
     }
   }
+  if (queries_only) return QueriesOnly(dir + "/store", reps);
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string store_dir = dir + "/store";

@@ -36,6 +36,13 @@ inline double BinKey(double price, double step) {
   return PriceBinIndex(price, step);
 }
 
+// BinKey of prices[0..n) into keys[0..n), bit for bit, packed: the rule's
+// nearbyint and floor have no packed SSE2 form, so the compiler would call
+// libm twice per value. For |q| < 2^51 (q = price / step) nearbyint in the
+// default rounding mode is (q + 1.5·2^52) − 1.5·2^52 with q's sign, and
+// floor(q) is that or one less; other q (huge, NaN, inf) take PriceBinIndex.
+void BinKeys(const double* prices, size_t n, double step, double* keys);
+
 // Inclusive leverage bounds; NULL (NaN) leverage fails any bound.
 struct LeverageFilter {
   std::optional<double> min, max;

@@ -1,10 +1,19 @@
 // liq_price_histogram: liquidation count and notional per price bin, longs
 // and shorts apart. A chunk wholly inside the time range whose prices all
 // fall in one bin is answered from its header.
+//
+// Bins are a dense array over the bin indexes the zone maps allow (the cell
+// cap bounds it), so a row costs its bin index and two adds, not a tree
+// lookup. Each bin still sums its rows in scan order, so the figures are
+// the same to the last bit as summing into a map.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <string>
+#include <utility>
+
+#include "query/heatmap_internal.h"
 
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
@@ -18,6 +27,55 @@ std::string PriceText(double v) {
   std::snprintf(buf, sizeof buf, "%.15g", v);
   return buf;
 }
+
+constexpr size_t kBlock = 1024;
+
+struct Sums {
+  uint64_t count[2] = {0, 0};  // indexed by side: 0 long, 1 short
+  double notional[2] = {0, 0};
+};
+
+// Sums per bin index: dense over [first, first + size), a map for anything
+// outside (a price beyond its chunk's zone map; never written, but a
+// damaged header must not become an out-of-bounds write).
+class Bins {
+ public:
+  Bins(double first, uint64_t size) : first_(first), dense_(size) {}
+  Sums& At(double index) {
+    const double offset = index - first_;
+    if (offset >= 0 && offset < static_cast<double>(dense_.size()))
+      return dense_[static_cast<size_t>(offset)];
+    return outside_[index];
+  }
+  // Non-empty bins in ascending price.
+  std::vector<LiqPriceHistogramRow> Rows(double step) const {
+    std::vector<std::pair<double, const Sums*>> all;
+    for (size_t i = 0; i < dense_.size(); ++i) {
+      if (dense_[i].count[0] + dense_[i].count[1] > 0)
+        all.emplace_back(first_ + static_cast<double>(i), &dense_[i]);
+    }
+    for (const auto& [index, s] : outside_) all.emplace_back(index, &s);
+    std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<LiqPriceHistogramRow> out;
+    out.reserve(all.size());
+    for (const auto& [index, s] : all) {
+      LiqPriceHistogramRow row;
+      row.price = index * step;
+      row.long_count = s->count[0];
+      row.short_count = s->count[1];
+      row.long_notional = s->notional[0];
+      row.short_notional = s->notional[1];
+      out.push_back(row);
+    }
+    return out;
+  }
+
+ private:
+  double first_;
+  std::vector<Sums> dense_;
+  std::map<double, Sums> outside_;
+};
+
 }  // namespace
 
 Status ValidateLiqPriceHistogramSpec(const LiqPriceHistogramSpec& spec) {
@@ -39,67 +97,90 @@ Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
   filter.exchanges = spec.exchanges;
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   WorkMeter meter(spec.cancel);
-  std::map<double, LiqPriceHistogramRow> bins;
-  auto bin_of = [&](double price) { return PriceBinIndex(price, spec.price_step) * spec.price_step; };
-  if (!ids.empty()) {
-    auto reader = store.ReadChunks(Kind::kLiquidations, ids, spec.from, spec.to);
-    if (!reader.ok()) return reader.status();
-    std::unique_ptr<ChunkReader> r = std::move(reader).value();
-    // The cell cap, before any row is decoded: the bins between the lowest
-    // and highest price of the chunks read (their zone maps).
-    double low = INFINITY, high = -INFINITY;
-    {
-      auto headers = store.ReadChunks(Kind::kLiquidations, ids, spec.from, spec.to);
-      if (!headers.ok()) return headers.status();
-      for (std::unique_ptr<ChunkReader> h = std::move(headers).value(); h->Valid(); h->Next()) {
-        LIQDB_RETURN_IF_ERROR(meter.Tick());
-        low = std::fmin(low, h->meta().min_price);
-        high = std::fmax(high, h->meta().max_price);
-      }
+  if (ids.empty()) return std::vector<LiqPriceHistogramRow>();
+  const double step = spec.price_step;
+  auto reader = store.ReadChunks(Kind::kLiquidations, ids, spec.from, spec.to);
+  if (!reader.ok()) return reader.status();
+  std::unique_ptr<ChunkReader> r = std::move(reader).value();
+  // The cell cap, before any row is decoded: the bins between the lowest
+  // and highest price of the chunks read (their zone maps).
+  double low = INFINITY, high = -INFINITY;
+  {
+    auto headers = store.ReadChunks(Kind::kLiquidations, ids, spec.from, spec.to);
+    if (!headers.ok()) return headers.status();
+    for (std::unique_ptr<ChunkReader> h = std::move(headers).value(); h->Valid(); h->Next()) {
+      LIQDB_RETURN_IF_ERROR(meter.Tick());
+      low = std::fmin(low, h->meta().min_price);
+      high = std::fmax(high, h->meta().max_price);
     }
-    const uint64_t bin_count = PriceBinsBetween(low, high, spec.price_step);
-    if (bin_count > kMaxGridCells) {
-      return Status::InvalidArgument(
-          "liq_price_histogram: prices from " + PriceText(low) + " to " + PriceText(high) + " span " +
-          std::to_string(bin_count) + " bins of " + PriceText(spec.price_step) + ", more than the " +
-          std::to_string(kMaxGridCells) + " one call may return; use a coarser price_step");
-    }
-    Columns rows(Kind::kLiquidations);
-    for (; r->Valid(); r->Next()) {
-      const ChunkMeta& m = r->meta();
-      LIQDB_RETURN_IF_ERROR(meter.Tick(1 + m.rows / 64));
-      if (m.min_ts >= spec.from && m.max_ts < spec.to && bin_of(m.min_price) == bin_of(m.max_price)) {
-        LiqPriceHistogramRow& b = bins[bin_of(m.min_price)];
-        b.long_count += m.sides[0].count;
-        b.long_notional += m.sides[0].notional;
-        b.short_count += m.sides[1].count;
-        b.short_notional += m.sides[1].notional;
-        continue;
+  }
+  const uint64_t bin_count = PriceBinsBetween(low, high, step);
+  if (bin_count > kMaxGridCells) {
+    return Status::InvalidArgument("liq_price_histogram: prices from " + PriceText(low) + " to " +
+                                   PriceText(high) + " span " + std::to_string(bin_count) + " bins of " +
+                                   PriceText(step) + ", more than the " + std::to_string(kMaxGridCells) +
+                                   " one call may return; use a coarser price_step");
+  }
+  Bins bins(bin_count > 0 ? PriceBinIndex(low, step) : 0, bin_count);
+  Columns rows(Kind::kLiquidations);
+  for (; r->Valid(); r->Next()) {
+    const ChunkMeta& m = r->meta();
+    LIQDB_RETURN_IF_ERROR(meter.Tick(1 + m.rows / 64));
+    const bool inside = m.min_ts >= spec.from && m.max_ts < spec.to;
+    const double first_bin = PriceBinIndex(m.min_price, step);
+    if (inside && first_bin == PriceBinIndex(m.max_price, step)) {
+      Sums& b = bins.At(first_bin);
+      for (int s = 0; s < 2; ++s) {
+        b.count[s] += m.sides[s].count;
+        b.notional[s] += m.sides[s].notional;
       }
-      LIQDB_RETURN_IF_ERROR(
-          r->Decode(kMaskTs | kMaskSide | MaskValue(liq_col::kPrice) | MaskValue(liq_col::kNotional), &rows));
-      const auto& price = rows.values[liq_col::kPrice];
-      const auto& notional = rows.values[liq_col::kNotional];
-      for (size_t i = 0; i < rows.size(); ++i) {
-        if (rows.ts[i] < spec.from || rows.ts[i] >= spec.to) continue;
-        LiqPriceHistogramRow& b = bins[bin_of(price[i])];
-        if (rows.side[i] == 0) {
-          b.long_count++;
-          b.long_notional += notional[i];
-        } else {
-          b.short_count++;
-          b.short_notional += notional[i];
+      continue;
+    }
+    LIQDB_RETURN_IF_ERROR(
+        r->Decode(kMaskTs | kMaskSide | MaskValue(liq_col::kPrice) | MaskValue(liq_col::kNotional), &rows));
+    const double* price = rows.values[liq_col::kPrice].data();
+    const double* notional = rows.values[liq_col::kNotional].data();
+    const uint8_t* side = rows.side.data();
+    const Timestamp* ts = rows.ts.data();
+    const size_t n = rows.size();
+    // Bin keys a block at a time (packed), then the sums (serial). Runs of
+    // rows in one bin and side add into a register, not through memory (a
+    // store-to-load round trip per row); the additions, and so the sums,
+    // are the same, in the same order.
+    double keys[kBlock];
+    double run_key[2] = {NAN, NAN};  // NaN: no run yet (never equal)
+    double run_notional[2] = {0, 0};
+    uint64_t run_count[2] = {0, 0};
+    Sums* run_bin[2] = {nullptr, nullptr};
+    for (size_t at = 0; at < n; at += kBlock) {
+      const size_t m = std::min(kBlock, n - at);
+      heatmap_internal::BinKeys(price + at, m, step, keys);
+      for (size_t j = 0; j < m; ++j) {
+        const size_t i = at + j;
+        // A chunk wholly inside the range needs no per-row time test.
+        if (!inside && (ts[i] < spec.from || ts[i] >= spec.to)) continue;
+        const int s = side[i] != 0 ? 1 : 0;
+        if (keys[j] != run_key[s]) {
+          if (run_bin[s] != nullptr) {
+            run_bin[s]->notional[s] = run_notional[s];
+            run_bin[s]->count[s] = run_count[s];
+          }
+          run_key[s] = keys[j];
+          run_bin[s] = &bins.At(keys[j]);
+          run_notional[s] = run_bin[s]->notional[s];
+          run_count[s] = run_bin[s]->count[s];
         }
+        run_notional[s] += notional[i];
+        ++run_count[s];
       }
     }
+    for (int s = 0; s < 2; ++s) {
+      if (run_bin[s] == nullptr) continue;
+      run_bin[s]->notional[s] = run_notional[s];
+      run_bin[s]->count[s] = run_count[s];
+    }
   }
-  std::vector<LiqPriceHistogramRow> out;
-  out.reserve(bins.size());
-  for (auto& [price, row] : bins) {
-    row.price = price;
-    out.push_back(row);
-  }
-  return out;
+  return bins.Rows(step);
 }
 
 }  // namespace liqdb
