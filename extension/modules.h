@@ -14,5 +14,6 @@ int RegisterLiqHeatmap(sqlite3* db);         // liq_heatmap.cc
 int RegisterLiqHeatmapModel(sqlite3* db);    // liq_heatmap_model.cc
 int RegisterLiqMap(sqlite3* db);             // liq_map.cc
 int RegisterLiqCascades(sqlite3* db);        // liq_cascades.cc
+int RegisterLiqBreakdown(sqlite3* db);       // liq_breakdown.cc
 
 }  // namespace liqdb::ext

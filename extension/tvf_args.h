@@ -8,11 +8,13 @@
 // TvfBestIndex claims every usable `=` constraint on a hidden column. idxNum
 // bit j is set when hidden argument j is present; the present arguments reach
 // xFilter's argv in ascending j. TvfArgs keeps copies of them for xFilter and
-// for xColumn on the hidden columns.
+// for xColumn on the hidden columns. A function may also take `=`/IN
+// constraints on some result columns as filters (TvfSignature::filters).
 //
 // Thread-safety: per cursor.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,9 +52,21 @@ struct TvfSignature {
   std::vector<const char*> names;  // argument names, in order: hidden columns after the results
   int required;                    // the first `required` arguments must be given
   int sorted_column = -1;          // rows come in ascending order of this column
+  // Result columns (TEXT) whose `=` and `IN (…)` constraints the function
+  // applies itself (liq_breakdown's exchange, symbol, coin): filter k is
+  // columns[filters[k]]. At most kMaxTvfFilters.
+  std::vector<int> filters = {};
 
   int first_hidden() const { return static_cast<int>(columns.size()); }
 };
+
+// idxNum layout: bit j (< kTvfFilterBit) argument j present; bit
+// kTvfFilterBit + k filter k present; bit kTvfInBit + k filter k is an IN
+// list handed over all at once (sqlite3_vtab_in). xFilter's argv holds the
+// present arguments in ascending j, then the present filters in ascending k.
+constexpr int kTvfFilterBit = 16;
+constexpr int kTvfInBit = 24;
+constexpr int kMaxTvfFilters = 4;
 
 // "CREATE TABLE x(bucket INTEGER, …, source HIDDEN, "from" HIDDEN, …)".
 std::string TvfSchemaSql(const TvfSignature& sig);
@@ -75,10 +89,17 @@ class TvfArgs {
   sqlite3_value* Get(int j) const { return j < static_cast<int>(values_.size()) ? values_[j] : nullptr; }
   // Argument j when present and not NULL.
   bool Has(int j) const;
+  // The values filter k must take (every value of an IN list; NULLs, which
+  // match nothing, left out), or nullptr when the statement has no such
+  // constraint.
+  const std::vector<std::string>* Filter(int k) const {
+    return k < static_cast<int>(filters_.size()) && filters_[k].has_value() ? &*filters_[k] : nullptr;
+  }
 
  private:
   void Clear();
   std::vector<sqlite3_value*> values_;
+  std::vector<std::optional<std::vector<std::string>>> filters_;
 };
 
 }  // namespace liqdb::ext

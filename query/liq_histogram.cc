@@ -8,6 +8,8 @@
 // it, so results stream and a caller can stop between rows.
 #include <algorithm>
 
+#include "query/range_sums.h"
+
 #include "liqdb/query.h"
 #include "liqdb/timeparse.h"
 
@@ -76,7 +78,8 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
       return Status::OK();
     }
     for (int64_t resolution : kRollupResolutions) {
-      if (!m.has_rollup || spec_.interval % resolution != 0 || StraddlesRangeSlot(m, resolution)) {
+      if (!m.has_rollup || spec_.interval % resolution != 0 ||
+          internal::RollupSlotCut(m, spec_.from, spec_.to, resolution)) {
         continue;
       }
       LIQDB_RETURN_IF_ERROR(reader_->ReadRollup(resolution, &rollup_));
@@ -101,17 +104,6 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
       s.notional += notional[i];
     }
     return Status::OK();
-  }
-
-  // True when the chunk has rows in a slot cut by `from` or `to`: its
-  // rollup cannot say which of that slot's rows are in range.
-  bool StraddlesRangeSlot(const ChunkMeta& m, int64_t resolution) const {
-    auto cut = [&](Timestamp edge) {
-      if (edge % resolution == 0) return false;
-      const Timestamp lo = AlignDown(edge, resolution);
-      return m.max_ts >= lo && m.min_ts < lo + resolution;
-    };
-    return cut(spec_.from) || cut(spec_.to);
   }
 
   LiqHistogramSpec spec_;

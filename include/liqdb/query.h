@@ -59,6 +59,39 @@ class LiqHistogramCursor {
 // Convenience: the whole histogram as a vector.
 Result<std::vector<LiqHistogramRow>> LiqHistogram(const Store& store, const LiqHistogramSpec& spec);
 
+// ---- liq_breakdown ---------------------------------------------------------
+
+struct LiqBreakdownSpec {
+  Timestamp from = 0, to = 0;  // [from, to)
+  // Empty = all. Coins are matched against CoinOf(exchange, symbol).coin
+  // (liqdb/coin.h), so write them as it does ('BTC'; NormalizeCoin).
+  std::vector<std::string> symbols, exchanges, coins;
+  Cancellation* cancel = nullptr;  // asked during long work (cancel.h); not owned
+};
+
+// What answering a breakdown cost, chunk by chunk (tests, benchmarks).
+struct LiqBreakdownWork {
+  uint64_t from_header = 0;  // chunks inside the range: their zone map's sums
+  uint64_t from_rollup = 0;  // edge chunks answered from a per-hour/minute rollup
+  uint64_t decoded = 0;      // edge chunks whose rows were decoded
+};
+
+struct LiqBreakdownRow {
+  SeriesKey series;
+  std::string coin;               // CoinOf(series)
+  double qty_factor = 1;          // coin units per stored quantity unit
+  std::array<SideSums, 2> sides;  // indexed by Side; qty in coin units (stored qty × qty_factor)
+};
+
+Status ValidateLiqBreakdownSpec(const LiqBreakdownSpec& spec);
+// One row per selected series with at least one liquidation in [from, to)
+// (as a GROUP BY would), in (exchange, symbol) order. Chunks inside the
+// range are summed from their zone maps; only the chunks an edge cuts are
+// looked into, through their rollups when the edges fall on whole hours or
+// minutes, else by decoding their rows. `work` (optional) counts each way.
+Result<std::vector<LiqBreakdownRow>> LiqBreakdown(const Store& store, const LiqBreakdownSpec& spec,
+                                                  LiqBreakdownWork* work = nullptr);
+
 // ---- price bins ------------------------------------------------------------
 
 // The bin index of a price: floor(price / step), except that a quotient
