@@ -29,9 +29,17 @@
 // declaration only; the store folder and its data stay.
 //
 // Reads: `ts` ranges (<, <=, >, >=, =; integer µs or ISO-8601 text),
-// `exchange`, `symbol` and `side` equality and IN (…) are pushed into the
-// scan; only the columns the statement uses are decoded. Rows come chunk by
-// chunk, not in global time order, so ORDER BY ts is left to SQLite.
+// `exchange`, `symbol`, `coin` and `side` equality and IN (…), and value
+// column comparisons (<, <=, >, >=, =, BETWEEN) are pushed into the scan,
+// which skips chunks by their zone maps and filters decoded column blocks
+// (query/scan.cc); only the columns the statement uses are decoded, and a
+// statement using none (count(*)) reads only chunk headers where no row
+// filter is needed. Rows come chunk by chunk; when that saves SQLite a sort
+// (ORDER BY ts within one series; ORDER BY or GROUP BY exchange, symbol[, ts])
+// the scan comes series by series in time order instead (orderByConsumed).
+// `coin` is a hidden column (CoinOf(exchange, symbol), liqdb/coin.h): SELECT *
+// and INSERT … VALUES keep their columns; an INSERT may name it, never
+// contradict it.
 //
 // Writes: INSERT only (UPDATE/DELETE fail: the tables are append-only), and
 // only into a table this connection created, or after the connection called
@@ -63,7 +71,8 @@
 #include "extension/table_registry.h"
 #include "extension/tvf_interrupt.h"
 
-#include "liqdb/query.h"
+#include "liqdb/coin.h"
+#include "liqdb/scan.h"
 #include "liqdb/store.h"
 #include "liqdb/timeparse.h"
 #include "liqdb/types.h"
@@ -74,7 +83,7 @@ namespace {
 
 // ---- schema ----------------------------------------------------------------
 
-enum class ColType { kTs, kExchange, kSymbol, kAccount, kSide, kValue };
+enum class ColType { kTs, kExchange, kSymbol, kAccount, kSide, kValue, kCoin };
 
 struct ColumnDef {
   std::string name;
@@ -89,6 +98,8 @@ std::vector<ColumnDef> ColumnsOf(Kind kind) {
   if (s.has_account) cols.push_back({"account", ColType::kAccount});
   if (s.has_side) cols.push_back({"side", ColType::kSide});
   for (int c = 0; c < s.num_values; ++c) cols.push_back({s.value_names[c], ColType::kValue, c});
+  // Hidden, so that SELECT * and INSERT ... VALUES keep the columns they had.
+  cols.push_back({"coin", ColType::kCoin});
   return cols;
 }
 
@@ -100,6 +111,7 @@ std::string DeclareSql(const std::vector<ColumnDef>& cols) {
     switch (cols[i].type) {
       case ColType::kTs: sql += " INTEGER"; break;
       case ColType::kValue: sql += " REAL"; break;
+      case ColType::kCoin: sql += " TEXT HIDDEN"; break;
       default: sql += " TEXT"; break;
     }
   }
@@ -157,6 +169,8 @@ struct LiqdbCursor : sqlite3_vtab_cursor {
   size_t row = 0;
   bool eof = true;
   SqlInterrupt interrupt;  // the scan's `cancel`: sqlite3_interrupt inside one xNext
+  SeriesKey coin_of;       // the series `coin` was derived for
+  std::string coin;
 };
 
 // A failed scan call: an interrupt stays SQLITE_INTERRUPT.
@@ -328,66 +342,152 @@ int Disconnect(sqlite3_vtab* vtab) {
 
 // ---- query planning --------------------------------------------------------
 //
-// idxNum: the ColumnMask (store.h) of the columns the statement reads:
-//   bit 0 ts, bit 1 side, bit 2 account, bit 3 + c value column c.
-// idxStr: one letter per xFilter argument, in argv order:
+// idxNum: the ColumnMask (store.h) of the columns the statement reads
+//   (bit 0 ts, bit 1 side, bit 2 account, bit 3 + c value column c), plus
+//   kPlanOrdered when the scan must come in series-major order (ORDER BY or
+//   GROUP BY consumed).
+// idxStr: one token per xFilter argument, in argv order:
 //   'a' ts > ?   'b' ts >= ?   'c' ts < ?   'd' ts <= ?   'e' ts = ?
-//   'x' exchange = ?   's' symbol = ?   'i' side = ?
-//   'X' 'S' 'I': the same with every value of an IN (…) list in one argument
-//   (sqlite3_vtab_in).
+//   'x' exchange = ?   's' symbol = ?   'i' side = ?   'k' coin = ?
+//   'X' 'S' 'I' 'K': the same with every value of an IN (…) list in one
+//   argument (sqlite3_vtab_in);
+//   'g' 'h' 'l' 'm' 'q' followed by a digit c: value column c >, >=, <, <=, = ?
+//   (BETWEEN arrives as >= and <=).
+//
+// Value constraints are omitted (SQLite does not check them again) only when
+// their right-hand side is a number known now that a double compares
+// exactly; otherwise (a parameter, text, an integer past 2^53) the scan
+// applies a range that can only keep more rows, and SQLite checks each.
 constexpr double kFullScanRows = 1e7;
+constexpr int kPlanOrdered = 1 << 30;
+
+// Whether `v` is a number the scan compares exactly as SQLite would.
+bool ExactNumber(sqlite3_value* v) {
+  if (v == nullptr) return false;
+  if (sqlite3_value_type(v) == SQLITE_FLOAT) return true;
+  if (sqlite3_value_type(v) != SQLITE_INTEGER) return false;
+  const sqlite3_int64 i = sqlite3_value_int64(v);
+  return i >= -(sqlite3_int64{1} << 53) && i <= (sqlite3_int64{1} << 53);
+}
+
+// Whether rows in series-major order (exchange, symbol, then ts; columns
+// fixed by a one-value `=` need no order) satisfy the statement's ORDER BY,
+// GROUP BY or DISTINCT (sqlite3_vtab_distinct).
+bool SeriesOrderSatisfies(const LiqdbTable& table, sqlite3_index_info* info, bool exchange_fixed,
+                          bool symbol_fixed) {
+  if (info->nOrderBy <= 0) return false;
+  std::vector<ColType> key;  // the order a series-major scan gives, fixed columns left out
+  if (!exchange_fixed) key.push_back(ColType::kExchange);
+  if (!symbol_fixed) key.push_back(ColType::kSymbol);
+  key.push_back(ColType::kTs);
+  auto fixed = [&](ColType t) {
+    return (t == ColType::kExchange && exchange_fixed) || (t == ColType::kSymbol && symbol_fixed);
+  };
+  const int distinct = sqlite3_vtab_distinct(info);
+  if (distinct == 1 || distinct == 2) {
+    // Rows need only be grouped: the columns named must be a leading part of
+    // the key, in any order.
+    std::set<ColType> named;
+    for (int i = 0; i < info->nOrderBy; ++i) {
+      const int col = info->aOrderBy[i].iColumn;
+      if (col < 0 || col >= static_cast<int>(table.cols.size())) return false;
+      const ColType t = table.cols[col].type;
+      if (!fixed(t)) named.insert(t);
+    }
+    for (size_t k = 0; k < named.size(); ++k) {
+      if (k >= key.size() || named.count(key[k]) == 0) return false;
+    }
+    return true;
+  }
+  size_t next = 0;
+  for (int i = 0; i < info->nOrderBy; ++i) {
+    const int col = info->aOrderBy[i].iColumn;
+    if (col < 0 || col >= static_cast<int>(table.cols.size()) || info->aOrderBy[i].desc) return false;
+    const ColType t = table.cols[col].type;
+    if (fixed(t)) continue;
+    if (next >= key.size() || key[next] != t) return false;
+    ++next;
+  }
+  return true;
+}
 
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   return GuardVtab(vtab, [&] {
     LiqdbTable* table = TableOf(vtab);
     // Columns read: colUsed bit i is column i (bit 63 stands for all beyond).
-    ColumnMask mask = kMaskTs;
+    ColumnMask mask = 0;
     for (size_t i = 0; i < table->cols.size(); ++i) {
       if (i >= 63 || (info->colUsed & (sqlite3_uint64{1} << i)) != 0) mask |= MaskOf(table->cols[i]);
     }
     std::string plan;
+    int args = 0;
     double rows = kFullScanRows;
-    bool lower = false, upper = false;
+    bool lower = false, upper = false, exchange_fixed = false, symbol_fixed = false;
     for (int i = 0; i < info->nConstraint; ++i) {
       const auto& c = info->aConstraint[i];
       if (!c.usable || c.iColumn < 0 || c.iColumn >= static_cast<int>(table->cols.size())) continue;
-      const ColType type = table->cols[c.iColumn].type;
-      char code = 0;
+      const ColumnDef& col = table->cols[c.iColumn];
+      const ColType type = col.type;
+      std::string token;
+      bool omit = true;
       if (type == ColType::kTs) {
         switch (c.op) {
-          case SQLITE_INDEX_CONSTRAINT_GT: code = 'a'; break;
-          case SQLITE_INDEX_CONSTRAINT_GE: code = 'b'; break;
-          case SQLITE_INDEX_CONSTRAINT_LT: code = 'c'; break;
-          case SQLITE_INDEX_CONSTRAINT_LE: code = 'd'; break;
-          case SQLITE_INDEX_CONSTRAINT_EQ: code = 'e'; break;
+          case SQLITE_INDEX_CONSTRAINT_GT: token = "a"; break;
+          case SQLITE_INDEX_CONSTRAINT_GE: token = "b"; break;
+          case SQLITE_INDEX_CONSTRAINT_LT: token = "c"; break;
+          case SQLITE_INDEX_CONSTRAINT_LE: token = "d"; break;
+          case SQLITE_INDEX_CONSTRAINT_EQ: token = "e"; break;
           default: break;
         }
-        if (code == 'a' || code == 'b') {
+        if (token == "a" || token == "b") {
           if (!lower) rows *= 0.25;
           lower = true;
-        } else if (code == 'c' || code == 'd') {
+        } else if (token == "c" || token == "d") {
           if (!upper) rows *= 0.25;
           upper = true;
-        } else if (code == 'e') {
+        } else if (token == "e") {
           rows *= 1e-5;
         }
-      } else if ((type == ColType::kExchange || type == ColType::kSymbol || type == ColType::kSide) &&
+      } else if ((type == ColType::kExchange || type == ColType::kSymbol || type == ColType::kSide ||
+                  type == ColType::kCoin) &&
                  c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
         // Only binary comparisons are exact matches of the stored text.
         const char* collation = sqlite3_vtab_collation(info, i);
         if (collation != nullptr && sqlite3_stricmp(collation, "BINARY") != 0) continue;
         const bool all_at_once = sqlite3_vtab_in(info, i, -1) != 0;
         if (all_at_once) sqlite3_vtab_in(info, i, 1);
-        code = type == ColType::kExchange ? 'x' : type == ColType::kSymbol ? 's' : 'i';
+        char code = type == ColType::kExchange ? 'x'
+                    : type == ColType::kSymbol ? 's'
+                    : type == ColType::kSide   ? 'i'
+                                               : 'k';
         if (all_at_once) code = static_cast<char>(code - 'a' + 'A');
+        if (code == 'x') exchange_fixed = true;
+        if (code == 's') symbol_fixed = true;
+        token = std::string(1, code);
         rows *= type == ColType::kSide ? 0.5 : (all_at_once ? 0.2 : 0.1);
+      } else if (type == ColType::kValue) {
+        switch (c.op) {
+          case SQLITE_INDEX_CONSTRAINT_GT: token = "g"; break;
+          case SQLITE_INDEX_CONSTRAINT_GE: token = "h"; break;
+          case SQLITE_INDEX_CONSTRAINT_LT: token = "l"; break;
+          case SQLITE_INDEX_CONSTRAINT_LE: token = "m"; break;
+          case SQLITE_INDEX_CONSTRAINT_EQ: token = "q"; break;
+          default: break;
+        }
+        if (token.empty()) continue;
+        token += static_cast<char>('0' + col.value);
+        sqlite3_value* rhs = nullptr;
+        omit = sqlite3_vtab_rhs_value(info, i, &rhs) == SQLITE_OK && ExactNumber(rhs);
+        rows *= c.op == SQLITE_INDEX_CONSTRAINT_EQ ? 0.01 : 0.3;
       }
-      if (code == 0) continue;
-      plan += code;
-      info->aConstraintUsage[i].argvIndex = static_cast<int>(plan.size());
-      info->aConstraintUsage[i].omit = 1;
+      if (token.empty()) continue;
+      plan += token;
+      info->aConstraintUsage[i].argvIndex = ++args;
+      info->aConstraintUsage[i].omit = omit ? 1 : 0;
     }
-    info->idxNum = static_cast<int>(mask);
+    const bool ordered = SeriesOrderSatisfies(*table, info, exchange_fixed, symbol_fixed);
+    info->idxNum =
+        static_cast<int>(mask & ~static_cast<ColumnMask>(kPlanOrdered)) | (ordered ? kPlanOrdered : 0);
     if (!plan.empty()) {
       info->idxStr = sqlite3_mprintf("%s", plan.c_str());
       if (info->idxStr == nullptr) return SQLITE_NOMEM;
@@ -395,8 +495,10 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     }
     rows = std::max(rows, 1.0);
     info->estimatedRows = static_cast<sqlite3_int64>(rows);
-    info->estimatedCost = 10.0 + rows;
-    info->orderByConsumed = 0;  // chunks overlap: rows are not globally sorted
+    // An ordered scan opens one reader per series and merges overlapping
+    // chunks: a little dearer than the plain scan, far cheaper than a sort.
+    info->estimatedCost = 10.0 + rows * (ordered ? 1.05 : 1.0);
+    info->orderByConsumed = ordered ? 1 : 0;
     return SQLITE_OK;
   });
 }
@@ -505,10 +607,46 @@ void Intersect(std::optional<std::set<std::string>>* acc, std::set<std::string> 
   *acc = std::move(both);
 }
 
+// Adds the range of one value-column constraint (token op letter `op`) to
+// the filter. A right-hand side the scan cannot compare exactly gives a
+// wider range (SQLite checks those rows again, see BestIndex); text is left
+// to SQLite entirely. *empty when it can match nothing.
+void ApplyValueBound(char op, int column, sqlite3_value* v, ScanFilter* filter, bool* empty) {
+  const int type = sqlite3_value_type(v);
+  if (type == SQLITE_NULL) {  // comparisons with NULL are never true
+    *empty = true;
+    return;
+  }
+  if (type != SQLITE_INTEGER && type != SQLITE_FLOAT) return;
+  ValueRange r;
+  r.column = column;
+  const double d = sqlite3_value_double(v);
+  const bool exact = ExactNumber(v);
+  const double inf = std::numeric_limits<double>::infinity();
+  const double below = exact ? d : std::nextafter(d, -inf), above = exact ? d : std::nextafter(d, inf);
+  switch (op) {
+    case 'g':
+      r.lo = below;
+      r.lo_open = exact;
+      break;
+    case 'h': r.lo = below; break;
+    case 'l':
+      r.hi = above;
+      r.hi_open = exact;
+      break;
+    case 'm': r.hi = above; break;
+    default:
+      r.lo = below;
+      r.hi = above;
+      break;
+  }
+  filter->value_ranges.push_back(r);
+}
+
 // Reads the next non-empty block; eof at the end.
 Status Advance(LiqdbCursor* cur) {
   while (true) {
-    if (cur->row + 1 < cur->block.rows.size()) {
+    if (cur->row + 1 < cur->block.size()) {
       ++cur->row;
       return Status::OK();
     }
@@ -524,7 +662,11 @@ Status Advance(LiqdbCursor* cur) {
       return Status::OK();
     }
     cur->row = static_cast<size_t>(-1);  // so the next loop turn lands on row 0
-    if (!cur->block.rows.empty()) {
+    if (cur->block.size() != 0) {
+      if (cur->coin_of != cur->block.series) {
+        cur->coin_of = cur->block.series;
+        cur->coin = CoinOf(cur->block.series.exchange, cur->block.series.symbol).coin;
+      }
       cur->row = 0;
       return Status::OK();
     }
@@ -546,11 +688,13 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
 
     ScanFilter filter;
     filter.kind = table->kind;
-    std::optional<std::set<std::string>> exchanges, symbols;
+    filter.ordered = (idx_num & kPlanOrdered) != 0;
+    std::optional<std::set<std::string>> exchanges, symbols, coins;
     bool empty = false;
     const std::string plan = idx_str != nullptr ? idx_str : "";
-    for (int j = 0; j < argc && j < static_cast<int>(plan.size()); ++j) {
-      const char code = plan[j];
+    size_t at = 0;
+    for (int j = 0; j < argc && at < plan.size(); ++j) {
+      const char code = plan[at++];
       switch (code) {
         case 'a':
         case 'b':
@@ -565,6 +709,15 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
         case 'X': Intersect(&exchanges, ValuesOf(argv[j], code == 'X')); break;
         case 's':
         case 'S': Intersect(&symbols, ValuesOf(argv[j], code == 'S')); break;
+        case 'k':
+        case 'K': Intersect(&coins, ValuesOf(argv[j], code == 'K')); break;
+        case 'g':
+        case 'h':
+        case 'l':
+        case 'm':
+        case 'q':
+          if (at < plan.size()) ApplyValueBound(code, plan[at++] - '0', argv[j], &filter, &empty);
+          break;
         case 'i':
         case 'I': {
           uint8_t m = 0;
@@ -585,12 +738,17 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
       if (symbols->empty()) empty = true;
       filter.symbols.assign(symbols->begin(), symbols->end());
     }
+    if (coins) {
+      if (coins->empty()) empty = true;
+      filter.coins.assign(coins->begin(), coins->end());
+    }
     if (SchemaOf(table->kind).has_side && filter.side_mask == 0) empty = true;
     if (empty || filter.from >= filter.to) return SQLITE_OK;  // eof
 
     cur->interrupt.Bind(table->db);
     filter.cancel = &cur->interrupt;
-    auto scanner = RowScanner::Open(*cur->store, filter, static_cast<ColumnMask>(idx_num));
+    const ColumnMask mask = static_cast<ColumnMask>(idx_num) & ~static_cast<ColumnMask>(kPlanOrdered);
+    auto scanner = RowScanner::Open(*cur->store, filter, mask);
     if (!scanner.ok()) return VtabStatus(base->pVtab, scanner.status().WithContext(table->name));
     cur->scanner = std::move(scanner).value();
     cur->eof = false;
@@ -625,7 +783,13 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
     const Columns& rows = cur->block.rows;
     const size_t r = cur->row;
     switch (col.type) {
-      case ColType::kTs: sqlite3_result_int64(ctx, rows.ts[r]); break;
+      case ColType::kTs:
+        if (r < rows.ts.size()) {
+          sqlite3_result_int64(ctx, rows.ts[r]);
+        } else {
+          sqlite3_result_null(ctx);  // not decoded: the plan said ts is unused
+        }
+        break;
       case ColType::kExchange: {
         const std::string& s = cur->block.series.exchange;
         sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
@@ -651,6 +815,9 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
           sqlite3_result_null(ctx);
         }
         break;
+      case ColType::kCoin:
+        sqlite3_result_text(ctx, cur->coin.data(), static_cast<int>(cur->coin.size()), SQLITE_TRANSIENT);
+        break;
       case ColType::kValue: {
         // Not decoded (outside the mask) or NaN: NULL.
         const std::vector<double>* v =
@@ -673,7 +840,7 @@ int Column(sqlite3_vtab_cursor* base, sqlite3_context* ctx, int i) {
 // scan per OR term and drops rows whose rowid it has already returned.
 int Rowid(sqlite3_vtab_cursor* base, sqlite3_int64* rowid) {
   const LiqdbCursor* cur = CursorOf(base);
-  *rowid = static_cast<sqlite3_int64>((cur->block.chunk_id << 24) | cur->block.PositionOf(cur->row));
+  *rowid = static_cast<sqlite3_int64>((cur->block.ChunkOf(cur->row) << 24) | cur->block.PositionOf(cur->row));
   return SQLITE_OK;
 }
 
@@ -686,6 +853,7 @@ Status ReadRow(const LiqdbTable& table, sqlite3_value** values, SeriesKey* key, 
   Side side = Side::kLong;
   std::string account;
   std::vector<double> nums(schema.num_values, std::nan(""));
+  std::optional<std::string> coin;
   for (size_t i = 0; i < table.cols.size(); ++i) {
     const ColumnDef& col = table.cols[i];
     sqlite3_value* v = values[i];
@@ -724,6 +892,12 @@ Status ReadRow(const LiqdbTable& table, sqlite3_value** values, SeriesKey* key, 
         side = *parsed;
         break;
       }
+      case ColType::kCoin: {
+        auto text = ReadText(v, "coin", true);
+        if (!text.ok()) return text.status();
+        coin = *text;
+        break;
+      }
       case ColType::kValue: {
         const bool derived = table.kind == Kind::kLiquidations && col.value == liq_col::kNotional;
         auto num = ReadNumber(v, col.name, schema.value_nullable[col.value] || derived);
@@ -731,6 +905,15 @@ Status ReadRow(const LiqdbTable& table, sqlite3_value** values, SeriesKey* key, 
         if (num->has_value()) nums[col.value] = **num;
         break;
       }
+    }
+  }
+  if (coin) {
+    // The coin is derived from the symbol; a row may name it, not change it.
+    const std::string derived = CoinOf(key->exchange, key->symbol).coin;
+    if (*coin != derived) {
+      return Status::InvalidArgument("coin '" + *coin + "' contradicts symbol '" + key->symbol + "' on " +
+                                     key->exchange + ", whose coin is '" + derived +
+                                     "' (coin is derived; leave it out)");
     }
   }
   if (table.kind == Kind::kLiquidations && std::isnan(nums[liq_col::kNotional])) {

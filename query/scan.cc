@@ -1,9 +1,13 @@
-// Row scans with pushdown: series selection by exchange/symbol, chunk
-// skipping by zone map, and row filtering by time range and side.
+// Row scans with pushdown: series selection by exchange/symbol/coin, chunk
+// skipping by zone map (time, side counts, value ranges), and row filtering
+// by time range, side and value ranges over decoded column blocks.
+#include "liqdb/scan.h"
+
 #include <algorithm>
+#include <numeric>
+#include <utility>
 
 #include "liqdb/coin.h"
-#include "liqdb/scan.h"
 
 namespace liqdb {
 
@@ -13,44 +17,103 @@ bool Contains(const std::vector<std::string>& list, const std::string& v) {
   return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
-// Keeps rows i with keep(i), compacting every decoded column in place, and
-// records each kept row's original position when `positions` is given.
-template <typename Keep>
-void FilterRows(Columns* rows, Keep keep, std::vector<uint32_t>* positions = nullptr) {
+// Whether a chunk may hold a row inside `r`, by its header's value range.
+bool MayMatch(const ChunkMeta& m, const ValueRange& r) {
+  if (!m.has_value_ranges) return true;
+  const double lo = m.min_value[r.column], hi = m.max_value[r.column];
+  if (lo > hi) return false;  // every row NULL
+  if (r.hi_open ? !(lo < r.hi) : !(lo <= r.hi)) return false;
+  if (r.lo_open ? !(hi > r.lo) : !(hi >= r.lo)) return false;
+  return true;
+}
+
+// Whether every row of a chunk is inside `r`: a column without NULLs whose
+// header range lies inside it.
+bool AllMatch(const ChunkMeta& m, const ValueRange& r) {
+  if (!m.has_value_ranges || SchemaOf(m.kind).value_nullable[r.column]) return false;
+  const double lo = m.min_value[r.column], hi = m.max_value[r.column];
+  return lo <= hi && r.Contains(lo) && r.Contains(hi);
+}
+
+// Keeps rows i with keep[i], compacting every decoded column in place, and
+// records each kept row's original position.
+void Compact(Columns* rows, const std::vector<uint8_t>& keep, std::vector<uint32_t>* positions) {
   const size_t n = rows->size();
-  size_t out = 0;
-  if (positions) positions->clear();
+  positions->clear();
   for (size_t i = 0; i < n; ++i) {
-    if (!keep(i)) continue;
-    if (positions) positions->push_back(static_cast<uint32_t>(i));
-    if (out != i) {
-      rows->ts[out] = rows->ts[i];
-      if (!rows->side.empty()) rows->side[out] = rows->side[i];
-      if (!rows->account.empty()) rows->account[out] = rows->account[i];
-      for (auto& v : rows->values) {
-        if (!v.empty()) v[out] = v[i];
-      }
-    }
-    ++out;
+    if (keep[i]) positions->push_back(static_cast<uint32_t>(i));
   }
-  rows->ts.resize(out);
-  if (!rows->side.empty()) rows->side.resize(out);
-  if (!rows->account.empty()) rows->account.resize(out);
-  for (auto& v : rows->values) {
-    if (!v.empty()) v.resize(out);
+  const size_t out = positions->size();
+  auto gather = [&](auto& v) {
+    if (v.empty()) return;
+    for (size_t j = 0; j < out; ++j) v[j] = v[(*positions)[j]];
+    v.resize(out);
+  };
+  gather(rows->ts);
+  gather(rows->side);
+  gather(rows->account);
+  for (auto& v : rows->values) gather(v);
+}
+
+// Merges blocks of one series (each in ts order) into ts order, ties in
+// block order, copying the columns the blocks decoded.
+void MergeBlocks(std::vector<ScanBlock>* parts, ScanBlock* out) {
+  struct Ref {
+    Timestamp ts;
+    uint32_t part, row;
+  };
+  std::vector<Ref> refs;
+  for (uint32_t p = 0; p < parts->size(); ++p) {
+    const Columns& r = (*parts)[p].rows;
+    for (uint32_t i = 0; i < r.size(); ++i) refs.push_back({r.ts[i], p, i});
+  }
+  std::stable_sort(refs.begin(), refs.end(), [](const Ref& a, const Ref& b) { return a.ts < b.ts; });
+  // Chunks may have decoded more columns than asked (those their filter
+  // needed): keep the columns every part has.
+  const Columns& first = (*parts)[0].rows;
+  bool side = !first.side.empty(), account = !first.account.empty();
+  std::vector<bool> value(first.values.size());
+  for (size_t c = 0; c < value.size(); ++c) value[c] = !first.values[c].empty();
+  for (const ScanBlock& b : *parts) {
+    side = side && !b.rows.side.empty();
+    account = account && !b.rows.account.empty();
+    for (size_t c = 0; c < value.size(); ++c) value[c] = value[c] && !b.rows.values[c].empty();
+  }
+  Columns& rows = out->rows;
+  rows = Columns(first.kind);
+  rows.ts.reserve(refs.size());
+  out->position.clear();
+  out->row_chunk.clear();
+  out->undecoded = 0;
+  out->series = (*parts)[0].series;
+  out->chunk_id = (*parts)[0].chunk_id;
+  for (const Ref& ref : refs) {
+    const ScanBlock& b = (*parts)[ref.part];
+    const Columns& src = b.rows;
+    rows.ts.push_back(src.ts[ref.row]);
+    if (side) rows.side.push_back(src.side[ref.row]);
+    if (account) rows.account.push_back(rows.InternAccount(src.AccountOf(ref.row)));
+    for (size_t c = 0; c < value.size(); ++c) {
+      if (value[c]) rows.values[c].push_back(src.values[c][ref.row]);
+    }
+    out->position.push_back(b.PositionOf(ref.row));
+    out->row_chunk.push_back(b.chunk_id);
   }
 }
 
 }  // namespace
 
 std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter) {
-  std::vector<uint32_t> ids;
+  std::vector<std::pair<SeriesKey, uint32_t>> found;
   for (const SeriesInfo& s : store.ListSeries(filter.kind)) {
     if (Contains(filter.exchanges, s.key.exchange) && Contains(filter.symbols, s.key.symbol) &&
         (filter.coins.empty() || Contains(filter.coins, CoinOf(s.key.exchange, s.key.symbol).coin))) {
-      ids.push_back(s.series_id);
+      found.emplace_back(s.key, s.series_id);
     }
   }
+  std::sort(found.begin(), found.end());
+  std::vector<uint32_t> ids;
+  for (const auto& f : found) ids.push_back(f.second);
   return ids;
 }
 
@@ -59,55 +122,145 @@ RowScanner::~RowScanner() = default;
 Result<std::unique_ptr<RowScanner>> RowScanner::Open(const Store& store, const ScanFilter& filter,
                                                      ColumnMask mask) {
   std::unique_ptr<RowScanner> scanner(new RowScanner());
+  scanner->store_ = &store;
   scanner->filter_ = filter;
   scanner->meter_ = WorkMeter(filter.cancel);
   scanner->mask_ = mask;
+  // A merge needs the times.
+  if (filter.ordered) scanner->mask_ |= kMaskTs;
   const bool has_side = SchemaOf(filter.kind).has_side;
-  if (has_side && (filter.side_mask & 3) != 3) scanner->mask_ |= kMaskSide;
   if (filter.from >= filter.to || (has_side && (filter.side_mask & 3) == 0)) return scanner;
+  for (const ValueRange& r : filter.value_ranges) {
+    if (r.column < 0 || r.column >= SchemaOf(filter.kind).num_values) {
+      return Status::InvalidArgument("value range on column " + std::to_string(r.column) + " of a " +
+                                     KindName(filter.kind) + " scan");
+    }
+    if (r.lo > r.hi || (r.lo == r.hi && (r.lo_open || r.hi_open))) return scanner;  // matches nothing
+  }
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   if (ids.empty()) return scanner;
+  if (filter.ordered) {
+    scanner->series_ = std::move(ids);
+    LIQDB_RETURN_IF_ERROR(scanner->OpenNextSeries());
+    return scanner;
+  }
   auto reader = store.ReadChunks(filter.kind, ids, filter.from, filter.to);
   if (!reader.ok()) return reader.status();
   scanner->reader_ = std::move(reader).value();
   return scanner;
 }
 
+Status RowScanner::OpenNextSeries() {
+  reader_.reset();
+  if (next_series_ >= series_.size()) return Status::OK();
+  auto reader = store_->ReadChunks(filter_.kind, {series_[next_series_++]}, filter_.from, filter_.to);
+  if (!reader.ok()) return reader.status();
+  reader_ = std::move(reader).value();
+  return Status::OK();
+}
+
+Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
+  const ChunkMeta& m = reader_->meta();
+  // Chunks whose rows are all filtered out are skipped here, inside one
+  // xNext: ask now and then whether to stop (liqdb/cancel.h).
+  LIQDB_RETURN_IF_ERROR(meter_.Tick(1 + m.rows / 64));
+  const KindSchema& schema = SchemaOf(filter_.kind);
+  bool side_filter = schema.has_side && (filter_.side_mask & 3) != 3;
+  if (side_filter) {
+    const int wanted = (filter_.side_mask & 1) ? 0 : 1;
+    if (m.kind != Kind::kMarket && m.sides[0].count + m.sides[1].count == m.rows) {
+      if (m.sides[wanted].count == 0) return false;  // the zone map says no row of the wanted side
+      if (m.sides[wanted].count == m.rows) side_filter = false;
+    }
+  }
+  std::vector<const ValueRange*> ranges;  // the ranges this chunk's rows must be checked against
+  ColumnMask mask = mask_;
+  for (const ValueRange& r : filter_.value_ranges) {
+    if (!MayMatch(m, r)) return false;
+    if (AllMatch(m, r)) continue;
+    ranges.push_back(&r);
+    mask |= MaskValue(r.column);
+  }
+  if (side_filter) mask |= kMaskSide;
+  const bool inside = m.min_ts >= filter_.from && m.max_ts < filter_.to;
+
+  block->series = reader_->series();
+  block->chunk_id = m.chunk_id;
+  block->position.clear();
+  block->row_chunk.clear();
+  block->undecoded = 0;
+  if (inside && !side_filter && ranges.empty() && (mask & ~kMaskTs) == 0 && (mask_ & kMaskTs) == 0) {
+    block->rows.Clear();  // nothing asked for but the count
+    block->undecoded = m.rows;
+    return true;
+  }
+  LIQDB_RETURN_IF_ERROR(reader_->Decode(mask, &block->rows));
+  if (inside && !side_filter && ranges.empty()) return true;
+
+  Columns& rows = block->rows;
+  const size_t n = rows.size();
+  std::vector<uint8_t> keep(n, 1);
+  if (!inside) {
+    const Timestamp from = filter_.from, to = filter_.to;
+    const Timestamp* ts = rows.ts.data();
+    for (size_t i = 0; i < n; ++i) keep[i] = static_cast<uint8_t>((ts[i] >= from) & (ts[i] < to));
+  }
+  if (side_filter) {
+    const uint8_t side_mask = filter_.side_mask;
+    const uint8_t* side = rows.side.data();
+    for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((side_mask >> side[i]) & 1);
+  }
+  for (const ValueRange* r : ranges) {
+    const double* v = rows.values[r->column].data();
+    const double lo = r->lo, hi = r->hi;
+    // Four loops instead of one with flags, so that each is branch-free.
+    if (!r->lo_open && !r->hi_open) {
+      for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((v[i] >= lo) & (v[i] <= hi));
+    } else if (r->lo_open && r->hi_open) {
+      for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((v[i] > lo) & (v[i] < hi));
+    } else if (r->lo_open) {
+      for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((v[i] > lo) & (v[i] <= hi));
+    } else {
+      for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((v[i] >= lo) & (v[i] < hi));
+    }
+  }
+  Compact(&rows, keep, &block->position);
+  return true;
+}
+
 Result<bool> RowScanner::Next(ScanBlock* block) {
-  if (!reader_) return false;
-  const bool side_filter = SchemaOf(filter_.kind).has_side && (filter_.side_mask & 3) != 3;
-  while (reader_->Valid()) {
-    // Chunks whose rows are all filtered out are skipped here, inside one
-    // xNext: ask now and then whether to stop (liqdb/cancel.h).
-    LIQDB_RETURN_IF_ERROR(meter_.Tick(1 + reader_->meta().rows / 64));
-    const ChunkMeta& m = reader_->meta();
-    if (side_filter) {
-      const int wanted = (filter_.side_mask & 1) ? 0 : 1;
-      if (m.kind != Kind::kMarket && m.sides[0].count + m.sides[1].count == m.rows &&
-          m.sides[wanted].count == 0) {
-        reader_->Next();  // the zone map says no row of the wanted side
-        continue;
-      }
+  while (reader_) {
+    if (!reader_->Valid()) {
+      if (!filter_.ordered) break;
+      LIQDB_RETURN_IF_ERROR(OpenNextSeries());
+      continue;
     }
-    block->series = reader_->series();
-    block->chunk_id = m.chunk_id;
-    block->position.clear();
-    LIQDB_RETURN_IF_ERROR(reader_->Decode(mask_, &block->rows));
-    const bool inside = m.min_ts >= filter_.from && m.max_ts < filter_.to;
-    reader_->Next();
-    if (!inside || side_filter) {
-      const Timestamp from = filter_.from, to = filter_.to;
-      const uint8_t side_mask = filter_.side_mask;
-      Columns& rows = block->rows;
-      FilterRows(
-          &rows,
-          [&](size_t i) {
-            if (rows.ts[i] < from || rows.ts[i] >= to) return false;
-            return !side_filter || ((side_mask >> rows.side[i]) & 1) != 0;
-          },
-          &block->position);
+    if (!filter_.ordered) {
+      auto got = ReadChunk(block);
+      reader_->Next();
+      if (!got.ok()) return got.status();
+      if (*got && block->size() != 0) return true;
+      continue;
     }
-    if (!block->rows.empty()) return true;
+    // Ordered: chunks of one series come by min_ts, each sorted; a run of
+    // chunks whose time ranges overlap is merged into one block.
+    std::vector<ScanBlock> parts;
+    Timestamp run_end = reader_->meta().max_ts;
+    while (reader_->Valid() && (parts.empty() || reader_->meta().min_ts <= run_end)) {
+      run_end = std::max(run_end, reader_->meta().max_ts);
+      ScanBlock part;
+      auto got = ReadChunk(&part);
+      reader_->Next();
+      if (!got.ok()) return got.status();
+      if (*got && part.size() != 0) parts.push_back(std::move(part));
+    }
+    if (parts.empty()) continue;
+    if (parts.size() == 1) {
+      *block = std::move(parts[0]);
+    } else {
+      MergeBlocks(&parts, block);
+    }
+    return true;
   }
   return false;
 }

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "storage/codec/bitpack.h"
 #include "storage/codec/bytes.h"
@@ -106,6 +107,18 @@ ChunkMeta ComputeMeta(const Columns& rows) {
     m.max_price = any_price ? std::max(m.max_price, p) : p;
     any_price = true;
   }
+  const KindSchema& schema = SchemaOf(rows.kind);
+  for (int c = 0; c < schema.num_values; ++c) {
+    // NaN is NULL: it bounds nothing, and an all-NULL column keeps min > max.
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (double v : rows.values[c]) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    m.min_value[c] = lo;
+    m.max_value[c] = hi;
+  }
+  m.has_value_ranges = true;
   if (rows.kind == Kind::kLiquidations) {
     for (size_t i = 0; i < rows.size(); ++i) {
       SideSums& s = m.sides[rows.side[i]];
@@ -258,6 +271,13 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
     w.PutU32(static_cast<uint32_t>(value.size()));
     bytes += value.size();
   }
+  // The value ranges trail the directory so that readers predating them,
+  // which stop after the directory, still read the header.
+  w.PutU8(static_cast<uint8_t>(schema.num_values));
+  for (int c = 0; c < schema.num_values; ++c) {
+    w.PutF64(chunk.meta.min_value[c]);
+    w.PutF64(chunk.meta.max_value[c]);
+  }
   std::string header = SealPart(kPartHeader, std::move(h));
   chunk.meta.bytes = bytes + header.size();
   chunk.parts.emplace_back(kPartHeader, std::move(header));
@@ -312,6 +332,23 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
     LIQDB_RETURN_IF_ERROR(r.GetU8(&part));
     LIQDB_RETURN_IF_ERROR(r.GetU32(&size));
     bytes += size;
+  }
+  meta->has_value_ranges = false;
+  if (r.remaining() > 0) {
+    uint8_t n = 0;
+    LIQDB_RETURN_IF_ERROR(r.GetU8(&n));
+    if (n != SchemaOf(meta->kind).num_values) {
+      return Status::Corruption("header has value ranges for " + std::to_string(n) + " columns");
+    }
+    for (int c = 0; c < n; ++c) {
+      LIQDB_RETURN_IF_ERROR(r.GetF64(&meta->min_value[c]));
+      LIQDB_RETURN_IF_ERROR(r.GetF64(&meta->max_value[c]));
+      if (std::isnan(meta->min_value[c]) || std::isnan(meta->max_value[c])) {
+        return Status::Corruption("NaN in a value range of the header");
+      }
+    }
+    if (r.remaining() != 0) return Status::Corruption("trailing bytes after the header");
+    meta->has_value_ranges = true;
   }
   meta->sealed = (flags & 1) != 0;
   meta->has_rollup = (flags & 2) != 0;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,6 +20,17 @@
 
 namespace liqdb {
 
+// A constraint on value column `column` of the kind: lo <= v <= hi, with a
+// strict bound where *_open says so. NULL (a NaN) matches no range, as NULL
+// compares true with nothing in SQL.
+struct ValueRange {
+  int column = 0;
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+  bool lo_open = false, hi_open = false;
+  bool Contains(double v) const { return (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi); }
+};
+
 // Which rows a scan returns. Empty `exchanges`/`symbols`/`coins` = all;
 // coins are matched against CoinOf(exchange, symbol) (liqdb/coin.h).
 struct ScanFilter {
@@ -28,26 +40,43 @@ struct ScanFilter {
   std::vector<std::string> exchanges;
   std::vector<std::string> symbols;
   std::vector<std::string> coins;
-  uint8_t side_mask = 3;           // bit 0 long, bit 1 short
+  uint8_t side_mask = 3;                 // bit 0 long, bit 1 short
+  std::vector<ValueRange> value_ranges;  // all must hold
+  // Series-major order: series by (exchange, symbol), each one's rows in ts
+  // order (ties in storage order), overlapping chunks merged. Otherwise
+  // blocks come chunk by chunk in order of their first ts, series mixed.
+  bool ordered = false;
   Cancellation* cancel = nullptr;  // asked while RowScanner::Next skips chunks (cancel.h); not owned
 };
 
-// The series ids a filter selects (empty filter lists = every series of the kind).
+// The series ids a filter selects (empty filter lists = every series of the
+// kind), in (exchange, symbol) order.
 std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter);
 
-// One decoded block of rows of one series, already filtered by time and side.
+// One block of rows of one series, already filtered by every part of the
+// filter. Usually decoded columns; a block of a chunk whose every row
+// matches, scanned with a mask without kMaskTs and no other column, carries
+// only its row count (`undecoded`): nothing was read but the header.
 struct ScanBlock {
   SeriesKey series;
   Columns rows;
+  uint32_t undecoded = 0;
   uint64_t chunk_id = 0;  // the chunk the rows come from
   // Row i's position in its chunk; empty when the block is the whole chunk
-  // in order. (chunk_id, position) identifies a stored row until compaction.
+  // in order. (chunk, position) identifies a stored row until compaction.
   std::vector<uint32_t> position;
+  // Row i's chunk, when the block merges overlapping chunks (ordered scans).
+  std::vector<uint64_t> row_chunk;
+  size_t size() const { return undecoded != 0 ? undecoded : rows.size(); }
   uint32_t PositionOf(size_t i) const { return position.empty() ? static_cast<uint32_t>(i) : position[i]; }
+  uint64_t ChunkOf(size_t i) const { return row_chunk.empty() ? chunk_id : row_chunk[i]; }
 };
 
-// Streams the rows matching a filter, chunk by chunk (not globally
-// time-sorted: overlapping chunks come one after the other).
+// Streams the rows matching a filter, block by block. Chunks whose zone map
+// (time range, side counts, value ranges) rules out every row are skipped
+// without reading them; the others are decoded (only the columns in `mask`
+// plus those the filter needs) and filtered with branch-free loops over the
+// decoded columns.
 class RowScanner {
  public:
   static Result<std::unique_ptr<RowScanner>> Open(const Store& store, const ScanFilter& filter,
@@ -58,9 +87,17 @@ class RowScanner {
 
  private:
   RowScanner() = default;
+  // What one chunk contributes: false when the zone map rules it out, else
+  // `block` holds its matching rows (possibly none).
+  Result<bool> ReadChunk(ScanBlock* block);
+  Status OpenNextSeries();
+
+  const Store* store_ = nullptr;
   ScanFilter filter_;
   WorkMeter meter_;
   ColumnMask mask_ = kAllColumns;
+  std::vector<uint32_t> series_;  // ordered scans: the series still to read
+  size_t next_series_ = 0;
   std::unique_ptr<ChunkReader> reader_;
 };
 

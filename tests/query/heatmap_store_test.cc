@@ -103,8 +103,10 @@ TEST_CASE("snapshot heatmap over a store equals the kernel, with and without key
     REQUIRE(again.ok());
     CHECK(*again == 0);  // idempotent
     auto provider = StoreKeyframes(*store);
-    auto series = SelectSeries(
-        *store, ScanFilter{Kind::kPositions, kMinTimestamp, kMaxTimestamp, {}, {"BTCUSDT"}, {}, 3});
+    ScanFilter btc_only;
+    btc_only.kind = Kind::kPositions;
+    btc_only.symbols = {"BTCUSDT"};
+    auto series = SelectSeries(*store, btc_only);
     REQUIRE(series.size() == 1);
     auto kf = provider->Find(series[0], 30 * kHour);
     REQUIRE(kf.ok());
