@@ -105,17 +105,96 @@ __attribute__((target_clones("avx2", "default"))) void BinKeys(const double* pri
   }
 }
 
+BinSums* BinTable::Dense(double key, bool grow) {
+  // Window keys are integers below 2^52 in magnitude, but not 0: +0.0 and
+  // -0.0 are one key whose sign is the first one added, as in a map.
+  if (!(std::fabs(key) < 4503599627370496.0) || key == 0) return nullptr;
+  const int64_t k = static_cast<int64_t>(key);
+  if (static_cast<double>(k) != key) return nullptr;
+  if (!dense_.empty() && k >= base_ && k < base_ + static_cast<int64_t>(dense_.size())) {
+    return &dense_[static_cast<size_t>(k - base_)];
+  }
+  if (!grow) return nullptr;
+  // Grow to hold k (at least doubling, so growth is amortised), within kMaxDense.
+  int64_t lo = dense_.empty() ? k : std::min(base_, k);
+  int64_t hi = dense_.empty() ? k + 1 : std::max(base_ + static_cast<int64_t>(dense_.size()), k + 1);
+  if (hi - lo > kMaxDense) return nullptr;
+  const int64_t want = std::min<int64_t>(kMaxDense, std::max<int64_t>(64, 2 * (hi - lo)));
+  if (k < base_ || dense_.empty()) {
+    lo = std::max<int64_t>(hi - want, k - want / 2);
+    lo = std::min(lo, k);
+  }
+  hi = std::max(hi, lo + want);
+  if (hi - lo > kMaxDense) hi = lo + kMaxDense;
+  std::vector<BinSums> grown(static_cast<size_t>(hi - lo));
+  std::vector<uint64_t> bits((grown.size() + 63) / 64);
+  for (size_t i = 0; i < dense_.size(); ++i) {
+    const size_t at = static_cast<size_t>(base_ - lo) + i;
+    grown[at] = dense_[i];
+    if ((occupied_[i / 64] >> (i % 64)) & 1) bits[at / 64] |= uint64_t{1} << (at % 64);
+  }
+  dense_ = std::move(grown);
+  occupied_ = std::move(bits);
+  base_ = lo;
+  // Far keys the window now covers move in (a key is in one place only).
+  for (auto it = far_.lower_bound(static_cast<double>(lo));
+       it != far_.end() && it->first < static_cast<double>(hi);) {
+    BinSums* d = Dense(it->first, false);
+    if (d == nullptr) {
+      ++it;
+      continue;
+    }
+    *d = it->second;
+    SetOccupied(static_cast<size_t>(static_cast<int64_t>(it->first) - base_), true);
+    it = far_.erase(it);
+  }
+  return &dense_[static_cast<size_t>(k - base_)];
+}
+
+void BinTable::SetOccupied(size_t i, bool on) {
+  if (on) {
+    occupied_[i / 64] |= uint64_t{1} << (i % 64);
+  } else {
+    occupied_[i / 64] &= ~(uint64_t{1} << (i % 64));
+  }
+}
+
+size_t BinTable::NextOccupied(size_t from) const {
+  size_t w = from / 64;
+  if (w >= occupied_.size()) return dense_.size();
+  uint64_t bits = occupied_[w] & (~uint64_t{0} << (from % 64));
+  while (bits == 0) {
+    if (++w >= occupied_.size()) return dense_.size();
+    bits = occupied_[w];
+  }
+  return w * 64 + static_cast<size_t>(std::countr_zero(bits));
+}
+
+void BinTable::Clear() {
+  dense_.clear();
+  occupied_.clear();
+  far_.clear();
+  base_ = 0;
+}
+
 void BinTable::Add(double key, Side side, double notional) {
-  BinSums& b = bins_[key];
+  BinSums* d = Dense(key, true);
+  BinSums& b = d != nullptr ? *d : far_[key];
   int s = static_cast<int>(side);
   b.notional[s] += notional;
   ++b.count[s];
+  if (d != nullptr) SetOccupied(static_cast<size_t>(d - dense_.data()), true);
 }
 
 void BinTable::Remove(double key, Side side, double notional) {
-  auto it = bins_.find(key);
-  if (it == bins_.end()) return;
-  BinSums& b = it->second;
+  BinSums* d = Dense(key, false);
+  std::map<double, BinSums>::iterator it;
+  if (d == nullptr) {
+    it = far_.find(key);
+    if (it == far_.end()) return;
+    d = &it->second;
+  }
+  BinSums& b = *d;
   int s = static_cast<int>(side);
   if (b.count[s] == 0) return;
   if (--b.count[s] == 0) {
@@ -123,7 +202,51 @@ void BinTable::Remove(double key, Side side, double notional) {
   } else {
     b.notional[s] -= notional;
   }
-  if (b.count[0] == 0 && b.count[1] == 0) bins_.erase(it);
+  if (b.count[0] != 0 || b.count[1] != 0) return;
+  // Empty: a count of 0 always comes with a notional of exactly 0, so the
+  // slot is as a fresh one.
+  if (d >= dense_.data() && d < dense_.data() + dense_.size()) {
+    SetOccupied(static_cast<size_t>(d - dense_.data()), false);
+  } else {
+    far_.erase(it);
+  }
+}
+
+BinTable::Iterator BinTable::Begin() const {
+  Iterator it;
+  it.t_ = this;
+  it.far_ = far_.begin();
+  it.i_ = NextOccupied(0);
+  return it;
+}
+
+BinTable::Iterator BinTable::End() const {
+  Iterator it;
+  it.t_ = this;
+  it.far_ = far_.end();
+  it.i_ = dense_.size();
+  return it;
+}
+
+// The two parts merged by key (a key is in one of them only).
+bool BinTable::Iterator::AtFar() const {
+  if (far_ == t_->far_.end()) return false;
+  if (i_ >= t_->dense_.size()) return true;
+  return far_->first < static_cast<double>(t_->base_ + static_cast<int64_t>(i_));
+}
+
+std::pair<double, const BinSums&> BinTable::Iterator::operator*() const {
+  if (AtFar()) return {far_->first, far_->second};
+  return {static_cast<double>(t_->base_ + static_cast<int64_t>(i_)), t_->dense_[i_]};
+}
+
+BinTable::Iterator& BinTable::Iterator::operator++() {
+  if (AtFar()) {
+    ++far_;
+  } else {
+    i_ = t_->NextOccupied(i_ + 1);
+  }
+  return *this;
 }
 
 std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price, Side side) {
@@ -149,9 +272,9 @@ Result<bool> GridCursor::Next(HeatmapCell* cell) {
     if (emitting_) {
       if (it_ != bins().bins().end()) {
         if (++returned_ > kMaxGridCells) return TooManyCellsReturned(function_);
-        const BinSums& b = it_->second;
+        const auto [key, b] = *it_;
         cell->bucket = bucket_;
-        cell->price = it_->first * step_;
+        cell->price = key * step_;
         cell->long_notional = b.notional[0] * scale();
         cell->short_notional = b.notional[1] * scale();
         cell->positions = b.count[0] + b.count[1];

@@ -8,11 +8,13 @@
 
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -62,15 +64,55 @@ struct BinSums {
   double notional[2] = {0, 0};  // indexed by Side
   uint64_t count[2] = {0, 0};
 };
+//
+// Keys (integer-valued doubles) live in a dense window of at most kMaxDense
+// consecutive keys with a bitmap of the non-empty ones, so a row costs an
+// index, not a tree walk; keys beyond the window (a far outlier) and 0 (whose
+// sign the first Add decides, as in a map) in a map.
+// Iteration is in ascending key, the window's non-empty keys found word by
+// word, so a bucket's cells cost the window / 64 plus the cells.
 class BinTable {
  public:
   void Add(double key, Side side, double notional);
   void Remove(double key, Side side, double notional);
-  void Clear() { bins_.clear(); }
-  const std::map<double, BinSums>& bins() const { return bins_; }
+  void Clear();
+
+  // Non-empty bins in ascending key, as (key, sums) pairs.
+  class Iterator {
+   public:
+    std::pair<double, const BinSums&> operator*() const;
+    Iterator& operator++();
+    bool operator!=(const Iterator& o) const { return far_ != o.far_ || i_ != o.i_; }
+    bool operator==(const Iterator& o) const { return !(*this != o); }
+
+   private:
+    friend class BinTable;
+    bool AtFar() const;  // the current bin is far_'s (else dense_[i_])
+    const BinTable* t_ = nullptr;
+    std::map<double, BinSums>::const_iterator far_{};
+    size_t i_ = 0;  // next non-empty window slot, dense_.size() at the end
+  };
+  struct Range {
+    const BinTable* table;
+    Iterator begin() const { return table->Begin(); }
+    Iterator end() const { return table->End(); }
+  };
+  Range bins() const { return Range{this}; }
 
  private:
-  std::map<double, BinSums> bins_;
+  static constexpr int64_t kMaxDense = int64_t{1} << 16;
+  Iterator Begin() const;
+  Iterator End() const;
+  // The window slot of key, growing the window to hold it if it may; null
+  // when the key belongs in far_.
+  BinSums* Dense(double key, bool grow);
+  void SetOccupied(size_t i, bool on);
+  size_t NextOccupied(size_t from) const;  // dense_.size() when none
+
+  int64_t base_ = 0;                // key of dense_[0]
+  std::vector<BinSums> dense_;      // keys base_ .. base_ + size - 1
+  std::vector<uint64_t> occupied_;  // bit i: dense_[i] non-empty
+  std::map<double, BinSums> far_;   // keys outside the window
 };
 
 // The level a position contributes, if any: its liq_price, or when that is
@@ -79,30 +121,73 @@ class BinTable {
 // position that cannot be liquidated).
 std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price, Side side);
 
+// Account name -> dense id (0, 1, 2, ... in order of first sight). A flat
+// open-addressing table of (hash, id, the name's first 16 bytes): one cache
+// line per lookup, where a node-based map takes three. The snapshot replay
+// looks up every row's account (a chunk's dictionary holds its own names).
+class AccountIndex {
+ public:
+  static uint64_t Hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+  // The id of name, adding it if new.
+  uint32_t Id(std::string_view name) { return Id(name, Hash(name)); }
+  uint32_t Id(std::string_view name, uint64_t hash);
+  // The id of name, or UINT32_MAX when it has none yet.
+  uint32_t Find(std::string_view name, uint64_t hash) const;
+  // Starts loading the slot a lookup of `hash` begins at: a block's names
+  // are looked up with the next ones' slots already on their way, so the
+  // cache misses overlap instead of queueing.
+  void Prefetch(uint64_t hash) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+  }
+  const std::string& Name(uint32_t id) const { return names_[id]; }
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    uint32_t id = kEmpty;
+    uint32_t length = 0;
+    char head[16] = {};  // the name's first bytes, zero-padded
+  };
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  void Grow();
+  bool Matches(const Slot& slot, std::string_view name, uint64_t hash) const;
+  std::vector<Slot> slots_;  // a power of two, at most half full
+  std::vector<std::string> names_;
+};
+
 // Replays positions series (merged in time order) into the positions in
 // force and their per-bin sums under a leverage filter.
 class PositionReplay {
  public:
-  PositionReplay(LeverageFilter filter, double price_step, WorkMeter* meter = nullptr)
-      : filter_(std::move(filter)), step_(price_step), meter_(meter) {}
+  // keep_state: remember every position's row, for Keyframe(); a heatmap
+  // or map needs only each position's level, a third of the memory touched
+  // per row.
+  PositionReplay(LeverageFilter filter, double price_step, WorkMeter* meter = nullptr, bool keep_state = true)
+      : filter_(std::move(filter)), step_(price_step), meter_(meter), keep_state_(keep_state) {}
 
   // Adds a series; rows of its source with ts < seed.until are skipped.
   Status AddSeries(PositionSeriesInput input);
   // Applies every row with ts < until not yet applied.
   Status AdvanceTo(Timestamp until);
   const BinTable& bins() const { return bins_; }
-  // The unfiltered state of series `index` as a keyframe at `until`.
+  // The unfiltered state of series `index` as a keyframe at `until`
+  // (keep_state replays only).
   PositionKeyframe Keyframe(size_t index, Timestamp until) const;
 
  private:
-  struct Entry {
+  // What a position adds to the bins: none while bin is NaN (closed, or no
+  // level). Bin keys are never NaN (levels are finite and > 0).
+  struct Level {
+    double bin = NAN;
+    double notional = 0;
+  };
+  // The position's row (keep_state only).
+  struct State {
     Timestamp ts = 0;
     double size = 0, entry_price = 0, leverage = 0, liq_price = 0;
     bool in_force = false;
-    bool has_level = false;
-    double bin = 0;
-    double notional = 0;
   };
+  static constexpr uint32_t kUnmapped = UINT32_MAX;
   struct Series {
     SeriesKey key;
     Timestamp skip_before = kMinTimestamp;
@@ -110,22 +195,26 @@ class PositionReplay {
     Columns block;
     size_t pos = 0;
     bool done = false;
-    std::vector<uint32_t> block_accounts;  // block dictionary index -> account id
-    std::unordered_map<std::string, uint32_t> account_ids;
-    std::vector<std::string> account_names;
+    // Block dictionary index -> account id, kUnmapped until a row uses it:
+    // ids are given in row order, so accounts that update in a steady
+    // rhythm touch `levels` in a steady order too.
+    std::vector<uint32_t> block_accounts;
+    std::vector<uint64_t> block_hashes;  // AccountIndex::Hash of each dictionary name
+    AccountIndex accounts;
     // Indexed by account id × 2 + side: account ids are dense, so a flat
     // vector beats a hash map (one cache miss per row, not three).
-    std::vector<Entry> positions;
+    std::vector<Level> levels;
+    std::vector<State> states;  // keep_state only
   };
   // Positions `series_[i]` on its next row (loading blocks); false at end.
   Result<bool> Prime(size_t i);
-  uint32_t AccountId(Series& s, const std::string& name);
   void Apply(size_t series, uint32_t account, Side side, Timestamp ts, double size, double entry,
              double leverage, double liq);
 
   LeverageFilter filter_;
   double step_;
   WorkMeter* meter_;  // ticked per row applied; null = never stops
+  bool keep_state_;
   std::vector<Series> series_;
   // (next ts, series) of every series with rows left; smallest first, ties
   // by series index.
@@ -195,7 +284,7 @@ class GridCursor : public HeatmapCursor {
   uint64_t next_bucket_ = 0;
   Timestamp bucket_ = 0;
   bool emitting_ = false;
-  std::map<double, BinSums>::const_iterator it_;
+  BinTable::Iterator it_;
 };
 
 }  // namespace liqdb::heatmap_internal

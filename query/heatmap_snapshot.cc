@@ -4,7 +4,10 @@
 // new one, so a bucket costs its rows plus its non-empty cells.
 
 #include <algorithm>
+#include <cstring>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "query/heatmap_internal.h"
 
@@ -14,10 +17,66 @@ namespace liqdb {
 
 namespace heatmap_internal {
 
-uint32_t PositionReplay::AccountId(Series& s, const std::string& name) {
-  auto [it, inserted] = s.account_ids.try_emplace(name, static_cast<uint32_t>(s.account_names.size()));
-  if (inserted) s.account_names.push_back(name);
-  return it->second;
+namespace {
+// The first 16 bytes of name, zero-padded, as a Slot keeps them (a byte
+// loop: a library memcpy/memcmp call per lookup cost more than the lookup).
+struct Head {
+  uint64_t w[2] = {0, 0};
+  explicit Head(std::string_view name) {
+    unsigned char b[16] = {};
+    const size_t n = std::min<size_t>(name.size(), 16);
+    for (size_t i = 0; i < n; ++i) b[i] = static_cast<unsigned char>(name[i]);
+    std::memcpy(w, b, 16);
+  }
+};
+}  // namespace
+
+bool AccountIndex::Matches(const Slot& slot, std::string_view name, uint64_t hash) const {
+  if (slot.hash != hash || slot.length != name.size()) return false;
+  const Head h(name);
+  uint64_t w[2];
+  std::memcpy(w, slot.head, 16);
+  return w[0] == h.w[0] && w[1] == h.w[1] && (name.size() <= sizeof(Slot::head) || names_[slot.id] == name);
+}
+
+uint32_t AccountIndex::Find(std::string_view name, uint64_t hash) const {
+  if (slots_.empty()) return kEmpty;
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.id == kEmpty) return kEmpty;
+    if (Matches(slot, name, hash)) return slot.id;
+  }
+}
+
+uint32_t AccountIndex::Id(std::string_view name, uint64_t hash) {
+  if (names_.size() >= slots_.size() / 2) Grow();
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    Slot& slot = slots_[i];
+    if (slot.id == kEmpty) {
+      slot.hash = hash;
+      slot.id = static_cast<uint32_t>(names_.size());
+      slot.length = static_cast<uint32_t>(name.size());
+      const Head h(name);
+      std::memcpy(slot.head, h.w, sizeof slot.head);
+      names_.emplace_back(name);
+      return slot.id;
+    }
+    if (Matches(slot, name, hash)) return slot.id;
+  }
+}
+
+void AccountIndex::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(std::max<size_t>(64, old.size() * 2), Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.id == kEmpty) continue;
+    size_t i = slot.hash & mask;
+    while (slots_[i].id != kEmpty) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
 }
 
 Status PositionReplay::AddSeries(PositionSeriesInput input) {
@@ -29,7 +88,7 @@ Status PositionReplay::AddSeries(PositionSeriesInput input) {
   s.source = std::move(input.rows);
   for (const PositionState& p : input.seed.positions) {
     if (!(p.size > 0)) continue;
-    Apply(index, AccountId(s, p.account), p.side, p.ts, p.size, p.entry_price, p.leverage, p.liq_price);
+    Apply(index, s.accounts.Id(p.account), p.side, p.ts, p.size, p.entry_price, p.leverage, p.liq_price);
   }
   LIQDB_ASSIGN_OR_RETURN(bool has_rows, Prime(index));
   if (has_rows) heap_.emplace(series_[index].block.ts[series_[index].pos], index);
@@ -59,39 +118,47 @@ Result<bool> PositionReplay::Prime(size_t i) {
           "positions");
     }
     s.pos = 0;
-    s.block_accounts.resize(s.block.account_dict.size());
-    for (size_t d = 0; d < s.block.account_dict.size(); ++d) {
-      s.block_accounts[d] = AccountId(s, s.block.account_dict[d]);
+    // The names this replay has seen already, found with their slots
+    // prefetched a few names ahead; new names get ids when a row uses them.
+    const std::vector<std::string>& dict = s.block.account_dict;
+    s.block_hashes.resize(dict.size());
+    for (size_t d = 0; d < dict.size(); ++d) s.block_hashes[d] = AccountIndex::Hash(dict[d]);
+    s.block_accounts.resize(dict.size());
+    constexpr size_t kAhead = 16;
+    for (size_t d = 0; d < dict.size(); ++d) {
+      if (d + kAhead < dict.size()) s.accounts.Prefetch(s.block_hashes[d + kAhead]);
+      s.block_accounts[d] = s.accounts.Find(dict[d], s.block_hashes[d]);
     }
   }
 }
 
 void PositionReplay::Apply(size_t series, uint32_t account, Side side, Timestamp ts, double size,
                            double entry, double leverage, double liq) {
-  std::vector<Entry>& positions = series_[series].positions;
+  Series& s = series_[series];
   size_t index = static_cast<size_t>(account) * 2 + static_cast<size_t>(side);
-  if (index >= positions.size()) positions.resize(std::max(index + 1, positions.size() * 2));
-  Entry& e = positions[index];
-  if (e.in_force && e.has_level) bins_.Remove(e.bin, side, e.notional);
-  if (!(size > 0)) {
-    e.in_force = false;  // closed
-    e.has_level = false;
-    return;
+  if (index >= s.levels.size()) {
+    s.levels.resize(std::max(index + 1, s.levels.size() * 2));
+    if (keep_state_) s.states.resize(s.levels.size());
   }
-  e.in_force = true;
-  e.ts = ts;
-  e.size = size;
-  e.entry_price = entry;
-  e.leverage = leverage;
-  e.liq_price = liq;
-  e.has_level = false;
+  Level& l = s.levels[index];
+  if (!std::isnan(l.bin)) bins_.Remove(l.bin, side, l.notional);
+  l.bin = NAN;
+  if (keep_state_) {
+    State& st = s.states[index];
+    st.in_force = size > 0;
+    st.ts = ts;
+    st.size = size;
+    st.entry_price = entry;
+    st.leverage = leverage;
+    st.liq_price = liq;
+  }
+  if (!(size > 0)) return;  // closed
   if (filter_.Accepts(leverage)) {
     std::optional<double> level = PositionLevel(entry, leverage, liq, side);
     if (level) {
-      e.has_level = true;
-      e.bin = BinKey(*level, step_);
-      e.notional = size * *level;
-      bins_.Add(e.bin, side, e.notional);
+      l.bin = BinKey(*level, step_);
+      l.notional = size * *level;
+      bins_.Add(l.bin, side, l.notional);
     }
   }
 }
@@ -109,8 +176,18 @@ Status PositionReplay::AdvanceTo(Timestamp until) {
       if (meter_ != nullptr) LIQDB_RETURN_IF_ERROR(meter_->Tick());
       const Columns& b = s.block;
       size_t r = s.pos;
-      Apply(i, s.block_accounts[b.account[r]], static_cast<Side>(b.side[r]), b.ts[r],
-            b.values[pos_col::kSize][r], b.values[pos_col::kEntryPrice][r], b.values[pos_col::kLeverage][r],
+      uint32_t& account = s.block_accounts[b.account[r]];
+      if (account == kUnmapped)
+        account = s.accounts.Id(b.account_dict[b.account[r]], s.block_hashes[b.account[r]]);
+      // The position a few rows on, on its way into the cache.
+      constexpr size_t kAhead = 8;
+      if (r + kAhead < b.size()) {
+        const uint32_t ahead = s.block_accounts[b.account[r + kAhead]];
+        const size_t at = static_cast<size_t>(ahead) * 2 + b.side[r + kAhead];
+        if (ahead != kUnmapped && at < s.levels.size()) __builtin_prefetch(&s.levels[at]);
+      }
+      Apply(i, account, static_cast<Side>(b.side[r]), b.ts[r], b.values[pos_col::kSize][r],
+            b.values[pos_col::kEntryPrice][r], b.values[pos_col::kLeverage][r],
             b.values[pos_col::kLiqPrice][r]);
       ++s.pos;
       LIQDB_ASSIGN_OR_RETURN(more, Prime(i));
@@ -125,11 +202,11 @@ PositionKeyframe PositionReplay::Keyframe(size_t index, Timestamp until) const {
   PositionKeyframe kf;
   kf.until = until;
   const Series& s = series_[index];
-  for (size_t i = 0; i < s.positions.size(); ++i) {
-    const Entry& e = s.positions[i];
+  for (size_t i = 0; i < s.states.size(); ++i) {
+    const State& e = s.states[i];
     if (!e.in_force) continue;
     PositionState p;
-    p.account = s.account_names[i / 2];
+    p.account = s.accounts.Name(static_cast<uint32_t>(i / 2));
     p.side = static_cast<Side>(i % 2);
     p.ts = e.ts;
     p.size = e.size;
@@ -149,7 +226,7 @@ namespace {
 class SnapshotCursor : public GridCursor {
  public:
   SnapshotCursor(TimeGrid grid, LeverageFilter filter, double step, Cancellation* cancel)
-      : GridCursor(grid, "liq_heatmap", cancel), replay_(std::move(filter), step, &meter_) {
+      : GridCursor(grid, "liq_heatmap", cancel), replay_(std::move(filter), step, &meter_, false) {
     step_ = step;
   }
   PositionReplay* replay() { return &replay_; }

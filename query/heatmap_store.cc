@@ -29,6 +29,26 @@ constexpr uint64_t kTargetRows = 1u << 18;
 constexpr int64_t kMinReadWindow = kMicrosPerSecond;
 constexpr int64_t kMaxReadWindow = 24LL * 3600 * kMicrosPerSecond;
 
+// Keeps rows [begin, end) of a block (every column, the dictionary as is).
+void KeepRows(Columns* c, size_t begin, size_t end) {
+  auto keep = [&](auto& v) {
+    if (v.empty()) return;
+    v.erase(v.begin() + static_cast<std::ptrdiff_t>(end), v.end());
+    v.erase(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(begin));
+  };
+  keep(c->ts);
+  keep(c->side);
+  keep(c->account);
+  for (auto& v : c->values) keep(v);
+}
+
+// Rows of one series in [from, to), in time order (ties in storage order),
+// as ReadSeriesSorted would give them. A sealed series is a run of chunks
+// that do not overlap in time: each chunk, decoded, is already a block in
+// that order, so it is handed on as it is, without copying its rows into a
+// merged window (a copy that interns every row's account string). From the
+// first chunk that overlaps the next one (or the rows already handed on),
+// the source falls back to merging windows through ReadSeriesSorted.
 class StoreSource : public SortedRowSource {
  public:
   StoreSource(const Store& store, Kind kind, uint32_t series_id, Timestamp from, Timestamp to)
@@ -48,6 +68,59 @@ class StoreSource : public SortedRowSource {
   }
 
   Result<bool> NextBlock(Columns* block) override {
+    if (direct_) {
+      LIQDB_ASSIGN_OR_RETURN(bool handed, NextChunk(block));
+      if (handed) return true;
+    }
+    return NextWindow(block);
+  }
+
+ private:
+  // The next chunk as a block while chunks do not overlap; false (and
+  // direct_ off, with next_ just past what was handed on) at the end or on
+  // an overlap, when the windows take over from next_.
+  Result<bool> NextChunk(Columns* block) {
+    if (!reader_) {
+      if (next_ >= to_) {
+        direct_ = false;
+        return false;
+      }
+      LIQDB_ASSIGN_OR_RETURN(reader_, store_.ReadChunks(kind_, {series_id_}, next_, to_));
+    }
+    bool overlap = false;
+    while (reader_->Valid() && !overlap) {
+      const ChunkMeta meta = reader_->meta();
+      if (handed_ && meta.min_ts < next_) {  // overlaps what was handed on
+        overlap = true;
+        break;
+      }
+      Columns rows(kind_);
+      LIQDB_RETURN_IF_ERROR(reader_->Decode(kAllColumns, &rows));
+      reader_->Next();
+      // The next chunk must start after this one ends.
+      overlap = (reader_->Valid() && reader_->meta().min_ts <= meta.max_ts) ||
+                !std::is_sorted(rows.ts.begin(), rows.ts.end());
+      if (overlap) break;
+      const auto begin = std::lower_bound(rows.ts.begin(), rows.ts.end(), next_) - rows.ts.begin();
+      const auto end = std::lower_bound(rows.ts.begin(), rows.ts.end(), to_) - rows.ts.begin();
+      if (begin == end) continue;
+      if (begin != 0 || end != static_cast<std::ptrdiff_t>(rows.size())) {
+        KeepRows(&rows, static_cast<size_t>(begin), static_cast<size_t>(end));
+      }
+      next_ = SaturatingAdd(rows.ts.back(), 1);
+      handed_ = true;
+      *block = std::move(rows);
+      return true;
+    }
+    // Every chunk handed on: nothing left. Otherwise the rest (from next_
+    // on: nothing at or after it was handed on) goes through the windows.
+    if (!overlap) next_ = to_;
+    direct_ = false;
+    reader_.reset();
+    return false;
+  }
+
+  Result<bool> NextWindow(Columns* block) {
     while (next_ < to_) {
       Timestamp end = std::min(to_, SaturatingAdd(next_, window_));
       LIQDB_ASSIGN_OR_RETURN(Columns rows, ReadSeriesSorted(store_, kind_, series_id_, next_, end));
@@ -63,7 +136,6 @@ class StoreSource : public SortedRowSource {
     return false;
   }
 
- private:
   static int64_t ClampWindow(double w) {
     return static_cast<int64_t>(
         std::clamp(w, static_cast<double>(kMinReadWindow), static_cast<double>(kMaxReadWindow)));
@@ -72,8 +144,11 @@ class StoreSource : public SortedRowSource {
   const Store& store_;
   Kind kind_;
   uint32_t series_id_;
-  Timestamp next_, to_;
+  Timestamp next_, to_;  // rows before next_ were handed on
   int64_t window_ = kMaxReadWindow;
+  bool direct_ = true;
+  bool handed_ = false;  // a block was handed on (next_ is past it)
+  std::unique_ptr<ChunkReader> reader_;
 };
 
 // The series of `kind` a filter selects, in (exchange, symbol) order.
