@@ -8,6 +8,7 @@
 // archives still meet their twins; a file's last rows are flushed when the
 // file ends. With --strict nothing of a file reaches the store before its
 // last line was read and found good. Streams flush on an interval instead.
+// Finish seals what the run left staged.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -393,6 +394,9 @@ Status Ingester::Finish() {
   finished_ = true;
   LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeAll()));
   LIQDB_RETURN_IF_ERROR(SaveState());
+  // Every run ends sealed: what is still staged becomes sealed chunks, the
+  // short ones merged with their series' newest short chunks (store.h).
+  if (summary_.stored > 0) LIQDB_RETURN_IF_ERROR(store_->Seal(true).WithContext("store seal"));
   if (reported_ > options_.max_reported_errors) {
     Report("... and " + std::to_string(reported_ - options_.max_reported_errors) +
            " more bad lines not shown");

@@ -350,7 +350,7 @@ void RocksStore::PutRowsAsChunks(const Columns& rows, uint32_t series_id, bool s
                                  rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added) {
   // Under 2^24 rows: the codecs' limit, and what the SQL rowid (chunk id ×
   // 2^24 + position) assumes.
-  const size_t target = std::clamp<uint32_t>(options_.chunk_rows, 1, (1u << 24) - 1);
+  const size_t target = ChunkTarget();
   size_t begin = 0;
   while (begin < rows.size()) {
     size_t end = std::min(rows.size(), begin + target);
@@ -513,15 +513,9 @@ Result<AppendStats> RocksStore::AppendAll(const std::vector<SeriesBatch>& batche
     LIQDB_RETURN_IF_ERROR(CheckSeriesReadable(gk.first, sid));
     rows.SortByTime();
     const Timestamp lo = rows.ts.front(), hi = rows.ts.back();
-    std::vector<ChunkMeta> existing = ChunksOf(sid);
-    std::vector<ChunkMeta> overlapping, staged;
-    uint64_t staged_rows = 0;
-    for (const ChunkMeta& m : existing) {
+    std::vector<ChunkMeta> overlapping;
+    for (const ChunkMeta& m : ChunksOf(sid)) {
       if (m.max_ts >= lo && m.min_ts <= hi) overlapping.push_back(m);
-      if (!m.sealed) {
-        staged.push_back(m);
-        staged_rows += m.rows;
-      }
     }
     if (!overlapping.empty()) {
       std::vector<Columns> stored;
@@ -534,37 +528,112 @@ Result<AppendStats> RocksStore::AppendAll(const std::vector<SeriesBatch>& batche
     const Timestamp first = rows.ts.front();
     LIQDB_RETURN_IF_ERROR(
         DropCheckpointsFrom(gk.first, sid, first == kMaxTimestamp ? first : first + 1, &wb));
-    if (rows.size() >= options_.chunk_rows) {
-      // A bulk batch goes straight to sealed chunks: no second write.
-      PutRowsAsChunks(rows, sid, false, &wb, &added);
-    } else if (staged_rows + rows.size() >= options_.chunk_rows) {
-      // Enough staged rows: seal them together with this batch.
-      std::vector<Columns> parts;
-      LIQDB_RETURN_IF_ERROR(DecodeAll(staged, &parts));
-      parts.push_back(std::move(rows));
-      Columns merged = MergeSorted(&parts, gk.first);
-      for (const ChunkMeta& m : staged) DeleteChunk(m, &wb);
-      removed.insert(removed.end(), staged.begin(), staged.end());
-      PutRowsAsChunks(merged, sid, false, &wb, &added);
-    } else {
-      PutChunk(rows, sid, false, &wb, &added);
-    }
+    LIQDB_RETURN_IF_ERROR(WriteSeriesRows(gk.first, sid, std::move(rows), false, &wb, &added, &removed));
   }
   LIQDB_RETURN_IF_ERROR(CommitWrite(&wb, added, removed, new_series));
   return stats;
 }
 
-Status RocksStore::SealSeries(uint32_t series_id, bool force) {
+Status RocksStore::WriteSeriesRows(Kind kind, uint32_t series_id, Columns rows, bool force_seal,
+                                   rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added,
+                                   std::vector<ChunkMeta>* removed) {
+  const std::vector<ChunkMeta> chunks = ChunksOf(series_id);
   std::vector<ChunkMeta> staged;
   uint64_t staged_rows = 0;
-  for (const ChunkMeta& m : ChunksOf(series_id)) {
-    if (!m.sealed) {
-      staged.push_back(m);
-      staged_rows += m.rows;
+  Timestamp lo = rows.empty() ? kMaxTimestamp : rows.ts.front();
+  Timestamp hi = rows.empty() ? kMinTimestamp : rows.ts.back();
+  for (const ChunkMeta& m : chunks) {
+    if (m.sealed) continue;
+    staged.push_back(m);
+    staged_rows += m.rows;
+    lo = std::min(lo, m.min_ts);
+    hi = std::max(hi, m.max_ts);
+  }
+  const uint64_t total = staged_rows + rows.size();
+  if (total == 0) return Status::OK();
+  const uint64_t target = ChunkTarget();
+  // The day rule: a quiet series (a live feed of a small symbol) would keep
+  // its rows staged for weeks; sealing a day at a time bounds that.
+  const bool seal_all = force_seal || (hi - lo >= kSealSpan);
+  if (!seal_all && total < target) {
+    // Stays staged. Tiering keeps the staged chunks few: once there are
+    // kStagedTierAt of them, the new rows absorb the newest staged chunks
+    // while each is no bigger than what has been gathered so far (a binary
+    // counter: at most kStagedTierAt + log2(rows) staged chunks, each row
+    // rewritten at most log2(chunk_rows / rows per append) times before it is
+    // sealed). Below that, one append is one staged chunk in one log record.
+    if (rows.empty()) return Status::OK();
+    if (staged.size() < kStagedTierAt) {
+      PutChunk(rows, series_id, false, wb, added);
+      return Status::OK();
+    }
+    std::sort(staged.begin(), staged.end(),
+              [](const ChunkMeta& a, const ChunkMeta& b) { return a.chunk_id > b.chunk_id; });
+    std::vector<ChunkMeta> group;
+    uint64_t acc = rows.size();
+    for (const ChunkMeta& m : staged) {
+      if (m.rows > acc) break;
+      group.push_back(m);
+      acc += m.rows;
+    }
+    if (group.empty()) {
+      PutChunk(rows, series_id, false, wb, added);
+      return Status::OK();
+    }
+    std::vector<Columns> parts;
+    LIQDB_RETURN_IF_ERROR(DecodeAll(group, &parts));
+    parts.push_back(std::move(rows));
+    const Columns merged = MergeSorted(&parts, kind);
+    for (const ChunkMeta& m : group) DeleteChunk(m, wb);
+    removed->insert(removed->end(), group.begin(), group.end());
+    PutChunk(merged, series_id, false, wb, added);
+    return Status::OK();
+  }
+  // Seal: the staged rows and the new ones, cut into chunks of chunk_rows.
+  std::vector<ChunkMeta> group = staged;
+  if (seal_all && total % target != 0) {
+    // The last chunk would be short: let it absorb the series' newest short
+    // sealed chunks, again as a binary counter (each no bigger than what has
+    // been gathered), so repeated small runs leave O(log) short chunks and
+    // rewrite each row O(log(chunk_rows / rows per run)) times, never the
+    // whole series.
+    std::vector<ChunkMeta> sealed;
+    for (const ChunkMeta& m : chunks) {
+      if (m.sealed) sealed.push_back(m);
+    }
+    uint64_t acc = total % target;
+    for (auto it = sealed.rbegin(); it != sealed.rend(); ++it) {  // newest first (by min_ts)
+      if (it->rows >= target || it->rows > acc) break;
+      group.push_back(*it);
+      acc += it->rows;
     }
   }
-  if (staged.empty() || (!force && staged_rows < options_.chunk_rows)) return Status::OK();
-  return RewriteChunks(staged, series_id, force);
+  if (group.empty()) {
+    PutRowsAsChunks(rows, series_id, seal_all, wb, added);
+    return Status::OK();
+  }
+  std::vector<Columns> parts;
+  LIQDB_RETURN_IF_ERROR(DecodeAll(group, &parts));
+  if (!rows.empty()) parts.push_back(std::move(rows));
+  const Columns merged = MergeSorted(&parts, kind);
+  for (const ChunkMeta& m : group) DeleteChunk(m, wb);
+  removed->insert(removed->end(), group.begin(), group.end());
+  PutRowsAsChunks(merged, series_id, seal_all, wb, added);
+  return Status::OK();
+}
+
+Status RocksStore::SealSeries(uint32_t series_id, bool force) {
+  Kind kind;
+  {
+    std::shared_lock lock(dir_mu_);
+    auto it = series_.find(series_id);
+    if (it == series_.end()) return Status::OK();
+    kind = it->second.kind;
+  }
+  rocksdb::WriteBatch wb;
+  std::vector<ChunkMeta> added, removed;
+  LIQDB_RETURN_IF_ERROR(WriteSeriesRows(kind, series_id, Columns(kind), force, &wb, &added, &removed));
+  return CommitWrite(&wb, added, removed, {});
 }
 
 Status RocksStore::RewriteChunks(const std::vector<ChunkMeta>& group, uint32_t series_id,

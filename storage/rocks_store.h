@@ -12,6 +12,7 @@
 
 #include <rocksdb/db.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -26,6 +27,11 @@
 #include "liqdb/store.h"
 
 namespace liqdb::storage {
+
+// Staged rows of a series that span this much event time are sealed.
+constexpr Timestamp kSealSpan = 86400LL * kMicrosPerSecond;
+// Staged chunks a series may hold before appends merge them (tiering).
+constexpr size_t kStagedTierAt = 32;
 
 class RocksStore final : public Store, public std::enable_shared_from_this<RocksStore> {
  public:
@@ -113,6 +119,16 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   Status CommitWrite(rocksdb::WriteBatch* wb, const std::vector<ChunkMeta>& added,
                      const std::vector<ChunkMeta>& removed,
                      const std::map<std::pair<Kind, SeriesKey>, uint32_t>& new_series);
+  // The write policy (see Store, "Write path"): writes the new `rows`
+  // (sorted, deduplicated; may be empty) of a series with its staged
+  // chunks: staged and tiered, or sealed once there are chunk_rows of them,
+  // once they span kSealSpan, or when `force_seal` (then the short last chunk
+  // absorbs the series' newest short sealed chunks).
+  Status WriteSeriesRows(Kind kind, uint32_t series_id, Columns rows, bool force_seal,
+                         rocksdb::WriteBatch* wb, std::vector<ChunkMeta>* added,
+                         std::vector<ChunkMeta>* removed);
+  // chunk_rows within the codecs' limit.
+  size_t ChunkTarget() const { return std::clamp<uint32_t>(options_.chunk_rows, 1, (1u << 24) - 1); }
   Status SealSeries(uint32_t series_id, bool force);
   // Replaces `group` (chunks of one series) by its rows merged, sorted and
   // cut into chunks, in one write.

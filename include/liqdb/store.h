@@ -3,12 +3,31 @@
 //
 // Write path: Append() validates a batch, drops rows already stored (see
 // "Idempotency"), and writes the rest as a *staged* chunk in one RocksDB
-// WriteBatch under the WAL, so the rows are durable when it returns. When a
-// series has enough staged rows, the sealer merges them into immutable
-// *sealed* chunks (tens of thousands of rows, time-sorted, with a zone map,
-// per-minute rollups and checksums) and deletes the staged ones in the same
-// WriteBatch. Chunks of one series may overlap in time (out-of-order
-// archives); they never hold the same row twice.
+// WriteBatch under the WAL, so the rows are durable when it returns. The
+// sealer merges staged chunks into immutable *sealed* chunks (chunk_rows
+// rows, time-sorted, with a zone map, per-minute rollups and checksums) and
+// deletes the staged ones in the same WriteBatch. Chunks of one series may
+// overlap in time (out-of-order archives); they never hold the same row twice.
+//
+// Sealing policy, per series, applied by every Append and by Seal:
+//   - a batch's rows and the series' staged rows are sealed together once
+//     they reach chunk_rows (full chunks sealed, the rest stays staged), once
+//     they span a day of event time, or on Seal(true) (everything sealed);
+//   - otherwise the batch is staged; once a series holds 32 staged chunks,
+//     a new batch absorbs the newest staged chunks that are no bigger than
+//     the rows gathered so far (a binary counter: at most 32 + log2(staged
+//     rows) staged chunks);
+//   - when everything is sealed and the last chunk is short, it absorbs the
+//     series' newest short sealed chunks the same way.
+// Writers end a run with Seal(true) (Ingester::Finish, hence `liqdb ingest`
+// of files and of a stream at its end; `liqdb gen`), so a store is sealed
+// after every ingest; a live feed's rows are sealed a day at a time. Write
+// amplification is bounded: a row is written once staged, rewritten at most
+// log2(chunk_rows / rows per append) times by staged tiering, once when
+// sealed, and at most log2(chunk_rows / rows per run) times by short-chunk
+// merging; no run rewrites more than its series' short tail (< 2 chunk_rows
+// rows), never the whole series. 1,000 runs of 100 rows leave a handful of
+// short chunks (at most log2(runs) + 1), not 1,000.
 //
 // Idempotency: a row equal in every column to one already stored in its
 // series is a duplicate, unless the incoming batch itself holds it more often
@@ -189,8 +208,9 @@ class Store {
   // The same for several series, atomically: all are written or none.
   virtual Result<AppendStats> AppendAll(const std::vector<SeriesBatch>& batches) = 0;
 
-  // Seals staged chunks: of series holding at least chunk_rows staged rows,
-  // or of every series when `force`.
+  // Seals staged chunks: of series holding at least chunk_rows staged rows
+  // or staged rows spanning a day, or of every series when `force` (see
+  // "Sealing policy"). Writers call Seal(true) at the end of a run.
   virtual Status Seal(bool force) = 0;
   // Merges overlapping and undersized sealed chunks of every series.
   virtual Status Compact() = 0;
