@@ -657,7 +657,30 @@ Status RocksStore::Seal(bool force) {
     for (const auto& [id, list] : chunks_) ids.push_back(id);
   }
   for (uint32_t id : ids) LIQDB_RETURN_IF_ERROR(SealSeries(id, force));
-  return Status::OK();
+  if (!force) return Status::OK();
+  return SettleFiles();
+}
+
+Status RocksStore::SettleFiles() {
+  // The end of a run: flush the memtable, so the write-ahead log (which holds
+  // every staged chunk written and deleted during the run) is dropped and
+  // rows merged away inside the memtable never reach a table file.
+  LIQDB_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "store '" + path_ + "': flush"));
+  // Table files may still hold chunks merged away after an earlier flush.
+  // Rewrite them once they are mostly garbage: each compaction then removes
+  // at least half of what it reads, so its cost stays a small multiple of
+  // the bytes the runs wrote.
+  uint64_t live = 0, sst = 0;
+  {
+    std::shared_lock lock(dir_mu_);
+    for (const auto& [id, list] : chunks_) {
+      for (const ChunkMeta& m : list) live += m.bytes;
+    }
+  }
+  if (!db_->GetIntProperty(rocksdb::DB::Properties::kTotalSstFilesSize, &sst)) return Status::OK();
+  if (sst <= 2 * live + (4u << 20)) return Status::OK();
+  return FromRocks(db_->CompactRange(rocksdb::CompactRangeOptions(), nullptr, nullptr),
+                   "store '" + path_ + "': compaction");
 }
 
 Status RocksStore::CompactSeries(uint32_t series_id) {

@@ -130,6 +130,9 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   // chunk_rows within the codecs' limit.
   size_t ChunkTarget() const { return std::clamp<uint32_t>(options_.chunk_rows, 1, (1u << 24) - 1); }
   Status SealSeries(uint32_t series_id, bool force);
+  // After Seal(true): flushes the memtable, compacts table files that are
+  // mostly garbage. Caller holds write_mu_.
+  Status SettleFiles();
   // Replaces `group` (chunks of one series) by its rows merged, sorted and
   // cut into chunks, in one write.
   Status RewriteChunks(const std::vector<ChunkMeta>& group, uint32_t series_id, bool seal_remainder);
