@@ -105,16 +105,7 @@ __attribute__((target_clones("avx2", "default"))) void BinKeys(const double* pri
   }
 }
 
-BinSums* BinTable::Dense(double key, bool grow) {
-  // Window keys are integers below 2^52 in magnitude, but not 0: +0.0 and
-  // -0.0 are one key whose sign is the first one added, as in a map.
-  if (!(std::fabs(key) < 4503599627370496.0) || key == 0) return nullptr;
-  const int64_t k = static_cast<int64_t>(key);
-  if (static_cast<double>(k) != key) return nullptr;
-  if (!dense_.empty() && k >= base_ && k < base_ + static_cast<int64_t>(dense_.size())) {
-    return &dense_[static_cast<size_t>(k - base_)];
-  }
-  if (!grow) return nullptr;
+BinSums* BinTable::Grow(int64_t k) {
   // Grow to hold k (at least doubling, so growth is amortised), within kMaxDense.
   int64_t lo = dense_.empty() ? k : std::min(base_, k);
   int64_t hi = dense_.empty() ? k + 1 : std::max(base_ + static_cast<int64_t>(dense_.size()), k + 1);

@@ -105,7 +105,17 @@ class BinTable {
   Iterator End() const;
   // The window slot of key, growing the window to hold it if it may; null
   // when the key belongs in far_.
-  BinSums* Dense(double key, bool grow);
+  BinSums* Dense(double key, bool grow) {
+    // Window keys are integers below 2^52 in magnitude, but not 0: +0.0
+    // and -0.0 are one key whose sign is the first one added, as in a map.
+    if (!(std::fabs(key) < 4503599627370496.0) || key == 0) return nullptr;
+    const int64_t k = static_cast<int64_t>(key);
+    if (static_cast<double>(k) != key) return nullptr;
+    const uint64_t at = static_cast<uint64_t>(k - base_);
+    if (at < dense_.size()) return &dense_[at];
+    return grow ? Grow(k) : nullptr;
+  }
+  BinSums* Grow(int64_t k);  // Dense for a key outside the window
   void SetOccupied(size_t i, bool on);
   size_t NextOccupied(size_t from) const;  // dense_.size() when none
 
@@ -127,7 +137,9 @@ std::optional<double> PositionLevel(double entry_price, double leverage, double 
 // looks up every row's account (a chunk's dictionary holds its own names).
 class AccountIndex {
  public:
-  static uint64_t Hash(std::string_view name) { return std::hash<std::string_view>{}(name); }
+  // Names up to 16 bytes (most account ids) hash as two words and a
+  // multiply-xorshift mix, a few cycles; longer ones with std::hash.
+  static uint64_t Hash(std::string_view name);
   // The id of name, adding it if new.
   uint32_t Id(std::string_view name) { return Id(name, Hash(name)); }
   uint32_t Id(std::string_view name, uint64_t hash);

@@ -4,6 +4,7 @@
 // new one, so a bucket costs its rows plus its non-empty cells.
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <string>
@@ -30,6 +31,17 @@ struct Head {
   }
 };
 }  // namespace
+
+uint64_t AccountIndex::Hash(std::string_view name) {
+  if (name.size() > 16) return std::hash<std::string_view>{}(name);
+  const Head h(name);
+  uint64_t x = h.w[0] * 0x9e3779b97f4a7c15ULL;
+  x ^= std::rotl(h.w[1] * 0xc2b2ae3d27d4eb4fULL, 31) ^ name.size();
+  x ^= x >> 32;
+  x *= 0xd6e8feb86659fd93ULL;
+  x ^= x >> 29;
+  return x;
+}
 
 bool AccountIndex::Matches(const Slot& slot, std::string_view name, uint64_t hash) const {
   if (slot.hash != hash || slot.length != name.size()) return false;
