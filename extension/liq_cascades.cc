@@ -11,7 +11,8 @@
 // are times ([from, to), integer µs or ISO-8601); max_gap a duration >= 0 (µs
 // or '30s'-style; a gap equal to max_gap joins the group); min_notional a
 // number >= 0 (a group is kept when its long + short notional reaches it);
-// symbol/exchange NULL or omitted = all. One row per cascade in time order.
+// symbol/exchange/coin NULL or omitted = all (coin: every venue's series of
+// that coin, merged in time order). One row per cascade in time order.
 // The meaning is DESIGN.md's "Cascades"; the kernel is OpenCascades
 // (heatmap.h). Cascades stream from its CascadeCursor one per xNext.
 #include <iterator>
@@ -19,6 +20,7 @@
 
 #include "extension/ext_util.h"
 #include "extension/modules.h"
+#include "extension/series_args.h"
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
@@ -45,18 +47,28 @@ enum : int {
   kFirstHidden,  // the arguments follow
 };
 // Argument indexes (hidden column = kFirstHidden + argument).
-enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgMaxGap, kArgMinNotional, kArgSymbol, kArgExchange };
+enum : int {
+  kArgSource = 0,
+  kArgFrom,
+  kArgTo,
+  kArgMaxGap,
+  kArgMinNotional,
+  kArgSymbol,
+  kArgExchange,
+  kArgCoin
+};
 
 constexpr TvfColumn kColumns[] = {
     {"first_ts", "INTEGER"},    {"last_ts", "INTEGER"},  {"events", "INTEGER"}, {"long_notional", "REAL"},
     {"short_notional", "REAL"}, {"first_price", "REAL"}, {"last_price", "REAL"}};
 static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
 
-const TvfSignature kSignature{kName,
-                              {std::begin(kColumns), std::end(kColumns)},
-                              {"source", "from", "to", "max_gap", "min_notional", "symbol", "exchange"},
-                              5,
-                              kFirstTs};
+const TvfSignature kSignature{
+    kName,
+    {std::begin(kColumns), std::end(kColumns)},
+    {"source", "from", "to", "max_gap", "min_notional", "symbol", "exchange", "coin"},
+    5,
+    kFirstTs};
 struct CascadesCursor : TvfCursor {
   std::shared_ptr<Store> store;  // outlives `cursor`
   std::unique_ptr<CascadeCursor> cursor;
@@ -86,17 +98,16 @@ Status Start(sqlite3* db, CascadesCursor* cur, int idx_num, int argc, sqlite3_va
     return Status::InvalidArgument("min_notional must be >= 0, got " +
                                    DescribeValue(cur->args.Get(kArgMinNotional)));
   }
-  if (cur->args.Has(kArgSymbol)) {
-    LIQDB_ASSIGN_OR_RETURN(auto symbol, ReadText(cur->args.Get(kArgSymbol), "symbol", false));
-    spec.symbols.push_back(*symbol);
-  }
-  if (cur->args.Has(kArgExchange)) {
-    LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
-    spec.exchanges.push_back(*exchange);
-  }
+  LIQDB_ASSIGN_OR_RETURN(
+      SeriesArgs series,
+      ReadSeriesArgs(cur->args.Get(kArgSymbol), cur->args.Get(kArgExchange), cur->args.Get(kArgCoin)));
   LIQDB_RETURN_IF_ERROR(ValidateCascadeSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kLiquidations, kName));
   cur->store = table->store;
+  LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*cur->store, Kind::kLiquidations, *source, &series));
+  spec.symbols = SymbolsForSpec(*cur->store, Kind::kLiquidations, series);
+  spec.exchanges = series.exchanges();
+  spec.coins = series.coins();
   LIQDB_ASSIGN_OR_RETURN(cur->cursor, OpenCascades(*cur->store, spec));
   return Fetch(cur);
 }

@@ -23,6 +23,7 @@
 
 #include "extension/ext_util.h"
 #include "extension/modules.h"
+#include "extension/series_args.h"
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
@@ -57,6 +58,7 @@ enum : int {
   kArgExchange,
   kArgMinLeverage,
   kArgMaxLeverage,
+  kArgCoin,
 };
 
 constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},
@@ -66,12 +68,12 @@ constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},
                                   {"positions", "INTEGER"}};
 static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-index enum disagree");
 
-const TvfSignature kSignature{
-    kName,
-    {std::begin(kColumns), std::end(kColumns)},
-    {"source", "from", "to", "interval", "price_step", "symbol", "exchange", "min_leverage", "max_leverage"},
-    5,
-    kBucket};
+const TvfSignature kSignature{kName,
+                              {std::begin(kColumns), std::end(kColumns)},
+                              {"source", "from", "to", "interval", "price_step", "symbol", "exchange",
+                               "min_leverage", "max_leverage", "coin"},
+                              5,
+                              kBucket};
 
 struct HeatCursor : TvfCursor {
   std::shared_ptr<Store> store;  // outlives `cursor`
@@ -100,14 +102,9 @@ Status Start(sqlite3* db, HeatCursor* cur, int idx_num, int argc, sqlite3_value*
   if (!(spec.price_step > 0)) {
     return Status::InvalidArgument("price_step must be > 0, got " + DescribeValue(cur->args.Get(kArgStep)));
   }
-  if (cur->args.Has(kArgSymbol)) {
-    LIQDB_ASSIGN_OR_RETURN(auto symbol, ReadText(cur->args.Get(kArgSymbol), "symbol", false));
-    spec.symbols.push_back(*symbol);
-  }
-  if (cur->args.Has(kArgExchange)) {
-    LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
-    spec.exchanges.push_back(*exchange);
-  }
+  LIQDB_ASSIGN_OR_RETURN(
+      SeriesArgs series,
+      ReadSeriesArgs(cur->args.Get(kArgSymbol), cur->args.Get(kArgExchange), cur->args.Get(kArgCoin)));
   if (cur->args.Has(kArgMinLeverage)) {
     LIQDB_ASSIGN_OR_RETURN(spec.min_leverage,
                            ReadNumber(cur->args.Get(kArgMinLeverage), "min_leverage", false));
@@ -119,6 +116,10 @@ Status Start(sqlite3* db, HeatCursor* cur, int idx_num, int argc, sqlite3_value*
   LIQDB_RETURN_IF_ERROR(ValidateSnapshotHeatmapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kPositions, kName));
   cur->store = table->store;
+  LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*cur->store, Kind::kPositions, *source, &series));
+  LIQDB_RETURN_IF_ERROR(RequireOneCoin(*cur->store, Kind::kPositions, series));
+  spec.symbols = SymbolsForSpec(*cur->store, Kind::kPositions, series);
+  spec.exchanges = series.exchanges();
   LIQDB_ASSIGN_OR_RETURN(cur->cursor, OpenSnapshotHeatmap(*cur->store, spec));
   return Fetch(cur);
 }

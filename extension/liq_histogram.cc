@@ -8,17 +8,23 @@
 //     SELECT * FROM liq_histogram WHERE source = 'liq' AND "from" = '2024-03-01'
 //       AND "to" = '2024-03-08' AND interval = '1h';
 //
+//   SELECT * FROM liq_histogram('liq', '2024-03-01', '2024-03-02', '1h') WHERE coin = 'BTC';
+//
 // Arguments (hidden columns source, "from", "to", interval, symbol,
-// exchange): source names a liqdb table of this connection; from/to are
+// exchange, coin): source names a liqdb table of this connection; from/to are
 // times ([from, to), integer µs or ISO-8601); interval is µs or '5m'-style;
-// symbol/exchange NULL or omitted = all. Buckets are aligned to multiples of
-// the interval since the epoch; `bucket` is the bucket's start in µs.
+// symbol/exchange/coin NULL or omitted = all, checked against the table
+// (series_args.h). Quantities are in coin units, NULL when the selected
+// series hold several coins (BTC plus SOL adds nothing up); notionals always
+// add. Buckets are aligned to multiples of the interval since the epoch;
+// `bucket` is the bucket's start in µs.
 // Rows stream from LiqHistogramCursor one per xNext.
 #include <iterator>
 #include <memory>
 
 #include "extension/ext_util.h"
 #include "extension/modules.h"
+#include "extension/series_args.h"
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
@@ -45,7 +51,7 @@ enum : int {
   kFirstHidden,  // the arguments follow
 };
 // Argument indexes (hidden column = kFirstHidden + argument).
-enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgInterval, kArgSymbol, kArgExchange };
+enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgInterval, kArgSymbol, kArgExchange, kArgCoin };
 
 constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},      {"long_count", "INTEGER"},
                                   {"long_qty", "REAL"},       {"long_notional", "REAL"},
@@ -55,7 +61,7 @@ static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-inde
 
 const TvfSignature kSignature{kName,
                               {std::begin(kColumns), std::end(kColumns)},
-                              {"source", "from", "to", "interval", "symbol", "exchange"},
+                              {"source", "from", "to", "interval", "symbol", "exchange", "coin"},
                               4,
                               kBucket};
 
@@ -64,6 +70,7 @@ struct HistogramCursor : TvfCursor {
   std::unique_ptr<LiqHistogramCursor> cursor;
   LiqHistogramRow row;
   bool eof = true;
+  bool qty_null = false;  // the selection spans several coins: adding their quantities means nothing
 };
 
 Status Fetch(HistogramCursor* cur) {
@@ -81,17 +88,17 @@ Status Start(sqlite3* db, HistogramCursor* cur, int idx_num, int argc, sqlite3_v
   LIQDB_ASSIGN_OR_RETURN(spec.from, ReadTimeArgument(cur->args.Get(kArgFrom), "from"));
   LIQDB_ASSIGN_OR_RETURN(spec.to, ReadTimeArgument(cur->args.Get(kArgTo), "to"));
   LIQDB_ASSIGN_OR_RETURN(spec.interval, ReadInterval(cur->args.Get(kArgInterval), "interval"));
-  if (cur->args.Has(kArgSymbol)) {
-    LIQDB_ASSIGN_OR_RETURN(auto symbol, ReadText(cur->args.Get(kArgSymbol), "symbol", false));
-    spec.symbols.push_back(*symbol);
-  }
-  if (cur->args.Has(kArgExchange)) {
-    LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
-    spec.exchanges.push_back(*exchange);
-  }
+  LIQDB_ASSIGN_OR_RETURN(
+      SeriesArgs series,
+      ReadSeriesArgs(cur->args.Get(kArgSymbol), cur->args.Get(kArgExchange), cur->args.Get(kArgCoin)));
   LIQDB_RETURN_IF_ERROR(ValidateLiqHistogramSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kLiquidations, kName));
   cur->store = table->store;
+  LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*cur->store, Kind::kLiquidations, *source, &series));
+  spec.symbols = series.symbols();
+  spec.exchanges = series.exchanges();
+  spec.coins = series.coins();
+  cur->qty_null = SelectedCoins(*cur->store, Kind::kLiquidations, series).size() > 1;
   LIQDB_ASSIGN_OR_RETURN(cur->cursor, LiqHistogramCursor::Open(*cur->store, spec));
   return Fetch(cur);
 }
@@ -102,10 +109,22 @@ void ResultColumn(const HistogramCursor* cur, sqlite3_context* ctx, int i) {
   switch (i) {
     case kBucket: sqlite3_result_int64(ctx, cur->row.bucket); break;
     case kLongCount: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(longs.count)); break;
-    case kLongQty: sqlite3_result_double(ctx, longs.qty); break;
+    case kLongQty:
+      if (cur->qty_null) {
+        sqlite3_result_null(ctx);
+      } else {
+        sqlite3_result_double(ctx, longs.qty);
+      }
+      break;
     case kLongNotional: sqlite3_result_double(ctx, longs.notional); break;
     case kShortCount: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(shorts.count)); break;
-    case kShortQty: sqlite3_result_double(ctx, shorts.qty); break;
+    case kShortQty:
+      if (cur->qty_null) {
+        sqlite3_result_null(ctx);
+      } else {
+        sqlite3_result_double(ctx, shorts.qty);
+      }
+      break;
     case kShortNotional: sqlite3_result_double(ctx, shorts.notional); break;
     default: sqlite3_result_null(ctx);
   }

@@ -25,6 +25,7 @@
 
 #include "extension/ext_util.h"
 #include "extension/modules.h"
+#include "extension/series_args.h"
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
@@ -49,7 +50,16 @@ enum : int {
   kFirstHidden,  // the arguments follow
 };
 // Argument indexes (hidden column = kFirstHidden + argument).
-enum : int { kArgSource = 0, kArgAt, kArgStep, kArgSymbol, kArgExchange, kArgMinLeverage, kArgMaxLeverage };
+enum : int {
+  kArgSource = 0,
+  kArgAt,
+  kArgStep,
+  kArgSymbol,
+  kArgExchange,
+  kArgMinLeverage,
+  kArgMaxLeverage,
+  kArgCoin
+};
 
 constexpr TvfColumn kColumns[] = {{"price", "REAL"},
                                   {"long_notional", "REAL"},
@@ -61,7 +71,7 @@ static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-inde
 const TvfSignature kSignature{
     kName,
     {std::begin(kColumns), std::end(kColumns)},
-    {"source", "at", "price_step", "symbol", "exchange", "min_leverage", "max_leverage"},
+    {"source", "at", "price_step", "symbol", "exchange", "min_leverage", "max_leverage", "coin"},
     3,
     kPrice};
 
@@ -96,14 +106,9 @@ Status Start(sqlite3* db, MapCursor* cur, int idx_num, int argc, sqlite3_value**
   if (!(spec.price_step > 0)) {
     return Status::InvalidArgument("price_step must be > 0, got " + DescribeValue(cur->args.Get(kArgStep)));
   }
-  if (cur->args.Has(kArgSymbol)) {
-    LIQDB_ASSIGN_OR_RETURN(auto symbol, ReadText(cur->args.Get(kArgSymbol), "symbol", false));
-    spec.symbols.push_back(*symbol);
-  }
-  if (cur->args.Has(kArgExchange)) {
-    LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
-    spec.exchanges.push_back(*exchange);
-  }
+  LIQDB_ASSIGN_OR_RETURN(
+      SeriesArgs series,
+      ReadSeriesArgs(cur->args.Get(kArgSymbol), cur->args.Get(kArgExchange), cur->args.Get(kArgCoin)));
   if (cur->args.Has(kArgMinLeverage)) {
     LIQDB_ASSIGN_OR_RETURN(spec.min_leverage,
                            ReadNumber(cur->args.Get(kArgMinLeverage), "min_leverage", false));
@@ -114,6 +119,10 @@ Status Start(sqlite3* db, MapCursor* cur, int idx_num, int argc, sqlite3_value**
   }
   LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupPositionsOrMarket(db, *source));
+  LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*table->store, table->kind, *source, &series));
+  LIQDB_RETURN_IF_ERROR(RequireOneCoin(*table->store, table->kind, series));
+  spec.symbols = SymbolsForSpec(*table->store, table->kind, series);
+  spec.exchanges = series.exchanges();
   LIQDB_ASSIGN_OR_RETURN(cur->rows, LiqMap(*table->store, table->kind, spec));
   return Status::OK();
 }

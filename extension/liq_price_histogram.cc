@@ -6,7 +6,7 @@
 //       '2024-03-08', 50, 'BTCUSDT', 'binance') ORDER BY long_notional DESC LIMIT 10;
 //
 // Arguments (hidden columns source, "from", "to", price_step, symbol,
-// exchange): as liq_histogram, with price_step a number > 0 instead of an
+// exchange, coin): as liq_histogram, with price_step a number > 0 instead of an
 // interval. One row per non-empty bin in ascending price; `price` is the bin's
 // lower edge floor(p / step) * step.
 //
@@ -18,6 +18,7 @@
 
 #include "extension/ext_util.h"
 #include "extension/modules.h"
+#include "extension/series_args.h"
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
@@ -42,7 +43,7 @@ enum : int {
   kFirstHidden,  // the arguments follow
 };
 // Argument indexes (hidden column = kFirstHidden + argument).
-enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgStep, kArgSymbol, kArgExchange };
+enum : int { kArgSource = 0, kArgFrom, kArgTo, kArgStep, kArgSymbol, kArgExchange, kArgCoin };
 
 constexpr TvfColumn kColumns[] = {{"price", "REAL"},
                                   {"long_count", "INTEGER"},
@@ -53,7 +54,7 @@ static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-inde
 
 const TvfSignature kSignature{kName,
                               {std::begin(kColumns), std::end(kColumns)},
-                              {"source", "from", "to", "price_step", "symbol", "exchange"},
+                              {"source", "from", "to", "price_step", "symbol", "exchange", "coin"},
                               4,
                               kPrice};
 
@@ -74,16 +75,16 @@ Status Start(sqlite3* db, PriceCursor* cur, int idx_num, int argc, sqlite3_value
   if (!(spec.price_step > 0)) {
     return Status::InvalidArgument("price_step must be > 0, got " + DescribeValue(cur->args.Get(kArgStep)));
   }
-  if (cur->args.Has(kArgSymbol)) {
-    LIQDB_ASSIGN_OR_RETURN(auto symbol, ReadText(cur->args.Get(kArgSymbol), "symbol", false));
-    spec.symbols.push_back(*symbol);
-  }
-  if (cur->args.Has(kArgExchange)) {
-    LIQDB_ASSIGN_OR_RETURN(auto exchange, ReadText(cur->args.Get(kArgExchange), "exchange", false));
-    spec.exchanges.push_back(*exchange);
-  }
+  LIQDB_ASSIGN_OR_RETURN(
+      SeriesArgs series,
+      ReadSeriesArgs(cur->args.Get(kArgSymbol), cur->args.Get(kArgExchange), cur->args.Get(kArgCoin)));
   LIQDB_RETURN_IF_ERROR(ValidateLiqPriceHistogramSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kLiquidations, kName));
+  LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*table->store, Kind::kLiquidations, *source, &series));
+  // Symbols of the coin as well as the coin: price_histogram.cc's scan filter takes symbols × exchanges.
+  spec.symbols = SymbolsForSpec(*table->store, Kind::kLiquidations, series);
+  spec.exchanges = series.exchanges();
+  spec.coins = series.coins();
   LIQDB_ASSIGN_OR_RETURN(cur->rows, LiqPriceHistogram(*table->store, spec));
   return Status::OK();
 }

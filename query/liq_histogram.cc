@@ -7,9 +7,11 @@
 // otherwise. A bucket is emitted as soon as no unprocessed chunk can reach
 // it, so results stream and a caller can stop between rows.
 #include <algorithm>
+#include <unordered_map>
 
 #include "query/range_sums.h"
 
+#include "liqdb/coin.h"
 #include "liqdb/query.h"
 #include "liqdb/timeparse.h"
 
@@ -23,12 +25,6 @@ uint64_t BucketCount(const LiqHistogramSpec& spec) {
   const uint64_t first = static_cast<uint64_t>(AlignDown(spec.from, spec.interval));
   const uint64_t last = static_cast<uint64_t>(AlignDown(spec.to - 1, spec.interval));
   return (last - first) / static_cast<uint64_t>(spec.interval) + 1;
-}
-
-void AddSums(SideSums* into, const SideSums& s) {
-  into->count += s.count;
-  into->qty += s.qty;
-  into->notional += s.notional;
 }
 
 class LiqHistogramCursorImpl final : public LiqHistogramCursor {
@@ -68,13 +64,31 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
   }
   bool InRange(Timestamp ts) const { return ts >= spec_.from && ts < spec_.to; }
 
+  // Coin units per stored qty unit of the current chunk's series (liqdb/coin.h).
+  double QtyFactor() {
+    const uint32_t id = reader_->meta().series_id;
+    auto it = factors_.find(id);
+    if (it == factors_.end()) {
+      const SeriesKey& key = reader_->series();
+      it = factors_.emplace(id, CoinOf(key.exchange, key.symbol).qty_factor).first;
+    }
+    return it->second;
+  }
+
+  void AddScaled(std::array<SideSums, 2>* into, const std::array<SideSums, 2>& s, double factor) {
+    for (int side = 0; side < 2; ++side) {
+      (*into)[side].count += s[side].count;
+      (*into)[side].qty += s[side].qty * factor;
+      (*into)[side].notional += s[side].notional;
+    }
+  }
+
   Status AddChunk() {
     const ChunkMeta& m = reader_->meta();
+    const double factor = QtyFactor();
     const bool inside = m.min_ts >= spec_.from && m.max_ts < spec_.to;
     if (inside && AlignDown(m.min_ts, spec_.interval) == AlignDown(m.max_ts, spec_.interval)) {
-      auto& b = buckets_[BucketOf(m.min_ts)];
-      AddSums(&b[0], m.sides[0]);
-      AddSums(&b[1], m.sides[1]);
+      AddScaled(&buckets_[BucketOf(m.min_ts)], m.sides, factor);
       return Status::OK();
     }
     for (int64_t resolution : kRollupResolutions) {
@@ -86,9 +100,7 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
       for (const RollupSlot& r : rollup_) {
         const Timestamp start = r.slot * resolution;
         if (!InRange(start)) continue;  // whole slots: the range edges are slot-aligned here
-        auto& b = buckets_[BucketOf(start)];
-        AddSums(&b[0], r.sides[0]);
-        AddSums(&b[1], r.sides[1]);
+        AddScaled(&buckets_[BucketOf(start)], r.sides, factor);
       }
       return Status::OK();
     }
@@ -100,7 +112,7 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
       if (!InRange(rows_.ts[i])) continue;
       SideSums& s = buckets_[BucketOf(rows_.ts[i])][rows_.side[i]];
       s.count++;
-      s.qty += qty[i];
+      s.qty += qty[i] * factor;
       s.notional += notional[i];
     }
     return Status::OK();
@@ -114,6 +126,7 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
   size_t next_emit_ = 0;
   std::vector<RollupSlot> rollup_;
   Columns rows_{Kind::kLiquidations};
+  std::unordered_map<uint32_t, double> factors_;
 };
 
 }  // namespace
@@ -137,6 +150,7 @@ Result<std::unique_ptr<LiqHistogramCursor>> LiqHistogramCursor::Open(const Store
   filter.kind = Kind::kLiquidations;
   filter.symbols = spec.symbols;
   filter.exchanges = spec.exchanges;
+  filter.coins = spec.coins;
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   std::unique_ptr<ChunkReader> reader;
   if (!ids.empty()) {

@@ -296,6 +296,7 @@ struct CascadeSpec {
   int64_t max_gap = 0;                          // µs, >= 0; a gap equal to max_gap joins the group
   double min_notional = 0;                      // >= 0; a group is kept when long + short notional >= this
   std::vector<std::string> symbols, exchanges;  // Store wrapper only
+  std::vector<std::string> coins;               // Store wrapper only; empty = all (liqdb/coin.h)
   Cancellation* cancel = nullptr;               // asked during long work (cancel.h); not owned
 };
 Status ValidateCascadeSpec(const CascadeSpec& spec);

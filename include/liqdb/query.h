@@ -34,12 +34,13 @@ struct LiqHistogramSpec {
   Timestamp from = 0, to = 0;                   // [from, to)
   int64_t interval = 0;                         // µs, > 0; buckets aligned to multiples since the epoch
   std::vector<std::string> symbols, exchanges;  // empty = all
+  std::vector<std::string> coins;               // empty = all; CoinOf's spelling (liqdb/coin.h)
   Cancellation* cancel = nullptr;               // asked during long work (cancel.h); not owned
 };
 
 struct LiqHistogramRow {
   Timestamp bucket = 0;           // bucket start
-  std::array<SideSums, 2> sides;  // indexed by Side
+  std::array<SideSums, 2> sides;  // indexed by Side; qty in coin units (stored qty × CoinOf's qty_factor)
 };
 
 // Checks a spec: to > from, interval > 0, bucket count <= kMaxGridCells.
@@ -113,6 +114,7 @@ struct LiqPriceHistogramSpec {
   Timestamp from = 0, to = 0;
   double price_step = 0;  // > 0
   std::vector<std::string> symbols, exchanges;
+  std::vector<std::string> coins;  // empty = all; CoinOf's spelling (liqdb/coin.h)
   Cancellation* cancel = nullptr;  // asked during long work (cancel.h); not owned
 };
 

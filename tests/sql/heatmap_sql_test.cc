@@ -95,9 +95,10 @@ TEST_CASE("liq_heatmap: hand-worked carry-over, supersession, close, bucket edge
                    "NULL, NULL, 9)")
             .empty());
   // Symbol/exchange filters.
-  CHECK(
-      f.db.Query("SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5, 'ETHUSDT')")
-          .empty());
+  // A symbol the table does not hold fails naming what it holds (issue 9).
+  CHECK_THAT(
+      f.db.Error("SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5, 'ETHUSDT')"),
+      Catch::Contains("no series ETHUSDT in pos") && Catch::Contains("BTCUSDT"));
   CHECK(f.db.Query("SELECT * FROM liq_heatmap('pos', 1709251210000000, 1709251230000000, '10s', 5, "
                    "'BTCUSDT', 'binance')")
             .size() == 4);
@@ -184,11 +185,15 @@ TEST_CASE("liq_heatmap matches a window-function query over a plain table", "[sq
   InsertRandomPositions(f.db, 7, 600, t0, 3600 * kSec);
   const int64_t from = t0 + 900 * kSec, to = t0 + 3500 * kSec, interval = 300 * kSec;
   const std::string args = std::to_string(from) + ", " + std::to_string(to) + ", " + std::to_string(interval);
-  SECTION("all series") {
-    auto got = f.db.Query("SELECT * FROM liq_heatmap('pos', " + args + ", 50)");
-    auto want = f.db.Query(ReferenceHeatmapSql(from, to, interval, 50, ""));
+  SECTION("one coin, every venue") {
+    // BTCUSDT on binance and bybit are both BTC; ETHUSDT is not.
+    auto got = f.db.Query("SELECT * FROM liq_heatmap('pos', " + args + ", 50) WHERE coin = 'BTC'");
+    auto want = f.db.Query(ReferenceHeatmapSql(from, to, interval, 50, "AND symbol = 'BTCUSDT'"));
     REQUIRE(!want.empty());
     CompareGrids(got, want);
+    // Over BTC and ETH together a price axis means nothing: the heatmap asks for a coin.
+    CHECK_THAT(f.db.Error("SELECT * FROM liq_heatmap('pos', " + args + ", 50)"),
+               Catch::Contains("several coins (BTC, ETH)") && Catch::Contains("coin = 'BTC'"));
   }
   SECTION("one series, leverage filter") {
     auto got = f.db.Query("SELECT * FROM liq_heatmap('pos', " + args + ", 100, 'BTCUSDT', 'binance', 5, 50)");
@@ -199,13 +204,14 @@ TEST_CASE("liq_heatmap matches a window-function query over a plain table", "[sq
     CompareGrids(got, want);
   }
   SECTION("view and WHERE-constraint forms give the same rows") {
-    auto direct = f.db.Query("SELECT * FROM liq_heatmap('pos', " + args + ", 50)");
-    f.db.Exec("CREATE VIEW heat AS SELECT * FROM liq_heatmap('pos', " + args + ", 50)");
+    auto direct = f.db.Query("SELECT * FROM liq_heatmap('pos', " + args + ", 50, 'ETHUSDT')");
+    f.db.Exec("CREATE VIEW heat AS SELECT * FROM liq_heatmap('pos', " + args + ", 50, 'ETHUSDT')");
     CompareGrids(f.db.Query("SELECT * FROM heat"), direct);
     CompareGrids(f.db.Query("SELECT bucket, price, long_notional, short_notional, positions FROM liq_heatmap "
                             "WHERE source = 'pos' AND \"from\" = " +
                             std::to_string(from) + " AND \"to\" = " + std::to_string(to) +
-                            " AND interval = " + std::to_string(interval) + " AND price_step = 50"),
+                            " AND interval = " + std::to_string(interval) +
+                            " AND price_step = 50 AND symbol = 'ETHUSDT'"),
                  direct);
   }
 }

@@ -1,4 +1,4 @@
-// Suggestions for mistyped names (see suggest.h).
+// Unknown-command messages (see suggest.h).
 #include "suggest.h"
 
 #include <algorithm>
@@ -6,21 +6,6 @@
 namespace liqdb::cli {
 
 namespace {
-
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diagonal = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const size_t above = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
-}
 
 // Every command path under `app`: "gen", "render", "render heatmap", …
 void CommandPaths(CLI::App* app, const std::string& prefix, std::vector<std::string>* out) {
@@ -37,19 +22,6 @@ std::string LastWord(const std::string& path) {
 }
 
 }  // namespace
-
-std::optional<std::string> Closest(std::string_view word, const std::vector<std::string>& known) {
-  std::optional<std::string> best;
-  size_t best_distance = std::max<size_t>(2, word.size() / 3) + 1;
-  for (const std::string& name : known) {
-    const size_t d = EditDistance(word, name);
-    if (d < best_distance) {
-      best_distance = d;
-      best = name;
-    }
-  }
-  return best;
-}
 
 std::optional<std::string> UnknownCommand(CLI::App& app, int argc, char** argv) {
   CLI::App* level = &app;

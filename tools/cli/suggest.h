@@ -1,5 +1,5 @@
-// "Did you mean …?": the known name closest to a mistyped one, and the check
-// that names an unknown command instead of CLI11's "A subcommand is required".
+// The check that names an unknown command ("did you mean …?", liqdb/suggest.h)
+// instead of CLI11's "A subcommand is required".
 //
 // Thread-safety: stateless.
 #pragma once
@@ -11,11 +11,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include "liqdb/suggest.h"
+
 namespace liqdb::cli {
 
-// The name in `known` closest to `word` by edit distance, if it is close
-// enough to be a typo (at most a third of the word, and at least 2, edits).
-std::optional<std::string> Closest(std::string_view word, const std::vector<std::string>& known);
+// The closest-name rule is liqdb/suggest.h's, shared with the SQL functions.
+using ::liqdb::Closest;
 
 // When argv names a command or subcommand that `app` does not have, the
 // message to print ("unknown command 'heatmp'; did you mean 'render heatmap'?").
