@@ -171,6 +171,9 @@ struct LiqdbCursor : sqlite3_vtab_cursor {
   SqlInterrupt interrupt;  // the scan's `cancel`: sqlite3_interrupt inside one xNext
   SeriesKey coin_of;       // the series `coin` was derived for
   std::string coin;
+  size_t skip = 0;     // rows still to skip (pushed OFFSET)
+  int64_t limit = -1;  // rows to return at most (pushed LIMIT; -1 none)
+  int64_t returned = 0;
 };
 
 // A failed scan call: an interrupt stays SQLITE_INTERRUPT.
@@ -352,7 +355,8 @@ int Disconnect(sqlite3_vtab* vtab) {
 //   'X' 'S' 'I' 'K': the same with every value of an IN (…) list in one
 //   argument (sqlite3_vtab_in);
 //   'g' 'h' 'l' 'm' 'q' followed by a digit c: value column c >, >=, <, <=, = ?
-//   (BETWEEN arrives as >= and <=).
+//   (BETWEEN arrives as >= and <=);
+//   'N' LIMIT ?   'O' OFFSET ? (the scan skips those rows itself).
 //
 // Value constraints are omitted (SQLite does not check them again) only when
 // their right-hand side is a number known now that a double compares
@@ -423,9 +427,18 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     int args = 0;
     double rows = kFullScanRows;
     bool lower = false, upper = false, exchange_fixed = false, symbol_fixed = false;
+    int limit_at = -1, offset_at = -1;
+    bool exact = true;  // every constraint is answered by the scan alone
     for (int i = 0; i < info->nConstraint; ++i) {
       const auto& c = info->aConstraint[i];
-      if (!c.usable || c.iColumn < 0 || c.iColumn >= static_cast<int>(table->cols.size())) continue;
+      if (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT || c.op == SQLITE_INDEX_CONSTRAINT_OFFSET) {
+        (c.op == SQLITE_INDEX_CONSTRAINT_LIMIT ? limit_at : offset_at) = c.usable ? i : -1;
+        continue;
+      }
+      if (!c.usable || c.iColumn < 0 || c.iColumn >= static_cast<int>(table->cols.size())) {
+        exact = false;
+        continue;
+      }
       const ColumnDef& col = table->cols[c.iColumn];
       const ColType type = col.type;
       std::string token;
@@ -480,12 +493,27 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         omit = sqlite3_vtab_rhs_value(info, i, &rhs) == SQLITE_OK && ExactNumber(rhs);
         rows *= c.op == SQLITE_INDEX_CONSTRAINT_EQ ? 0.01 : 0.3;
       }
+      if (token.empty() || !omit) exact = false;
       if (token.empty()) continue;
       plan += token;
       info->aConstraintUsage[i].argvIndex = ++args;
       info->aConstraintUsage[i].omit = omit ? 1 : 0;
     }
     const bool ordered = SeriesOrderSatisfies(*table, info, exchange_fixed, symbol_fixed);
+    // LIMIT and OFFSET are the scan's only when the rows it returns are
+    // exactly the statement's, in the statement's order: then an OFFSET skips
+    // whole blocks (undecoded when no column is read) and the scan ends at
+    // the LIMIT.
+    if (exact && limit_at >= 0 && (info->nOrderBy == 0 || ordered)) {
+      plan += 'N';
+      info->aConstraintUsage[limit_at].argvIndex = ++args;
+      info->aConstraintUsage[limit_at].omit = 1;
+      if (offset_at >= 0) {
+        plan += 'O';
+        info->aConstraintUsage[offset_at].argvIndex = ++args;
+        info->aConstraintUsage[offset_at].omit = 1;
+      }
+    }
     info->idxNum =
         static_cast<int>(mask & ~static_cast<ColumnMask>(kPlanOrdered)) | (ordered ? kPlanOrdered : 0);
     if (!plan.empty()) {
@@ -643,32 +671,39 @@ void ApplyValueBound(char op, int column, sqlite3_value* v, ScanFilter* filter, 
   filter->value_ranges.push_back(r);
 }
 
-// Reads the next non-empty block; eof at the end.
+// Moves to the next row, past `skip` rows (a pushed OFFSET) and not beyond
+// `limit` rows (a pushed LIMIT); eof at the end.
 Status Advance(LiqdbCursor* cur) {
+  if (cur->limit >= 0 && cur->returned >= cur->limit) {
+    cur->eof = true;
+    cur->scanner.reset();
+    return Status::OK();
+  }
   while (true) {
-    if (cur->row + 1 < cur->block.size()) {
-      ++cur->row;
+    const size_t left = cur->block.size() - (cur->row + 1);  // row is -1 on a fresh block
+    if (left > cur->skip) {
+      cur->row += 1 + cur->skip;
+      cur->skip = 0;
+      ++cur->returned;
       return Status::OK();
     }
+    cur->skip -= left;  // whole blocks skipped: undecoded ones were never read
     if (!cur->scanner) {
       cur->eof = true;
       return Status::OK();
     }
     auto more = cur->scanner->Next(&cur->block);
     if (!more.ok()) return more.status();
+    cur->row = static_cast<size_t>(-1);
     if (!*more) {
+      cur->block = ScanBlock();
       cur->eof = true;
       cur->scanner.reset();
       return Status::OK();
     }
-    cur->row = static_cast<size_t>(-1);  // so the next loop turn lands on row 0
-    if (cur->block.size() != 0) {
-      if (cur->coin_of != cur->block.series) {
-        cur->coin_of = cur->block.series;
-        cur->coin = CoinOf(cur->block.series.exchange, cur->block.series.symbol).coin;
-      }
-      cur->row = 0;
-      return Status::OK();
+    if (cur->coin_of != cur->block.series) {
+      cur->coin_of = cur->block.series;
+      cur->coin = CoinOf(cur->block.series.exchange, cur->block.series.symbol).coin;
     }
   }
 }
@@ -682,6 +717,9 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
     cur->block = ScanBlock();
     cur->row = 0;
     cur->eof = true;
+    cur->skip = 0;
+    cur->limit = -1;
+    cur->returned = 0;
     auto reader = table->info->Reader();
     if (!reader.ok()) return VtabStatus(base->pVtab, reader.status().WithContext(table->name));
     cur->store = std::move(reader).value();
@@ -711,6 +749,16 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
         case 'S': Intersect(&symbols, ValuesOf(argv[j], code == 'S')); break;
         case 'k':
         case 'K': Intersect(&coins, ValuesOf(argv[j], code == 'K')); break;
+        case 'N': {
+          const sqlite3_int64 n = sqlite3_value_int64(argv[j]);
+          if (n >= 0) cur->limit = n;  // a negative LIMIT is no limit
+          break;
+        }
+        case 'O': {
+          const sqlite3_int64 n = sqlite3_value_int64(argv[j]);
+          cur->skip = n > 0 ? static_cast<size_t>(n) : 0;
+          break;
+        }
         case 'g':
         case 'h':
         case 'l':
