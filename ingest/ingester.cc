@@ -345,7 +345,8 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
 
 Status Ingester::AppendGroup(std::vector<SeriesBatch>* group) {
   if (group->empty()) return Status::OK();
-  Result<AppendStats> r = group->size() == 1 ? store_->Append(group->front()) : store_->AppendAll(*group);
+  // The rows move into the store: no copy of a batch is made.
+  Result<AppendStats> r = store_->AppendAll(std::move(*group));
   group->clear();
   if (!r.ok()) return r.status().WithContext("store append");
   ++summary_.flushes;

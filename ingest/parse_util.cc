@@ -143,17 +143,20 @@ bool MillisToMicros(int64_t ms, Timestamp* out) {
 }
 
 size_t SplitCsv(std::string_view line, std::string_view* fields, size_t max) {
+  // One pass over the bytes: fields are short, so a plain loop beats a
+  // memchr call per field (this is the hot loop of CSV ingest).
   size_t n = 0;
-  size_t start = 0;
-  for (;;) {
-    size_t comma = line.find(',', start);
-    std::string_view f =
-        line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+  const char* p = line.data();
+  const char* const end = p + line.size();
+  const char* start = p;
+  for (;; ++p) {
+    if (p != end && *p != ',') continue;
     if (n == max) return max + 1;
+    std::string_view f(start, static_cast<size_t>(p - start));
     if (f.size() >= 2 && f.front() == '"' && f.back() == '"') f = f.substr(1, f.size() - 2);
     fields[n++] = f;
-    if (comma == std::string_view::npos) return n;
-    start = comma + 1;
+    if (p == end) return n;
+    start = p + 1;
   }
 }
 

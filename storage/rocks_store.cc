@@ -483,10 +483,15 @@ Result<AppendStats> RocksStore::Append(const SeriesBatch& batch) {
 
 Result<AppendStats> RocksStore::AppendAll(const std::vector<SeriesBatch>& batches) {
   LIQDB_RETURN_IF_ERROR(CheckWritable());
+  return AppendAll(std::vector<SeriesBatch>(batches));
+}
+
+Result<AppendStats> RocksStore::AppendAll(std::vector<SeriesBatch>&& batches) {
+  LIQDB_RETURN_IF_ERROR(CheckWritable());
   AppendStats stats;
   // Validate everything before writing anything: a batch is all or nothing.
   std::map<std::pair<Kind, SeriesKey>, Columns> groups;
-  for (const SeriesBatch& b : batches) {
+  for (SeriesBatch& b : batches) {
     if (b.key.exchange.empty()) return Status::InvalidArgument("exchange must not be empty");
     if (b.key.symbol.empty()) return Status::InvalidArgument("symbol must not be empty");
     if (b.key.exchange.find('\0') != std::string::npos) {
@@ -498,7 +503,7 @@ Result<AppendStats> RocksStore::AppendAll(const std::vector<SeriesBatch>& batche
     if (b.rows.empty()) continue;
     auto [it, inserted] = groups.try_emplace({b.rows.kind, b.key}, b.rows.kind);
     if (inserted) {
-      it->second = b.rows;
+      it->second = std::move(b.rows);
     } else {
       for (size_t i = 0; i < b.rows.size(); ++i) it->second.AppendRow(b.rows, i);
     }

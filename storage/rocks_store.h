@@ -45,6 +45,7 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
 
   Result<AppendStats> Append(const SeriesBatch& batch) override;
   Result<AppendStats> AppendAll(const std::vector<SeriesBatch>& batches) override;
+  Result<AppendStats> AppendAll(std::vector<SeriesBatch>&& batches) override;
   Status Seal(bool force) override;
   Status Compact() override;
   Status Verify(const std::function<void(const std::string&)>& report) override;

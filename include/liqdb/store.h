@@ -207,6 +207,10 @@ class Store {
   virtual Result<AppendStats> Append(const SeriesBatch& batch) = 0;
   // The same for several series, atomically: all are written or none.
   virtual Result<AppendStats> AppendAll(const std::vector<SeriesBatch>& batches) = 0;
+  // The same, taking the batches' rows instead of copying them (bulk loads).
+  virtual Result<AppendStats> AppendAll(std::vector<SeriesBatch>&& batches) {
+    return AppendAll(static_cast<const std::vector<SeriesBatch>&>(batches));
+  }
 
   // Seals staged chunks: of series holding at least chunk_rows staged rows
   // or staged rows spanning a day, or of every series when `force` (see
