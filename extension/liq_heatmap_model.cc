@@ -6,10 +6,13 @@
 //   SELECT * FROM liq_heatmap_model('mkt', '2024-03-01', '2024-03-02', '1h', 100,
 //       'BTCUSDT', 'binance', '20:0.5,50:0.5', '3d', 0.6, 0.004);
 //
+//   SELECT * FROM liq_heatmap_model('mkt', '2024-03-01', '2024-03-02', '1h', 100) WHERE coin = 'BTC';
+//
 // Arguments (hidden columns source, "from", "to", interval, price_step,
-// symbol, exchange, leverage_profile, lookback, long_share, mmr): as
-// liq_heatmap, except that symbol and exchange are required (the model
-// replays one series); leverage_profile is 'L:w,L:w,…' (default
+// symbol, exchange, leverage_profile, lookback, long_share, mmr, coin): as
+// liq_heatmap; the model replays each selected series on its own and the
+// heatmap is their sum (SumHeatmaps), so symbol/exchange are optional when a
+// coin (or the table) picks one coin's series; leverage_profile is 'L:w,L:w,…' (default
 // '10:0.3,25:0.25,50:0.25,100:0.2', weights normalised); lookback a duration
 // (default '7d'); long_share in [0, 1] (default 0.5); mmr in [0, 1) (default
 // 0.005). NULL or omitted optional arguments take their defaults.
@@ -21,11 +24,13 @@
 
 #include "extension/ext_util.h"
 #include "extension/modules.h"
+#include "extension/series_args.h"
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
 #include "extension/tvf_module.h"
 
+#include "liqdb/coin.h"
 #include "liqdb/heatmap.h"
 #include "liqdb/timeparse.h"
 
@@ -57,6 +62,7 @@ enum : int {
   kArgLookback,
   kArgLongShare,
   kArgMmr,
+  kArgCoin,
 };
 
 constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},
@@ -69,8 +75,8 @@ static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-inde
 const TvfSignature kSignature{kName,
                               {std::begin(kColumns), std::end(kColumns)},
                               {"source", "from", "to", "interval", "price_step", "symbol", "exchange",
-                               "leverage_profile", "lookback", "long_share", "mmr"},
-                              7,
+                               "leverage_profile", "lookback", "long_share", "mmr", "coin"},
+                              5,
                               kBucket};
 
 struct ModelCursor : TvfCursor {
@@ -107,8 +113,9 @@ Status Start(sqlite3* db, ModelCursor* cur, int idx_num, int argc, sqlite3_value
   if (!(spec.price_step > 0)) {
     return Status::InvalidArgument("price_step must be > 0, got " + DescribeValue(cur->args.Get(kArgStep)));
   }
-  LIQDB_ASSIGN_OR_RETURN(spec.symbol, RequiredText(cur->args.Get(kArgSymbol), "symbol"));
-  LIQDB_ASSIGN_OR_RETURN(spec.exchange, RequiredText(cur->args.Get(kArgExchange), "exchange"));
+  LIQDB_ASSIGN_OR_RETURN(
+      SeriesArgs series,
+      ReadSeriesArgs(cur->args.Get(kArgSymbol), cur->args.Get(kArgExchange), cur->args.Get(kArgCoin)));
   if (cur->args.Has(kArgProfile)) {
     LIQDB_ASSIGN_OR_RETURN(spec.model.leverage_profile,
                            RequiredText(cur->args.Get(kArgProfile), "leverage_profile"));
@@ -127,7 +134,23 @@ Status Start(sqlite3* db, ModelCursor* cur, int idx_num, int argc, sqlite3_value
   LIQDB_RETURN_IF_ERROR(ValidateModelHeatmapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kMarket, kName));
   cur->store = table->store;
-  LIQDB_ASSIGN_OR_RETURN(cur->cursor, OpenModelHeatmap(*cur->store, spec));
+  LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*cur->store, Kind::kMarket, *source, &series));
+  LIQDB_RETURN_IF_ERROR(RequireOneCoin(*cur->store, Kind::kMarket, series));
+  // Each matching series' own model, summed cell by cell.
+  std::vector<std::unique_ptr<HeatmapCursor>> parts;
+  for (const SeriesInfo& s : cur->store->ListSeries(Kind::kMarket)) {
+    if ((series.symbol && s.key.symbol != *series.symbol) ||
+        (series.exchange && s.key.exchange != *series.exchange) ||
+        (series.coin && CoinOf(s.key.exchange, s.key.symbol).coin != *series.coin)) {
+      continue;
+    }
+    ModelHeatmapSpec one = spec;
+    one.symbol = s.key.symbol;
+    one.exchange = s.key.exchange;
+    LIQDB_ASSIGN_OR_RETURN(auto part, OpenModelHeatmap(*cur->store, one));
+    parts.push_back(std::move(part));
+  }
+  cur->cursor = parts.size() == 1 ? std::move(parts.front()) : SumHeatmaps(std::move(parts));
   return Fetch(cur);
 }
 

@@ -255,6 +255,13 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(std::unique_ptr<SortedRo
 // the mark prices in [from − lookback, to) (chunk zone maps) can fall.
 Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store, const ModelHeatmapSpec& spec);
 
+// The cell-by-cell sum of several heatmaps over one grid (same interval and
+// price_step): cells with equal (bucket, price) add their notionals and
+// counts; the result streams in (bucket, price) order. How one coin's model
+// heatmap covers several venues: each series' own model, summed. Fails once
+// it has returned kMaxGridCells cells.
+std::unique_ptr<HeatmapCursor> SumHeatmaps(std::vector<std::unique_ptr<HeatmapCursor>> parts);
+
 // ---- Liquidation map (liq_map) ----------------------------------------------
 
 struct LiqMapSpec {

@@ -174,6 +174,41 @@ TEST_CASE("liq_map over a market source sums each venue's model of one coin", "[
              Catch::Contains("liq_map") && Catch::Contains("several coins (BTC, ETH)"));
 }
 
+TEST_CASE("liq_heatmap_model over a coin is the sum of each venue's own model", "[sql][coin]") {
+  Fixture f;
+  f.db.Exec(
+      "INSERT INTO mkt VALUES (1709251201000000, 'binance', 'BTCUSDT', 100, 10), "
+      "(1709251202000000, 'binance', 'BTCUSDT', 100, 20), (1709251203000000, 'binance', 'BTCUSDT', 97, 20), "
+      "(1709251201000000, 'okx', 'BTC-USDT-SWAP', 104, 5), (1709251202500000, 'okx', 'BTC-USDT-SWAP', 104, "
+      "9), "
+      "(1709251201000000, 'okx', 'ETH-USDT-SWAP', 3000, 1), (1709251202000000, 'okx', 'ETH-USDT-SWAP', 3000, "
+      "9)");
+  const std::string range = "'2024-03-01T00:00:01', '2024-03-01T00:00:05', '1s', 5";
+  auto all = f.db.Query("SELECT * FROM liq_heatmap_model('mkt', " + range + ") WHERE coin = 'BTC'");
+  // The reference: the two single-series heatmaps (tested by hand in heatmap_sql_test.cc), added by SQL.
+  auto sum = f.db.Query(
+      "SELECT bucket, price, total(long_notional), total(short_notional), sum(positions) FROM (SELECT * FROM "
+      "liq_heatmap_model('mkt', " +
+      range + ", 'BTCUSDT', 'binance') UNION ALL SELECT * FROM liq_heatmap_model('mkt', " + range +
+      ", 'BTC-USDT-SWAP', 'okx')) GROUP BY bucket, price ORDER BY bucket, price");
+  REQUIRE(sum.size() > 4);
+  REQUIRE(all.size() == sum.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    INFO("cell " << i);
+    CHECK(AsInt(all[i][0]) == AsInt(sum[i][0]));
+    CHECK(AsDouble(all[i][1]) == AsDouble(sum[i][1]));
+    CHECK(Close(AsDouble(all[i][2]), AsDouble(sum[i][2])));
+    CHECK(Close(AsDouble(all[i][3]), AsDouble(sum[i][3])));
+    CHECK(AsInt(all[i][4]) == AsInt(sum[i][4]));
+  }
+  // One exchange's BTC alone equals its own series; several coins ask for one.
+  CHECK(f.db.Query("SELECT * FROM liq_heatmap_model('mkt', " + range +
+                   ") WHERE coin = 'BTC' AND exchange = 'okx'") ==
+        f.db.Query("SELECT * FROM liq_heatmap_model('mkt', " + range + ", 'BTC-USDT-SWAP', 'okx')"));
+  CHECK_THAT(f.db.Error("SELECT * FROM liq_heatmap_model('mkt', " + range + ")"),
+             Catch::Contains("liq_heatmap_model") && Catch::Contains("several coins (BTC, ETH)"));
+}
+
 TEST_CASE("unknown and contradicting names fail naming what the table holds", "[sql][coin]") {
   Fixture f;
   const std::string h = "SELECT * FROM liq_histogram('liq', '2024-03-01', '2024-03-02', '1h'";

@@ -416,8 +416,10 @@ TEST_CASE("heatmap functions: bad arguments fail with a message naming them", "[
   err("SELECT * FROM liq_map('liq', 1709251200000000, 5)", "needs a 'positions' or a 'market' table");
   // Missing arguments.
   err("SELECT * FROM liq_heatmap('pos', 1709251200000000, 1709251200000010, 1)", "price_step");
+  // (symbol and exchange are optional for the model since issue 9; a name the table lacks fails.)
   err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1, 5, 'BTCUSDT')",
-      "exchange");
+      "no market yet");
+  err("SELECT * FROM liq_heatmap_model('mkt', 1709251200000000, 1709251200000010, 1)", "price_step");
   err("SELECT * FROM liq_map('pos', 1709251200000000)", "price_step");
   err("SELECT * FROM liq_cascades('liq', 1709251200000000, 1709251200000010, 1)", "min_notional");
   // Steps, ranges, times, intervals.
