@@ -154,11 +154,13 @@ class StoreSource : public SortedRowSource {
 // The series of `kind` a filter selects, in (exchange, symbol) order.
 std::vector<std::pair<uint32_t, SeriesKey>> Selected(const Store& store, Kind kind,
                                                      const std::vector<std::string>& symbols,
-                                                     const std::vector<std::string>& exchanges) {
+                                                     const std::vector<std::string>& exchanges,
+                                                     const std::vector<std::string>& coins = {}) {
   ScanFilter filter;
   filter.kind = kind;
   filter.symbols = symbols;
   filter.exchanges = exchanges;
+  filter.coins = coins;
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   std::map<uint32_t, SeriesKey> keys;
   for (const SeriesInfo& info : store.ListSeries(kind)) keys[info.series_id] = info.key;
@@ -359,7 +361,7 @@ Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMa
 Result<std::unique_ptr<CascadeCursor>> OpenCascades(const Store& store, const CascadeSpec& spec) {
   LIQDB_RETURN_IF_ERROR(ValidateCascadeSpec(spec));
   std::vector<std::unique_ptr<SortedRowSource>> sources;
-  for (auto& [id, key] : Selected(store, Kind::kLiquidations, spec.symbols, spec.exchanges)) {
+  for (auto& [id, key] : Selected(store, Kind::kLiquidations, spec.symbols, spec.exchanges, spec.coins)) {
     sources.push_back(StoreRowSource(store, Kind::kLiquidations, id, spec.from, spec.to));
   }
   return OpenCascades(std::move(sources), spec);

@@ -95,6 +95,7 @@ Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
   filter.to = spec.to;
   filter.symbols = spec.symbols;
   filter.exchanges = spec.exchanges;
+  filter.coins = spec.coins;
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   WorkMeter meter(spec.cancel);
   if (ids.empty()) return std::vector<LiqPriceHistogramRow>();
