@@ -49,6 +49,20 @@ TEST_CASE("cli: render asks for one instrument and a drawable size", "[cli][rend
     CHECK(std::filesystem::file_size(png) > 1000);
     std::filesystem::remove(png);
   }
+
+  // --coin: every venue's BTC instruments (binance and bybit BTCUSDT, okx
+  // BTC-USDT-SWAP) on one price axis, said in the title.
+  CHECK_THAT(several.out, Catch::Contains("--coin"));
+  for (const char* what : {"heatmap", "chart", "map"}) {
+    Run ok = Liqdb(std::string("render ") + what + " --store " + store + " --coin btc -o " + png);
+    INFO(what << ": " << ok.out);
+    CHECK(ok.code == 0);
+    CHECK(std::filesystem::file_size(png) > 1000);
+    std::filesystem::remove(png);
+  }
+  Run none = Liqdb("render chart --store " + store + " --coin DOGE -o " + png);
+  CHECK(none.code == 2);
+  CHECK_FALSE(std::filesystem::exists(png));
 }
 
 }  // namespace

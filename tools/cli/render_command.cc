@@ -1,6 +1,6 @@
 // `liqdb render heatmap|chart|map`: PNG pictures of a store's data.
 //
-//   liqdb render heatmap --store DIR --symbol S [--exchange E] [--from T --to T]
+//   liqdb render heatmap --store DIR --symbol S|--coin C [--exchange E] [--from T --to T]
 //                        [--interval 15m] [--step 50] [--source positions|market] -o heat.png
 //   liqdb render chart   --store DIR --symbol S [--from T --to T] [--interval 1h] -o chart.png
 //   liqdb render map     --store DIR --symbol S [--at T] [--step 100] [--source …] -o map.png
@@ -8,7 +8,8 @@
 // Omitted times default to the span of the selected data (`--at` to its
 // end); an omitted interval gives about 200 buckets, an omitted price step
 // about 0.1% of the price. The heatmap and chart overlay the mark price when
-// the store holds market samples for the symbol.
+// the store holds market samples for the symbol. `--coin BTC` draws every
+// venue's BTC instruments on one price axis (liqdb/coin.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "commands.h"
 #include "tools/render/plots.h"
 
+#include "liqdb/coin.h"
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
 #include "liqdb/store.h"
@@ -32,7 +34,7 @@ namespace liqdb::cli {
 namespace {
 
 struct RenderArgs {
-  std::string store, symbol, exchange, output;
+  std::string store, symbol, exchange, coin, output;
   std::string from, to, at, interval, step, source = "auto";
   std::optional<double> min_leverage, max_leverage;
   std::string profile = kDefaultLeverageProfile, lookback = "7d";
@@ -46,13 +48,14 @@ struct Failure {
 };
 
 struct Selection {
-  std::vector<std::string> symbols, exchanges;
+  std::vector<std::string> symbols, exchanges, coins;
 };
 
 Selection SelectionOf(const RenderArgs& a) {
   Selection s;
   if (!a.symbol.empty()) s.symbols = {a.symbol};
   if (!a.exchange.empty()) s.exchanges = {a.exchange};
+  if (!a.coin.empty()) s.coins = {NormalizeCoin(a.coin)};
   return s;
 }
 
@@ -61,6 +64,7 @@ std::vector<SeriesInfo> SeriesOf(const Store& store, Kind kind, const Selection&
   f.kind = kind;
   f.symbols = sel.symbols;
   f.exchanges = sel.exchanges;
+  f.coins = sel.coins;
   std::vector<uint32_t> ids = SelectSeries(store, f);
   std::vector<SeriesInfo> out;
   for (const SeriesInfo& info : store.ListSeries(kind)) {
@@ -70,6 +74,27 @@ std::vector<SeriesInfo> SeriesOf(const Store& store, Kind kind, const Selection&
   }
   std::sort(out.begin(), out.end(), [](const auto& x, const auto& y) { return x.key < y.key; });
   return out;
+}
+
+// The symbols and exchanges of the series a coin selects, for kernels that
+// take names only (the heatmaps and maps): every pair of them is one of the
+// coin's series or no series at all.
+Selection NamesOf(const Store& store, std::initializer_list<Kind> kinds, Selection sel) {
+  if (sel.coins.empty()) return sel;
+  std::vector<std::string> symbols, exchanges;
+  for (Kind kind : kinds) {
+    for (const SeriesInfo& s : SeriesOf(store, kind, sel)) {
+      if (std::find(symbols.begin(), symbols.end(), s.key.symbol) == symbols.end())
+        symbols.push_back(s.key.symbol);
+      if (std::find(exchanges.begin(), exchanges.end(), s.key.exchange) == exchanges.end()) {
+        exchanges.push_back(s.key.exchange);
+      }
+    }
+  }
+  // No series of the coin: a name no series has, so the picture is empty.
+  sel.symbols = symbols.empty() ? std::vector<std::string>{""} : symbols;
+  sel.exchanges = exchanges.empty() ? std::vector<std::string>{""} : exchanges;
+  return sel;
 }
 
 Result<Timestamp> TimeArg(const std::string& text, Timestamp fallback, const char* name) {
@@ -158,7 +183,7 @@ Result<double> ReferencePrice(const Store& store, const Selection& sel, Timestam
 
 // The instrument and every active filter, so a picture says what it shows.
 std::string Title(const RenderArgs& a, bool model) {
-  std::string t = a.symbol.empty() ? "ALL SYMBOLS" : a.symbol;
+  std::string t = !a.symbol.empty() ? a.symbol : !a.coin.empty() ? NormalizeCoin(a.coin) : "ALL SYMBOLS";
   t += a.exchange.empty() ? " ALL VENUES" : " " + a.exchange;
   if (a.min_leverage || a.max_leverage) {
     auto num = [](double v) { return fmt::format("{:g}", v); };
@@ -171,7 +196,7 @@ std::string Title(const RenderArgs& a, bool model) {
 
 // A picture of several instruments would put BTC and SOL on one price axis.
 Status CheckOneInstrument(const Store& store, const RenderArgs& a, std::initializer_list<Kind> kinds) {
-  if (!a.symbol.empty()) return Status::OK();
+  if (!a.symbol.empty() || !a.coin.empty()) return Status::OK();
   std::vector<std::string> symbols;
   for (Kind kind : kinds) {
     for (const SeriesInfo& s : store.ListSeries(kind)) {
@@ -187,7 +212,7 @@ Status CheckOneInstrument(const Store& store, const RenderArgs& a, std::initiali
   for (size_t i = 0; i < symbols.size() && i < 8; ++i) list += (i ? ", " : "") + symbols[i];
   if (symbols.size() > 8) list += ", …";
   return Status::InvalidArgument("the store holds " + std::to_string(symbols.size()) + " instruments (" +
-                                 list + "); name one with --symbol");
+                                 list + "); name one with --symbol, or a coin with --coin");
 }
 
 Status Save(const render::Canvas& canvas, const std::string& path) {
@@ -218,15 +243,18 @@ Status RenderHeatmap(const Store& store, const RenderArgs& a) {
     spec.to = to;
     spec.interval = interval;
     spec.price_step = step;
-    spec.symbols = sel.symbols;
-    spec.exchanges = sel.exchanges;
+    const Selection names = NamesOf(store, {Kind::kPositions}, sel);
+    spec.symbols = names.symbols;
+    spec.exchanges = names.exchanges;
     spec.min_leverage = a.min_leverage;
     spec.max_leverage = a.max_leverage;
     LIQDB_ASSIGN_OR_RETURN(cursor, OpenSnapshotHeatmap(store, spec));
   } else {
     if (series.empty()) return Status::InvalidArgument("no market series for this symbol");
     if (series.size() > 1 && a.exchange.empty()) {
-      return Status::InvalidArgument("several exchanges list this symbol; give --exchange");
+      return Status::InvalidArgument(a.coin.empty() ? "several exchanges list this symbol; give --exchange"
+                                                    : "the market model draws one series; give --symbol and "
+                                                      "--exchange, or --source positions");
     }
     ModelHeatmapSpec spec;
     spec.from = from;
@@ -262,6 +290,7 @@ Status RenderChart(const Store& store, const RenderArgs& a) {
   spec.interval = interval;
   spec.symbols = sel.symbols;
   spec.exchanges = sel.exchanges;
+  spec.coins = sel.coins;
   render::ChartPicture pic;
   pic.title = Title(a, false);
   LIQDB_ASSIGN_OR_RETURN(pic.grid, MakeTimeGrid(from, to, interval));
@@ -302,8 +331,9 @@ Status RenderMap(const Store& store, const RenderArgs& a) {
   LiqMapSpec spec;
   spec.at = at;
   spec.price_step = step;
-  spec.symbols = sel.symbols;
-  spec.exchanges = sel.exchanges;
+  const Selection names = NamesOf(store, {kind}, sel);
+  spec.symbols = names.symbols;
+  spec.exchanges = names.exchanges;
   spec.min_leverage = a.min_leverage;
   spec.max_leverage = a.max_leverage;
   spec.model.leverage_profile = a.profile;
@@ -353,6 +383,7 @@ void CommonOptions(CLI::App* cmd, RenderArgs* a) {
   cmd->add_option("--store", a->store, "store folder")->required();
   cmd->add_option("--symbol", a->symbol, "instrument, e.g. BTCUSDT (default: all)");
   cmd->add_option("--exchange", a->exchange, "venue, e.g. binance (default: all)");
+  cmd->add_option("--coin", a->coin, "coin across venues, e.g. BTC (BTCUSDT, BTC-USDT-SWAP, BTCUSD_PERP, …)");
   cmd->add_option("-o,--output", a->output, "PNG file to write")->required();
   cmd->add_option("--width", a->width, "image width in pixels");
   cmd->add_option("--height", a->height, "image height in pixels");
@@ -377,6 +408,7 @@ void RegisterRenderCommand(CLI::App& app, int* exit_code) {
       "Examples:\n"
       "  liqdb render heatmap --store data/store --symbol BTCUSDT --exchange binance -o heat.png\n"
       "  liqdb render chart --store data/store --symbol BTCUSDT --interval 1h -o chart.png\n"
+      "  liqdb render chart --store data/store --coin BTC -o btc-all-venues.png\n"
       "  liqdb render map --store data/store --symbol BTCUSDT --at 2024-03-05T12:00:00Z -o map.png\n"
       "Run 'liqdb render heatmap --help' (chart, map) for each picture's options.");
   auto args = std::make_shared<RenderArgs>();
