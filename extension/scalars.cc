@@ -55,9 +55,15 @@ void LiqPriceFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (!leverage.ok()) return fail(leverage.status());
     auto side_text = ReadText(argv[2], "side", false);
     if (!side_text.ok()) return fail(side_text.status());
-    auto side = ParseSide(**side_text);
+    const std::string side_word = NormalizeKeyword(**side_text);
+    auto side = ParseSide(side_word);
     if (!side) {
-      return fail(Status::InvalidArgument("side must be 'long' or 'short', got " + DescribeValue(argv[2])));
+      std::string why = "side must be 'long' or 'short', got " + DescribeValue(argv[2]);
+      if (side_word == "buy" || side_word == "sell") {
+        why += " (the side of the position: a forced " + side_word + " closes a " +
+               (side_word == "buy" ? "short" : "long") + ")";
+      }
+      return fail(Status::InvalidArgument(why));
     }
     double mmr = kDefaultMmr;
     if (argc > 3) {
@@ -69,7 +75,7 @@ void LiqPriceFunction(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (argc > 4 && sqlite3_value_type(argv[4]) != SQLITE_NULL) {
       auto text = ReadText(argv[4], "contract", false);
       if (!text.ok()) return fail(text.status());
-      auto c = ParseContract(**text);
+      auto c = ParseContract(NormalizeKeyword(**text));
       if (!c.ok()) return fail(c.status());
       contract = *c;
     }

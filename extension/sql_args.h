@@ -54,6 +54,10 @@ Result<std::optional<double>> ReadNumber(sqlite3_value* value, std::string_view 
 // accepted as text (a symbol written as 5 is almost certainly a mistake).
 Result<std::optional<std::string>> ReadText(sqlite3_value* value, std::string_view name, bool null_ok);
 
+// A keyword argument value as liqdb spells it: trimmed, lower case
+// ('long ' and 'Long' are 'long', 'Inverse' is 'inverse').
+std::string NormalizeKeyword(std::string_view text);
+
 // A whole-text decimal number ("64123.5", " 1e3 "), or nullopt.
 std::optional<double> ParseNumber(std::string_view text);
 
