@@ -265,6 +265,35 @@ void CheckSameRows(const Store& a, const Store& b, Kind kind) {
   CHECK(total > 0);
 }
 
+TEST_CASE("export: --coin selects every venue's instruments of the coin", "[tools][export]") {
+  test::TempDir dir;
+  const std::string store_dir = dir.Sub("store"), db = dir.Sub("btc.sqlite");
+  REQUIRE(Liqdb("gen --store " + store_dir + kGen).code == 0);
+  Run r = Liqdb("export --store " + store_dir + " --coin btc -o " + db);
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  // The BTC instruments of the generated venues, counted from the store's own series list.
+  std::shared_ptr<Store> store = OpenReader(store_dir);
+  uint64_t btc_rows = 0;
+  std::vector<std::string> series;
+  for (const SeriesInfo& s : store->ListSeries(Kind::kLiquidations)) {
+    if (s.key.symbol == "BTCUSDT" || s.key.symbol == "BTC-USDT-SWAP") {
+      btc_rows += s.rows;
+      series.push_back(s.key.exchange + "/" + s.key.symbol + "\n");
+    }
+  }
+  std::sort(series.begin(), series.end());
+  std::string names;
+  for (const std::string& n : series) names += n;
+  REQUIRE(btc_rows > 0);
+  CHECK(PlainSql(dir, db, "SELECT count(*) FROM liquidations;") == std::to_string(btc_rows) + "\n");
+  CHECK(PlainSql(dir, db, "SELECT DISTINCT exchange || '/' || symbol FROM liquidations ORDER BY 1;") ==
+        names);
+  Run none = Liqdb("export --store " + store_dir + " --coin DOGE -o " + dir.Sub("none.csv"));
+  CHECK(none.code == 1);
+  CHECK_THAT(none.out, Catch::Contains("coin DOGE"));
+}
+
 TEST_CASE("export: CSV (plain, gzip, zstd, stdout) goes back through ingest to the same rows",
           "[tools][export]") {
   test::TempDir dir;

@@ -33,6 +33,7 @@
 #include "export_sink.h"
 #include "progress.h"
 
+#include "liqdb/coin.h"
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
 #include "liqdb/store.h"
@@ -44,7 +45,7 @@ namespace {
 
 struct ExportArgs {
   std::string store, kind = "liquidations", from, to, output, table;
-  std::vector<std::string> symbols, exchanges;
+  std::vector<std::string> symbols, exchanges, coins;
   std::string rollup;
   bool heatmap = false;
   std::string interval, lookback, profile = kDefaultLeverageProfile;
@@ -91,6 +92,7 @@ std::vector<SeriesInfo> Selected(const Store& store, Kind kind, const ExportArgs
   filter.kind = kind;
   filter.symbols = a.symbols;
   filter.exchanges = a.exchanges;
+  for (const std::string& c : a.coins) filter.coins.push_back(NormalizeCoin(c));
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   std::vector<SeriesInfo> out;
   for (const SeriesInfo& s : store.ListSeries(kind)) {
@@ -111,6 +113,7 @@ std::string FilterText(const ExportArgs& a) {
   std::string s;
   if (!a.symbols.empty()) s += " for symbol " + Join(a.symbols);
   if (!a.exchanges.empty()) s += (s.empty() ? " for" : ",") + std::string(" exchange ") + Join(a.exchanges);
+  if (!a.coins.empty()) s += (s.empty() ? " for" : ",") + std::string(" coin ") + Join(a.coins);
   return s;
 }
 
@@ -501,6 +504,10 @@ void RegisterExportCommand(CLI::App& app, int* exit_code) {
       ->delimiter(',');
   cmd->add_option("--exchange", a->exchanges,
                   "venues, e.g. binance (repeatable or comma-separated; default: all)")
+      ->delimiter(',');
+  cmd->add_option("--coin", a->coins,
+                  "coins across venues, e.g. BTC: BTCUSDT, BTC-USDT-SWAP, BTCUSD_PERP, … (repeatable or "
+                  "comma-separated; default: all)")
       ->delimiter(',');
   cmd->add_option("-o,--output", a->output,
                   "OUT: .sqlite (.sqlite3, .db), .csv, .csv.gz, .csv.zst, or '-' for CSV on standard output")
