@@ -667,10 +667,16 @@ Status RocksStore::Seal(bool force) {
 }
 
 Status RocksStore::SettleFiles() {
-  // The end of a run: flush the memtable, so the write-ahead log (which holds
-  // every staged chunk written and deleted during the run) is dropped and
-  // rows merged away inside the memtable never reach a table file.
-  LIQDB_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "store '" + path_ + "': flush"));
+  // The end of a big run: flush the memtable, so the write-ahead log (which
+  // holds every staged chunk written and deleted during the run) is dropped
+  // and rows merged away inside the memtable never reach a table file. Small
+  // runs leave their few bytes in the log: a flush per run of 100 rows would
+  // only make tiny table files for RocksDB to merge.
+  uint64_t memtable = 0;
+  if (db_->GetIntProperty(rocksdb::DB::Properties::kCurSizeAllMemTables, &memtable) &&
+      memtable >= (8u << 20)) {
+    LIQDB_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions()), "store '" + path_ + "': flush"));
+  }
   // Table files may still hold chunks merged away after an earlier flush.
   // Rewrite them once they are mostly garbage: each compaction then removes
   // at least half of what it reads, so its cost stays a small multiple of
