@@ -46,6 +46,8 @@ if [[ ! -d "$cache/node_modules/@duckdb/node-api" ]]; then
   (cd "$cache" && { [[ -f package.json ]] || npm init -y >/dev/null; } && npm install --no-audit --no-fund @duckdb/node-api)
 fi
 
+# The commit the figures are from (taken now: the tree may move during the run).
+commit="$(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . 2>/dev/null || echo ' (+ uncommitted changes)')"
 mkdir -p "$dir"
 csv="$dir/liq.csv"
 if [[ ! -f "$csv" || "$(cat "$dir/liq.csv.rows" 2>/dev/null)" != "$rows" ]]; then
@@ -78,4 +80,4 @@ store_bytes=$(du -sb "$dir/store" | cut -f1)
 LIQDB_BENCH_NODE_MODULES="$cache/node_modules" node "$here/duckdb_bench.mjs" --dir "$dir" --reps "$reps" \
   --budget "$budget" --ingest-seconds "$ingest_s" --ingest-rows "$ingest_rows" --store-bytes "$store_bytes"
 echo
-echo "liqdb $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . 2>/dev/null || echo ' (+ uncommitted changes)'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "liqdb source at $commit when the run started (binaries from $build), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
