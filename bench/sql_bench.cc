@@ -134,6 +134,19 @@ const std::vector<Query>& Queries() {
        nullptr,
        {3},
        {4}},
+      // The same question as the GROUP BY, asked of liqdb's function for it.
+      {"breakdown",
+       "`liq_breakdown` 30 days (per series, long/short; plain SQL: `GROUP BY exchange, symbol`)",
+       "SELECT * FROM liq_breakdown('liq', '2024-03-01', '2024-03-31')",
+       {3, 6},
+       {5, 8},
+       "SELECT exchange, symbol, count(*) FILTER (WHERE side = 'long'), sum(notional) FILTER (WHERE side = "
+       "'long'), count(*) FILTER (WHERE side = 'short'), sum(notional) FILTER (WHERE side = 'short') FROM "
+       "liq "
+       "WHERE ts >= 1709251200000000 AND ts < 1711843200000000 GROUP BY 1, 2",
+       nullptr,
+       {2, 4},
+       {3, 5}},
   };
   return q;
 }
