@@ -82,7 +82,7 @@ int QueriesOnly(const std::string& store_dir, int reps) {
   const liqdb::Timestamp week_from = go.from + 7 * 24 * hour, week_to = week_from + 7 * 24 * hour;
   size_t bins = 0;
   const double price_ms = MedianMs(reps, [&] {
-    auto h = liqdb::LiqPriceHistogram(**store, {week_from, week_to, 100.0, {"BTCUSDT"}, {}});
+    auto h = liqdb::LiqPriceHistogram(**store, {week_from, week_to, 100.0, {"BTCUSDT"}, {}, {}});
     Check(h.ok(), h.status().ToString());
     bins = h->size();
   });
@@ -194,7 +194,7 @@ int main(int argc, char** argv) {
   size_t liq_buckets = 0;
   double checksum_liqdb = 0, checksum_sqlite = 0;
   const double liqdb_hist_ms = MedianMs(reps, [&] {
-    auto h = liqdb::LiqHistogram(**store, {from, to, hour, {"BTCUSDT"}, {}});
+    auto h = liqdb::LiqHistogram(**store, {from, to, hour, {"BTCUSDT"}, {}, {}});
     Check(h.ok(), h.status().ToString());
     liq_buckets = h->size();
     checksum_liqdb = 0;
@@ -226,7 +226,7 @@ int main(int argc, char** argv) {
 
   size_t liqdb_bins = 0, sqlite_bins = 0;
   const double liqdb_price_ms = MedianMs(reps, [&] {
-    auto h = liqdb::LiqPriceHistogram(**store, {week_from, week_to, 100.0, {"BTCUSDT"}, {}});
+    auto h = liqdb::LiqPriceHistogram(**store, {week_from, week_to, 100.0, {"BTCUSDT"}, {}, {}});
     Check(h.ok(), h.status().ToString());
     liqdb_bins = h->size();
   });

@@ -45,7 +45,8 @@
 // only into a table this connection created, or after the connection called
 // liqdb_allow_writes() (SQLITE_DIRECTONLY, so a trigger or view in a file
 // someone sent cannot call it). The first INSERT opens the store for writing
-// and the connection keeps it (and RocksDB's write lock) until it closes; if
+// and the connection keeps it (and RocksDB's write lock) until it closes,
+// sealing what it staged (Store::Seal) when the table disconnects; if
 // another process writes the store, the INSERT fails naming its pid. Rows
 // are checked as they arrive (a bad row fails its statement, naming the column
 // and value), buffered per transaction, and written atomically and durably
@@ -338,6 +339,15 @@ int Disconnect(sqlite3_vtab* vtab) {
   } catch (...) {
     // Out of memory while lower-casing the key: the entry stays until the
     // connection's next table of that name replaces it.
+  }
+  if (table->writer) {
+    // The end of an SQL writer's run, as the end of a `liqdb ingest`: seal
+    // what it staged so its chunks are large (store.h). Its rows are already
+    // durable; a failure here only leaves them staged for the next writer.
+    try {
+      static_cast<void>(table->writer->Seal(true));
+    } catch (...) {
+    }
   }
   delete table;
   return SQLITE_OK;

@@ -111,38 +111,38 @@ TEST_CASE_METHOD(HistogramFixture, "liq_histogram equals a row-by-row count", "[
   const Timestamp day = 1'709'251'200'000'000;
   const Timestamp m = kMicrosPerMinute;
   SECTION("hourly over a day, BTCUSDT on every venue (rollups)") {
-    CheckHistogram({day, day + 86'400'000'000, 3600 * kMicrosPerSecond, {"BTCUSDT"}, {}});
+    CheckHistogram({day, day + 86'400'000'000, 3600 * kMicrosPerSecond, {"BTCUSDT"}, {}, {}});
   }
   SECTION("5-minute buckets, one venue") {
-    CheckHistogram({day, day + 21'600'000'000, 5 * m, {"BTCUSDT"}, {"binance"}});
+    CheckHistogram({day, day + 21'600'000'000, 5 * m, {"BTCUSDT"}, {"binance"}, {}});
   }
   SECTION("7-second buckets (decoded rows)") {
-    CheckHistogram({day + 3'600'000'000, day + 5'400'000'000, 7 * kMicrosPerSecond, {}, {}});
+    CheckHistogram({day + 3'600'000'000, day + 5'400'000'000, 7 * kMicrosPerSecond, {}, {}, {}});
   }
   SECTION("range edges that cut minutes") {
-    CheckHistogram({day + 1'234'567'891, day + 9'876'543'210, 15 * m, {}, {}});
+    CheckHistogram({day + 1'234'567'891, day + 9'876'543'210, 15 * m, {}, {}, {}});
   }
   SECTION("one bucket holding whole chunks (header sums)") {
-    CheckHistogram({day - 86'400'000'000 * 3, day + 86'400'000'000 * 4, 7 * 86'400'000'000LL, {}, {}});
+    CheckHistogram({day - 86'400'000'000 * 3, day + 86'400'000'000 * 4, 7 * 86'400'000'000LL, {}, {}, {}});
   }
   SECTION("all symbols, a bucket that does not divide a minute") {
-    CheckHistogram({day - 3'600'000'000, day + 7'200'000'000, 90'500'000, {}, {}});
+    CheckHistogram({day - 3'600'000'000, day + 7'200'000'000, 90'500'000, {}, {}, {}});
   }
   SECTION("unknown symbol: every bucket zero") {
-    CheckHistogram({day, day + 3'600'000'000, 10 * m, {"NOPE"}, {}});
+    CheckHistogram({day, day + 3'600'000'000, 10 * m, {"NOPE"}, {}, {}});
   }
   SECTION("after sealing and compacting, the same answers") {
     REQUIRE(store_->Seal(true).ok());
     REQUIRE(store_->Compact().ok());
-    CheckHistogram({day, day + 86'400'000'000, 3600 * kMicrosPerSecond, {"BTCUSDT"}, {}});
-    CheckHistogram({day + 1'234'567'891, day + 9'876'543'210, 15 * m, {}, {}});
+    CheckHistogram({day, day + 86'400'000'000, 3600 * kMicrosPerSecond, {"BTCUSDT"}, {}, {}});
+    CheckHistogram({day + 1'234'567'891, day + 9'876'543'210, 15 * m, {}, {}, {}});
   }
 }
 
 TEST_CASE_METHOD(HistogramFixture, "liq_price_histogram equals a row-by-row count", "[query][histogram]") {
   const Timestamp day = 1'709'251'200'000'000;
   for (double step : {50.0, 0.5, 1000.0, 12.34}) {
-    LiqPriceHistogramSpec spec{day - 3'600'000'000, day + 43'200'000'000, step, {"BTCUSDT"}, {}};
+    LiqPriceHistogramSpec spec{day - 3'600'000'000, day + 43'200'000'000, step, {"BTCUSDT"}, {}, {}};
     auto got = LiqPriceHistogram(*store_, spec);
     REQUIRE(got.ok());
     std::map<double, LiqPriceHistogramRow> want;
@@ -181,7 +181,7 @@ TEST_CASE("price bins put a price on a bin edge in the bin that starts there", "
   // In doubles, 0.3 / 0.1 = 2.9999999999999996 and 2.3 / 0.1 = 22.999999999999996.
   for (double p : {0.3, 2.3, 0.35, 0.1}) rows.AddLiquidation(1000, Side::kLong, p, 1, p);
   REQUIRE((*store)->Append({{"x", "Y"}, rows}).ok());
-  auto h = LiqPriceHistogram(**store, {0, 2000, 0.1, {}, {}});
+  auto h = LiqPriceHistogram(**store, {0, 2000, 0.1, {}, {}, {}});
   REQUIRE(h.ok());
   REQUIRE(h->size() == 3);
   CHECK((*h)[0].price == 1 * 0.1);
@@ -202,24 +202,24 @@ TEST_CASE("histogram arguments are checked", "[query][histogram][bad-input]") {
     CHECK(r.status().IsInvalidArgument());
     CHECK_THAT(r.status().message(), Catch::Contains(what));
   };
-  check({100, 100, 10, {}, {}}, "before");
-  check({200, 100, 10, {}, {}}, "before");
-  check({0, 100, 0, {}, {}}, "interval");
-  check({0, 100, -5, {}, {}}, "interval");
-  check({0, 86'400'000'000LL * 365 * 10, 1'000'000, {}, {}}, "limit");
+  check({100, 100, 10, {}, {}, {}}, "before");
+  check({200, 100, 10, {}, {}, {}}, "before");
+  check({0, 100, 0, {}, {}, {}}, "interval");
+  check({0, 100, -5, {}, {}, {}}, "interval");
+  check({0, 86'400'000'000LL * 365 * 10, 1'000'000, {}, {}, {}}, "limit");
   // A span wider than int64 must not wrap: -9e18 .. 9e18 in steps of 3e18 is
   // seven buckets, zero-filled.
   auto wide = LiqHistogram(
       **store,
-      {-9'000'000'000'000'000'000LL, 9'000'000'000'000'000'001LL, 3'000'000'000'000'000'000LL, {}, {}});
+      {-9'000'000'000'000'000'000LL, 9'000'000'000'000'000'001LL, 3'000'000'000'000'000'000LL, {}, {}, {}});
   REQUIRE(wide.ok());
   REQUIRE(wide->size() == 7);
   CHECK(wide->front().bucket == -9'000'000'000'000'000'000LL);
   CHECK(wide->back().bucket == 9'000'000'000'000'000'000LL);
-  auto p = LiqPriceHistogram(**store, {0, 100, 0.0, {}, {}});
+  auto p = LiqPriceHistogram(**store, {0, 100, 0.0, {}, {}, {}});
   REQUIRE_FALSE(p.ok());
   CHECK_THAT(p.status().message(), Catch::Contains("price_step"));
-  p = LiqPriceHistogram(**store, {0, 100, std::nan(""), {}, {}});
+  p = LiqPriceHistogram(**store, {0, 100, std::nan(""), {}, {}, {}});
   REQUIRE_FALSE(p.ok());
 }
 

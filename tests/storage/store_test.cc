@@ -320,7 +320,7 @@ TEST_CASE("a corrupted chunk is reported as corruption naming store and chunk", 
       REQUIRE(db->Put(rocksdb::WriteOptions(), it->key(), "garbage").ok());
     }
     auto store = OpenStore(dir.path(), 100);
-    LiqHistogramSpec spec{1'600'000'000'000'000, 1'800'000'000'000'000, 86'400'000'000LL * 30, {}, {}};
+    LiqHistogramSpec spec{1'600'000'000'000'000, 1'800'000'000'000'000, 86'400'000'000LL * 30, {}, {}, {}};
     auto h = LiqHistogram(*store, spec);
     REQUIRE_FALSE(h.ok());
     CHECK(h.status().IsCorruption());

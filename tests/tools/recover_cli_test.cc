@@ -60,11 +60,13 @@ TEST_CASE("cli: a damaged write-ahead log is named by verify and stats; recover 
   REQUIRE(size > 1000);  // the rows are still in the log, not in a table file
   {
     std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
-    f.seekg(static_cast<std::streamoff>(size / 2));
+    // The log holds the append's record, then the end-of-run seal's, which
+    // rewrites the same rows: a byte a quarter in damages the append.
+    f.seekg(static_cast<std::streamoff>(size / 4));
     char c = 0;
     f.read(&c, 1);
     c = static_cast<char>(c ^ 0x10);
-    f.seekp(static_cast<std::streamoff>(size / 2));
+    f.seekp(static_cast<std::streamoff>(size / 4));
     f.write(&c, 1);
   }
 
@@ -83,9 +85,11 @@ TEST_CASE("cli: a damaged write-ahead log is named by verify and stats; recover 
   CHECK_THAT(recover.out, Catch::Contains("found: write-ahead log") && Catch::Contains("kept copies"));
 
   // What recover says was lost, plus what is left, plus the one unreadable
-  // record's rows, is what was ingested; every lost row is a BTCUSDT row.
+  // record's rows, is what was ingested; every lost row is a BTCUSDT row (a
+  // series the damaged record itself created is reported without its name).
   int64_t lost = 0;
-  const std::regex line(R"(lost: liquidations binance/BTCUSDT: (\d+) rows?)");
+  const std::regex line(
+      R"(lost: liquidations (?:binance/BTCUSDT|\(a series named only in the damaged record\)): (\d+) rows?)");
   for (std::sregex_iterator it(recover.out.begin(), recover.out.end(), line), end; it != end; ++it) {
     lost += std::stoll((*it)[1]);
   }

@@ -147,9 +147,12 @@ int RunRecover(const std::string& dir) {
                              report->unreadable_records, report->unreadable_records == 1 ? "" : "s");
   }
   for (const RecoveryReport::Lost& l : report->lost) {
-    std::cout << fmt::format("lost: {} {}/{}: {} row{} between {} and {}\n", KindName(l.kind),
-                             l.series.exchange, l.series.symbol, l.rows, l.rows == 1 ? "" : "s",
-                             FormatTime(l.min_ts), FormatTime(l.max_ts));
+    // A series created by the damaged record itself has no readable name.
+    const std::string series = l.series.exchange.empty() && l.series.symbol.empty()
+                                   ? std::string("(a series named only in the damaged record)")
+                                   : l.series.exchange + "/" + l.series.symbol;
+    std::cout << fmt::format("lost: {} {}: {} row{} between {} and {}\n", KindName(l.kind), series, l.rows,
+                             l.rows == 1 ? "" : "s", FormatTime(l.min_ts), FormatTime(l.max_ts));
   }
   if (report->lost.empty() && report->unreadable_records == 0) std::cout << "lost: no rows\n";
   if (!report->kept.empty()) std::cout << "kept copies of the damaged files in " << report->kept << "\n";
