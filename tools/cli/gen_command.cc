@@ -383,7 +383,9 @@ void RegisterGenCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--market-interval", args->market_interval, "market sample interval (1s, 10s, 1m)")
       ->capture_default_str();
   cmd->add_option("--seed", args->seed, "random seed")->capture_default_str();
-  cmd->add_option("--symbols", args->symbols, "symbols (BTCUSDT ETHUSDT SOLUSDT XRPUSDT DOGEUSDT)")
+  std::string bases;
+  for (const std::string& b : gen::KnownBases()) bases += (bases.empty() ? "" : " ") + b + "USDT";
+  cmd->add_option("--symbols", args->symbols, "symbols, any of: " + bases)
       ->delimiter(',')
       ->capture_default_str();
   cmd->add_option("--exchanges", args->exchanges, "venues (binance bybit okx)")
