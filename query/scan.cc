@@ -199,7 +199,8 @@ Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
 
   Columns& rows = block->rows;
   const size_t n = rows.size();
-  std::vector<uint8_t> keep(n, 1);
+  std::vector<uint8_t>& keep = keep_;  // reused: no allocation per chunk
+  keep.assign(n, 1);
   if (!inside) {
     const Timestamp from = filter_.from, to = filter_.to;
     const Timestamp* ts = rows.ts.data();

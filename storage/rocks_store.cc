@@ -900,7 +900,11 @@ Result<StoreStats> RocksStore::Stats() const {
 
 Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, ColumnMask mask,
                                Columns* out) const {
-  *out = Columns(meta.kind);
+  if (out->kind == meta.kind) {
+    out->ClearKeepingCapacity();
+  } else {
+    *out = Columns(meta.kind);
+  }
   const KindSchema& schema = SchemaOf(meta.kind);
   if (meta.kind == Kind::kLiquidations && (mask & MaskValue(liq_col::kNotional))) {
     // A product-coded notional is rebuilt from price and qty.

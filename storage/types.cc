@@ -76,6 +76,16 @@ void Columns::Clear() {
   values.assign(SchemaOf(kind).num_values, {});
 }
 
+void Columns::ClearKeepingCapacity() {
+  ts.clear();
+  side.clear();
+  account.clear();
+  account_dict.clear();
+  account_index_.clear();
+  values.resize(SchemaOf(kind).num_values);
+  for (auto& v : values) v.clear();
+}
+
 uint32_t Columns::InternAccount(std::string_view name) {
   if (account_index_.size() != account_dict.size()) {
     account_index_.clear();

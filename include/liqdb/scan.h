@@ -99,6 +99,7 @@ class RowScanner {
   std::vector<uint32_t> series_;  // ordered scans: the series still to read
   size_t next_series_ = 0;
   std::unique_ptr<ChunkReader> reader_;
+  std::vector<uint8_t> keep_;  // ReadChunk's row selection
 };
 
 // Every row matching a filter of one series, merged into time order

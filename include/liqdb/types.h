@@ -93,6 +93,9 @@ struct Columns {
   bool empty() const { return ts.empty(); }
   void Reserve(size_t n);
   void Clear();  // keeps kind; empties rows and dictionary
+  // As Clear(), but keeps the columns' memory: decoding chunk after chunk
+  // into one Columns then allocates (and page-faults) only once.
+  void ClearKeepingCapacity();
 
   // Appends row `i` of `other` (same kind), remapping its account.
   void AppendRow(const Columns& other, size_t i);
