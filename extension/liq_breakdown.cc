@@ -21,6 +21,7 @@
 
 #include "extension/ext_util.h"
 #include "extension/modules.h"
+#include "extension/series_args.h"
 #include "extension/sql_args.h"
 #include "extension/table_registry.h"
 #include "extension/tvf_args.h"
@@ -99,6 +100,21 @@ Status Start(sqlite3* db, BreakdownCursor* cur, int idx_num, int argc, sqlite3_v
     none |= v->empty();
   }
   if (none) return Status::OK();
+  // A name the source does not hold fails naming the closest it does, as in
+  // every analytics function (series_args.h); each value of an IN list alone.
+  auto check = [&](std::vector<std::string>* values,
+                   std::optional<std::string> SeriesArgs::*field) -> Status {
+    for (std::string& v : *values) {
+      SeriesArgs one;
+      one.*field = v;
+      LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*table->store, Kind::kLiquidations, *source, &one));
+      v = *(one.*field);
+    }
+    return Status::OK();
+  };
+  LIQDB_RETURN_IF_ERROR(check(&spec.exchanges, &SeriesArgs::exchange));
+  LIQDB_RETURN_IF_ERROR(check(&spec.symbols, &SeriesArgs::symbol));
+  LIQDB_RETURN_IF_ERROR(check(&spec.coins, &SeriesArgs::coin));
   LIQDB_ASSIGN_OR_RETURN(cur->rows, LiqBreakdown(*table->store, spec));
   return Status::OK();
 }

@@ -177,6 +177,11 @@ TEST_CASE("liq_breakdown: the plan pushes coin/exchange/symbol, and bad input fa
       {"liq_breakdown", "looks like seconds"});
   err("SELECT * FROM liq_breakdown('nope', '2024-03-01', '2024-03-02')", {"nope"});
   err("SELECT * FROM liq_breakdown('liq', '2024-03-01')", {"missing", "to"});
+  // Names the table does not hold fail naming the closest it does, in an IN list too.
+  err("SELECT * FROM " + call + " WHERE coin = 'BTCC'", {"BTCC", "BTC"});
+  err("SELECT * FROM " + call + " WHERE exchange IN ('okx', 'binanse')", {"binanse", "binance"});
+  CHECK(f.db.Query("SELECT * FROM " + call + " WHERE coin = 'btc'") ==
+        f.db.Query("SELECT * FROM " + call + " WHERE coin = 'BTC'"));
   f.db.Exec("CREATE VIRTUAL TABLE pos USING liqdb(store='" + (f.dir / "store") + "', kind='positions')");
   err("SELECT * FROM liq_breakdown('pos', '2024-03-01', '2024-03-02')", {"liquidations"});
 }
