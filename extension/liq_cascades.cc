@@ -13,7 +13,7 @@
 // number >= 0 (a group is kept when its long + short notional reaches it);
 // symbol/exchange/coin NULL or omitted = all (coin: every venue's series of
 // that coin, merged in time order). One row per cascade in time order.
-// The meaning is DESIGN.md's "Cascades"; the kernel is OpenCascades
+// The meaning is docs/sql.md's "Cascades"; the kernel is OpenCascades
 // (heatmap.h). Cascades stream from its CascadeCursor one per xNext.
 #include <iterator>
 #include <memory>

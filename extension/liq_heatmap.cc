@@ -15,7 +15,7 @@
 // symbol/exchange NULL or omitted = all; min/max_leverage inclusive bounds,
 // NULL or omitted = none (a position with NULL leverage fails a bound).
 // Output: the non-empty cells in (bucket, price) order; `price` is the bin's
-// lower edge. The meaning is DESIGN.md's "Snapshot heatmap"; the kernel is
+// lower edge. The meaning is docs/sql.md's "Snapshot heatmap"; the kernel is
 // OpenSnapshotHeatmap (heatmap.h), seeded from the store's keyframes. Cells
 // stream from its HeatmapCursor one per xNext.
 #include <iterator>

@@ -17,7 +17,7 @@
 // (default '7d'); long_share in [0, 1] (default 0.5); mmr in [0, 1) (default
 // 0.005). NULL or omitted optional arguments take their defaults.
 // Output: as liq_heatmap; `positions` counts the model's levels in the cell.
-// The meaning is DESIGN.md's "Model heatmap"; the kernel is OpenModelHeatmap
+// The meaning is docs/sql.md's "Model heatmap"; the kernel is OpenModelHeatmap
 // (heatmap.h). Cells stream from its HeatmapCursor one per xNext.
 #include <iterator>
 #include <memory>

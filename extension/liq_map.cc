@@ -16,7 +16,7 @@
 // 0.005). One row per non-empty bin in ascending price: `cum_long` at p is
 // the long notional in bins at or above p (what a fall to p would
 // liquidate), `cum_short` the short notional in bins at or below p.
-// The meaning is DESIGN.md's "Liquidation map"; the kernel is LiqMap
+// The meaning is docs/sql.md's "Liquidation map"; the kernel is LiqMap
 // (heatmap.h), which answers the map as a whole; xNext walks its bins.
 #include <iterator>
 #include <memory>

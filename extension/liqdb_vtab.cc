@@ -931,7 +931,7 @@ Status ReadRow(const LiqdbTable& table, sqlite3_value** values, SeriesKey* key, 
           return Status::InvalidArgument(col.name + " must not be empty");
         }
         if (col.type == ColType::kExchange) {
-          // Venue ids are lower-case (DESIGN.md), as every ingest adapter
+          // Venue ids are lower-case (docs/sql.md), as every ingest adapter
           // writes them: 'Binance' must not become a series of its own.
           key->exchange = **text;
           for (char& c : key->exchange) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -235,7 +235,7 @@ class PositionReplay {
   BinTable bins_;
 };
 
-// The OI-delta model of one market series (DESIGN.md, model heatmap).
+// The OI-delta model of one market series (docs/sql.md, model heatmap).
 // Levels are kept with "raw" notionals and one global scale factor, so a
 // proportional close is O(1): a level's notional is raw × scale_.
 class LiqModel {

@@ -1,5 +1,5 @@
 // The liquidation price of an isolated-margin position: the four formulas of
-// DESIGN.md ("Liquidation price"), with the inputs checked first.
+// docs/sql.md ("Liquidation price"), with the inputs checked first.
 //
 // Beyond the header's rules, a formula whose result is not a finite price
 // >= 0 fails too: a linear long with leverage < 1 or an inverse short with

@@ -1,5 +1,5 @@
 // The model heatmap (liq_heatmap_model): for venues that publish no
-// positions, levels are inferred from open-interest changes (DESIGN.md):
+// positions, levels are inferred from open-interest changes (docs/sql.md):
 // at each market sample, sweep the levels the mark price crossed, then open
 // new levels per leverage tier when OI rose, or shrink every level in
 // proportion when it fell.

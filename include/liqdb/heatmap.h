@@ -2,7 +2,7 @@
 // heatmap over real positions (liq_heatmap), the OI-delta model heatmap over
 // market samples (liq_heatmap_model), the liquidation map at one moment with
 // its cumulative curves (liq_map), and liquidation cascades (liq_cascades).
-// The meaning of every number is DESIGN.md's "Meaning of each result";
+// The meaning of every number is docs/sql.md's "Meaning of each result";
 // docs/heatmaps.md writes down the choices the contract leaves open.
 //
 // Every analytic exists twice: as a kernel over time-sorted rows handed in by

@@ -1,6 +1,6 @@
 // Tests of the snapshot heatmap kernel (query/heatmap_snapshot.cc) and of
 // position keyframes (query/heatmap_keyframe.cc). Expected values are worked
-// by hand from DESIGN.md (arithmetic in the comments) or come from a
+// by hand from docs/sql.md (arithmetic in the comments) or come from a
 // brute-force reference that rebuilds every bucket from scratch.
 
 #include "liqdb/heatmap.h"
@@ -216,7 +216,7 @@ struct RefCell {
   uint64_t positions = 0;
 };
 
-// Rebuilds every bucket from scratch, straight from DESIGN.md's wording.
+// Rebuilds every bucket from scratch, straight from docs/sql.md's wording.
 std::map<std::pair<Timestamp, double>, RefCell> BruteForce(const std::vector<Columns>& series,
                                                            const SnapshotHeatmapSpec& spec) {
   std::map<std::pair<Timestamp, double>, RefCell> out;

@@ -1,4 +1,4 @@
-// Tests for query/liq_price.cc: the four formulas of DESIGN.md against
+// Tests for query/liq_price.cc: the four formulas of docs/sql.md against
 // hand-computed values, and the rejected inputs.
 #include "liqdb/liq_price.h"
 

@@ -245,7 +245,7 @@ struct Level {
   double price, notional;
 };
 
-// The model as DESIGN.md words it: a list of levels with real notionals,
+// The model as docs/sql.md words it: a list of levels with real notionals,
 // replayed from scratch up to `end`.
 std::vector<Level> BruteModel(const Columns& m, Timestamp start, Timestamp end,
                               const std::vector<std::pair<double, double>>& tiers, double long_share,

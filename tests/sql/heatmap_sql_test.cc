@@ -1,7 +1,7 @@
 // End-to-end tests of liq_heatmap, liq_heatmap_model, liq_map and
 // liq_cascades through the sqlite3 C API with liqdb.so loaded: rows go in
 // through the liqdb virtual tables, and every result is checked against
-// expectations computed independently — by hand from DESIGN.md's "Meaning of
+// expectations computed independently — by hand from docs/sql.md's "Meaning of
 // each result" (the arithmetic is in the comments), or by plain SQL over an
 // ordinary SQLite table holding the same rows (window functions for the
 // latest row per key, LAG for cascade gaps).

@@ -305,7 +305,7 @@ TEST_CASE("gen: bad options are clear errors", "[gen]") {
 }  // namespace
 
 // One liquidation-price formula (issue 7, item 5): the levels the generator
-// reports are DESIGN.md's linear formula, written out here by hand, at each
+// reports are docs/sql.md's linear formula, written out here by hand, at each
 // venue's maintenance margin rate, to within one tick of rounding.
 TEST_CASE("gen: reported liq prices follow the linear formula at the venue's mmr", "[gen][rules]") {
   Output out = Run(Small());

@@ -132,7 +132,7 @@ double DrawLeverage(Rng& rng) {
   return kTiers[std::size(kTiers) - 1].leverage;
 }
 
-// DESIGN.md's linear liquidation price, from the one copy of the formula
+// docs/sql.md's linear liquidation price, from the one copy of the formula
 // (liqdb/liq_price.h), so generated liq_price values are the ones the
 // heatmaps compute for NULL ones. Leverage here is >= 2, where the formula is
 // always defined; 0 would stand for "no price".
