@@ -61,8 +61,8 @@ WEEK_TO=$((DAY + 4 * 86400000000))
 day_text() { date -u -d "@$(($1 / 1000000))" +%Y-%m-%d; }
 
 echo
-echo "==> hourly liquidations of BTCUSDT (binance + bybit) on its busiest day, $(day_text "$DAY")"
-echo "    SELECT * FROM liq_histogram('liq', '$(day_text "$DAY")', '$(day_text "$DAY_END")', '1h', 'BTCUSDT')"
+echo "==> hourly liquidations of BTC on every venue (binance + bybit + okx) on its busiest day, $(day_text "$DAY")"
+echo "    SELECT * FROM liq_histogram('liq', '$(day_text "$DAY")', '$(day_text "$DAY_END")', '1h') WHERE coin = 'BTC'"
 q <<SQL
 .mode box
 SELECT strftime('%H:%M', bucket / 1000000, 'unixepoch') AS hour,
@@ -73,8 +73,23 @@ SELECT strftime('%H:%M', bucket / 1000000, 'unixepoch') AS hour,
        substr('████████████████████████████████████████', 1,
               CAST(40 * (long_notional + short_notional) /
                    max(1, max(long_notional + short_notional) OVER ()) AS INTEGER)) AS volume
-FROM liq_histogram('liq', $DAY, $DAY_END, '1h', 'BTCUSDT');
+FROM liq_histogram('liq', $DAY, $DAY_END, '1h') WHERE coin = 'BTC';
 SQL
+
+if has_function liq_breakdown; then
+  echo
+  echo "==> the same day per venue and instrument, from the chunk summaries"
+  echo "    SELECT * FROM liq_breakdown('liq', '$(day_text "$DAY")', '$(day_text "$DAY_END")') WHERE coin = 'BTC'"
+  q <<SQL
+.mode box
+SELECT exchange, symbol,
+       printf('%,d', long_count) AS longs,
+       printf('%,d', CAST(long_notional AS INTEGER)) AS "longs USD",
+       printf('%,d', short_count) AS shorts,
+       printf('%,d', CAST(short_notional AS INTEGER)) AS "shorts USD"
+FROM liq_breakdown('liq', $DAY, $DAY_END) WHERE coin = 'BTC';
+SQL
+fi
 
 echo
 echo "==> where BTCUSDT liquidations happened, by price, over the week $(day_text "$WEEK_FROM") .. $(day_text "$WEEK_TO")"
@@ -130,7 +145,7 @@ if "$LIQDB" render --help >/dev/null 2>&1; then
   # Heatmap and chart over the week; the map at the start of the busiest day.
   "$LIQDB" render heatmap --store "$DATA/store" --symbol BTCUSDT --exchange binance \
     --from "$WEEK_FROM" --to "$WEEK_TO" -o "$DATA/heatmap.png" || echo "(render heatmap failed)"
-  "$LIQDB" render chart --store "$DATA/store" --symbol BTCUSDT --exchange binance \
+  "$LIQDB" render chart --store "$DATA/store" --coin BTC \
     --from "$WEEK_FROM" --to "$WEEK_TO" --interval 1h -o "$DATA/chart.png" || echo "(render chart failed)"
   "$LIQDB" render map --store "$DATA/store" --symbol BTCUSDT --exchange binance \
     --at "$DAY" -o "$DATA/map.png" || echo "(render map failed)"
