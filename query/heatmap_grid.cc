@@ -11,6 +11,7 @@
 
 #include "query/heatmap_internal.h"
 
+#include "liqdb/cpu_dispatch.h"
 #include "liqdb/heatmap.h"
 #include "liqdb/liq_price.h"
 #include "liqdb/query.h"
@@ -72,8 +73,7 @@ typedef double V4d __attribute__((vector_size(32)));
 typedef int64_t V4i __attribute__((vector_size(32)));
 }  // namespace
 
-__attribute__((target_clones("avx2", "default"))) void BinKeys(const double* prices, size_t n, double step,
-                                                               double* keys) {
+LIQDB_AVX2_CLONES void BinKeys(const double* prices, size_t n, double step, double* keys) {
   const V4d magic = V4d{} + 6755399441055744.0;  // 1.5 · 2^52
   const V4i sign = V4i{} + INT64_MIN;
   const V4i abs = ~sign;

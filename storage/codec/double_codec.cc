@@ -10,6 +10,8 @@
 
 #include "storage/codec/bitpack.h"
 
+#include "liqdb/cpu_dispatch.h"
+
 namespace liqdb::storage {
 
 namespace {
@@ -90,8 +92,7 @@ inline bool SmallIntegers(const uint64_t* k, size_t m) {
 // The packed division is the bound: an AVX2 clone divides four values at a
 // time where the generic x86-64 build divides two (GCC picks one at load
 // time; both give the same bits, IEEE division being exact-rounded).
-__attribute__((target_clones("avx2", "default"))) void DecimalsToDoubles(const uint64_t* k, size_t m,
-                                                                         int scale, double* out) {
+LIQDB_AVX2_CLONES void DecimalsToDoubles(const uint64_t* k, size_t m, int scale, double* out) {
   if (!SmallIntegers(k, m)) {
     for (size_t j = 0; j < m; ++j) out[j] = FromDecimal(static_cast<int64_t>(k[j]), scale);
     return;
@@ -117,9 +118,8 @@ bool SmallFrame(const Frame& f) {
 // SmallFrame accepts: x < 2^52 converts exactly (x | bits(2^52), less 2^52),
 // and x * divisor and + min are integers below 2^52 in magnitude, which
 // double arithmetic gives exactly; then the same division.
-__attribute__((target_clones("avx2", "default"))) void SmallFrameToDoubles(const uint64_t* x, size_t m,
-                                                                           const Frame& f, int scale,
-                                                                           double* out) {
+LIQDB_AVX2_CLONES void SmallFrameToDoubles(const uint64_t* x, size_t m, const Frame& f, int scale,
+                                           double* out) {
   constexpr uint64_t kTwo52Bits = 0x4330000000000000;  // bits of 2^52
   constexpr double kTwo52 = 4503599627370496.0;
   const double min = static_cast<double>(static_cast<int64_t>(f.min));
