@@ -476,7 +476,10 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
                  c.op == SQLITE_INDEX_CONSTRAINT_EQ) {
         // Only binary comparisons are exact matches of the stored text.
         const char* collation = sqlite3_vtab_collation(info, i);
-        if (collation != nullptr && sqlite3_stricmp(collation, "BINARY") != 0) continue;
+        if (collation != nullptr && sqlite3_stricmp(collation, "BINARY") != 0) {
+          exact = false;  // SQLite's to evaluate
+          continue;
+        }
         const bool all_at_once = sqlite3_vtab_in(info, i, -1) != 0;
         if (all_at_once) sqlite3_vtab_in(info, i, 1);
         char code = type == ColType::kExchange ? 'x'

@@ -349,6 +349,8 @@ TEST_CASE("LIMIT and OFFSET pushed into the scan skip and stop exactly", "[sql][
     INFO(lim);
     CHECK(a == b);
   }
+  // A term SQLite evaluates itself (NOCASE) keeps the LIMIT SQLite's too.
+  CHECK(f.db->Query("SELECT ts FROM liq WHERE symbol = 'btcusdt' COLLATE NOCASE LIMIT 7").size() == 7);
   // A constraint SQLite re-checks keeps the LIMIT SQLite's (else rows go missing).
   CHECK_THAT(Plan(*f.db, "SELECT ts FROM liq WHERE price > (SELECT 3000) LIMIT 5"), Catch::Contains(":g0\n"));
   CHECK(AsInt(f.db->Scalar(
