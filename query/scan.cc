@@ -190,7 +190,7 @@ Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
   block->row_chunk.clear();
   block->undecoded = 0;
   if (inside && !side_filter && ranges.empty() && (mask & ~kMaskTs) == 0 && (mask_ & kMaskTs) == 0) {
-    block->rows.Clear();  // nothing asked for but the count
+    block->rows.ClearKeepingCapacity();  // nothing asked for but the count
     block->undecoded = m.rows;
     return true;
   }
