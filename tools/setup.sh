@@ -14,6 +14,8 @@ PACKAGES=(
   librocksdb-dev libsqlite3-dev sqlite3 libboost-iostreams-dev catch2
   libsimdjson-dev libfast-float-dev libcli11-dev libfmt-dev libpng-dev libxxhash-dev
   libzstd-dev zlib1g-dev libbz2-dev python3
+  # `liqdb record` (record/): TLS for wss:// and https:// (Boost.Beast/Asio come with libboost1.74-dev)
+  libssl-dev libboost1.74-dev
   # tools/check_format.sh (tools/test.sh's format stage)
   clang-format
   # tools/test.sh's fuzz stage: clang with libFuzzer and its sanitizer

@@ -21,5 +21,8 @@ void RegisterMaintenanceCommands(CLI::App& app,
                                  int* exit_code);           // verify/compact/seal: maintenance_command.cc
 void RegisterRenderCommand(CLI::App& app, int* exit_code);  // render_command.cc
 void RegisterExportCommand(CLI::App& app, int* exit_code);  // export_command.cc
+#if LIQDB_HAVE_RECORD
+void RegisterRecordCommand(CLI::App& app, int* exit_code);  // record_command.cc (not in the fuzz build)
+#endif
 
 }  // namespace liqdb::cli

@@ -27,12 +27,16 @@ int main(int argc, char** argv) {
     RegisterMaintenanceCommands(app, &exit_code);
     RegisterRenderCommand(app, &exit_code);
     RegisterExportCommand(app, &exit_code);
+#if LIQDB_HAVE_RECORD
+    RegisterRecordCommand(app, &exit_code);
+#endif
     // Set after the commands are registered, so they do not inherit it: each
     // command's --help ends with its own examples.
     app.footer(
         "Examples:\n"
         "  liqdb gen --store data/store --days 30 --events 3000000\n"
         "  liqdb ingest --store data/store binance-liquidations.csv.gz\n"
+        "  liqdb record --store data/live\n"
         "  liqdb stats --store data/store\n"
         "  liqdb verify --store data/store\n"
         "  liqdb export --store data/store -o data/liq-export.sqlite\n"

@@ -1,0 +1,73 @@
+// Messages from the network thread as lines for an Ingester (message_queue.h).
+#include "record/message_queue.h"
+
+#include <chrono>
+
+namespace liqdb::record {
+
+MessageQueue::MessageQueue(std::string name) {
+  name_ = std::move(name);
+}
+
+void MessageQueue::Push(std::string_view message) {
+  Item it;
+  it.text.assign(message);
+  for (char& c : it.text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    items_.push_back(std::move(it));
+  }
+  cv_.notify_one();
+}
+
+void MessageQueue::PushFlush() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    Item it;
+    it.flush = true;
+    items_.push_back(std::move(it));
+  }
+  cv_.notify_one();
+}
+
+void MessageQueue::Close() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+  }
+  cv_.notify_all();
+}
+
+size_t MessageQueue::pending() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return items_.size();
+}
+
+Result<LineReader::Read> MessageQueue::Next(std::string_view* line, int timeout_ms) {
+  if (on_next_) on_next_();
+  Item it;
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto ready = [&] { return !items_.empty() || closed_; };
+    if (timeout_ms < 0) {
+      cv_.wait(lock, ready);
+    } else if (!cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), ready)) {
+      return Read::kTimeout;
+    }
+    if (items_.empty()) return Read::kEnd;  // closed and drained
+    it = std::move(items_.front());
+    items_.pop_front();
+  }
+  if (it.flush) return Read::kTimeout;
+  current_size_ = it.text.size();
+  current_ = std::move(it.text);
+  current_.append(kLinePadding, '\0');
+  bytes_ += current_size_ + 1;
+  ++line_number_;
+  *line = std::string_view(current_.data(), current_size_);
+  return Read::kLine;
+}
+
+}  // namespace liqdb::record

@@ -1,0 +1,61 @@
+// The hand-over from the network thread to a feed's parsing thread: a
+// LineReader whose lines are the messages pushed into it, so the feed is
+// parsed, batched and stored by the very Ingester `liqdb ingest -` uses.
+//
+// A flush mark makes Next() report a timeout, which the Ingester answers by
+// storing everything it buffered (the recorder marks each reconnect, so rows
+// from before a disconnect never share a batch with a venue's repeats after
+// it). Close() ends the input once the queue is drained.
+//
+// Thread-safety: Push/PushFlush/Close from any thread; Next() and on_next
+// from the one reading thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "liqdb/ingest.h"
+
+namespace liqdb::record {
+
+class MessageQueue final : public LineReader {
+ public:
+  explicit MessageQueue(std::string name);
+
+  // One message as one line: line breaks (whitespace to JSON) become spaces.
+  void Push(std::string_view message);
+  void PushFlush();
+  void Close();
+  size_t pending() const;
+
+  Result<Read> Next(std::string_view* line, int timeout_ms = -1) override;
+  uint64_t bytes_consumed() const override { return bytes_; }
+
+  // The line Next() returned last (for samples of bad messages).
+  const std::string& current() const { return current_; }
+  size_t current_size() const { return current_size_; }
+  // Called on the reading thread at the start of every Next(): the moment
+  // the reader's owner may look at state only that thread touches.
+  void set_on_next(std::function<void()> f) { on_next_ = std::move(f); }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  struct Item {
+    bool flush = false;
+    std::string text;
+  };
+  std::deque<Item> items_;
+  bool closed_ = false;
+  std::string current_;  // the line + kLinePadding bytes
+  size_t current_size_ = 0;
+  uint64_t bytes_ = 0;
+  std::function<void()> on_next_;
+};
+
+}  // namespace liqdb::record

@@ -1,0 +1,523 @@
+// The recorder (include/liqdb/record.h): sessions, reconnects, gaps, and the
+// hand-over of every data message to its feed's Ingester.
+//
+// Threads: Run() runs one io_context with every session as a coroutine (the
+// network thread); each feed has a parsing thread running an Ingester over a
+// MessageQueue. Counters are atomics, so Feeds() reads them from anywhere.
+// Per feed, everything a session touches (connection, gap state) is the
+// network thread's alone.
+#include <fmt/format.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <random>
+#include <thread>
+#include <utility>  // before Boost.Asio's awaitable.hpp (1.74 needs std::exchange)
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "record/message_queue.h"
+#include "record/venues.h"
+#include "record/ws_client.h"
+
+#include "liqdb/ingest.h"
+#include "liqdb/record.h"
+#include "liqdb/store.h"
+#include "liqdb/timeparse.h"
+
+namespace liqdb {
+
+namespace asio = boost::asio;
+using boost::system::error_code;
+using record::FeedSpec;
+using record::MessageClass;
+using record::MessageQueue;
+using record::WsClient;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+Timestamp NowUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Sample(std::string_view m) {
+  constexpr size_t kMax = 100;
+  std::string s(m.substr(0, kMax));
+  for (char& c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  return s + (m.size() > kMax ? fmt::format("... ({} bytes)", m.size()) : "");
+}
+
+// Bad messages logged in full per feed; after that one in kBadLogEvery.
+constexpr uint64_t kBadLogged = 10;
+constexpr uint64_t kBadLogEvery = 1000;
+
+// One connection's state, shared by its reader and its keep-alive coroutine.
+struct Conn {
+  explicit Conn(const asio::any_io_executor& ex) : keeper(ex) {}
+  std::shared_ptr<WsClient> ws;
+  asio::steady_timer keeper;
+  bool closed = false;
+  bool renew = false;  // closed on purpose, ahead of the venue's age limit
+};
+
+struct Feed {
+  FeedSpec spec;
+  std::atomic<bool> connected{false};
+  std::atomic<uint64_t> connects{0}, disconnects{0}, messages{0}, control{0}, bad{0}, rows_stored{0}, gaps{0};
+  std::atomic<int64_t> last_message_us{0};
+  mutable std::mutex error_mu;
+  std::string last_error;
+
+  // Network thread only.
+  std::shared_ptr<Conn> conn;
+  asio::steady_timer* backoff = nullptr;
+  bool in_gap = false;
+  Timestamp gap_from = 0;
+  std::string gap_reason;
+
+  // The parsing thread's.
+  std::unique_ptr<MessageQueue> queue;
+  std::unique_ptr<Ingester> ingester;
+  std::thread thread;
+
+  std::string Name() const { return spec.venue + " " + spec.feed; }
+};
+
+}  // namespace
+
+class Recorder::Impl {
+ public:
+  explicit Impl(RecordOptions o) : options_(std::move(o)), rng_(std::random_device{}()) {}
+
+  Status Init();
+  Status Run();
+  void Stop() { stop_requested_.store(true); }
+  std::vector<FeedStatus> Feeds() const;
+  std::vector<RecordedGap> Gaps() const {
+    std::lock_guard<std::mutex> lock(gaps_mu_);
+    return gaps_;
+  }
+
+ private:
+  asio::awaitable<void> Session(Feed* f);
+  // One connection, until it ends; returns why it ended.
+  asio::awaitable<std::string> Connection(Feed* f, bool* had_frames);
+  asio::awaitable<void> Keeper(Feed* f, std::shared_ptr<Conn> c);
+  asio::awaitable<void> Housekeeping();
+  void OnFrame(Feed* f, const std::string& message, Timestamp now);
+  void Lost(Feed* f, Timestamp from, const std::string& why);
+  void CloseGap(Feed* f, Timestamp to);
+  void StopSessions();
+  void ParseThread(Feed* f);
+  void Log(const std::string& line);
+  void LogBad(Feed* f, uint64_t n, const std::string& what, std::string_view message);
+  void Fatal(const Status& s);
+  std::chrono::milliseconds Backoff(int attempt);
+
+  RecordOptions options_;
+  std::shared_ptr<Store> store_;
+  std::vector<std::unique_ptr<Feed>> feeds_;
+  std::vector<std::string> notes_;
+  std::unique_ptr<asio::ssl::context> tls_;
+  asio::io_context io_;
+  std::atomic<bool> stop_requested_{false};
+  bool stopping_ = false;  // network thread
+  Timestamp started_us_ = 0;
+  std::mt19937_64 rng_;
+  std::mutex log_mu_;
+  mutable std::mutex gaps_mu_;
+  std::vector<RecordedGap> gaps_;
+  std::mutex fatal_mu_;
+  Status fatal_;
+};
+
+Status Recorder::Impl::Init() {
+  record::FeedSelection sel;
+  sel.venues = options_.venues;
+  sel.kinds = options_.kinds;
+  sel.symbols = options_.symbols;
+  sel.endpoints = options_.endpoints;
+  LIQDB_ASSIGN_OR_RETURN(record::FeedPlan plan, record::PlanFeeds(sel));
+  notes_ = std::move(plan.notes);
+  for (FeedSpec& spec : plan.feeds) {
+    auto f = std::make_unique<Feed>();
+    f->spec = std::move(spec);
+    if (options_.ping_interval_scale != 1.0) {
+      f->spec.ping_interval = std::chrono::milliseconds(
+          std::max<int64_t>(1, static_cast<int64_t>(static_cast<double>(f->spec.ping_interval.count()) *
+                                                    options_.ping_interval_scale)));
+    }
+    feeds_.push_back(std::move(f));
+  }
+  LIQDB_ASSIGN_OR_RETURN(tls_, record::MakeClientTlsContext());
+  StoreOptions so;
+  so.mode = StoreOptions::Mode::kReadWrite;
+  so.create_if_missing = true;
+  so.sync = true;  // a live feed cannot be replayed: every append is synced
+  LIQDB_ASSIGN_OR_RETURN(store_, Store::Open(options_.store, so));
+  for (auto& f : feeds_) {
+    IngestOptions io;
+    io.format = f->spec.format;
+    io.contract_sizes = options_.contract_sizes;
+    io.flush_interval_ms = options_.flush_interval_ms;
+    io.max_reported_errors = SIZE_MAX;  // every bad message reaches the report callback: counted there
+    f->queue = std::make_unique<MessageQueue>(f->spec.venue + "/" + f->spec.feed);
+    f->ingester = std::make_unique<Ingester>(store_.get(), io);
+    Feed* fp = f.get();
+    // The Ingester's summary belongs to the parsing thread; it is read at
+    // every Next(), right after each flush.
+    f->queue->set_on_next([fp] { fp->rows_stored.store(fp->ingester->summary().stored); });
+    f->ingester->set_report([this, fp](const std::string& m) {
+      const std::string prefix = fp->queue->name() + ":";
+      const size_t reason = m.find(": ", prefix.size());
+      if (m.compare(0, prefix.size(), prefix) == 0 && reason != std::string::npos) {
+        const uint64_t n = ++fp->bad;
+        LogBad(fp, n, m.substr(reason + 2),
+               std::string_view(fp->queue->current().data(), fp->queue->current_size()));
+      } else {
+        Log(fp->Name() + ": " + m);
+      }
+    });
+  }
+  return Status::OK();
+}
+
+void Recorder::Impl::Log(const std::string& line) {
+  if (!options_.log) return;
+  std::lock_guard<std::mutex> lock(log_mu_);
+  options_.log(line);
+}
+
+void Recorder::Impl::LogBad(Feed* f, uint64_t n, const std::string& what, std::string_view message) {
+  if (n <= kBadLogged || n % kBadLogEvery == 0) {
+    Log(fmt::format("{}: bad message #{} ({}): {}", f->Name(), n, what, Sample(message)));
+  }
+}
+
+void Recorder::Impl::Fatal(const Status& s) {
+  {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    if (fatal_.ok()) fatal_ = s;
+  }
+  Stop();
+}
+
+std::chrono::milliseconds Recorder::Impl::Backoff(int attempt) {
+  // Full jitter: uniform in [0, min(max, min × 2^attempt)].
+  int64_t cap = options_.backoff_min_ms;
+  for (int i = 0; i < attempt && cap < options_.backoff_max_ms; ++i) cap *= 2;
+  cap = std::min(cap, options_.backoff_max_ms);
+  std::uniform_int_distribution<int64_t> d(0, std::max<int64_t>(0, cap));
+  return std::chrono::milliseconds(d(rng_));
+}
+
+std::vector<FeedStatus> Recorder::Impl::Feeds() const {
+  std::vector<FeedStatus> out;
+  for (const auto& f : feeds_) {
+    FeedStatus s;
+    s.venue = f->spec.venue;
+    s.feed = f->spec.feed;
+    s.url = f->spec.url.ToString();
+    s.connected = f->connected.load();
+    s.connects = f->connects.load();
+    s.disconnects = f->disconnects.load();
+    s.messages = f->messages.load();
+    s.control = f->control.load();
+    s.bad = f->bad.load();
+    s.rows_stored = f->rows_stored.load();
+    s.gaps = f->gaps.load();
+    s.last_message_us = f->last_message_us.load();
+    {
+      std::lock_guard<std::mutex> lock(f->error_mu);
+      s.last_error = f->last_error;
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+void Recorder::Impl::Lost(Feed* f, Timestamp from, const std::string& why) {
+  {
+    std::lock_guard<std::mutex> lock(f->error_mu);
+    f->last_error = why;
+  }
+  if (f->in_gap) return;  // still the same gap
+  f->in_gap = true;
+  f->gap_from = from;
+  f->gap_reason = why;
+}
+
+void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
+  if (!f->in_gap) return;
+  f->in_gap = false;
+  RecordedGap g;
+  g.venue = f->spec.venue;
+  g.feed = f->spec.feed;
+  g.from = f->gap_from;
+  g.to = std::max(to, f->gap_from + 1);
+  g.reason = f->gap_reason;
+  {
+    std::lock_guard<std::mutex> lock(gaps_mu_);
+    gaps_.push_back(g);
+  }
+  ++f->gaps;
+  Log(fmt::format("{}: gap {} .. {} ({:.1f} s): {}", f->Name(), FormatTime(g.from), FormatTime(g.to),
+                  static_cast<double>(g.to - g.from) / 1e6, g.reason));
+}
+
+void Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now) {
+  f->last_message_us.store(now);
+  CloseGap(f, now);
+  std::string why;
+  switch (record::Classify(f->spec.venue, message, &why)) {
+    case MessageClass::kData:
+      ++f->messages;
+      f->queue->Push(message);
+      break;
+    case MessageClass::kControl: ++f->control; break;
+    case MessageClass::kRejected:
+    case MessageClass::kBad: LogBad(f, ++f->bad, why, message); break;
+  }
+}
+
+asio::awaitable<void> Recorder::Impl::Keeper(Feed* f, std::shared_ptr<Conn> c) {
+  const auto renew_at = SteadyClock::now() + std::chrono::milliseconds(options_.max_connection_age_ms);
+  const bool pings = !f->spec.ping.empty() && f->spec.ping_interval.count() > 0;
+  while (!c->closed) {
+    auto next = renew_at;
+    if (pings) next = std::min(next, SteadyClock::now() + f->spec.ping_interval);
+    c->keeper.expires_at(next);
+    error_code ec;
+    co_await c->keeper.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (c->closed) break;
+    if (SteadyClock::now() >= renew_at) {
+      c->renew = true;
+      c->ws->Cancel();
+      break;
+    }
+    if (pings) {
+      Status s = co_await c->ws->Write(f->spec.ping);
+      if (!s.ok()) break;  // the reader sees the same failure
+    }
+  }
+}
+
+asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, bool* had_frames) {
+  auto ex = co_await asio::this_coro::executor;
+  record::WsLimits limits;
+  limits.connect_timeout = std::chrono::milliseconds(options_.connect_timeout_ms);
+  limits.idle_timeout = std::chrono::milliseconds(options_.idle_timeout_ms);
+  limits.max_message_bytes = options_.max_message_bytes;
+  auto c = std::make_shared<Conn>(ex);
+  c->ws = WsClient::Make(ex, tls_.get(), f->spec.url, limits);
+  f->conn = c;
+  Feed* fp = f;
+  c->ws->set_on_control([fp] { fp->last_message_us.store(NowUs()); });
+  struct Closer {  // whatever way this coroutine ends, the keeper stops
+    std::shared_ptr<Conn> c;
+    ~Closer() {
+      c->closed = true;
+      c->keeper.cancel();
+    }
+  } closer{c};
+
+  Status s = co_await c->ws->Connect();
+  if (!s.ok()) co_return s.message();
+  if (stopping_) co_return "stopped";
+  Timestamp live_since = NowUs();
+  ++f->connects;
+  f->connected.store(true);
+  Log(fmt::format("{}: connected to {}", f->Name(), f->spec.url.ToString()));
+  for (const std::string& m : f->spec.subscribe) {
+    s = co_await c->ws->Write(m);
+    if (!s.ok()) co_return "subscribing: " + s.message();
+  }
+  if (f->spec.subscribed_by_url) CloseGap(f, live_since);
+  asio::co_spawn(ex, Keeper(f, c), asio::detached);
+
+  std::string message;
+  while (true) {
+    s = co_await c->ws->Read(&message);
+    if (!s.ok()) {
+      if (stopping_) co_return "stopped";
+      if (c->ws->too_big()) LogBad(f, ++f->bad, "oversized", "");
+      // The feed was known live until its last frame.
+      const Timestamp last = std::max(live_since, f->last_message_us.load());
+      Lost(f, last,
+           c->renew ? fmt::format("renewed after {} ms", options_.max_connection_age_ms) : s.message());
+      co_return c->renew ? "renewing the connection" : s.message();
+    }
+    *had_frames = true;
+    OnFrame(f, message, NowUs());
+  }
+}
+
+asio::awaitable<void> Recorder::Impl::Session(Feed* f) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  int attempt = 0;
+  try {
+    while (!stopping_) {
+      bool had_frames = false;
+      const Timestamp attempt_at = NowUs();
+      std::string why = co_await Connection(f, &had_frames);
+      const bool connected = f->connected.exchange(false);
+      f->conn.reset();
+      if (stopping_) break;
+      ++f->disconnects;
+      // A feed that never got going is without data from this attempt on.
+      if (!connected) {
+        Lost(f, f->connects == 0 ? started_us_ : attempt_at, why);
+      }
+      // Everything before the loss is stored before anything after it.
+      f->queue->PushFlush();
+      attempt = had_frames ? 0 : attempt + 1;
+      const auto delay = Backoff(attempt);
+      Log(fmt::format("{}: disconnected: {}; reconnecting in {} ms", f->Name(), why, delay.count()));
+      f->backoff = &timer;
+      timer.expires_after(delay);
+      error_code ec;
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      f->backoff = nullptr;
+    }
+  } catch (const std::exception& e) {
+    // Nothing below throws by design; should something, the feed stops and says why.
+    Log(f->Name() + ": stopped by an unexpected error: " + e.what());
+  }
+  f->backoff = nullptr;
+  f->connected.store(false);
+}
+
+void Recorder::Impl::StopSessions() {
+  stopping_ = true;
+  for (auto& f : feeds_) {
+    if (f->conn) {
+      f->conn->closed = true;
+      f->conn->keeper.cancel();
+      f->conn->ws->Cancel();
+    }
+    if (f->backoff) f->backoff->cancel();
+  }
+}
+
+asio::awaitable<void> Recorder::Impl::Housekeeping() {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  const auto start = SteadyClock::now();
+  auto next_tick = start;
+  while (true) {
+    const auto now = SteadyClock::now();
+    if (stop_requested_.load() ||
+        (options_.duration_ms > 0 && now - start >= std::chrono::milliseconds(options_.duration_ms))) {
+      StopSessions();
+      co_return;
+    }
+    if (now >= next_tick) {
+      if (options_.tick) options_.tick(Feeds());
+      next_tick = now + std::chrono::seconds(1);
+    }
+    timer.expires_after(std::chrono::milliseconds(50));
+    error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+void Recorder::Impl::ParseThread(Feed* f) {
+  Status s = f->ingester->IngestReader(f->queue.get(), /*stream=*/true);
+  if (s.ok()) s = f->ingester->Finish();
+  f->rows_stored.store(f->ingester->summary().stored);
+  if (!s.ok()) {
+    Log(f->Name() + ": " + s.message());
+    Fatal(s.WithContext(f->Name()));
+  }
+}
+
+Status Recorder::Impl::Run() {
+  started_us_ = NowUs();
+  for (const std::string& n : notes_) Log(n);
+  for (auto& f : feeds_) {
+    Feed* fp = f.get();
+    f->thread = std::thread([this, fp] { ParseThread(fp); });
+  }
+  auto on_done = [this](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      Log(std::string("recorder: unexpected error: ") + ex.what());
+    } catch (...) {
+      Log("recorder: unexpected error");
+    }
+  };
+  for (auto& f : feeds_) asio::co_spawn(io_, Session(f.get()), on_done);
+  asio::co_spawn(io_, Housekeeping(), on_done);
+  try {
+    io_.run();
+  } catch (const std::exception& e) {
+    Log(std::string("recorder: network loop failed: ") + e.what());
+  }
+  // Gaps still open end now: the feed had no data up to the stop.
+  const Timestamp end = NowUs();
+  for (auto& f : feeds_) {
+    if (f->in_gap) {
+      f->gap_reason += " (still disconnected at the stop)";
+      CloseGap(f.get(), end);
+    }
+  }
+  for (auto& f : feeds_) f->queue->Close();
+  for (auto& f : feeds_) {
+    if (f->thread.joinable()) f->thread.join();
+  }
+  if (options_.tick) options_.tick(Feeds());
+  std::lock_guard<std::mutex> lock(fatal_mu_);
+  return fatal_;
+}
+
+// ---- Recorder ----------------------------------------------------------------
+
+std::vector<std::string> RecordVenueNames() {
+  return record::VenueNames();
+}
+std::vector<std::string> RecordKindNames() {
+  return record::KindNames();
+}
+
+Recorder::Recorder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Recorder::~Recorder() = default;
+
+Result<std::unique_ptr<Recorder>> Recorder::Open(RecordOptions options) {
+  if (options.store.empty()) return Status::InvalidArgument("no store folder given");
+  if (options.backoff_min_ms <= 0 || options.backoff_max_ms < options.backoff_min_ms) {
+    return Status::InvalidArgument("the reconnect backoff must satisfy 0 < min <= max");
+  }
+  auto impl = std::make_unique<Impl>(std::move(options));
+  LIQDB_RETURN_IF_ERROR(impl->Init());
+  return std::unique_ptr<Recorder>(new Recorder(std::move(impl)));
+}
+
+Status Recorder::Run() {
+  return impl_->Run();
+}
+void Recorder::Stop() {
+  impl_->Stop();
+}
+std::vector<FeedStatus> Recorder::Feeds() const {
+  return impl_->Feeds();
+}
+std::vector<RecordedGap> Recorder::gaps() const {
+  return impl_->Gaps();
+}
+
+}  // namespace liqdb

@@ -1,0 +1,294 @@
+// The venues' feeds (venues.h). Endpoints, messages and keep-alive rules come
+// from each venue's API documentation (docs/record.md lists them); none was
+// checked against a live venue from this machine.
+#include "record/venues.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "liqdb/suggest.h"
+
+namespace liqdb::record {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+struct VenueInfo {
+  const char* name;
+  const char* base;  // default base URL
+  // Instruments known without a VENUE: prefix (main perpetuals first; the
+  // first three are the defaults where a venue subscribes per symbol).
+  std::vector<std::string> symbols;
+};
+
+const std::vector<VenueInfo>& Venues() {
+  static const std::vector<VenueInfo> v = {
+      // USDⓈ-M; COIN-M lives on dstream.binance.com (same path rules).
+      {"binance",
+       "wss://fstream.binance.com",
+       {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BNBUSDT", "XRPUSDT", "DOGEUSDT", "BTCUSD_PERP", "ETHUSD_PERP",
+        "SOLUSD_PERP"}},
+      {"bybit",
+       "wss://stream.bybit.com",
+       {"BTCUSDT", "ETHUSDT", "SOLUSDT", "BTCUSD", "ETHUSD", "SOLUSD", "XRPUSDT", "DOGEUSDT", "BNBUSDT",
+        "XRPUSD"}},
+      {"okx",
+       "wss://ws.okx.com:8443",
+       {"BTC-USDT-SWAP", "ETH-USDT-SWAP", "SOL-USDT-SWAP", "BTC-USD-SWAP", "ETH-USD-SWAP", "SOL-USD-SWAP"}},
+      {"hyperliquid", "wss://api.hyperliquid.xyz", {"BTC", "ETH", "SOL"}},
+  };
+  return v;
+}
+
+const std::vector<std::string> kKinds = {"liquidations", "market", "positions"};
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+Status Unknown(const std::string& what, const std::string& name, const std::vector<std::string>& known) {
+  std::string msg = "unknown " + what + " '" + name + "'";
+  if (auto c = Closest(name, known)) msg += " (did you mean " + *c + "?)";
+  return Status::InvalidArgument(msg + "; known: " + Join(known));
+}
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+bool BybitInverse(std::string_view s) {
+  // BTCUSD, BTCUSDH25: quoted in USD, not USDT/USDC.
+  return s.find("USDT") == std::string_view::npos && s.find("USDC") == std::string_view::npos &&
+         s.find("USD") != std::string_view::npos;
+}
+
+// ---- message classification --------------------------------------------------
+
+bool Has(simdjson::dom::object o, std::string_view key) {
+  return !o[key].error();
+}
+std::string_view Str(simdjson::dom::object o, std::string_view key) {
+  std::string_view v;
+  if (o[key].get(v)) return {};
+  return v;
+}
+
+}  // namespace
+
+std::vector<std::string> VenueNames() {
+  std::vector<std::string> v;
+  for (const auto& x : Venues()) v.push_back(x.name);
+  return v;
+}
+
+std::vector<std::string> KindNames() {
+  return kKinds;
+}
+
+MessageClass Classify(std::string_view venue, std::string_view message, std::string* why) {
+  std::string_view trimmed = message;
+  while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back())))
+    trimmed.remove_suffix(1);
+  if (venue == "okx" && trimmed == "pong") return MessageClass::kControl;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  if (auto e = parser.parse(message.data(), message.size()).get(doc)) {
+    *why = std::string("not JSON (") + simdjson::error_message(e) + ")";
+    return MessageClass::kBad;
+  }
+  simdjson::dom::object o;
+  if (doc.get(o)) {
+    *why = "not a JSON object";
+    return MessageClass::kBad;
+  }
+  if (venue == "binance") {
+    if (Str(o, "e") == "forceOrder" || (Has(o, "stream") && Has(o, "data"))) return MessageClass::kData;
+    if (Has(o, "result") && Has(o, "id")) return MessageClass::kControl;  // a (un)subscribe reply
+    if (Has(o, "error") || Has(o, "code")) {
+      *why = "the venue reported an error";
+      return MessageClass::kRejected;
+    }
+  } else if (venue == "bybit") {
+    if (Has(o, "topic") && Has(o, "data")) return MessageClass::kData;
+    if (Has(o, "op")) {
+      bool success = true;
+      if (!o["success"].get(success) && !success) {
+        *why = "the venue refused '" + std::string(Str(o, "op")) + "': " + std::string(Str(o, "ret_msg"));
+        return MessageClass::kRejected;
+      }
+      return MessageClass::kControl;  // subscribe ack, pong
+    }
+  } else if (venue == "okx") {
+    if (Has(o, "arg") && Has(o, "data")) return MessageClass::kData;
+    const std::string_view event = Str(o, "event");
+    if (event == "error") {
+      *why = "the venue reported error " + std::string(Str(o, "code")) + ": " + std::string(Str(o, "msg"));
+      return MessageClass::kRejected;
+    }
+    if (!event.empty()) return MessageClass::kControl;  // subscribe, unsubscribe, notice
+  } else if (venue == "hyperliquid") {
+    const std::string_view channel = Str(o, "channel");
+    if (channel == "pong" || channel == "subscriptionResponse") return MessageClass::kControl;
+    if (channel == "error") {
+      *why = "the venue reported an error";
+      return MessageClass::kRejected;
+    }
+    if (!channel.empty() && Has(o, "data")) return MessageClass::kData;
+  }
+  *why = "unexpected message";
+  return MessageClass::kBad;
+}
+
+Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
+  const std::vector<std::string> all_venues = VenueNames();
+  std::vector<std::string> venues = sel.venues.empty() ? all_venues : sel.venues;
+  for (const auto& v : venues) {
+    if (std::find(all_venues.begin(), all_venues.end(), v) == all_venues.end())
+      return Unknown("venue", v, all_venues);
+  }
+  std::vector<std::string> kinds =
+      sel.kinds.empty() ? std::vector<std::string>{"liquidations", "market"} : sel.kinds;
+  for (const auto& k : kinds) {
+    if (std::find(kKinds.begin(), kKinds.end(), k) == kKinds.end()) return Unknown("kind", k, kKinds);
+  }
+  for (const auto& [venue, url] : sel.endpoints) {
+    if (std::find(all_venues.begin(), all_venues.end(), venue) == all_venues.end()) {
+      return Unknown("venue in --endpoint", venue, all_venues);
+    }
+    if (Result<Url> u = ParseUrl(url); !u.ok()) return u.status().WithContext("--endpoint " + venue);
+  }
+
+  // Symbols: a known name of a chosen venue, or VENUE:SYMBOL for any other.
+  std::map<std::string, std::vector<std::string>> symbols;  // venue -> its symbols
+  std::vector<std::string> known;
+  for (const auto& info : Venues()) {
+    if (std::find(venues.begin(), venues.end(), info.name) == venues.end()) continue;
+    for (const auto& s : info.symbols) {
+      if (std::find(known.begin(), known.end(), s) == known.end()) known.push_back(s);
+    }
+  }
+  for (const std::string& s : sel.symbols) {
+    const size_t colon = s.find(':');
+    if (colon != std::string::npos) {
+      const std::string venue = s.substr(0, colon), sym = s.substr(colon + 1);
+      if (std::find(venues.begin(), venues.end(), venue) == venues.end()) {
+        return Status::InvalidArgument("symbol '" + s + "' names venue '" + venue +
+                                       "', which is not recorded (--venues " + Join(venues) + ")");
+      }
+      if (sym.empty()) return Status::InvalidArgument("symbol '" + s + "' has no instrument after ':'");
+      symbols[venue].push_back(sym);
+      continue;
+    }
+    bool found = false;
+    for (const auto& info : Venues()) {
+      if (std::find(venues.begin(), venues.end(), info.name) == venues.end()) continue;
+      if (std::find(info.symbols.begin(), info.symbols.end(), s) != info.symbols.end()) {
+        symbols[info.name].push_back(s);
+        found = true;
+      }
+    }
+    if (!found) {
+      Status st = Unknown("symbol", s, known);
+      return Status::InvalidArgument(st.message() + " (write VENUE:SYMBOL for another instrument)");
+    }
+  }
+
+  FeedPlan plan;
+  auto base_of = [&](const VenueInfo& info, const char* default_base) -> Url {
+    auto it = sel.endpoints.find(info.name);
+    Result<Url> u = ParseUrl(it != sel.endpoints.end() ? it->second : default_base);
+    return *u;  // checked above; the defaults are valid
+  };
+  const bool liquidations = std::find(kinds.begin(), kinds.end(), "liquidations") != kinds.end();
+  for (const auto& info : Venues()) {
+    const std::string venue = info.name;
+    if (std::find(venues.begin(), venues.end(), venue) == venues.end()) continue;
+    const std::vector<std::string>& syms = symbols[venue];
+    if (liquidations && venue == "binance") {
+      // !forceOrder@arr is every symbol's; with --symbols, one stream each.
+      std::vector<std::string> usdm, coinm;
+      for (const auto& s : syms) (s.find('_') != std::string::npos ? coinm : usdm).push_back(s);
+      auto add = [&](const char* feed, const char* default_base, const std::vector<std::string>& list) {
+        FeedSpec f;
+        f.venue = venue;
+        f.feed = feed;
+        f.format = Format::kBinanceForceOrder;
+        f.subscribed_by_url = true;
+        std::string target = "/ws/!forceOrder@arr";
+        if (!list.empty()) {
+          target = "/stream?streams=";
+          for (size_t i = 0; i < list.size(); ++i) target += (i ? "/" : "") + Lower(list[i]) + "@forceOrder";
+        }
+        // Binance answers the server's pings itself (Beast does); no client ping.
+        f.url = WithBase(base_of(info, default_base), target, true);
+        plan.feeds.push_back(std::move(f));
+      };
+      // An --endpoint for binance carries both USDⓈ-M and COIN-M paths.
+      if (syms.empty() || !usdm.empty()) add("liquidations", "wss://fstream.binance.com", usdm);
+      if (syms.empty() || !coinm.empty()) add("liquidations-coinm", "wss://dstream.binance.com", coinm);
+    } else if (liquidations && venue == "bybit") {
+      std::vector<std::string> linear, inverse;
+      const std::vector<std::string> defaults = {"BTCUSDT", "ETHUSDT", "SOLUSDT",
+                                                 "BTCUSD",  "ETHUSD",  "SOLUSD"};
+      for (const auto& s : syms.empty() ? defaults : syms) (BybitInverse(s) ? inverse : linear).push_back(s);
+      auto add = [&](const char* feed, const char* path, const std::vector<std::string>& list) {
+        if (list.empty()) return;
+        FeedSpec f;
+        f.venue = venue;
+        f.feed = feed;
+        f.format = Format::kBybitLiquidation;
+        f.url = WithBase(base_of(info, info.base), path, true);
+        // At most 10 topics a request.
+        for (size_t i = 0; i < list.size(); i += 10) {
+          std::string args;
+          for (size_t j = i; j < std::min(list.size(), i + 10); ++j) {
+            args += fmt::format("{}\"allLiquidation.{}\"", j > i ? "," : "", list[j]);
+          }
+          f.subscribe.push_back(
+              fmt::format(R"({{"req_id":"liqdb-{}","op":"subscribe","args":[{}]}})", i / 10 + 1, args));
+        }
+        f.ping = R"({"req_id":"liqdb-ping","op":"ping"})";
+        f.ping_interval = milliseconds(20'000);
+        plan.feeds.push_back(std::move(f));
+      };
+      add("liquidations-linear", "/v5/public/linear", linear);
+      add("liquidations-inverse", "/v5/public/inverse", inverse);
+    } else if (liquidations && venue == "okx") {
+      FeedSpec f;
+      f.venue = venue;
+      f.feed = "liquidations";
+      f.format = Format::kOkxLiquidationOrders;
+      f.url = WithBase(base_of(info, info.base), "/ws/v5/public", true);
+      f.subscribe.push_back(R"({"op":"subscribe","args":[{"channel":"liquidation-orders","instType":"SWAP"},)"
+                            R"({"channel":"liquidation-orders","instType":"FUTURES"}]})");
+      f.ping = "ping";  // within 30 s of quiet, or OKX closes the connection
+      f.ping_interval = milliseconds(25'000);
+      if (!syms.empty())
+        plan.notes.push_back(
+            "okx: liquidation-orders is one channel per instrument type; every instrument is recorded");
+      plan.feeds.push_back(std::move(f));
+    } else if (liquidations && venue == "hyperliquid") {
+      plan.notes.push_back("hyperliquid: no public liquidation feed; liquidations are not recorded there");
+    }
+  }
+  for (const auto& k : kinds) {
+    if (k != "liquidations") {
+      plan.notes.push_back(k + ": not recorded yet by this build (issue 11); only liquidations are");
+    }
+  }
+  if (plan.feeds.empty()) {
+    return Status::InvalidArgument("nothing to record: " +
+                                   (plan.notes.empty() ? std::string("no feed chosen") : Join(plan.notes)));
+  }
+  return plan;
+}
+
+}  // namespace liqdb::record

@@ -1,0 +1,67 @@
+// The venues' public feeds as `liqdb record` uses them: endpoint, path,
+// subscription messages, keep-alive rule, the ingest format that parses the
+// data messages, and how to tell data from control messages. The rules and
+// the documentation they come from are in docs/record.md.
+//
+// Thread-safety: pure functions over values.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "record/url.h"
+
+#include "liqdb/ingest.h"
+#include "liqdb/status.h"
+#include "liqdb/types.h"
+
+namespace liqdb::record {
+
+// One WebSocket session of one venue.
+struct FeedSpec {
+  std::string venue;  // "binance"
+  std::string feed;   // "liquidations", "liquidations-coinm", ...
+  Kind kind = Kind::kLiquidations;
+  Format format = Format::kAuto;       // the ingest adapter for its data messages
+  Url url;                             // base + the venue's path
+  std::vector<std::string> subscribe;  // sent after the handshake
+  bool subscribed_by_url = false;      // the path itself subscribes (Binance)
+  std::string ping;                    // application-level ping text ("" = none)
+  std::chrono::milliseconds ping_interval{0};
+};
+
+// What a received message is.
+enum class MessageClass {
+  kData,      // for the adapter
+  kControl,   // an ack, a pong, a heartbeat: not counted as bad
+  kRejected,  // the venue refused something (a subscription error): bad, logged
+  kBad,       // not JSON, or not a shape this feed sends: bad, logged
+};
+
+// Classifies a message of `venue`'s feeds; `why` says what was wrong with a
+// kRejected or kBad one.
+MessageClass Classify(std::string_view venue, std::string_view message, std::string* why);
+
+struct FeedSelection {
+  std::vector<std::string> venues;               // empty = all
+  std::vector<std::string> kinds;                // empty = liquidations, market
+  std::vector<std::string> symbols;              // empty = defaults
+  std::map<std::string, std::string> endpoints;  // venue -> base URL
+};
+
+struct FeedPlan {
+  std::vector<FeedSpec> feeds;
+  std::vector<std::string> notes;  // what was asked for but is not recorded, and why
+};
+
+std::vector<std::string> VenueNames();
+std::vector<std::string> KindNames();
+
+// The sessions for a selection. InvalidArgument naming the known names for an
+// unknown venue, kind or symbol, or naming a bad endpoint.
+Result<FeedPlan> PlanFeeds(const FeedSelection& selection);
+
+}  // namespace liqdb::record

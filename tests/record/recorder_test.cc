@@ -1,0 +1,329 @@
+// The recorder against loopback venues (loopback_server.h): the rows it
+// stores equal what the Ingester makes of the same messages, exactly once
+// through drops, stalls and oversized frames; reconnects and their gaps are
+// recorded; bad frames are counted and skipped; a second writer fails at
+// start; SIGTERM flushes and exits 0.
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "cli_run.h"
+#include "record/loopback_server.h"
+#include "test_util.h"
+
+#include "liqdb/ingest.h"
+#include "liqdb/record.h"
+#include "liqdb/store.h"
+
+namespace liqdb {
+namespace {
+
+using test::LoopbackServer;
+using test::Script;
+using test::TempDir;
+
+std::vector<std::string> SampleLines(const std::string& file) {
+  std::ifstream in(std::string(LIQDB_SAMPLES_DIR) + "/" + file);
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(line);
+  }
+  REQUIRE(!lines.empty());
+  return lines;
+}
+
+// Every row of every kind in the store, one text per row, sorted.
+std::vector<std::string> DumpRows(const std::string& path) {
+  Result<std::shared_ptr<Store>> store = Store::Open(path);
+  REQUIRE(store.ok());
+  std::vector<std::string> rows;
+  for (Kind kind : {Kind::kLiquidations, Kind::kPositions, Kind::kMarket}) {
+    Result<std::unique_ptr<ChunkReader>> r = (*store)->ReadChunks(kind, {}, kMinTimestamp, kMaxTimestamp);
+    REQUIRE(r.ok());
+    for (; (*r)->Valid(); (*r)->Next()) {
+      Columns c;
+      REQUIRE((*r)->Decode(kAllColumns, &c).ok());
+      for (size_t i = 0; i < c.size(); ++i) {
+        std::string s = fmt::format("{}|{}|{}|{}", (*r)->series().exchange, (*r)->series().symbol, c.ts[i],
+                                    c.side.empty() ? -1 : c.side[i]);
+        for (const auto& v : c.values) s += fmt::format("|{}", v[i]);
+        rows.push_back(s);
+      }
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+struct Expected {
+  std::vector<std::string> rows;
+  uint64_t rejected = 0;
+};
+
+// What `liqdb ingest` makes of the messages: the reference the recorder must match.
+Expected IngestLines(Format format, const std::vector<std::string>& lines) {
+  TempDir dir;
+  std::string text;
+  for (const auto& l : lines) text += l + "\n";
+  Expected e;
+  {
+    Result<std::shared_ptr<Store>> store = Store::Open(dir.Sub("s"));
+    REQUIRE(store.ok());
+    IngestOptions o;
+    o.format = format;
+    Ingester ing(store->get(), o);
+    auto reader = LineReader::FromString(text, "replay");
+    REQUIRE(reader.ok());
+    REQUIRE(ing.IngestReader(reader->get(), false).ok());
+    REQUIRE(ing.Finish().ok());
+    e.rejected = ing.summary().rejected_lines;
+  }
+  e.rows = DumpRows(dir.Sub("s"));
+  return e;
+}
+
+RecordOptions FastOptions(const std::string& store, const std::string& venue, const std::string& url) {
+  RecordOptions o;
+  o.store = store;
+  o.venues = {venue};
+  o.kinds = {"liquidations"};
+  o.endpoints[venue] = url;
+  o.backoff_min_ms = 20;
+  o.backoff_max_ms = 100;
+  o.connect_timeout_ms = 2000;
+  o.idle_timeout_ms = 2000;
+  o.flush_interval_ms = 100;
+  o.ping_interval_scale = 0.004;  // Bybit's 20 s -> 80 ms, OKX's 25 s -> 100 ms
+  return o;
+}
+
+// Runs the recorder on a thread until `done` holds (or 10 s pass), then stops it.
+struct Running {
+  std::unique_ptr<Recorder> rec;
+  std::thread thread;
+  Status result;
+  std::vector<std::string> log;
+  std::mutex mu;
+
+  explicit Running(RecordOptions o) {
+    o.log = [this](const std::string& l) {
+      std::lock_guard<std::mutex> lock(mu);
+      log.push_back(l);
+    };
+    Result<std::unique_ptr<Recorder>> r = Recorder::Open(std::move(o));
+    REQUIRE(r.ok());
+    rec = std::move(*r);
+    thread = std::thread([this] { result = rec->Run(); });
+  }
+  template <class Pred>
+  bool WaitFor(Pred done) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < until) {
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+  void StopAndJoin() {
+    rec->Stop();
+    thread.join();
+  }
+  std::string Log() {
+    std::lock_guard<std::mutex> lock(mu);
+    std::string s;
+    for (const auto& l : log) s += l + "\n";
+    return s;
+  }
+};
+
+TEST_CASE("record: bybit rows equal ingest's, exactly once through a drop, with its gap",
+          "[record][record-threads]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  REQUIRE(msgs.size() == 4);
+  // The second connection replays the message sent just before the drop.
+  std::vector<Script> scripts = {
+      {test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]), test::Drop()},
+      {test::WaitSubscribed(), test::Send(msgs[1]), test::Send(msgs[2]), test::Send("{not json"),
+       test::Send(R"({"unexpected":"shape"})"), test::Send(msgs[3])},
+  };
+  LoopbackServer server("bybit", scripts);
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
+  o.symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};  // linear only: one session
+  const Expected want = IngestLines(Format::kBybitLiquidation, msgs);
+  // By hand from the four messages: 1 + 2 + 1 rows, and one of the old topic.
+  REQUIRE(want.rows.size() == 5);
+
+  Running run(o);
+  const bool done = run.WaitFor([&] {
+    const auto f = run.rec->Feeds();
+    return server.scripts_done() == 2 && f[0].rows_stored == 5 && f[0].bad == 2;
+  });
+  // Pings are answered while the connection idles after its script.
+  run.WaitFor([&] { return server.pings() >= 2; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  REQUIRE(run.result.ok());
+
+  const std::vector<FeedStatus> feeds = run.rec->Feeds();
+  REQUIRE(feeds.size() == 1);
+  CHECK(feeds[0].venue == "bybit");
+  CHECK(feeds[0].feed == "liquidations-linear");
+  CHECK(feeds[0].connects == 2);
+  CHECK(feeds[0].disconnects == 1);
+  CHECK(feeds[0].bad == 2);       // "{not json" and the unexpected shape
+  CHECK(feeds[0].messages == 5);  // msgs[1] twice
+  CHECK(feeds[0].control >= 2);   // the acks and pongs, not bad
+  CHECK(server.pings() >= 2);
+  const std::vector<std::string> got = server.received();
+  CHECK(std::count_if(got.begin(), got.end(), [](const std::string& m) {
+          return m.find(R"("op":"subscribe","args":["allLiquidation.BTCUSDT","allLiquidation.ETHUSDT",)"
+                        R"("allLiquidation.SOLUSDT"])") != std::string::npos;
+        }) == 2);  // subscribed again after the reconnect
+  CHECK(server.targets() == std::vector<std::string>{"/v5/public/linear", "/v5/public/linear"});
+
+  const std::vector<RecordedGap> gaps = run.rec->gaps();
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].venue == "bybit");
+  CHECK(gaps[0].feed == "liquidations-linear");
+  CHECK(gaps[0].from < gaps[0].to);
+  CHECK(gaps[0].to - gaps[0].from < 5 * kMicrosPerSecond);
+
+  run.rec.reset();  // releases the store
+  CHECK(DumpRows(dir.Sub("s")) == want.rows);
+}
+
+TEST_CASE("record: okx oversized frame is counted, the connection dropped and resumed", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("okx-liquidation-orders.jsonl");
+  REQUIRE(msgs.size() == 4);
+  std::vector<Script> scripts = {
+      {test::WaitSubscribed(), test::Send(msgs[0]), test::SendBytes(8192), test::Send(msgs[1])},
+      {test::WaitSubscribed(), test::Send(msgs[1]), test::Send(msgs[2]), test::Send(msgs[3])},
+  };
+  LoopbackServer server("okx", scripts);
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "okx", server.url());
+  o.max_message_bytes = 4096;
+  const Expected want = IngestLines(Format::kOkxLiquidationOrders, msgs);
+  // The FUTURES instrument has no known contract size: rejected by both.
+  REQUIRE(want.rejected == 1);
+  // By hand: 1 + 2 + 1 rows from the three SWAP messages.
+  REQUIRE(want.rows.size() == 4);
+
+  Running run(o);
+  const bool done = run.WaitFor([&] {
+    const auto f = run.rec->Feeds();
+    return server.scripts_done() == 2 && f[0].rows_stored == 4 && f[0].bad == 2;
+  });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  const std::vector<FeedStatus> feeds = run.rec->Feeds();
+  REQUIRE(feeds.size() == 1);
+  CHECK(feeds[0].connects == 2);
+  CHECK(feeds[0].bad == 2);  // the oversized frame and the unknown FUTURES contract
+  CHECK(server.targets()[0] == "/ws/v5/public");
+  CHECK_THAT(run.Log(), Catch::Contains("oversized"));
+  CHECK(run.rec->gaps().size() == 1);
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")) == want.rows);
+}
+
+TEST_CASE("record: binance stalled connection times out, reconnects, gap says why", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("binance-forceorder.jsonl");
+  REQUIRE(msgs.size() == 4);
+  std::vector<Script> scripts = {
+      {test::Send(msgs[0]), test::Send(msgs[1]), test::Stall()},
+      {test::Send(msgs[2]), test::Send(msgs[3])},
+  };
+  LoopbackServer server("binance", scripts);
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "binance", server.url());
+  o.symbols = {"BTCUSDT", "ETHUSDT"};  // USDⓈ-M only, one stream per symbol
+  o.idle_timeout_ms = 300;
+  const Expected want = IngestLines(Format::kBinanceForceOrder, msgs);
+  REQUIRE(want.rows.size() == 4);  // one liquidation a message
+
+  Running run(o);
+  const bool done =
+      run.WaitFor([&] { return server.scripts_done() == 2 && run.rec->Feeds()[0].rows_stored == 4; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  CHECK(server.targets()[0] == "/stream?streams=btcusdt@forceOrder/ethusdt@forceOrder");
+  const std::vector<RecordedGap> gaps = run.rec->gaps();
+  REQUIRE(gaps.size() == 1);
+  CHECK_THAT(gaps[0].reason, Catch::Contains("stalled"));
+  CHECK(run.rec->Feeds()[0].bad == 0);
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")) == want.rows);
+}
+
+TEST_CASE("record: a store held by another writer fails at start with one sentence", "[record]") {
+  TempDir dir;
+  StoreOptions so;
+  so.mode = StoreOptions::Mode::kReadWrite;
+  Result<std::shared_ptr<Store>> held = Store::Open(dir.Sub("s"), so);
+  REQUIRE(held.ok());
+  // The CLI is another process: the RocksDB lock is what stops it.
+  const test::CliRun r = test::RunLiqdb("record --store " + dir.Sub("s") +
+                                        " --venues bybit --endpoint bybit=ws://127.0.0.1:1 --duration 5s");
+  CHECK(r.code == 1);
+  CHECK_THAT(r.out,
+             Catch::Contains("is being written by another process (pid " + std::to_string(::getpid()) + ")"));
+  CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+}
+
+TEST_CASE("record: SIGTERM while recording flushes, seals and exits 0", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]),
+                                   test::Send(msgs[2]), test::Send(msgs[3])}});
+  TempDir dir;
+  const std::string store = dir.Sub("s");
+  const std::string log = dir.Sub("log");
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    const std::string endpoint = "bybit=" + server.url();
+    ::execl(LIQDB_CLI_PATH, LIQDB_CLI_PATH, "record", "--store", store.c_str(), "--venues", "bybit",
+            "--kinds", "liquidations", "--symbols", "BTCUSDT,ETHUSDT,SOLUSDT", "--endpoint", endpoint.c_str(),
+            "--duration", "60s", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (server.scripts_done() < 1 && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(server.scripts_done() == 1);
+  // Let the frames reach the child, then stop it before its next flush is due.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  std::ifstream in(log);
+  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  INFO(out);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_THAT(out, Catch::Contains("stored 5 rows"));
+  CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, msgs).rows);
+}
+
+}  // namespace
+}  // namespace liqdb

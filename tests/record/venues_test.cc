@@ -1,0 +1,124 @@
+// The venues' feed plans, message classes and the endpoint URL rules.
+#include "record/venues.h"
+
+#include <catch2/catch.hpp>
+
+#include "record/url.h"
+
+namespace liqdb::record {
+namespace {
+
+TEST_CASE("record url: schemes, default ports, targets; bad URLs name themselves", "[record]") {
+  Result<Url> u = ParseUrl("wss://fstream.binance.com/ws/!forceOrder@arr");
+  REQUIRE(u.ok());
+  CHECK(u->tls());
+  CHECK(u->host == "fstream.binance.com");
+  CHECK(u->port == "443");
+  CHECK(u->target == "/ws/!forceOrder@arr");
+  CHECK(u->HostHeader() == "fstream.binance.com");
+
+  u = ParseUrl("ws://127.0.0.1:9001");
+  REQUIRE(u.ok());
+  CHECK(!u->tls());
+  CHECK(u->port == "9001");
+  CHECK(u->target == "/");
+  CHECK(u->HostHeader() == "127.0.0.1:9001");
+
+  u = ParseUrl("ws://[::1]:8080/x?y=1");
+  REQUIRE(u.ok());
+  CHECK(u->host == "::1");
+  CHECK(u->HostHeader() == "[::1]:8080");
+  CHECK(u->target == "/x?y=1");
+
+  for (const char* bad :
+       {"ftp://x", "fstream.binance.com", "ws://:80", "ws://h:0", "ws://h:65536", "ws://h:8a"}) {
+    Result<Url> b = ParseUrl(bad);
+    CHECK_FALSE(b.ok());
+    CHECK_THAT(b.status().message(), Catch::Contains(bad));
+  }
+
+  // --endpoint keeps the venue's path; wss stays TLS for https calls.
+  Url base = *ParseUrl("ws://127.0.0.1:9001/ignored");
+  CHECK(WithBase(base, "/v5/public/linear", true).ToString() == "ws://127.0.0.1:9001/v5/public/linear");
+  CHECK(WithBase(*ParseUrl("wss://proxy:8443"), "/info", false).ToString() == "https://proxy:8443/info");
+}
+
+TEST_CASE("record venues: the default plan, and unknown names fail naming the known ones", "[record]") {
+  Result<FeedPlan> p = PlanFeeds({});
+  REQUIRE(p.ok());
+  std::vector<std::string> names;
+  for (const FeedSpec& f : p->feeds) names.push_back(f.venue + "/" + f.feed + " " + f.url.ToString());
+  CHECK(names == std::vector<std::string>{
+                     "binance/liquidations wss://fstream.binance.com/ws/!forceOrder@arr",
+                     "binance/liquidations-coinm wss://dstream.binance.com/ws/!forceOrder@arr",
+                     "bybit/liquidations-linear wss://stream.bybit.com/v5/public/linear",
+                     "bybit/liquidations-inverse wss://stream.bybit.com/v5/public/inverse",
+                     "okx/liquidations wss://ws.okx.com:8443/ws/v5/public",
+                 });
+  const FeedSpec& bybit = p->feeds[2];
+  REQUIRE(bybit.subscribe.size() == 1);
+  CHECK(
+      bybit.subscribe[0] ==
+      R"({"req_id":"liqdb-1","op":"subscribe","args":["allLiquidation.BTCUSDT","allLiquidation.ETHUSDT","allLiquidation.SOLUSDT"]})");
+  CHECK(bybit.ping == R"({"req_id":"liqdb-ping","op":"ping"})");
+  CHECK(bybit.ping_interval.count() == 20'000);
+  CHECK(p->feeds[4].ping == "ping");
+  CHECK(p->feeds[4].ping_interval.count() < 30'000);
+
+  FeedSelection s;
+  s.venues = {"bybitt"};
+  Result<FeedPlan> bad = PlanFeeds(s);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.status().message() ==
+        "unknown venue 'bybitt' (did you mean bybit?); known: binance, bybit, okx, hyperliquid");
+  s.venues = {};
+  s.kinds = {"liquidation"};
+  bad = PlanFeeds(s);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(),
+             Catch::Contains("unknown kind 'liquidation' (did you mean liquidations?)"));
+  s.kinds = {};
+  s.venues = {"bybit"};
+  s.symbols = {"SOLUSDTT"};
+  bad = PlanFeeds(s);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("unknown symbol 'SOLUSDTT' (did you mean SOLUSDT?)"));
+  s.symbols = {"bybit:PEPEUSDT", "BTCUSD"};  // any instrument with its venue; inverse on its own endpoint
+  p = PlanFeeds(s);
+  REQUIRE(p.ok());
+  REQUIRE(p->feeds.size() == 2);
+  CHECK(p->feeds[0].subscribe[0].find("allLiquidation.PEPEUSDT") != std::string::npos);
+  CHECK(p->feeds[1].url.target == "/v5/public/inverse");
+  s.endpoints["bybit"] = "http//oops";
+  bad = PlanFeeds(s);
+  REQUIRE_FALSE(bad.ok());
+  CHECK_THAT(bad.status().message(), Catch::Contains("--endpoint bybit: bad URL 'http//oops'"));
+}
+
+TEST_CASE("record venues: data, control, rejected and bad messages", "[record]") {
+  std::string why;
+  CHECK(Classify("okx", "pong", &why) == MessageClass::kControl);
+  CHECK(Classify("okx", R"({"event":"subscribe","arg":{"channel":"liquidation-orders"},"connId":"a"})",
+                 &why) == MessageClass::kControl);
+  CHECK(Classify("okx", R"({"event":"error","code":"60012","msg":"Invalid request"})", &why) ==
+        MessageClass::kRejected);
+  CHECK_THAT(why, Catch::Contains("60012"));
+  CHECK(Classify("okx", R"({"arg":{"channel":"liquidation-orders"},"data":[]})", &why) ==
+        MessageClass::kData);
+  CHECK(Classify("bybit", R"({"success":true,"ret_msg":"pong","op":"ping"})", &why) ==
+        MessageClass::kControl);
+  CHECK(Classify("bybit", R"({"success":false,"ret_msg":"error:handler not found","op":"subscribe"})",
+                 &why) == MessageClass::kRejected);
+  CHECK(Classify("bybit", R"({"topic":"allLiquidation.BTCUSDT","data":[]})", &why) == MessageClass::kData);
+  CHECK(Classify("binance", R"({"result":null,"id":1})", &why) == MessageClass::kControl);
+  CHECK(Classify("binance", R"({"e":"forceOrder","o":{}})", &why) == MessageClass::kData);
+  CHECK(Classify("hyperliquid", R"({"channel":"pong"})", &why) == MessageClass::kControl);
+  CHECK(Classify("binance", "{not json", &why) == MessageClass::kBad);
+  CHECK_THAT(why, Catch::Contains("not JSON"));
+  CHECK(Classify("bybit", "[1,2]", &why) == MessageClass::kBad);
+  CHECK(Classify("bybit", R"({"x":1})", &why) == MessageClass::kBad);
+  CHECK(why == "unexpected message");
+}
+
+}  // namespace
+}  // namespace liqdb::record
