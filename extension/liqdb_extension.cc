@@ -6,7 +6,7 @@
 // Registers on the connection: the `liqdb` virtual-table module
 // (liqdb_vtab.cc), the table-valued functions (liq_histogram,
 // liq_price_histogram, liq_heatmap, liq_heatmap_model, liq_map,
-// liq_cascades, liq_breakdown) and the scalars (liq_price, liq_time,
+// liq_cascades, liq_breakdown, liq_gaps) and the scalars (liq_price, liq_time,
 // liq_iso, liqdb_version). The
 // library stays loaded for the life of the process
 // (SQLITE_OK_LOAD_PERMANENTLY): open RocksDB handles are process-wide and
@@ -39,6 +39,7 @@ extern "C" int sqlite3_liqdb_init(sqlite3* db, char** err, const sqlite3_api_rou
     if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqMap(db);
     if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqCascades(db);
     if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqBreakdown(db);
+    if (rc == SQLITE_OK) rc = liqdb::ext::RegisterLiqGaps(db);
     if (rc != SQLITE_OK) {
       *err = sqlite3_mprintf("liqdb: cannot register: %s", sqlite3_errmsg(db));
       return rc;

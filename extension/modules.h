@@ -15,5 +15,6 @@ int RegisterLiqHeatmapModel(sqlite3* db);    // liq_heatmap_model.cc
 int RegisterLiqMap(sqlite3* db);             // liq_map.cc
 int RegisterLiqCascades(sqlite3* db);        // liq_cascades.cc
 int RegisterLiqBreakdown(sqlite3* db);       // liq_breakdown.cc
+int RegisterLiqGaps(sqlite3* db);            // liq_gaps.cc
 
 }  // namespace liqdb::ext

@@ -71,8 +71,8 @@ void UnregisterTable(sqlite3* db, std::string_view schema, std::string_view name
   if (it != tables.end() && it->second.get() == info) tables.erase(it);
 }
 
-Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source, Kind want,
-                                                      std::string_view function) {
+Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source,
+                                                      std::optional<Kind> want, std::string_view function) {
   const std::string fn(function);
   std::string schema, name;
   const size_t dot = source.find('.');
@@ -109,9 +109,9 @@ Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_v
                                      "TABLE ... USING liqdb(store=..., kind=...))");
     }
   }
-  if (info->kind != want) {
+  if (want && info->kind != *want) {
     return Status::InvalidArgument(fn + ": source '" + std::string(source) + "' is a '" +
-                                   KindName(info->kind) + "' table; " + fn + " needs a '" + KindName(want) +
+                                   KindName(info->kind) + "' table; " + fn + " needs a '" + KindName(*want) +
                                    "' table");
   }
   auto reader = info->Reader();

@@ -13,6 +13,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -45,9 +46,10 @@ void RegisterTable(sqlite3* db, std::string_view schema, std::string_view name,
 void UnregisterTable(sqlite3* db, std::string_view schema, std::string_view name, const TableInfo* info);
 
 // Resolves `source` ('liq' or 'main.liq') of connection `db` to a liqdb table
-// of kind `want`, with its store open for reading. `function` names the
-// caller in error messages.
-Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source, Kind want,
-                                                      std::string_view function);
+// of kind `want` (any kind when nullopt: liq_gaps reads the table's store, not
+// its series), with its store open for reading. `function` names the caller
+// in error messages.
+Result<std::shared_ptr<const TableInfo>> LookupSource(sqlite3* db, std::string_view source,
+                                                      std::optional<Kind> want, std::string_view function);
 
 }  // namespace liqdb::ext

@@ -105,4 +105,25 @@ bool DecodeCheckpointKey(std::string_view bytes, Timestamp* at) {
   return true;
 }
 
+std::string GapKey(Timestamp from, std::string_view venue, std::string_view feed) {
+  std::string k(1, kTagGap);
+  PutBigEndian64(&k, OrderedTs(from));
+  k.append(venue);
+  k.push_back('\0');
+  k.append(feed);
+  return k;
+}
+
+bool DecodeGapKey(std::string_view bytes, Timestamp* from, std::string* venue, std::string* feed) {
+  if (bytes.size() < 1 + 8 + 3 || bytes[0] != kTagGap) return false;
+  *from = UnorderedTs(GetBigEndian64(bytes.data() + 1));
+  const std::string_view rest = bytes.substr(9);
+  const size_t nul = rest.find('\0');
+  if (nul == std::string_view::npos || nul == 0 || nul + 1 == rest.size()) return false;
+  if (rest.find('\0', nul + 1) != std::string_view::npos) return false;
+  *venue = std::string(rest.substr(0, nul));
+  *feed = std::string(rest.substr(nul + 1));
+  return true;
+}
+
 }  // namespace liqdb::storage

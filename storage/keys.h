@@ -8,6 +8,7 @@
 //   'H' <kind:1> <series:4> <min_ts:8> <chunk:8> 0x00     -> a chunk's header
 //   'C' <kind:1> <series:4> <min_ts:8> <chunk:8> <part:1>  -> another part of it
 //   'K' <kind:1> <series:4> <at:8>               -> a checkpoint (opaque state)
+//   'G' <from:8> <venue> 0x00 <feed>             -> a gap (to, reason)
 //
 // Headers (zone map and part directory) live apart from the column data so
 // that opening a store, and queries answered from zone maps, read only the
@@ -29,6 +30,7 @@ constexpr char kTagSeries = 'S';
 constexpr char kTagChunk = 'C';
 constexpr char kTagHeader = 'H';
 constexpr char kTagCheckpoint = 'K';
+constexpr char kTagGap = 'G';
 
 constexpr uint8_t kPartHeader = 0x00;
 constexpr uint8_t kPartRollupMinute = 0x01;
@@ -56,6 +58,10 @@ bool DecodeChunkKey(std::string_view bytes, ChunkKey* key);
 std::string CheckpointKey(Kind kind, uint32_t series_id, Timestamp at);
 std::string CheckpointPrefix(Kind kind, uint32_t series_id);
 bool DecodeCheckpointKey(std::string_view bytes, Timestamp* at);
+
+// Gap keys sort by start time, then venue and feed (gaps.cc).
+std::string GapKey(Timestamp from, std::string_view venue, std::string_view feed);
+bool DecodeGapKey(std::string_view bytes, Timestamp* from, std::string* venue, std::string* feed);
 
 void PutBigEndian32(std::string* out, uint32_t v);
 void PutBigEndian64(std::string* out, uint64_t v);

@@ -253,7 +253,10 @@ Result<RecoveryReport> RocksStore::Recover(const std::string& path) {
   uint64_t bad_checkpoints = 0;
   LIQDB_RETURN_IF_ERROR(store.CheckCheckpoints(
       [&](const std::string& line) { report.findings.push_back(line); }, true, &bad_checkpoints));
-  report.changed = report.changed || bad_checkpoints > 0;
+  uint64_t bad_gaps = 0;
+  LIQDB_RETURN_IF_ERROR(
+      store.CheckGaps([&](const std::string& line) { report.findings.push_back(line); }, true, &bad_gaps));
+  report.changed = report.changed || bad_checkpoints > 0 || bad_gaps > 0;
   return report;
 }
 

@@ -22,6 +22,14 @@ namespace liqdb::storage {
 
 namespace fs = std::filesystem;
 
+Status FromRocks(const rocksdb::Status& s, const std::string& context) {
+  if (s.ok()) return Status::OK();
+  if (s.IsCorruption()) return Status::Corruption(context + ": " + s.ToString());
+  if (s.IsNotFound()) return Status::NotFound(context + ": " + s.ToString());
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(context + ": " + s.ToString());
+  return Status::IOError(context + ": " + s.ToString());
+}
+
 namespace {
 
 // Version 2 added checksums to checkpoint values; version 1 stores are
@@ -34,14 +42,6 @@ constexpr uint8_t kCheckpointSeed = 'K';
 const char* const kMetaFormat = "format_version";
 const char* const kMetaNextChunk = "next_chunk_id";
 const char* const kMetaNextSeries = "next_series_id";
-
-Status FromRocks(const rocksdb::Status& s, const std::string& context) {
-  if (s.ok()) return Status::OK();
-  if (s.IsCorruption()) return Status::Corruption(context + ": " + s.ToString());
-  if (s.IsNotFound()) return Status::NotFound(context + ": " + s.ToString());
-  if (s.IsInvalidArgument()) return Status::InvalidArgument(context + ": " + s.ToString());
-  return Status::IOError(context + ": " + s.ToString());
-}
 
 std::string U64Value(uint64_t v) {
   return std::string(reinterpret_cast<const char*>(&v), 8);
@@ -774,6 +774,8 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
   }
   uint64_t bad_checkpoints = 0;
   LIQDB_RETURN_IF_ERROR(CheckCheckpoints(report, false, &bad_checkpoints));
+  uint64_t bad_gaps = 0;
+  LIQDB_RETURN_IF_ERROR(CheckGaps(report, false, &bad_gaps));
   // The write-ahead logs hold acknowledged rows not yet in table files; a
   // damaged record there would be lost at the next open.
   uint64_t bad_logs = 0;
@@ -788,7 +790,7 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
       ++bad_logs;
     }
   }
-  if (bad + bad_checkpoints + bad_logs > 0) {
+  if (bad + bad_checkpoints + bad_gaps + bad_logs > 0) {
     std::string what;
     auto add = [&](uint64_t n, const char* noun) {
       if (n == 0) return;
@@ -797,6 +799,7 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
     };
     add(bad, "bad chunk(s)");
     add(bad_checkpoints, "bad checkpoint(s)");
+    add(bad_gaps, "bad gap record(s)");
     add(bad_logs, "damaged write-ahead log(s)");
     return Status::Corruption("store '" + path_ + "': " + what);
   }

@@ -33,6 +33,9 @@ constexpr Timestamp kSealSpan = 86400LL * kMicrosPerSecond;
 // Staged chunks a series may hold before appends merge them (tiering).
 constexpr size_t kStagedTierAt = 32;
 
+// A RocksDB status as a liqdb Status, prefixed with `context`.
+Status FromRocks(const rocksdb::Status& s, const std::string& context);
+
 class RocksStore final : public Store, public std::enable_shared_from_this<RocksStore> {
  public:
   static Result<std::shared_ptr<RocksStore>> OpenFolder(const std::string& path, const StoreOptions& options);
@@ -57,6 +60,8 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
                                                      Timestamp at_or_before) const override;
   Result<std::unique_ptr<ChunkReader>> ReadChunks(Kind kind, const std::vector<uint32_t>& series_ids,
                                                   Timestamp from, Timestamp to) const override;
+  Status PutGap(const Gap& gap) override;                                          // gaps.cc
+  Result<std::vector<Gap>> ListGaps(Timestamp from, Timestamp to) const override;  // gaps.cc
 
   // For ChunkReader: reads and decodes parts of one chunk at a snapshot.
   Status DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, ColumnMask mask,
@@ -93,6 +98,10 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   // Checks every checkpoint value's checksum; reports and counts bad ones.
   // Deletes them too when `drop` (recovery).
   Status CheckCheckpoints(const std::function<void(const std::string&)>& report, bool drop, uint64_t* bad);
+  // Checks every gap record's checksum and key (gaps.cc); reports and counts
+  // bad ones. Deletes them too when `drop` (recovery: a damaged gap would
+  // otherwise fail every ListGaps).
+  Status CheckGaps(const std::function<void(const std::string&)>& report, bool drop, uint64_t* bad);
   // Reads the directory from the 'S' and 'H' ranges; takes dir_mu_ unless held.
   Status LoadDirectory(bool lock_held);
   Status CheckWritable() const;

@@ -165,6 +165,17 @@ struct StoreStats {
 
 class ChunkReader;
 
+// A time without data from one feed of one venue (a disconnect, a stall), as
+// the recorder saw it: [from, to) in µs. venue is a liqdb exchange id
+// ("binance"), feed the recorder's feed name ("liquidations", "market").
+// A gap is identified by (venue, feed, from): storing one again with the same
+// three replaces it (so re-stored or extended gaps are not counted twice).
+struct Gap {
+  std::string venue, feed;
+  Timestamp from = 0, to = 0;
+  std::string reason;  // free text for a reader ("disconnected: EOF", "stalled 60 s")
+};
+
 // What Store::Recover found and gave up.
 struct RecoveryReport {
   struct Lost {
@@ -241,6 +252,16 @@ class Store {
   };
   virtual Result<std::optional<Checkpoint>> LatestCheckpoint(Kind kind, uint32_t series_id,
                                                              Timestamp at_or_before) const = 0;
+
+  // Gaps (see Gap). PutGap validates (venue and feed non-empty without NUL
+  // bytes, from < to, reason at most kMaxGapReason bytes) and writes under a
+  // synced WAL: durable on return. Read-only stores refuse it (NotSupported).
+  virtual Status PutGap(const Gap& gap) = 0;
+  // Gaps overlapping [from, to) (gap.from < to and gap.to > from), ordered by
+  // (from, venue, feed). A damaged gap record fails the call (Corruption
+  // naming the gap).
+  virtual Result<std::vector<Gap>> ListGaps(Timestamp from, Timestamp to) const = 0;
+  static constexpr size_t kMaxGapReason = 1024;
 
   // Chunks of `kind` in series `series_ids` (all when empty) whose
   // [min_ts, max_ts] meets [from, to), ordered by min_ts.

@@ -171,6 +171,8 @@ class FakeStore : public Store {
   std::vector<SeriesInfo> ListSeries(std::optional<Kind>) const override { return {}; }
   Result<StoreStats> Stats() const override { return StoreStats{}; }
   Status PutCheckpoint(Kind, uint32_t, Timestamp, const std::string&) override { return Status::OK(); }
+  Status PutGap(const Gap&) override { return Status::OK(); }
+  Result<std::vector<Gap>> ListGaps(Timestamp, Timestamp) const override { return std::vector<Gap>(); }
   Result<std::optional<Checkpoint>> LatestCheckpoint(Kind, uint32_t, Timestamp) const override {
     return std::optional<Checkpoint>();
   }

@@ -75,6 +75,69 @@ void PrintTable(const std::vector<std::vector<std::string>>& rows, const std::ve
   }
 }
 
+// "1h 02m 05s", "3m 00s", "12s", "0.25s": a gap's length at a glance.
+std::string Length(Timestamp us) {
+  const int64_t s = us / kMicrosPerSecond;
+  if (s < 60) return fmt::format("{:g}s", static_cast<double>(us) / kMicrosPerSecond);
+  if (s < 3600) return fmt::format("{}m {:02}s", s / 60, s % 60);
+  return fmt::format("{}h {:02}m {:02}s", s / 3600, s / 60 % 60, s % 60);
+}
+
+// The gaps a recorder stored (Store::ListGaps): the latest kShownGaps, with
+// the total count. Nothing when there are none.
+constexpr size_t kShownGaps = 20;
+bool PrintGaps(const Store& store) {
+  Result<std::vector<Gap>> gaps = store.ListGaps(kMinTimestamp, kMaxTimestamp);
+  if (!gaps.ok()) {
+    std::cerr << "liqdb stats: " << gaps.status().ToString() << "\n";
+    return false;
+  }
+  if (gaps->empty()) return true;
+  // Latest = latest start; ListGaps orders by start.
+  const size_t first = gaps->size() > kShownGaps ? gaps->size() - kShownGaps : 0;
+  Timestamp total = 0;
+  for (const Gap& g : *gaps) total += g.to - g.from;
+  std::cout << fmt::format("\n{} gap(s) in the recorded feeds, {} in all", gaps->size(), Length(total));
+  std::cout << (first > 0 ? fmt::format("; the {} latest:\n", kShownGaps) : ":\n");
+  std::vector<std::vector<std::string>> rows = {{"venue", "feed", "from", "to", "length", "reason"}};
+  for (size_t i = first; i < gaps->size(); ++i) {
+    const Gap& g = (*gaps)[i];
+    rows.push_back({g.venue, g.feed, FormatTime(g.from), FormatTime(g.to), Length(g.to - g.from),
+                    g.reason.empty() ? "-" : g.reason});
+  }
+  PrintTable(rows, {false, false, false, false, true, false});
+  return true;
+}
+
+// Per positions series, the open-position rows (size > 0) and those among
+// them the venue sent with no liquidation price (liq_price 0: the heatmaps
+// and maps give them no level; docs/heatmaps.md). Decodes two columns.
+struct NoLiqPriceRows {
+  SeriesKey key;
+  uint64_t open_rows = 0, no_liq_price = 0;
+};
+Result<std::vector<NoLiqPriceRows>> CountNoLiqPrice(const Store& store) {
+  std::vector<NoLiqPriceRows> out;
+  for (const SeriesInfo& s : store.ListSeries(Kind::kPositions)) {
+    NoLiqPriceRows n{s.key};
+    LIQDB_ASSIGN_OR_RETURN(auto reader,
+                           store.ReadChunks(Kind::kPositions, {s.series_id}, kMinTimestamp, kMaxTimestamp));
+    Columns rows(Kind::kPositions);
+    for (; reader->Valid(); reader->Next()) {
+      LIQDB_RETURN_IF_ERROR(reader->Decode(MaskValue(pos_col::kSize) | MaskValue(pos_col::kLiqPrice), &rows));
+      const std::vector<double>& size = rows.values[pos_col::kSize];
+      const std::vector<double>& liq = rows.values[pos_col::kLiqPrice];
+      for (size_t i = 0; i < rows.size(); ++i) {
+        if (!(size[i] > 0)) continue;
+        ++n.open_rows;
+        n.no_liq_price += liq[i] == 0;
+      }
+    }
+    if (n.no_liq_price > 0) out.push_back(std::move(n));
+  }
+  return out;
+}
+
 int RunStats(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) {
     std::cerr << "liqdb stats: no store at '" << dir << "'\n";
@@ -127,11 +190,25 @@ int RunStats(const std::string& dir) {
                       Thousands(t.chunks), "", Bytes(t.bytes), PerRow(t.bytes, t.rows), "", ""});
     }
     PrintTable(rows, {false, false, false, false, true, true, true, true, true, false, false});
+    Result<std::vector<NoLiqPriceRows>> none = CountNoLiqPrice(**store);
+    if (!none.ok()) {
+      std::cerr << "liqdb stats: " << none.status().ToString() << "\n";
+      return kExitFailure;
+    }
+    if (!none->empty()) {
+      std::cout << "\npositions the venue reported with no liquidation price (liq_price 0; no level in the "
+                   "heatmaps and maps):\n";
+      for (const NoLiqPriceRows& n : *none) {
+        std::cout << fmt::format("  {} {}: {} of {} open-position rows\n", n.key.exchange, n.key.symbol,
+                                 Thousands(n.no_liq_price), Thousands(n.open_rows));
+      }
+    }
   }
   std::cout << fmt::format(
       "\n{} series, {} rows in {} chunks: {} of chunks ({} B/row), {} on disk ({} B/row)\n", st.series.size(),
       Thousands(st.rows), Thousands(st.chunks), Bytes(st.chunk_bytes), PerRow(st.chunk_bytes, st.rows),
       Bytes(st.disk_bytes), PerRow(st.disk_bytes, st.rows));
+  if (!PrintGaps(**store)) return kExitFailure;
   return kExitOk;
 }
 
@@ -147,7 +224,9 @@ void RegisterStatsCommand(CLI::App& app, int* exit_code) {
       "coin is the series' base asset (docs/sql.md, \"Coins\"); \"PEPE x1000\" means one stored unit\n"
       "is 1,000 PEPE. B/row is encoded chunk bytes per row; the total line also gives every file in the "
       "folder\n"
-      "(RocksDB's WAL, manifests and SST overhead included) per row.");
+      "(RocksDB's WAL, manifests and SST overhead included) per row.\n"
+      "Gaps (times `liqdb record` had no data from a feed: a disconnect, a stall) follow, the 20 latest\n"
+      "with their count; SQL reads all of them with liq_gaps (docs/sql.md).");
   cmd->callback([dir, exit_code] { *exit_code = RunStats(*dir); });
 }
 
