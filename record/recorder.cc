@@ -105,7 +105,7 @@ class Recorder::Impl {
   Status Run();
   void Stop() { stop_requested_.store(true); }
   std::vector<FeedStatus> Feeds() const;
-  std::vector<RecordedGap> Gaps() const {
+  std::vector<Gap> Gaps() const {
     std::lock_guard<std::mutex> lock(gaps_mu_);
     return gaps_;
   }
@@ -138,7 +138,7 @@ class Recorder::Impl {
   std::mt19937_64 rng_;
   std::mutex log_mu_;
   mutable std::mutex gaps_mu_;
-  std::vector<RecordedGap> gaps_;
+  std::vector<Gap> gaps_;
   std::mutex fatal_mu_;
   Status fatal_;
 };
@@ -262,12 +262,13 @@ void Recorder::Impl::Lost(Feed* f, Timestamp from, const std::string& why) {
 void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
   if (!f->in_gap) return;
   f->in_gap = false;
-  RecordedGap g;
+  Gap g;
   g.venue = f->spec.venue;
   g.feed = f->spec.feed;
   g.from = f->gap_from;
   g.to = std::max(to, f->gap_from + 1);
   g.reason = f->gap_reason;
+  if (g.reason.size() > Store::kMaxGapReason) g.reason.resize(Store::kMaxGapReason);
   {
     std::lock_guard<std::mutex> lock(gaps_mu_);
     gaps_.push_back(g);
@@ -275,6 +276,9 @@ void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
   ++f->gaps;
   Log(fmt::format("{}: gap {} .. {} ({:.1f} s): {}", f->Name(), FormatTime(g.from), FormatTime(g.to),
                   static_cast<double>(g.to - g.from) / 1e6, g.reason));
+  // Durable where `liqdb stats` and liq_gaps read it.
+  Status s = store_->PutGap(g);
+  if (!s.ok()) Fatal(s.WithContext(f->Name() + ": storing a gap"));
 }
 
 void Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now) {
@@ -516,7 +520,7 @@ void Recorder::Stop() {
 std::vector<FeedStatus> Recorder::Feeds() const {
   return impl_->Feeds();
 }
-std::vector<RecordedGap> Recorder::gaps() const {
+std::vector<Gap> Recorder::gaps() const {
   return impl_->Gaps();
 }
 

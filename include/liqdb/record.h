@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "liqdb/status.h"
+#include "liqdb/store.h"
 #include "liqdb/types.h"
 
 namespace liqdb {
@@ -50,13 +51,6 @@ struct FeedStatus {
   uint64_t gaps = 0;              // gaps recorded
   Timestamp last_message_us = 0;  // wall-clock receive time of the last frame (0 = none yet)
   std::string last_error;         // why the last connection ended ("" = none)
-};
-
-// A time without data from one feed, because of a disconnect.
-struct RecordedGap {
-  std::string venue, feed;
-  Timestamp from = 0, to = 0;  // µs, [from, to)
-  std::string reason;
 };
 
 struct RecordOptions {
@@ -120,7 +114,8 @@ class Recorder {
   void Stop();
 
   std::vector<FeedStatus> Feeds() const;
-  std::vector<RecordedGap> gaps() const;
+  // The gaps recorded so far (each also stored with Store::PutGap).
+  std::vector<Gap> gaps() const;
 
   class Impl;
 

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -42,9 +43,14 @@ std::vector<std::string> SampleLines(const std::string& file) {
   return lines;
 }
 
-// Every row of every kind in the store, one text per row, sorted.
-std::vector<std::string> DumpRows(const std::string& path) {
-  Result<std::shared_ptr<Store>> store = Store::Open(path);
+// Every row of every kind in the store, one text per row, sorted. `reader`:
+// opened as a reader while another process writes it (empty if not there yet).
+std::vector<std::string> DumpRows(const std::string& path, bool reader = false) {
+  StoreOptions so;
+  if (reader) so.mode = StoreOptions::Mode::kReadOnly;
+  Result<std::shared_ptr<Store>> store = Store::Open(path, so);
+  if (reader && !store.ok()) return {};
+  INFO(store.status().ToString());
   REQUIRE(store.ok());
   std::vector<std::string> rows;
   for (Kind kind : {Kind::kLiquidations, Kind::kPositions, Kind::kMarket}) {
@@ -63,6 +69,25 @@ std::vector<std::string> DumpRows(const std::string& path) {
   }
   std::sort(rows.begin(), rows.end());
   return rows;
+}
+
+// The gaps the store holds, each as "venue feed from to reason".
+std::vector<std::string> StoredGaps(const std::string& path) {
+  Result<std::shared_ptr<Store>> store = Store::Open(path);
+  REQUIRE(store.ok());
+  Result<std::vector<Gap>> gaps = (*store)->ListGaps(kMinTimestamp, kMaxTimestamp);
+  REQUIRE(gaps.ok());
+  std::vector<std::string> out;
+  for (const Gap& g : *gaps)
+    out.push_back(fmt::format("{} {} {} {} {}", g.venue, g.feed, g.from, g.to, g.reason));
+  return out;
+}
+
+std::vector<std::string> GapTexts(const std::vector<Gap>& gaps) {
+  std::vector<std::string> out;
+  for (const Gap& g : gaps)
+    out.push_back(fmt::format("{} {} {} {} {}", g.venue, g.feed, g.from, g.to, g.reason));
+  return out;
 }
 
 struct Expected {
@@ -193,7 +218,7 @@ TEST_CASE("record: bybit rows equal ingest's, exactly once through a drop, with 
         }) == 2);  // subscribed again after the reconnect
   CHECK(server.targets() == std::vector<std::string>{"/v5/public/linear", "/v5/public/linear"});
 
-  const std::vector<RecordedGap> gaps = run.rec->gaps();
+  const std::vector<Gap> gaps = run.rec->gaps();
   REQUIRE(gaps.size() == 1);
   CHECK(gaps[0].venue == "bybit");
   CHECK(gaps[0].feed == "liquidations-linear");
@@ -202,6 +227,7 @@ TEST_CASE("record: bybit rows equal ingest's, exactly once through a drop, with 
 
   run.rec.reset();  // releases the store
   CHECK(DumpRows(dir.Sub("s")) == want.rows);
+  CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));  // what `liqdb stats` and liq_gaps read
 }
 
 TEST_CASE("record: okx oversized frame is counted, the connection dropped and resumed", "[record]") {
@@ -264,12 +290,14 @@ TEST_CASE("record: binance stalled connection times out, reconnects, gap says wh
   CHECK(done);
   REQUIRE(run.result.ok());
   CHECK(server.targets()[0] == "/stream?streams=btcusdt@forceOrder/ethusdt@forceOrder");
-  const std::vector<RecordedGap> gaps = run.rec->gaps();
+  const std::vector<Gap> gaps = run.rec->gaps();
   REQUIRE(gaps.size() == 1);
   CHECK_THAT(gaps[0].reason, Catch::Contains("stalled"));
+  CHECK(gaps[0].feed == "liquidations");
   CHECK(run.rec->Feeds()[0].bad == 0);
   run.rec.reset();
   CHECK(DumpRows(dir.Sub("s")) == want.rows);
+  CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));
 }
 
 TEST_CASE("record: a store held by another writer fails at start with one sentence", "[record]") {
@@ -287,41 +315,91 @@ TEST_CASE("record: a store held by another writer fails at start with one senten
   CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
 }
 
+// `liqdb record` for Bybit's linear feed at `url`, as a child process whose
+// output goes to `log`.
+pid_t SpawnRecord(const std::string& store, const std::string& url, const std::string& log) {
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    const std::string endpoint = "bybit=" + url;
+    ::execl(LIQDB_CLI_PATH, LIQDB_CLI_PATH, "record", "--store", store.c_str(), "--venues", "bybit",
+            "--kinds", "liquidations", "--symbols", "BTCUSDT,ETHUSDT,SOLUSDT", "--endpoint", endpoint.c_str(),
+            "--duration", "60s", "--backoff", "20ms", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+template <class Pred>
+bool WaitUntil(Pred done) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
 TEST_CASE("record: SIGTERM while recording flushes, seals and exits 0", "[record]") {
   const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
   LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]),
                                    test::Send(msgs[2]), test::Send(msgs[3])}});
   TempDir dir;
   const std::string store = dir.Sub("s");
-  const std::string log = dir.Sub("log");
-  const pid_t pid = ::fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(fd, 1);
-    ::dup2(fd, 2);
-    const std::string endpoint = "bybit=" + server.url();
-    ::execl(LIQDB_CLI_PATH, LIQDB_CLI_PATH, "record", "--store", store.c_str(), "--venues", "bybit",
-            "--kinds", "liquidations", "--symbols", "BTCUSDT,ETHUSDT,SOLUSDT", "--endpoint", endpoint.c_str(),
-            "--duration", "60s", static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (server.scripts_done() < 1 && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  CHECK(server.scripts_done() == 1);
+  const pid_t pid = SpawnRecord(store, server.url(), dir.Sub("log"));
+  CHECK(WaitUntil([&] { return server.scripts_done() == 1; }));
   // Let the frames reach the child, then stop it before its next flush is due.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   REQUIRE(::kill(pid, SIGTERM) == 0);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
-  std::ifstream in(log);
-  const std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string out = ReadFile(dir.Sub("log"));
   INFO(out);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK_THAT(out, Catch::Contains("stored 5 rows"));
+  CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, msgs).rows);
+}
+
+TEST_CASE("record: a restart after SIGKILL that receives the same messages stores nothing twice",
+          "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  // The first process gets three messages; the second all four again.
+  LoopbackServer server(
+      "bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]), test::Send(msgs[2])},
+                {test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]), test::Send(msgs[2]),
+                 test::Send(msgs[3])}});
+  TempDir dir;
+  const std::string store = dir.Sub("s");
+  const std::vector<std::string> first =
+      IngestLines(Format::kBybitLiquidation, {msgs[0], msgs[1], msgs[2]}).rows;
+  REQUIRE(first.size() == 4);
+  pid_t pid = SpawnRecord(store, server.url(), dir.Sub("log"));
+  // Killed once its rows are durable (what a reader sees).
+  const bool stored = WaitUntil([&] { return DumpRows(store, /*reader=*/true) == first; });
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO(ReadFile(dir.Sub("log")));
+  REQUIRE(stored);
+  REQUIRE(WIFSIGNALED(status));
+
+  pid = SpawnRecord(store, server.url(), dir.Sub("log"));
+  CHECK(WaitUntil([&] { return server.scripts_done() == 2; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO(ReadFile(dir.Sub("log")));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
   CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, msgs).rows);
 }
 
