@@ -61,5 +61,13 @@ std::unique_ptr<Adapter> MakeBinanceForceOrderAdapter(const IngestOptions& optio
 std::unique_ptr<Adapter> MakeBybitAdapter(const IngestOptions& options);
 std::unique_ptr<Adapter> MakeOkxAdapter(const IngestOptions& options);
 std::unique_ptr<Adapter> MakeHyperliquidAdapter(const IngestOptions& options);
+// market_adapters.cc
+std::unique_ptr<Adapter> MakeBinanceMarkPriceAdapter(const IngestOptions& options);
+std::unique_ptr<Adapter> MakeBybitTickerAdapter(const IngestOptions& options);
+std::unique_ptr<Adapter> MakeOkxMarketAdapter(const IngestOptions& options,
+                                              Format format);  // either OKX format
+std::unique_ptr<Adapter> MakeHyperliquidAssetCtxsAdapter(const IngestOptions& options);
+// raw_adapter.cc
+std::unique_ptr<Adapter> MakeLiqdbRawAdapter(const IngestOptions& options);
 
 }  // namespace liqdb::ingest

@@ -20,6 +20,12 @@ constexpr FormatEntry kFormats[] = {
     {Format::kBybitLiquidation, "bybit-liquidation"},
     {Format::kOkxLiquidationOrders, "okx-liquidation-orders"},
     {Format::kHyperliquidClearinghouse, "hyperliquid-clearinghouse"},
+    {Format::kBinanceMarkPrice, "binance-mark-price"},
+    {Format::kBybitTicker, "bybit-ticker"},
+    {Format::kOkxMarkPrice, "okx-mark-price"},
+    {Format::kOkxOpenInterest, "okx-open-interest"},
+    {Format::kHyperliquidAssetCtxs, "hyperliquid-asset-ctxs"},
+    {Format::kLiqdbRaw, "liqdb-raw"},
 };
 
 bool Contains(std::string_view s, std::string_view part) {
@@ -55,6 +61,35 @@ std::optional<Format> SniffFormat(const std::vector<std::string>& lines, std::st
   for (const std::string& raw : lines) {
     std::string_view line = ingest::Trim(raw);
     if (line.empty()) continue;
+    // The raw archive's envelope first: its messages hold every other key.
+    if (line.rfind("{\"recv\":", 0) == 0 && Contains(line, "\"venue\":") && Contains(line, "\"msg\":")) {
+      say("JSON lines {\"recv\",\"venue\",\"feed\",\"msg\"} (a liqdb raw archive)");
+      return Format::kLiqdbRaw;
+    }
+    if (line.front() == '[' && Contains(line, "\"universe\"") && Contains(line, "\"markPx\"")) {
+      say("a JSON array with Hyperliquid's universe and markPx (metaAndAssetCtxs)");
+      return Format::kHyperliquidAssetCtxs;
+    }
+    if (line.front() == '{' || line.front() == '[') {
+      if (Contains(line, "\"tickers.")) {
+        say("JSON with a Bybit tickers topic");
+        return Format::kBybitTicker;
+      }
+      if (Contains(line, "\"markPriceUpdate\"") ||
+          (Contains(line, "\"openInterest\":") && Contains(line, "\"symbol\"") &&
+           Contains(line, "\"time\""))) {
+        say("JSON with Binance's markPriceUpdate event or openInterest response");
+        return Format::kBinanceMarkPrice;
+      }
+      if (Contains(line, "\"mark-price\"") || Contains(line, "\"markPx\"")) {
+        say("JSON with the OKX mark-price channel");
+        return Format::kOkxMarkPrice;
+      }
+      if (Contains(line, "\"open-interest\"") || Contains(line, "\"oiCcy\"")) {
+        say("JSON with the OKX open-interest channel");
+        return Format::kOkxOpenInterest;
+      }
+    }
     if (line.front() == '{') {
       if (Contains(line, "\"forceOrder\"")) {
         say("JSON with \"e\":\"forceOrder\"");
@@ -110,7 +145,8 @@ std::optional<Format> SniffFormat(const std::vector<std::string>& lines, std::st
     say("the first line is neither JSON nor a known CSV layout");
     return std::nullopt;
   }
-  say(saw_json ? "JSON lines of no source liqdb knows (no forceOrder, Bybit, OKX or Hyperliquid keys)"
+  say(saw_json ? "JSON lines of no source liqdb knows (no forceOrder, markPriceUpdate, Bybit, OKX or "
+                 "Hyperliquid keys)"
                : "no data lines");
   return std::nullopt;
 }
@@ -126,6 +162,12 @@ Result<std::unique_ptr<Adapter>> MakeAdapter(Format format, const IngestOptions&
     case Format::kBybitLiquidation: return MakeBybitAdapter(options);
     case Format::kOkxLiquidationOrders: return MakeOkxAdapter(options);
     case Format::kHyperliquidClearinghouse: return MakeHyperliquidAdapter(options);
+    case Format::kBinanceMarkPrice: return MakeBinanceMarkPriceAdapter(options);
+    case Format::kBybitTicker: return MakeBybitTickerAdapter(options);
+    case Format::kOkxMarkPrice:
+    case Format::kOkxOpenInterest: return MakeOkxMarketAdapter(options, format);
+    case Format::kHyperliquidAssetCtxs: return MakeHyperliquidAssetCtxsAdapter(options);
+    case Format::kLiqdbRaw: return MakeLiqdbRawAdapter(options);
     case Format::kAuto: break;
   }
   return Status::InvalidArgument("no adapter for format 'auto': sniff the input first");

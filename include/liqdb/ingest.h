@@ -50,6 +50,18 @@ enum class Format {
   kBybitLiquidation,            // Bybit v5 allLiquidation and old liquidation topic
   kOkxLiquidationOrders,        // OKX liquidation-orders channel pushes
   kHyperliquidClearinghouse,    // Hyperliquid clearinghouseState polls -> positions
+  // Market samples (mark price + open interest) from the venues' live feeds;
+  // each pairs the latest mark price with each open-interest sample of a
+  // symbol (docs/ingest.md, "Market samples").
+  kBinanceMarkPrice,      // markPriceUpdate stream + GET /fapi/v1/openInterest (and /dapi) responses
+  kBybitTicker,           // Bybit v5 tickers.{symbol} snapshot + delta
+  kOkxMarkPrice,          // OKX mark-price + open-interest channel pushes (either or both in one input)
+  kOkxOpenInterest,       // the same adapter as kOkxMarkPrice, by its other channel's name
+  kHyperliquidAssetCtxs,  // Hyperliquid metaAndAssetCtxs responses (time: the liqdb-raw recv time)
+  // liqdb's raw archive (record/raw_archive.h): one received message a line,
+  // {"recv":µs,"venue":..,"feed":..,"msg":<message>}, each parsed by the
+  // adapter FeedFormat(venue, feed) names.
+  kLiqdbRaw,
 };
 
 // "csv", "tardis-liquidations", ... ("auto" for kAuto).
@@ -57,6 +69,14 @@ const char* FormatName(Format format);
 std::optional<Format> ParseFormat(std::string_view name);
 // Every accepted format name, for help texts.
 std::vector<std::string> FormatNames();
+
+// The format of the messages a recorder receives on `feed` of `venue` (the
+// one mapping `liqdb record` and the liqdb-raw adapter share): a feed named
+// "liquidations…" ("liquidations", "liquidations-coinm", …) is the venue's
+// liquidation format, "market…" its market-sample format, "positions…"
+// Hyperliquid's clearinghouseState. InvalidArgument naming the known venues
+// or feeds otherwise.
+Result<Format> FeedFormat(std::string_view venue, std::string_view feed);
 
 // Recognises a format from the first lines of an input (up to ~10 suffice).
 // Returns nullopt when nothing matches; `why` (optional) says what was seen.
@@ -247,6 +267,11 @@ class Adapter {
   // Ends the file: `keep` false (strict mode rejected it) rolls back any
   // cross-file state it changed.
   virtual void EndFile(bool keep) = 0;
+  // The local time (µs) the next line was received, for sources whose
+  // messages carry no time of their own (Hyperliquid's metaAndAssetCtxs).
+  // The liqdb-raw adapter and the recorder call it before each ParseLine;
+  // kMinTimestamp (the default) means unknown.
+  virtual void SetReceiveTime(Timestamp recv_us) { (void)recv_us; }
 
   // Whether exact repeats of a row within one batch are one record (the row
   // is a state sample, or the source is known to repeat rows).

@@ -1,0 +1,169 @@
+// The liqdb-raw format: a recorder's raw archive (record/raw_archive.h), one
+// received message a line, {"recv":<µs>,"venue":"…","feed":"…","msg":<message>},
+// each message handed to the adapter of its feed (FeedFormat, the mapping the
+// recorder itself uses), so a replay gives exactly the rows stored live. A
+// message the recorder received as text that is not JSON is archived as a
+// JSON string and yields nothing here ("skipped"), as it did live.
+#include <map>
+#include <set>
+
+#include "ingest/json_util.h"
+
+namespace liqdb {
+
+namespace {
+
+struct FeedRule {
+  const char* venue;
+  const char* feed;  // the feed's name, or its prefix before '-' ("liquidations-coinm")
+  Format format;
+};
+constexpr FeedRule kFeedRules[] = {
+    {"binance", "liquidations", Format::kBinanceForceOrder},
+    {"binance", "market", Format::kBinanceMarkPrice},
+    {"bybit", "liquidations", Format::kBybitLiquidation},
+    {"bybit", "market", Format::kBybitTicker},
+    {"okx", "liquidations", Format::kOkxLiquidationOrders},
+    {"okx", "market", Format::kOkxMarkPrice},
+    {"hyperliquid", "market", Format::kHyperliquidAssetCtxs},
+    {"hyperliquid", "positions", Format::kHyperliquidClearinghouse},
+};
+
+bool FeedMatches(std::string_view feed, std::string_view name) {
+  return feed == name || (feed.size() > name.size() && feed.starts_with(name) && feed[name.size()] == '-');
+}
+
+}  // namespace
+
+Result<Format> FeedFormat(std::string_view venue, std::string_view feed) {
+  bool venue_known = false;
+  std::string feeds;
+  for (const FeedRule& r : kFeedRules) {
+    if (venue != r.venue) continue;
+    venue_known = true;
+    if (FeedMatches(feed, r.feed)) return r.format;
+    feeds += std::string(feeds.empty() ? "" : ", ") + r.feed;
+  }
+  if (!venue_known) {
+    return Status::InvalidArgument("unknown venue '" + std::string(venue) +
+                                   "' (known: binance, bybit, okx, hyperliquid)");
+  }
+  return Status::InvalidArgument("unknown feed '" + std::string(feed) + "' of " + std::string(venue) +
+                                 " (known: " + feeds + ", optionally with a -suffix)");
+}
+
+namespace ingest {
+
+namespace {
+
+using namespace simdjson;
+
+class LiqdbRawAdapter : public Adapter {
+ public:
+  explicit LiqdbRawAdapter(const IngestOptions& o) : options_(o) {}
+  Format format() const override { return Format::kLiqdbRaw; }
+
+  Status BeginFile(std::string_view name) override {
+    file_ = std::string(name);
+    begun_.clear();
+    return Status::OK();
+  }
+  void EndFile(bool keep) override {
+    for (Format f : begun_) adapters_[f]->EndFile(keep);
+    begun_.clear();
+  }
+
+  Status ParseLine(std::string_view line, RowBuffer* out, LineStats* stats) override {
+    ondemand::document doc;
+    if (auto e = parser_.iterate(Padded(line)).get(doc)) return JsonError(e);
+    ondemand::object top;
+    if (auto e = doc.get_object().get(top)) return JsonError(e);
+    bool has_recv = false, text_msg = false;
+    int64_t recv = 0;
+    std::string_view venue, feed, msg;
+    for (auto fr : top) {
+      ondemand::field f;
+      if (auto e = std::move(fr).get(f)) return JsonError(e);
+      ondemand::raw_json_string key;
+      key = f.key();
+      if (key == "recv") {
+        if (auto e = f.value().get_int64().get(recv)) return JsonError(e, "recv");
+        has_recv = true;
+      } else if (key == "venue") {
+        if (auto e = f.value().get_string().get(venue)) return JsonError(e, "venue");
+      } else if (key == "feed") {
+        if (auto e = f.value().get_string().get(feed)) return JsonError(e, "feed");
+      } else if (key == "msg") {
+        ondemand::json_type t;
+        if (auto e = f.value().type().get(t)) return JsonError(e, "msg");
+        if (t == ondemand::json_type::object) {
+          ondemand::object o;
+          if (auto e = f.value().get_object().get(o)) return JsonError(e, "msg");
+          if (auto e = o.raw_json().get(msg)) return JsonError(e, "msg");
+        } else if (t == ondemand::json_type::array) {
+          ondemand::array a;
+          if (auto e = f.value().get_array().get(a)) return JsonError(e, "msg");
+          if (auto e = a.raw_json().get(msg)) return JsonError(e, "msg");
+        } else if (t == ondemand::json_type::string) {
+          text_msg = true;
+        } else {
+          return Status::InvalidArgument("msg is neither a JSON message nor text");
+        }
+      }
+    }
+    if (!has_recv) return Status::InvalidArgument("missing recv (receive time, µs)");
+    if (venue.empty()) return Status::InvalidArgument("missing venue");
+    if (feed.empty()) return Status::InvalidArgument("missing feed");
+    if (msg.empty() && !text_msg) return Status::InvalidArgument("missing msg");
+    LIQDB_ASSIGN_OR_RETURN(Format format, FeedFormat(venue, feed));
+    if (text_msg) {
+      ++stats->skipped;  // not JSON when received: no adapter reads it
+      return Status::OK();
+    }
+    LIQDB_ASSIGN_OR_RETURN(Adapter * adapter, AdapterFor(format));
+    adapter->SetReceiveTime(recv);
+    // msg lies inside `line`, so the line's padding follows it too.
+    return adapter->ParseLine(msg, out, stats);
+  }
+
+  Status LoadState(const std::string& dir) override {
+    state_dir_ = dir;
+    for (auto& [f, a] : adapters_) LIQDB_RETURN_IF_ERROR(a->LoadState(dir));
+    return Status::OK();
+  }
+  Status SaveState(const std::string& dir) override {
+    for (auto& [f, a] : adapters_) LIQDB_RETURN_IF_ERROR(a->SaveState(dir));
+    return Status::OK();
+  }
+
+ private:
+  // The feed's adapter, made (and its cross-run state loaded) on first use,
+  // and begun on its first line of each file.
+  Result<Adapter*> AdapterFor(Format format) {
+    auto it = adapters_.find(format);
+    if (it == adapters_.end()) {
+      LIQDB_ASSIGN_OR_RETURN(auto made, MakeAdapter(format, options_));
+      if (state_dir_) LIQDB_RETURN_IF_ERROR(made->LoadState(*state_dir_));
+      it = adapters_.emplace(format, std::move(made)).first;
+    }
+    if (begun_.insert(format).second) LIQDB_RETURN_IF_ERROR(it->second->BeginFile(file_));
+    return it->second.get();
+  }
+
+  IngestOptions options_;
+  ondemand::parser parser_;
+  std::map<Format, std::unique_ptr<Adapter>> adapters_;
+  std::set<Format> begun_;
+  std::string file_;
+  std::optional<std::string> state_dir_;
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> MakeLiqdbRawAdapter(const IngestOptions& o) {
+  return std::make_unique<LiqdbRawAdapter>(o);
+}
+
+}  // namespace ingest
+
+}  // namespace liqdb
