@@ -9,13 +9,16 @@
 //   SELECT * FROM liq_heatmap_model('mkt', '2024-03-01', '2024-03-02', '1h', 100) WHERE coin = 'BTC';
 //
 // Arguments (hidden columns source, "from", "to", interval, price_step,
-// symbol, exchange, leverage_profile, lookback, long_share, mmr, coin): as
+// symbol, exchange, leverage_profile, lookback, long_share, mmr, coin,
+// max_age): as
 // liq_heatmap; the model replays each selected series on its own and the
 // heatmap is their sum (SumHeatmaps), so symbol/exchange are optional when a
 // coin (or the table) picks one coin's series; leverage_profile is 'L:w,L:w,…' (default
 // '10:0.3,25:0.25,50:0.25,100:0.2', weights normalised); lookback a duration
 // (default '7d'); long_share in [0, 1] (default 0.5); mmr in [0, 1) (default
-// 0.005). NULL or omitted optional arguments take their defaults.
+// 0.005); max_age a duration (default none: `WHERE max_age = '3d'` drops
+// levels opened 3 days or more before each bucket's end). NULL or omitted
+// optional arguments take their defaults.
 // Output: as liq_heatmap; `positions` counts the model's levels in the cell.
 // The meaning is docs/sql.md's "Model heatmap"; the kernel is OpenModelHeatmap
 // (heatmap.h). Cells stream from its HeatmapCursor one per xNext.
@@ -63,6 +66,7 @@ enum : int {
   kArgLongShare,
   kArgMmr,
   kArgCoin,
+  kArgMaxAge,
 };
 
 constexpr TvfColumn kColumns[] = {{"bucket", "INTEGER"},
@@ -75,7 +79,7 @@ static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-inde
 const TvfSignature kSignature{kName,
                               {std::begin(kColumns), std::end(kColumns)},
                               {"source", "from", "to", "interval", "price_step", "symbol", "exchange",
-                               "leverage_profile", "lookback", "long_share", "mmr", "coin"},
+                               "leverage_profile", "lookback", "long_share", "mmr", "coin", "max_age"},
                               5,
                               kBucket};
 
@@ -130,6 +134,9 @@ Status Start(sqlite3* db, ModelCursor* cur, int idx_num, int argc, sqlite3_value
   if (cur->args.Has(kArgMmr)) {
     LIQDB_ASSIGN_OR_RETURN(auto mmr, ReadNumber(cur->args.Get(kArgMmr), "mmr", false));
     spec.model.mmr = *mmr;
+  }
+  if (cur->args.Has(kArgMaxAge)) {
+    LIQDB_ASSIGN_OR_RETURN(spec.model.max_age, ReadInterval(cur->args.Get(kArgMaxAge), "max_age"));
   }
   LIQDB_RETURN_IF_ERROR(ValidateModelHeatmapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupSource(db, *source, Kind::kMarket, kName));

@@ -7,13 +7,14 @@
 //       'BTCUSDT', 'binance', 10, 50);
 //
 // Arguments (hidden columns source, at, price_step, symbol, exchange,
-// min_leverage, max_leverage): source names a liqdb table of this connection;
+// min_leverage, max_leverage, coin, max_age): source names a liqdb table of this connection;
 // at is a time (integer µs or ISO-8601); price_step a number > 0;
 // symbol/exchange NULL or omitted = all; min/max_leverage inclusive bounds,
 // NULL or omitted = none. For a positions source a position with NULL
 // leverage fails a bound; for a market source the bounds keep the default
 // profile's tiers within them (default lookback '7d', long_share 0.5, mmr
-// 0.005). One row per non-empty bin in ascending price: `cum_long` at p is
+// 0.005), and `max_age` (a market source only; default none) drops levels
+// opened max_age or more before `at`. One row per non-empty bin in ascending price: `cum_long` at p is
 // the long notional in bins at or above p (what a fall to p would
 // liquidate), `cum_short` the short notional in bins at or below p.
 // The meaning is docs/sql.md's "Liquidation map"; the kernel is LiqMap
@@ -58,7 +59,8 @@ enum : int {
   kArgExchange,
   kArgMinLeverage,
   kArgMaxLeverage,
-  kArgCoin
+  kArgCoin,
+  kArgMaxAge
 };
 
 constexpr TvfColumn kColumns[] = {{"price", "REAL"},
@@ -71,7 +73,7 @@ static_assert(std::size(kColumns) == kFirstHidden, "kColumns and the column-inde
 const TvfSignature kSignature{
     kName,
     {std::begin(kColumns), std::end(kColumns)},
-    {"source", "at", "price_step", "symbol", "exchange", "min_leverage", "max_leverage", "coin"},
+    {"source", "at", "price_step", "symbol", "exchange", "min_leverage", "max_leverage", "coin", "max_age"},
     3,
     kPrice};
 
@@ -117,8 +119,19 @@ Status Start(sqlite3* db, MapCursor* cur, int idx_num, int argc, sqlite3_value**
     LIQDB_ASSIGN_OR_RETURN(spec.max_leverage,
                            ReadNumber(cur->args.Get(kArgMaxLeverage), "max_leverage", false));
   }
+  if (cur->args.Has(kArgMaxAge)) {
+    LIQDB_ASSIGN_OR_RETURN(spec.model.max_age, ReadInterval(cur->args.Get(kArgMaxAge), "max_age"));
+  }
   LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
   LIQDB_ASSIGN_OR_RETURN(auto table, LookupPositionsOrMarket(db, *source));
+  if (spec.model.max_age && table->kind != Kind::kMarket) {
+    return Status::InvalidArgument(std::string(kName) +
+                                   ": max_age ages the model's levels, so it needs a "
+                                   "'market' table; '" +
+                                   *source +
+                                   "' is a positions table, whose rows "
+                                   "say themselves when a position closes");
+  }
   LIQDB_RETURN_IF_ERROR(CheckSeriesArgs(*table->store, table->kind, *source, &series));
   LIQDB_RETURN_IF_ERROR(RequireOneCoin(*table->store, table->kind, series));
   spec.symbols = SymbolsForSpec(*table->store, table->kind, series);

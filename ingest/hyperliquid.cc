@@ -234,7 +234,14 @@ class HyperliquidAdapter : public Adapter {
         } else if (k == "liquidationPx") {
           bool is_null = false;
           if (auto e = g.value().is_null().get(is_null)) return JsonError(e, "liquidationPx");
-          if (!is_null) LIQDB_RETURN_IF_ERROR(GetNumber(g.value(), "liquidationPx", &p.liq));
+          // null: the venue says no move can liquidate it (a cross position
+          // its account covers), which is liq_price 0, "no level" — not
+          // NULL, which would have the heatmaps compute one from leverage.
+          if (is_null) {
+            p.liq = 0;
+          } else {
+            LIQDB_RETURN_IF_ERROR(GetNumber(g.value(), "liquidationPx", &p.liq));
+          }
         } else if (k == "leverage") {
           ondemand::object lev;
           if (auto e = g.value().get_object().get(lev)) return JsonError(e, "leverage");

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
@@ -182,17 +183,22 @@ class PositionReplay {
   // Applies every row with ts < until not yet applied.
   Status AdvanceTo(Timestamp until);
   const BinTable& bins() const { return bins_; }
+  // How the positions in force now stand (liq_map's summary).
+  PositionLevelCounts counts() const;
   // The unfiltered state of series `index` as a keyframe at `until`
   // (keep_state replays only).
   PositionKeyframe Keyframe(size_t index, Timestamp until) const;
 
  private:
   // What a position adds to the bins: none while bin is NaN (closed, or no
-  // level). Bin keys are never NaN (levels are finite and > 0).
+  // level). Bin keys are never NaN (levels are finite and > 0). While bin
+  // is NaN, notional holds why (a Why code): the slot stays 16 bytes.
   struct Level {
     double bin = NAN;
     double notional = 0;
   };
+  enum Why : int { kClosed = 0, kNoLiqPrice, kNoLevel, kFiltered, kWhyCount };
+  void Count(const Level& l, int64_t delta);
   // The position's row (keep_state only).
   struct State {
     Timestamp ts = 0;
@@ -233,26 +239,50 @@ class PositionReplay {
   using HeapItem = std::pair<Timestamp, size_t>;
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> heap_;
   BinTable bins_;
+  int64_t with_level_ = 0;
+  int64_t without_[kWhyCount] = {};  // by Why
 };
 
 // The OI-delta model of one market series (docs/sql.md, model heatmap).
 // Levels are kept with "raw" notionals and one global scale factor, so a
 // proportional close is O(1): a level's notional is raw × scale_.
+//
+// Aged levels (max_age): levels also sit in a FIFO in the order they were
+// opened; Expire drops the oldest from the bins and marks them dead, and a
+// sweep that later reaches a dead level in its heap just discards it (and
+// the other way round), so each level leaves once, whichever comes first.
 class LiqModel {
  public:
   // `tiers` normalised; `keep` marks the tiers whose levels are recorded
-  // (the liq_map leverage filter); empty = all.
+  // (the liq_map leverage filter); empty = all. `track_age`: keep what
+  // Expire needs (off: Expire does nothing).
   LiqModel(std::vector<LeverageTier> tiers, std::vector<bool> keep, double long_share, double mmr,
-           double price_step);
-  // One market sample, in time order.
-  Status Apply(double mark_price, double open_interest);
+           double price_step, bool track_age = false);
+  // One market sample at `ts`, in time order.
+  Status Apply(Timestamp ts, double mark_price, double open_interest);
+  // Drops every level opened by a sample with ts < keep_from.
+  void Expire(Timestamp keep_from);
   const BinTable& bins() const { return bins_; }
   double scale() const { return scale_; }
   size_t tiers() const { return tiers_.size(); }
 
  private:
+  struct HeapLevel {
+    double price = 0;
+    double raw = 0;
+    uint64_t id = 0;  // index into alive_ (track_age only)
+  };
+  struct AgedLevel {
+    Timestamp opened = 0;
+    uint64_t id = 0;
+    double price = 0;
+    double raw = 0;  // kept equal to the heap's copy (Rescale updates both)
+    Side side = Side::kLong;
+  };
   void Sweep(double mark_price);
   void Rescale();  // folds scale_ into the raws when it drifts far from 1
+  // Whether the level leaves the bins now (false: it already left).
+  bool Leave(uint64_t id);
 
   std::vector<LeverageTier> tiers_;
   std::vector<bool> keep_;
@@ -260,13 +290,16 @@ class LiqModel {
   bool has_baseline_ = false;
   double last_oi_ = 0;
   double scale_ = 1;
-  // (price, raw notional) as binary heaps: longs a max-heap (swept from the
-  // top), shorts a min-heap (swept from the bottom). Heaps in flat vectors,
-  // not trees: a month of samples leaves millions of far levels that are
-  // never swept, and inserting among them must stay cache-friendly.
-  using LevelHeap = std::vector<std::pair<double, double>>;
+  // Levels as binary heaps by price: longs a max-heap (swept from the top),
+  // shorts a min-heap (swept from the bottom). Heaps in flat vectors, not
+  // trees: a month of samples leaves millions of far levels that are never
+  // swept, and inserting among them must stay cache-friendly.
+  using LevelHeap = std::vector<HeapLevel>;
   LevelHeap longs_, shorts_;
   BinTable bins_;
+  bool track_age_;
+  std::deque<AgedLevel> opened_;  // track_age: oldest first
+  std::vector<bool> alive_;       // track_age: by level id
 };
 
 // The error of a grid that has more cells to return than kMaxGridCells.

@@ -153,8 +153,10 @@ void PositionReplay::Apply(size_t series, uint32_t account, Side side, Timestamp
     if (keep_state_) s.states.resize(s.levels.size());
   }
   Level& l = s.levels[index];
+  Count(l, -1);
   if (!std::isnan(l.bin)) bins_.Remove(l.bin, side, l.notional);
   l.bin = NAN;
+  l.notional = kClosed;
   if (keep_state_) {
     State& st = s.states[index];
     st.in_force = size > 0;
@@ -165,14 +167,35 @@ void PositionReplay::Apply(size_t series, uint32_t account, Side side, Timestamp
     st.liq_price = liq;
   }
   if (!(size > 0)) return;  // closed
-  if (filter_.Accepts(leverage)) {
-    std::optional<double> level = PositionLevel(entry, leverage, liq, side);
-    if (level) {
-      l.bin = BinKey(*level, step_);
-      l.notional = size * *level;
-      bins_.Add(l.bin, side, l.notional);
-    }
+  if (!filter_.Accepts(leverage)) {
+    l.notional = kFiltered;
+  } else if (std::optional<double> level = PositionLevel(entry, leverage, liq, side)) {
+    l.bin = BinKey(*level, step_);
+    l.notional = size * *level;
+    bins_.Add(l.bin, side, l.notional);
+  } else {
+    // liq_price 0 is the venue saying there is none; else nothing to compute one from.
+    l.notional = liq == 0 ? kNoLiqPrice : kNoLevel;
   }
+  Count(l, +1);
+}
+
+void PositionReplay::Count(const Level& l, int64_t delta) {
+  if (!std::isnan(l.bin)) {
+    with_level_ += delta;
+  } else {
+    without_[static_cast<int>(l.notional)] += delta;
+  }
+}
+
+PositionLevelCounts PositionReplay::counts() const {
+  PositionLevelCounts c;
+  c.with_level = static_cast<uint64_t>(with_level_);
+  c.no_liq_price = static_cast<uint64_t>(without_[kNoLiqPrice]);
+  c.no_level = static_cast<uint64_t>(without_[kNoLevel]);
+  c.filtered = static_cast<uint64_t>(without_[kFiltered]);
+  c.in_force = c.with_level + c.no_liq_price + c.no_level + c.filtered;
+  return c;
 }
 
 Status PositionReplay::AdvanceTo(Timestamp until) {

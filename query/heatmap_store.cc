@@ -338,13 +338,13 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(const Store& store, cons
 }
 
 Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMapSpec& spec,
-                                      const KeyframeProvider* keyframes) {
+                                      const KeyframeProvider* keyframes, PositionLevelCounts* counts) {
   LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
   Timestamp end = SaturatingAdd(spec.at, 1);
   if (kind == Kind::kPositions) {
     LIQDB_ASSIGN_OR_RETURN(std::vector<PositionSeriesInput> inputs,
                            PositionInputs(store, spec.symbols, spec.exchanges, spec.at, end, keyframes));
-    return LiqMapOfPositions(std::move(inputs), spec);
+    return LiqMapOfPositions(std::move(inputs), spec, counts);
   }
   if (kind == Kind::kMarket) {
     Timestamp start = heatmap_internal::SaturatingSub(spec.at, spec.model.lookback);

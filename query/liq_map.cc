@@ -58,7 +58,7 @@ Status ValidateLiqMapSpec(const LiqMapSpec& spec) {
 }
 
 Result<std::vector<LiqMapRow>> LiqMapOfPositions(std::vector<PositionSeriesInput> series,
-                                                 const LiqMapSpec& spec) {
+                                                 const LiqMapSpec& spec, PositionLevelCounts* counts) {
   LIQDB_RETURN_IF_ERROR(ValidateLiqMapSpec(spec));
   WorkMeter meter(spec.cancel);
   heatmap_internal::PositionReplay replay(
@@ -66,6 +66,7 @@ Result<std::vector<LiqMapRow>> LiqMapOfPositions(std::vector<PositionSeriesInput
   for (PositionSeriesInput& s : series) LIQDB_RETURN_IF_ERROR(replay.AddSeries(std::move(s)));
   // ts <= at is ts < at + 1.
   LIQDB_RETURN_IF_ERROR(replay.AdvanceTo(heatmap_internal::SaturatingAdd(spec.at, 1)));
+  if (counts != nullptr) *counts = replay.counts();
   std::map<double, std::pair<double, double>> bins;
   AddBins(replay.bins(), 1, &bins);
   if (bins.size() > kMaxGridCells) return heatmap_internal::TooManyCellsReturned("liq_map");
@@ -91,7 +92,8 @@ Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<Sorted
   std::map<double, std::pair<double, double>> bins;
   WorkMeter meter(spec.cancel);
   for (auto& source : series) {
-    heatmap_internal::LiqModel model(tiers, keep, spec.model.long_share, spec.model.mmr, spec.price_step);
+    heatmap_internal::LiqModel model(tiers, keep, spec.model.long_share, spec.model.mmr, spec.price_step,
+                                     spec.model.max_age.has_value());
     Columns block(Kind::kMarket);
     bool past = false;
     while (!past) {
@@ -109,9 +111,14 @@ Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<Sorted
         }
         if (block.ts[i] < start) continue;
         LIQDB_RETURN_IF_ERROR(meter.Tick(1 + tiers.size()));
-        LIQDB_RETURN_IF_ERROR(
-            model.Apply(block.values[mkt_col::kMarkPrice][i], block.values[mkt_col::kOpenInterest][i]));
+        LIQDB_RETURN_IF_ERROR(model.Apply(block.ts[i], block.values[mkt_col::kMarkPrice][i],
+                                          block.values[mkt_col::kOpenInterest][i]));
       }
+    }
+    // The state shown is at `at`: levels opened max_age or more before it are gone.
+    if (spec.model.max_age) {
+      model.Expire(
+          heatmap_internal::SaturatingAdd(heatmap_internal::SaturatingSub(spec.at, *spec.model.max_age), 1));
     }
     AddBins(model.bins(), model.scale(), &bins);
   }

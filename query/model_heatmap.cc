@@ -23,58 +23,73 @@ namespace liqdb {
 namespace heatmap_internal {
 
 LiqModel::LiqModel(std::vector<LeverageTier> tiers, std::vector<bool> keep, double long_share, double mmr,
-                   double price_step)
+                   double price_step, bool track_age)
     : tiers_(std::move(tiers)),
       keep_(std::move(keep)),
       long_share_(long_share),
       mmr_(mmr),
-      step_(price_step) {
+      step_(price_step),
+      track_age_(track_age) {
   if (keep_.empty()) keep_.assign(tiers_.size(), true);
 }
 
 namespace {
 // Heap orders: the root is the level a sweep reaches first.
-struct LowerPrice {  // max-heap by price (longs)
-  bool operator()(const std::pair<double, double>& a, const std::pair<double, double>& b) const {
-    return a.first < b.first;
-  }
-};
-struct HigherPrice {  // min-heap by price (shorts)
-  bool operator()(const std::pair<double, double>& a, const std::pair<double, double>& b) const {
-    return a.first > b.first;
-  }
-};
+template <typename Level>
+bool LowerPrice(const Level& a, const Level& b) {  // max-heap by price (longs)
+  return a.price < b.price;
+}
+template <typename Level>
+bool HigherPrice(const Level& a, const Level& b) {  // min-heap by price (shorts)
+  return a.price > b.price;
+}
 }  // namespace
+
+bool LiqModel::Leave(uint64_t id) {
+  if (!track_age_) return true;
+  if (!alive_[id]) return false;
+  alive_[id] = false;
+  return true;
+}
 
 void LiqModel::Sweep(double mark_price) {
   // Longs at or above the mark were liquidated: the top of the max-heap.
-  while (!longs_.empty() && longs_.front().first >= mark_price) {
-    bins_.Remove(BinKey(longs_.front().first, step_), Side::kLong, longs_.front().second);
-    std::pop_heap(longs_.begin(), longs_.end(), LowerPrice());
+  while (!longs_.empty() && longs_.front().price >= mark_price) {
+    const HeapLevel& l = longs_.front();
+    if (Leave(l.id)) bins_.Remove(BinKey(l.price, step_), Side::kLong, l.raw);
+    std::pop_heap(longs_.begin(), longs_.end(), LowerPrice<HeapLevel>);
     longs_.pop_back();
   }
-  while (!shorts_.empty() && shorts_.front().first <= mark_price) {
-    bins_.Remove(BinKey(shorts_.front().first, step_), Side::kShort, shorts_.front().second);
-    std::pop_heap(shorts_.begin(), shorts_.end(), HigherPrice());
+  while (!shorts_.empty() && shorts_.front().price <= mark_price) {
+    const HeapLevel& l = shorts_.front();
+    if (Leave(l.id)) bins_.Remove(BinKey(l.price, step_), Side::kShort, l.raw);
+    std::pop_heap(shorts_.begin(), shorts_.end(), HigherPrice<HeapLevel>);
     shorts_.pop_back();
+  }
+}
+
+void LiqModel::Expire(Timestamp keep_from) {
+  while (!opened_.empty() && opened_.front().opened < keep_from) {
+    const AgedLevel& l = opened_.front();
+    if (Leave(l.id)) bins_.Remove(BinKey(l.price, step_), l.side, l.raw);
+    opened_.pop_front();
   }
 }
 
 void LiqModel::Rescale() {
   if (scale_ > 1e-100 && scale_ < 1e100) return;
   bins_.Clear();
-  for (auto& [price, raw] : longs_) {
-    raw *= scale_;
-    bins_.Add(BinKey(price, step_), Side::kLong, raw);
+  for (Side side : {Side::kLong, Side::kShort}) {
+    for (HeapLevel& l : side == Side::kLong ? longs_ : shorts_) {
+      l.raw *= scale_;
+      if (!track_age_ || alive_[l.id]) bins_.Add(BinKey(l.price, step_), side, l.raw);
+    }
   }
-  for (auto& [price, raw] : shorts_) {
-    raw *= scale_;
-    bins_.Add(BinKey(price, step_), Side::kShort, raw);
-  }
+  for (AgedLevel& l : opened_) l.raw *= scale_;
   scale_ = 1;
 }
 
-Status LiqModel::Apply(double mark_price, double open_interest) {
+Status LiqModel::Apply(Timestamp ts, double mark_price, double open_interest) {
   if (!has_baseline_) {
     // The first sample only sets the baseline OI.
     has_baseline_ = true;
@@ -95,15 +110,20 @@ Status LiqModel::Apply(double mark_price, double open_interest) {
         LIQDB_ASSIGN_OR_RETURN(double price,
                                LiqPrice(mark_price, tier.leverage, side, mmr_, Contract::kLinear));
         if (!(price > 0) || !std::isfinite(price)) continue;
-        double raw = level_notional / scale_;
-        if (side == Side::kLong) {
-          longs_.emplace_back(price, raw);
-          std::push_heap(longs_.begin(), longs_.end(), LowerPrice());
-        } else {
-          shorts_.emplace_back(price, raw);
-          std::push_heap(shorts_.begin(), shorts_.end(), HigherPrice());
+        HeapLevel level{price, level_notional / scale_, 0};
+        if (track_age_) {
+          level.id = alive_.size();
+          alive_.push_back(true);
+          opened_.push_back(AgedLevel{ts, level.id, price, level.raw, side});
         }
-        bins_.Add(BinKey(price, step_), side, raw);
+        if (side == Side::kLong) {
+          longs_.push_back(level);
+          std::push_heap(longs_.begin(), longs_.end(), LowerPrice<HeapLevel>);
+        } else {
+          shorts_.push_back(level);
+          std::push_heap(shorts_.begin(), shorts_.end(), HigherPrice<HeapLevel>);
+        }
+        bins_.Add(BinKey(price, step_), side, level.raw);
       }
     }
   } else if (open_interest < last_oi_) {
@@ -111,6 +131,7 @@ Status LiqModel::Apply(double mark_price, double open_interest) {
       // Everything closed: drop the levels rather than keep zero-notional ones.
       longs_.clear();
       shorts_.clear();
+      opened_.clear();
       bins_.Clear();
       scale_ = 1;
     } else {
@@ -127,16 +148,29 @@ namespace {
 class ModelCursor : public GridCursor {
  public:
   ModelCursor(TimeGrid grid, std::unique_ptr<SortedRowSource> source, Timestamp start, LiqModel model,
-              double step, Cancellation* cancel)
+              double step, std::optional<int64_t> max_age, Cancellation* cancel)
       : GridCursor(grid, "liq_heatmap_model", cancel),
         source_(std::move(source)),
         start_(start),
-        model_(std::move(model)) {
+        model_(std::move(model)),
+        max_age_(max_age) {
     step_ = step;
   }
 
  protected:
   Status AdvanceTo(Timestamp until) override {
+    LIQDB_RETURN_IF_ERROR(Replay(until));
+    // The state shown is at until's last µs: levels opened max_age or more
+    // before it are gone.
+    if (max_age_) model_.Expire(SaturatingSub(until, *max_age_));
+    return Status::OK();
+  }
+  const BinTable& bins() const override { return model_.bins(); }
+  double scale() const override { return model_.scale(); }
+
+ private:
+  // Applies the samples with ts < until.
+  Status Replay(Timestamp until) {
     for (;;) {
       while (pos_ < block_.size()) {
         Timestamp ts = block_.ts[pos_];
@@ -144,7 +178,7 @@ class ModelCursor : public GridCursor {
         if (ts >= start_) {
           // A sample opens up to two levels per tier.
           LIQDB_RETURN_IF_ERROR(meter_.Tick(1 + model_.tiers()));
-          LIQDB_RETURN_IF_ERROR(model_.Apply(block_.values[mkt_col::kMarkPrice][pos_],
+          LIQDB_RETURN_IF_ERROR(model_.Apply(ts, block_.values[mkt_col::kMarkPrice][pos_],
                                              block_.values[mkt_col::kOpenInterest][pos_]));
         }
         ++pos_;
@@ -164,13 +198,11 @@ class ModelCursor : public GridCursor {
       }
     }
   }
-  const BinTable& bins() const override { return model_.bins(); }
-  double scale() const override { return model_.scale(); }
 
- private:
   std::unique_ptr<SortedRowSource> source_;
   Timestamp start_;
   LiqModel model_;
+  std::optional<int64_t> max_age_;
   Columns block_{Kind::kMarket};
   size_t pos_ = 0;
   bool done_ = false;
@@ -191,10 +223,10 @@ Result<std::unique_ptr<HeatmapCursor>> OpenModelHeatmap(std::unique_ptr<SortedRo
   LIQDB_ASSIGN_OR_RETURN(TimeGrid grid, MakeTimeGrid(spec.from, spec.to, spec.interval));
   LIQDB_ASSIGN_OR_RETURN(std::vector<LeverageTier> tiers, ParseLeverageProfile(spec.model.leverage_profile));
   heatmap_internal::LiqModel model(std::move(tiers), {}, spec.model.long_share, spec.model.mmr,
-                                   spec.price_step);
+                                   spec.price_step, spec.model.max_age.has_value());
   Timestamp start = heatmap_internal::SaturatingSub(spec.from, spec.model.lookback);
   return std::unique_ptr<HeatmapCursor>(std::make_unique<heatmap_internal::ModelCursor>(
-      grid, std::move(market), start, std::move(model), spec.price_step, spec.cancel));
+      grid, std::move(market), start, std::move(model), spec.price_step, spec.model.max_age, spec.cancel));
 }
 
 }  // namespace liqdb

@@ -102,6 +102,10 @@ Status ValidateModelParams(const ModelParams& params) {
     return Status::InvalidArgument("mmr must be within [0, 1), got " +
                                    heatmap_internal::NumberText(params.mmr));
   }
+  if (params.max_age && *params.max_age <= 0) {
+    return Status::InvalidArgument("max_age must be > 0, got " + std::to_string(*params.max_age) +
+                                   " µs; leave it out (NULL) to keep levels of any age");
+  }
   return Status::OK();
 }
 

@@ -232,6 +232,9 @@ struct ModelParams {
   int64_t lookback = kDefaultModelLookback;  // µs, within [0, kMaxModelLookback]
   double long_share = kDefaultLongShare;     // [0, 1]
   double mmr = 0.005;                        // [0, 1)
+  // Levels opened max_age or longer before the moment shown are dropped
+  // (docs/sql.md, "Model heatmap"); none = kept until swept or closed.
+  std::optional<int64_t> max_age;  // µs, > 0
 };
 Status ValidateModelParams(const ModelParams& params);
 
@@ -282,19 +285,33 @@ struct LiqMapRow {
   double cum_short = 0;  // short notional in bins at or below price
 };
 
+// What became of the positions in force at a map's moment (a positions
+// source): each is in exactly one of the last four counts.
+struct PositionLevelCounts {
+  uint64_t in_force = 0;      // open positions (size > 0) of the selected series
+  uint64_t with_level = 0;    // in the map
+  uint64_t no_liq_price = 0;  // the venue reported none (liq_price 0): no move liquidates it
+  uint64_t no_level = 0;      // liq_price NULL and no leverage to compute one from (or none > 0)
+  uint64_t filtered = 0;      // outside the leverage filter
+};
+
 // Kernels. Positions: latest row per key with ts <= at. Market: each
 // series' model after its last sample with ts <= at (replayed from
 // at − lookback), summed over the series; the leverage filter keeps the
 // profile's tiers within it (an InvalidArgument when it keeps none).
 // One row per non-empty bin, ascending price.
+// `counts` (optional) receives how the positions in force stand.
 Result<std::vector<LiqMapRow>> LiqMapOfPositions(std::vector<PositionSeriesInput> series,
-                                                 const LiqMapSpec& spec);
+                                                 const LiqMapSpec& spec,
+                                                 PositionLevelCounts* counts = nullptr);
 Result<std::vector<LiqMapRow>> LiqMapOfMarket(std::vector<std::unique_ptr<SortedRowSource>> series,
                                               const LiqMapSpec& spec);
 // Over a Store; `kind` is kPositions or kMarket (else InvalidArgument).
-// Positions are seeded from keyframes as in OpenSnapshotHeatmap.
+// Positions are seeded from keyframes as in OpenSnapshotHeatmap; `counts`
+// (optional, positions only) as in LiqMapOfPositions.
 Result<std::vector<LiqMapRow>> LiqMap(const Store& store, Kind kind, const LiqMapSpec& spec,
-                                      const KeyframeProvider* keyframes = nullptr);
+                                      const KeyframeProvider* keyframes = nullptr,
+                                      PositionLevelCounts* counts = nullptr);
 
 // ---- Cascades (liq_cascades) over liquidations ------------------------------
 

@@ -216,7 +216,8 @@ TEST_CASE("hyperliquid-clearinghouse: positions from szi, closes for positions t
   check("BTC", 1718000004567000, a, kLong, 0.5, 64000, 10, 21392.9);
   check("ETH", 1718000004567000, a, kShort, 4, 3500, 5, 4117.65);
   check("SOL", 1718000005120000, b, kShort, 150, 160.12, 20, 188.44);
-  check("BTC", 1718000064567000, a, kLong, 0.5, 64000, 10, std::nan(""));  // liquidationPx null
+  // liquidationPx null: the venue reports no liquidation price, stored as 0 (no level), not NULL.
+  check("BTC", 1718000064567000, a, kLong, 0.5, 64000, 10, 0);
   // ETH vanished from wallet a's next poll: closed at that poll's time.
   check("ETH", 1718000064567000, a, kShort, 0, 3500, 5, std::nan(""));
 }

@@ -42,6 +42,53 @@ Columns MapRows() {
   return c;
 }
 
+TEST_CASE("liq_map over positions: a venue's 'no liquidation price' (0) gives no level and is counted",
+          "[liq_map]") {
+  auto nan = std::nan("");
+  Columns c(Kind::kPositions);
+  c.AddPosition(10, "a", Side::kLong, 1, 100, 10, 90);         // level 90 (reported)
+  c.AddPosition(11, "b", Side::kLong, 2, 100, 10, 0);          // venue: none. Not 100·0.9/0.995
+  c.AddPosition(12, "c", Side::kShort, 1, 100, 10, kNull);     // computed 100·1.1/1.005 = 109.45
+  c.AddPosition(13, "d", Side::kShort, 3, 100, kNull, kNull);  // nothing to compute from
+  c.AddPosition(14, "e", Side::kLong, 1, 100, 2, 0);           // venue: none (leverage 2)
+  c.AddPosition(15, "f", Side::kLong, 5, 100, 50, 99);         // level 99
+  c.AddPosition(16, "g", Side::kShort, 1, 100, 10, 0);         // venue: none, then closed:
+  c.AddPosition(17, "g", Side::kShort, 0, nan, 10, kNull);     //   not in force
+  LiqMapSpec spec;
+  spec.at = 100;
+  spec.price_step = 10;
+  std::vector<PositionSeriesInput> in(1);
+  in[0].key = {"hyperliquid", "BTC"};
+  in[0].rows = MemoryRowSource(c);
+  PositionLevelCounts n;
+  auto rows = LiqMapOfPositions(std::move(in), spec, &n);
+  REQUIRE(rows.ok());
+  // Bins: 90 holds a (1 × 90 = 90) and f (5 × 99 = 495); 100 holds c (109.45…).
+  REQUIRE(rows->size() == 2);
+  const double c_level = 100 * 1.1 / 1.005;
+  CheckRow((*rows)[0], 90, 90 + 495, 0, 585, 0);
+  CheckRow((*rows)[1], 100, 0, c_level, 0, c_level);
+  CHECK(n.in_force == 6);
+  CHECK(n.with_level == 3);
+  CHECK(n.no_liq_price == 2);  // b, e
+  CHECK(n.no_level == 1);      // d
+  CHECK(n.filtered == 0);
+
+  // min_leverage 20 keeps f only; every other open position is outside the filter
+  // (d, with NULL leverage, too): the filter is checked first.
+  spec.min_leverage = 20;
+  in.resize(1);
+  in[0].key = {"hyperliquid", "BTC"};
+  in[0].rows = MemoryRowSource(c);
+  rows = LiqMapOfPositions(std::move(in), spec, &n);
+  REQUIRE(rows.ok());
+  REQUIRE(rows->size() == 1);
+  CHECK(n.in_force == 6);
+  CHECK(n.with_level == 1);
+  CHECK(n.filtered == 5);
+  CHECK(n.no_liq_price + n.no_level == 0);
+}
+
 TEST_CASE("liq_map over positions: bins and cumulative curves", "[liq_map]") {
   LiqMapSpec spec;
   spec.at = 49;

@@ -177,6 +177,38 @@ TEST_CASE("model heatmap: OI falling to zero removes every level", "[model]") {
   CheckCell(c[2], 3, 90, 50, 0, 1);
 }
 
+TEST_CASE("model heatmap: max_age drops levels as old as it at a bucket's last µs", "[model]") {
+  // One tier 10x, mmr 0: each rise of 2 at P 100 opens long 90 and short 110 of 100 each.
+  Columns m(Kind::kMarket);
+  m.AddMarket(0, 100, 10);   // baseline
+  m.AddMarket(10, 100, 12);  // opens A (long 90, short 110)
+  m.AddMarket(20, 100, 14);  // opens B
+  m.AddMarket(30, 89, 14);   // sweeps the long levels (A's already aged out)
+  auto spec = Spec(0, 50, 10, 1);
+  spec.model.leverage_profile = "10:1";
+  spec.model.mmr = 0;
+  spec.model.max_age = 15;
+  // Bucket [10, 20) at 19: A is 9 old. [20, 30) at 29: A is 19 (gone), B 9.
+  // [30, 40) at 39: B is 19 (gone); its long was swept at 30 anyway.
+  auto c = Run(m, spec);
+  REQUIRE(c.size() == 4);
+  CheckCell(c[0], 10, 90, 100, 0, 1);
+  CheckCell(c[1], 10, 110, 0, 100, 1);
+  CheckCell(c[2], 20, 90, 100, 0, 1);
+  CheckCell(c[3], 20, 110, 0, 100, 1);
+  // Without max_age both stay: bucket 20 holds A and B (200 per side); 30 and 40 the shorts.
+  spec.model.max_age.reset();
+  c = Run(m, spec);
+  REQUIRE(c.size() == 6);
+  CheckCell(c[2], 20, 90, 200, 0, 2);
+  CheckCell(c[4], 30, 110, 0, 200, 2);
+  // The edge: at a bucket's last µs a level exactly max_age old is gone.
+  spec.model.max_age = 10;
+  CHECK(Run(m, spec).size() == 4);  // 9 old: kept
+  spec.model.max_age = 9;
+  CHECK(Run(m, spec).empty());  // 9 old: gone
+}
+
 TEST_CASE("leverage profile parsing", "[model]") {
   auto p = ParseLeverageProfile(kDefaultLeverageProfile);
   REQUIRE(p.ok());
@@ -236,6 +268,11 @@ TEST_CASE("model heatmap: bad arguments are InvalidArgument", "[model]") {
   s = Spec(0, 100, 10, 1);
   s.model.leverage_profile = "10:abc";
   check(s, "leverage profile");
+  s = Spec(0, 100, 10, 1);
+  s.model.max_age = 0;
+  check(s, "max_age must be > 0");
+  s.model.max_age = -5;
+  check(s, "max_age must be > 0");
 }
 
 // ---- brute-force reference ------------------------------------------------------
@@ -243,6 +280,7 @@ TEST_CASE("model heatmap: bad arguments are InvalidArgument", "[model]") {
 struct Level {
   bool is_long;
   double price, notional;
+  Timestamp opened = 0;  // the sample that opened it
 };
 
 // The model as docs/sql.md words it: a list of levels with real notionals,
@@ -270,8 +308,8 @@ std::vector<Level> BruteModel(const Columns& m, Timestamp start, Timestamp end,
     if (oi > last_oi) {
       double n = (oi - last_oi) * p;
       for (auto [lev, w] : tiers) {
-        levels.push_back({true, p * (1 - 1 / lev) / (1 - mmr), n * w * long_share});
-        levels.push_back({false, p * (1 + 1 / lev) / (1 + mmr), n * w * (1 - long_share)});
+        levels.push_back({true, p * (1 - 1 / lev) / (1 - mmr), n * w * long_share, m.ts[i]});
+        levels.push_back({false, p * (1 + 1 / lev) / (1 + mmr), n * w * (1 - long_share), m.ts[i]});
       }
     } else if (oi < last_oi) {
       for (Level& l : levels) l.notional *= oi / last_oi;
@@ -297,6 +335,9 @@ TEST_CASE("model heatmap matches a brute-force replay on random paths", "[model]
     spec.model.long_share = 0.1 * round;
     spec.model.mmr = round % 3 ? 0.005 : 0.01;
     if (round % 2) spec.model.leverage_profile = "3:1,20:2,75:0.5";
+    // Aged levels: a level shown at a bucket's last µs (end − 1) is kept while
+    // it is younger than max_age there.
+    if (round >= 5) spec.model.max_age = 40 + 60 * (round - 5);
     auto tiers = ParseLeverageProfile(spec.model.leverage_profile);
     REQUIRE(tiers.ok());
     std::vector<std::pair<double, double>> t;
@@ -309,6 +350,7 @@ TEST_CASE("model heatmap matches a brute-force replay on random paths", "[model]
       for (const Level& l :
            BruteModel(m, spec.from - spec.model.lookback, end, t, spec.model.long_share, spec.model.mmr)) {
         if (!(l.notional > 0)) continue;
+        if (spec.model.max_age && (end - 1) - l.opened >= *spec.model.max_age) continue;
         auto& cell = expected[{b, TestBinIndex(l.price, spec.price_step) * spec.price_step}];
         cell[l.is_long ? 0 : 1] += l.notional;
         cell[2] += 1;

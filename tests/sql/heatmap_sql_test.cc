@@ -333,6 +333,73 @@ TEST_CASE("liq_map over positions and over market samples, by hand", "[sql][heat
             .size() == 4);
 }
 
+TEST_CASE("liq_heatmap_model and liq_map: max_age drops aged model levels, by hand", "[sql][heatmap]") {
+  Fixture f;
+  // The samples of the hand-worked model case (1 s baseline, 2 s open, 3 s sweep, 4 s halving),
+  // then 5 s: OI 10 → 20 at P 100 opens the same levels as 2 s did (N = 1000), at full notional.
+  f.db.Exec(
+      "INSERT INTO mkt VALUES (1709251201000000, 'binance', 'BTCUSDT', 100, 10),"
+      " (1709251202000000, 'binance', 'BTCUSDT', 100, 20), (1709251203000000, 'binance', 'BTCUSDT', 97, 20),"
+      " (1709251204000000, 'binance', 'BTCUSDT', 97, 10), (1709251205000000, 'binance', 'BTCUSDT', 100, 20)");
+  // The 2 s and 5 s opens, binned (see the hand-worked case): long 90: 150, 95: 350; short 100: 350,
+  // 105: 150 (3, 3 levels in the 95 and 100 bins); after the 3 s sweep the 95 long bin holds 125, 1 level.
+  // max_age 2 s, state at each bucket's last µs: bucket 2 s and 3 s keep the 2 s levels (0.99 s and
+  // 1.99 s old); bucket 4 s has none (2.99 s); buckets 5 s and 6 s keep the 5 s levels.
+  auto rows = f.db.Query(
+      "SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251207000000, '1s', 5, 'BTCUSDT', "
+      "'binance') WHERE max_age = '2s'");
+  REQUIRE(rows.size() == 16);
+  for (int64_t b : {2, 5, 6}) {
+    const size_t i = b == 2 ? 0 : b == 5 ? 8 : 12;
+    CheckCell(rows[i + 0], kT0 + b * kSec, 90, 150, 0, 1);
+    CheckCell(rows[i + 1], kT0 + b * kSec, 95, 350, 0, 3);
+    CheckCell(rows[i + 2], kT0 + b * kSec, 100, 0, 350, 3);
+    CheckCell(rows[i + 3], kT0 + b * kSec, 105, 0, 150, 1);
+  }
+  CheckCell(rows[4], kT0 + 3 * kSec, 90, 150, 0, 1);
+  CheckCell(rows[5], kT0 + 3 * kSec, 95, 125, 0, 1);
+  // Without max_age, bucket 5 s holds both opens: the 2 s levels at half (scaled at 4 s) plus the
+  // 5 s ones: long 90: 75 + 150.
+  auto all = f.db.Query(
+      "SELECT long_notional FROM liq_heatmap_model('mkt', 1709251205000000, 1709251206000000, '1s', 5, "
+      "'BTCUSDT', 'binance') WHERE price = 90");
+  REQUIRE(all.size() == 1);
+  CHECK(Close(AsDouble(all[0][0]), 225));
+  // A max_age past the lookback changes nothing.
+  CHECK(f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251207000000, '1s', 5, "
+                   "'BTCUSDT', 'binance', NULL, '1m') WHERE max_age = '2m'") ==
+        f.db.Query("SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251207000000, '1s', 5, "
+                   "'BTCUSDT', 'binance', NULL, '1m')"));
+
+  // liq_map at 6.5 s with max_age 2 s: only the 5 s levels (1.5 s old); the 2 s ones (4.5 s) are gone.
+  auto m = f.db.Query("SELECT * FROM liq_map('mkt', 1709251206500000, 5) WHERE max_age = '2s'");
+  REQUIRE(m.size() == 4);
+  CheckMapRow(m[0], 90, 150, 0, 500, 0);
+  CheckMapRow(m[1], 95, 350, 0, 350, 0);
+  CheckMapRow(m[2], 100, 0, 350, 0, 350);
+  CheckMapRow(m[3], 105, 0, 150, 0, 500);
+  // The edge: at `at` a level exactly max_age old is gone (5 s levels at 7 s with max_age 2 s).
+  CHECK(f.db.Query("SELECT * FROM liq_map('mkt', 1709251206999999, 5) WHERE max_age = 2000000").size() == 4);
+  CHECK(f.db.Query("SELECT * FROM liq_map('mkt', 1709251207000000, 5) WHERE max_age = 2000000").empty());
+
+  // Bad max_age: zero, negative, not a duration, and on a positions source.
+  for (const char* bad : {"0", "'0s'", "-1", "'-2s'", "'soon'", "'2 parsecs'"}) {
+    const std::string e = f.db.Error(std::string("SELECT * FROM liq_map('mkt', 1709251206500000, 5) WHERE "
+                                                 "max_age = ") +
+                                     bad);
+    INFO(bad << " → " << e);
+    CHECK(e.find("max_age") != std::string::npos);
+  }
+  const std::string e = f.db.Error(
+      "SELECT * FROM liq_heatmap_model('mkt', 1709251202000000, 1709251207000000, '1s', 5) WHERE max_age = "
+      "0");
+  CHECK(e.find("max_age must be > 0") != std::string::npos);
+  f.db.Exec(
+      "INSERT INTO pos VALUES (1709251201000000, 'binance', 'BTCUSDT', 'a1', 'long', 2, 100, 10, NULL)");
+  CHECK(f.db.Error("SELECT * FROM liq_map('pos', 1709251206500000, 5) WHERE max_age = '1d'")
+            .find("needs a 'market' table") != std::string::npos);
+}
+
 TEST_CASE("liq_cascades matches a LAG query over a plain table", "[sql][cascades]") {
   Fixture f;
   f.db.Exec(PlainTableSql("l"));

@@ -38,6 +38,7 @@ struct RenderArgs {
   std::string from, to, at, interval, step, source = "auto";
   std::optional<double> min_leverage, max_leverage;
   std::string profile = kDefaultLeverageProfile, lookback = "7d";
+  std::string max_age;  // empty: levels of any age
   int width = 0, height = 0;
 };
 
@@ -191,7 +192,21 @@ std::string Title(const RenderArgs& a, bool model) {
          (a.max_leverage ? num(*a.max_leverage) + "X" : std::string("MAX"));
   }
   if (model) t += " MODEL " + a.profile + " LOOKBACK " + a.lookback;
+  if (model && !a.max_age.empty()) t += " MAX AGE " + a.max_age;
   return t;
+}
+
+// The model's parameters from the options (one parser for every picture).
+Result<ModelParams> ModelParamsOf(const RenderArgs& a) {
+  ModelParams m;
+  m.leverage_profile = a.profile;
+  LIQDB_ASSIGN_OR_RETURN(m.lookback, ParseDuration(a.lookback));
+  if (!a.max_age.empty()) {
+    Result<int64_t> age = ParseInterval(a.max_age);
+    if (!age.ok()) return age.status().WithContext("--max-age");
+    m.max_age = *age;
+  }
+  return m;
 }
 
 // A picture of several instruments would put BTC and SOL on one price axis.
@@ -263,8 +278,7 @@ Status RenderHeatmap(const Store& store, const RenderArgs& a) {
     spec.price_step = step;
     spec.symbol = series[0].key.symbol;
     spec.exchange = series[0].key.exchange;
-    spec.model.leverage_profile = a.profile;
-    LIQDB_ASSIGN_OR_RETURN(spec.model.lookback, ParseDuration(a.lookback));
+    LIQDB_ASSIGN_OR_RETURN(spec.model, ModelParamsOf(a));
     LIQDB_ASSIGN_OR_RETURN(cursor, OpenModelHeatmap(store, spec));
   }
   render::HeatmapPicture pic;
@@ -311,6 +325,17 @@ Status RenderChart(const Store& store, const RenderArgs& a) {
   return Save(render::DrawChart(pic), a.output);
 }
 
+// "12 positions in force: 5 in the map, 7 with no liquidation price (venue)":
+// what the map leaves out, so an empty or thin map says why.
+std::string PositionsNote(const PositionLevelCounts& c) {
+  std::string note = fmt::format("{} position{} in force: {} in the map", c.in_force,
+                                 c.in_force == 1 ? "" : "s", c.with_level);
+  if (c.no_liq_price) note += fmt::format(", {} with no liquidation price (venue)", c.no_liq_price);
+  if (c.no_level) note += fmt::format(", {} with no level (no liq_price or leverage)", c.no_level);
+  if (c.filtered) note += fmt::format(", {} outside the leverage filter", c.filtered);
+  return note;
+}
+
 Status RenderMap(const Store& store, const RenderArgs& a) {
   LIQDB_RETURN_IF_ERROR(CheckOneInstrument(store, a, {Kind::kPositions, Kind::kMarket}));
   Selection sel = SelectionOf(a);
@@ -336,13 +361,19 @@ Status RenderMap(const Store& store, const RenderArgs& a) {
   spec.exchanges = names.exchanges;
   spec.min_leverage = a.min_leverage;
   spec.max_leverage = a.max_leverage;
-  spec.model.leverage_profile = a.profile;
-  LIQDB_ASSIGN_OR_RETURN(spec.model.lookback, ParseDuration(a.lookback));
+  LIQDB_ASSIGN_OR_RETURN(spec.model, ModelParamsOf(a));
+  if (kind == Kind::kPositions && spec.model.max_age) {
+    return Status::InvalidArgument(
+        "--max-age ages the market model's levels; this map is of positions "
+        "(use --source market)");
+  }
   render::MapPicture pic;
   pic.title = Title(a, kind == Kind::kMarket);
   pic.moment = at;
   pic.price_step = step;
-  LIQDB_ASSIGN_OR_RETURN(pic.rows, LiqMap(store, kind, spec));
+  PositionLevelCounts counts;
+  LIQDB_ASSIGN_OR_RETURN(pic.rows, LiqMap(store, kind, spec, nullptr, &counts));
+  if (kind == Kind::kPositions) pic.note = PositionsNote(counts);
   // The mark: the last market sample at or before `at`, within a day.
   LIQDB_ASSIGN_OR_RETURN(render::PriceLine marks,
                          MarkLine(store, sel, at - 24 * 3600 * kMicrosPerSecond, at + 1));
@@ -397,6 +428,7 @@ void LevelOptions(CLI::App* cmd, RenderArgs* a) {
   cmd->add_option("--max-leverage", a->max_leverage, "keep positions/tiers at or below");
   cmd->add_option("--profile", a->profile, "model leverage profile 'L:w,…'");
   cmd->add_option("--lookback", a->lookback, "model lookback before the range (default 7d)");
+  cmd->add_option("--max-age", a->max_age, "drop model levels this old (e.g. 3d; default: any age)");
 }
 
 }  // namespace

@@ -367,6 +367,11 @@ Canvas DrawMap(const MapPicture& pic) {
                     {false, kShort, "SHORTS"},
                     {true, {255, 140, 140}, "CUM LONG"},
                     {true, {130, 255, 170}, "CUM SHORT"}});
+  if (!pic.note.empty()) {
+    const int scale = TextWidth(pic.note, 2) <= pic.width - 40 ? 2 : 1;
+    c.Text(20, top + 6, pic.note, kDim, scale);
+    top += 6 + TextHeight(scale);
+  }
   const Rect r = PlotArea(c, top, 130);
   c.FillRect(r.x, r.y, r.right(), r.bottom(), kPlotBackground);
   // Price range: where 99% of the notional sits, plus the mark.

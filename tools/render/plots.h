@@ -57,6 +57,7 @@ struct MapPicture {
   double price_step = 0;
   std::vector<LiqMapRow> rows;
   std::optional<double> mark_price;
+  std::string note;  // a line under the legend (what the map leaves out); may be empty
   int width = 1400, height = 700;
 };
 Canvas DrawMap(const MapPicture& picture);
