@@ -2,23 +2,26 @@
 //
 // The compression is taken from the first bytes, never from the name: Tardis
 // files are often renamed, and a pipe has no name. Decompression goes through
-// Boost.Iostreams with a large buffer; the lines are cut with memchr in our own
+// Boost.Iostreams with a large buffer (zstd through libzstd itself, see
+// ZstdRaw); the lines are cut with memchr in our own
 // buffer so that each returned line is followed by kLinePadding readable bytes
 // (simdjson reads up to 64 bytes past the end of its input).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
+#include <memory>
+#include <vector>
 
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
 #include <boost/iostreams/filter/gzip.hpp>
-#include <boost/iostreams/filter/zstd.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
 
 #include "liqdb/ingest.h"
@@ -117,6 +120,55 @@ struct BoostRaw {
   }
 };
 
+// Boost.Iostreams Source decoding zstd from a RawSource (borrowed) with
+// libzstd's streaming API. Unlike Boost 1.74's zstd_decompressor it reports
+// a stream that ends inside a frame (a writer killed mid-frame: a raw
+// archive's last flush) instead of ending quietly; every complete frame
+// before it is decoded. Boost copies devices, so the state is shared.
+struct ZstdRaw {
+  typedef char char_type;
+  typedef io::source_tag category;
+  struct State {
+    RawSource* raw = nullptr;
+    std::unique_ptr<ZSTD_DStream, size_t (*)(ZSTD_DStream*)> ds{ZSTD_createDStream(), ZSTD_freeDStream};
+    std::vector<char> buf = std::vector<char>(ZSTD_DStreamInSize());
+    ZSTD_inBuffer in{nullptr, 0, 0};
+    size_t pending = 0;  // ZSTD_decompressStream's last answer: 0 = between frames
+    bool eof = false;
+    bool truncated = false;  // the input ended inside a frame
+  };
+  std::shared_ptr<State> z;
+
+  explicit ZstdRaw(RawSource* raw) : z(std::make_shared<State>()) {
+    z->raw = raw;
+    if (!z->ds) throw std::ios_base::failure("zstd: cannot create a decoder");
+  }
+
+  std::streamsize read(char* s, std::streamsize n) {
+    ZSTD_outBuffer out{s, static_cast<size_t>(n), 0};
+    while (out.pos == 0) {
+      if (z->in.pos == z->in.size && !z->eof) {
+        const ssize_t r = z->raw->Read(z->buf.data(), z->buf.size());
+        if (r < 0) throw std::ios_base::failure(std::string("read failed: ") + std::strerror(errno));
+        if (r == 0) z->eof = true;
+        z->in = ZSTD_inBuffer{z->buf.data(), static_cast<size_t>(r), 0};
+      }
+      const bool drained = z->in.pos == z->in.size && z->eof;
+      if (drained && z->pending == 0) return -1;
+      const size_t ret = ZSTD_decompressStream(z->ds.get(), &out, &z->in);
+      if (ZSTD_isError(ret)) throw std::ios_base::failure(std::string("zstd: ") + ZSTD_getErrorName(ret));
+      z->pending = ret;
+      // Ended inside a frame: an end for Boost (so nothing decoded before it
+      // is lost in its buffers); the reader reports it after the last line.
+      if (drained && out.pos == 0) {
+        z->truncated = true;
+        return -1;
+      }
+    }
+    return static_cast<std::streamsize>(out.pos);
+  }
+};
+
 class LineReaderImpl : public LineReader {
  public:
   LineReaderImpl(std::string name, std::unique_ptr<RawSource> raw, Compression c, uint64_t total)
@@ -125,13 +177,17 @@ class LineReaderImpl : public LineReader {
     compression_ = c;
     total_bytes_ = total;
     buf_.resize(kReadChunk * 2 + kLinePadding);
-    if (c != Compression::kNone) {
+    if (c == Compression::kZstd) {
+      ZstdRaw source(raw_.get());
+      zstd_ = source.z;
+      chain_.push(source, kIoBuffer);
+    } else if (c != Compression::kNone) {
       switch (c) {
         case Compression::kGzip:
           chain_.push(io::gzip_decompressor(io::gzip::default_window_bits, kIoBuffer), kIoBuffer);
           break;
-        case Compression::kZstd: chain_.push(io::zstd_decompressor(kIoBuffer), kIoBuffer); break;
         case Compression::kBzip2: chain_.push(io::bzip2_decompressor(false, kIoBuffer), kIoBuffer); break;
+        case Compression::kZstd:
         case Compression::kNone: break;
       }
       chain_.push(BoostRaw{raw_.get()}, kIoBuffer);
@@ -153,6 +209,15 @@ class LineReaderImpl : public LineReader {
           return Read::kLine;
         }
         scan_ = end_;
+      }
+      if (eof_ && zstd_ && zstd_->truncated) {
+        // The torn frame's partial last line is not a line; what came before is.
+        zstd_->truncated = false;
+        damaged_ = true;
+        begin_ = scan_ = end_;
+        return Status::Corruption(name_ + ": truncated zstd stream after line " +
+                                  std::to_string(line_number_) +
+                                  " (the input ends inside a frame: a writer stopped mid-flush?)");
       }
       if (eof_) {
         if (begin_ < end_) {  // last line without "\n"
@@ -211,6 +276,7 @@ class LineReaderImpl : public LineReader {
   size_t begin_ = 0, scan_ = 0, end_ = 0;
   bool eof_ = false;
   bool damaged_ = false;
+  std::shared_ptr<ZstdRaw::State> zstd_;  // set for zstd input
 };
 
 }  // namespace

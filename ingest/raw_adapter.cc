@@ -33,7 +33,62 @@ bool FeedMatches(std::string_view feed, std::string_view name) {
   return feed == name || (feed.size() > name.size() && feed.starts_with(name) && feed[name.size()] == '-');
 }
 
+// Appends `text` as a JSON string literal. Bytes from 0x80 on are escaped
+// one by one (as U+0080..U+00FF), so text that is not UTF-8 still makes a
+// valid line; only text that was not a JSON message gets here.
+void AppendJsonString(std::string_view text, std::string* out) {
+  static const char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(ch);
+    } else if (c < 0x20 || c >= 0x80) {
+      out->append("\\u00");
+      out->push_back(kHex[c >> 4]);
+      out->push_back(kHex[c & 15]);
+    } else {
+      out->push_back(ch);
+    }
+  }
+  out->push_back('"');
+}
+
+// Whether `msg` is one complete JSON object or array (and valid UTF-8).
+bool IsJsonMessage(std::string_view msg) {
+  const size_t first = msg.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos || (msg[first] != '{' && msg[first] != '[')) return false;
+  thread_local simdjson::dom::parser parser;
+  simdjson::dom::element doc;
+  return parser.parse(simdjson::padded_string(msg)).get(doc) == simdjson::SUCCESS;
+}
+
 }  // namespace
+
+std::string FormatRawLine(std::string_view venue, std::string_view feed, Timestamp recv_us,
+                          std::string_view msg) {
+  std::string line;
+  line.reserve(msg.size() + venue.size() + feed.size() + 64);
+  line.append("{\"recv\":");
+  line.append(std::to_string(recv_us));
+  line.append(",\"venue\":");
+  AppendJsonString(venue, &line);
+  line.append(",\"feed\":");
+  AppendJsonString(feed, &line);
+  line.append(",\"msg\":");
+  if (IsJsonMessage(msg)) {
+    const size_t at = line.size();
+    line.append(msg);
+    for (size_t i = at; i < line.size(); ++i) {
+      if (line[i] == '\n' || line[i] == '\r') line[i] = ' ';
+    }
+  } else {
+    AppendJsonString(msg, &line);
+  }
+  line.push_back('}');
+  return line;
+}
 
 Result<Format> FeedFormat(std::string_view venue, std::string_view feed) {
   bool venue_known = false;

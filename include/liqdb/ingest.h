@@ -78,6 +78,16 @@ std::vector<std::string> FormatNames();
 // or feeds otherwise.
 Result<Format> FeedFormat(std::string_view venue, std::string_view feed);
 
+// One line of liqdb's raw archive (without its "\n"):
+// {"recv":<recv_us>,"venue":"<venue>","feed":"<feed>","msg":<msg>}. A message
+// that is a valid JSON object or array is embedded verbatim (its line breaks,
+// whitespace in valid JSON, become spaces); anything else (a text "pong", a
+// truncated frame) as a JSON string, which the liqdb-raw adapter skips. The
+// recorder can feed these lines to an Ingester of format kLiqdbRaw so that
+// live rows and replayed rows come from the very same bytes.
+std::string FormatRawLine(std::string_view venue, std::string_view feed, Timestamp recv_us,
+                          std::string_view msg);
+
 // Recognises a format from the first lines of an input (up to ~10 suffice).
 // Returns nullopt when nothing matches; `why` (optional) says what was seen.
 std::optional<Format> SniffFormat(const std::vector<std::string>& first_lines, std::string* why = nullptr);
