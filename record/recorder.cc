@@ -122,6 +122,7 @@ class Recorder::Impl {
   void StopSessions();
   void ParseThread(Feed* f);
   void Log(const std::string& line);
+  void Tick();
   void LogBad(Feed* f, uint64_t n, const std::string& what, std::string_view message);
   void Fatal(const Status& s);
   std::chrono::milliseconds Backoff(int attempt);
@@ -198,6 +199,13 @@ void Recorder::Impl::Log(const std::string& line) {
   if (!options_.log) return;
   std::lock_guard<std::mutex> lock(log_mu_);
   options_.log(line);
+}
+
+void Recorder::Impl::Tick() {
+  if (!options_.tick) return;
+  const std::vector<FeedStatus> feeds = Feeds();
+  std::lock_guard<std::mutex> lock(log_mu_);  // never at once with a log line
+  options_.tick(feeds);
 }
 
 void Recorder::Impl::LogBad(Feed* f, uint64_t n, const std::string& what, std::string_view message) {
@@ -389,7 +397,8 @@ asio::awaitable<void> Recorder::Impl::Session(Feed* f) {
       f->queue->PushFlush();
       attempt = had_frames ? 0 : attempt + 1;
       const auto delay = Backoff(attempt);
-      Log(fmt::format("{}: disconnected: {}; reconnecting in {} ms", f->Name(), why, delay.count()));
+      Log(fmt::format("{}: {}{}; {} in {} ms", f->Name(), connected ? "disconnected: " : "", why,
+                      connected ? "reconnecting" : "retrying", delay.count()));
       f->backoff = &timer;
       timer.expires_after(delay);
       error_code ec;
@@ -429,7 +438,7 @@ asio::awaitable<void> Recorder::Impl::Housekeeping() {
       co_return;
     }
     if (now >= next_tick) {
-      if (options_.tick) options_.tick(Feeds());
+      Tick();
       next_tick = now + std::chrono::seconds(1);
     }
     timer.expires_after(std::chrono::milliseconds(50));
@@ -484,7 +493,7 @@ Status Recorder::Impl::Run() {
   for (auto& f : feeds_) {
     if (f->thread.joinable()) f->thread.join();
   }
-  if (options_.tick) options_.tick(Feeds());
+  Tick();
   std::lock_guard<std::mutex> lock(fatal_mu_);
   return fatal_;
 }

@@ -88,7 +88,8 @@ struct RecordOptions {
   // One line per connect, disconnect, gap and bad message (sampled).
   // Called on the network thread or a feed's parsing thread, never two at once.
   std::function<void(const std::string&)> log;
-  // Called about once a second on the network thread with every feed's state.
+  // Called about once a second on the network thread with every feed's
+  // state; never at the same time as `log`.
   std::function<void(const std::vector<FeedStatus>&)> tick;
 };
 
