@@ -17,6 +17,10 @@ TEST_CASE("every adapter survives truncated and corrupted lines", "[adapters][ma
       {Format::kHyperliquidClearinghouse, "hyperliquid-clearinghouse.jsonl"},
       {Format::kTardisLiquidations, "tardis-liquidations.csv"},
       {Format::kTardisDerivativeTicker, "tardis-derivative-ticker.csv"},
+      {Format::kBinanceMarkPrice, "binance-mark-price.jsonl"},
+      {Format::kBybitTicker, "bybit-ticker.jsonl"},
+      {Format::kOkxMarkPrice, "okx-mark-price.jsonl"},
+      {Format::kLiqdbRaw, "liqdb-raw.jsonl"},
       {Format::kCsv, "tardis-liquidations.csv"},  // the wrong format: all rejected, none crash
   };
   uint64_t seed = 42;

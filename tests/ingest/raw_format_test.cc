@@ -162,3 +162,33 @@ TEST_CASE("liqdb-raw rejects malformed envelopes and unknown feeds with the reas
   CHECK_THAT(p.errors[7], Catch::Contains("bad JSON"));
   CHECK(p.rows.empty());
 }
+
+TEST_CASE("liqdb-raw sample: every venue's message by hand", "[raw]") {
+  Parsed p = ParseWith(Format::kLiqdbRaw, Sample("liqdb-raw.jsonl"));
+  REQUIRE(p.errors.empty());
+  REQUIRE(p.rows.size() == 5);
+  auto find = [&](const std::string& exchange, const std::string& symbol, Kind kind) -> const Row& {
+    for (const Row& r : p.rows) {
+      if (r.exchange == exchange && r.symbol == symbol && r.kind == kind) return r;
+    }
+    FAIL("no row " << exchange << " " << symbol);
+    return p.rows[0];
+  };
+  // forceOrder: SELL closes a long; ap and z; o.T.
+  const Row& b = find("binance", "BTCUSDT", Kind::kLiquidations);
+  CHECK(b.ts == 1718000001230000);
+  CHECK(b.side == 0);
+  CHECK(b.values == std::vector<double>{67012.30, 0.250, 0.250 * 67012.30});
+  // The open-interest response at its time, with the mark price before it.
+  const Row& m = find("binance", "BTCUSDT", Kind::kMarket);
+  CHECK(m.ts == 1718000005000000);
+  CHECK(m.values == std::vector<double>{67000.5, 80123.456});
+  // OKX: 35 contracts of 0.01 BTC.
+  const Row& o = find("okx", "BTC-USDT-SWAP", Kind::kLiquidations);
+  CHECK(o.ts == 1718000003456000);
+  CHECK(o.values == std::vector<double>{66705.3, 0.35, 66705.3 * 0.35});
+  // Hyperliquid's poll at its receive time.
+  CHECK(find("hyperliquid", "BTC", Kind::kMarket).ts == 1718000008123456);
+  CHECK(find("hyperliquid", "ETH", Kind::kMarket).values == std::vector<double>{3550.1, 15000.5});
+  CHECK(p.stats.skipped == 2);  // the mark price alone, the pong
+}
