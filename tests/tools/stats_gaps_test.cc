@@ -79,6 +79,7 @@ TEST_CASE("cli: stats lists the latest gaps with their count; verify checks them
   test::CliRun ok = test::RunLiqdb("verify --store " + store_dir);
   INFO(ok.out);
   CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("ok: 0 chunks, 0 rows and 23 gap record(s) verified"));
 
   {  // Damage one gap record's reason byte behind liqdb's back.
     rocksdb::DB* raw = nullptr;

@@ -70,7 +70,12 @@ int RunVerify(const std::string& dir) {
     std::cerr << fmt::format("liqdb verify: {} ({} chunks checked)\n", s.ToString(), t.chunks);
     return kExitFailure;
   }
-  std::cout << fmt::format("ok: {} chunks, {} rows verified in {:.2f} s\n", t.chunks, t.rows, Since(start));
+  // Store::Verify checked the gap records too; say how many there are.
+  auto gaps = (*store)->ListGaps(kMinTimestamp, kMaxTimestamp);
+  const std::string gap_note =
+      gaps.ok() && !gaps->empty() ? fmt::format(" and {} gap record(s)", gaps->size()) : std::string();
+  std::cout << fmt::format("ok: {} chunks, {} rows{} verified in {:.2f} s\n", t.chunks, t.rows, gap_note,
+                           Since(start));
   return kExitOk;
 }
 
