@@ -107,3 +107,30 @@ TEST_CASE("cli: stats lists the latest gaps with their count; verify checks them
 
 }  // namespace
 }  // namespace liqdb
+
+namespace liqdb {
+namespace {
+
+TEST_CASE("cli: stats beside a running writer lists the gaps it has stored", "[cli][gaps]") {
+  test::TempDir dir;
+  const std::string store_dir = dir.Sub("store");
+  auto store = Store::Open(store_dir);  // held open: stats must read as a secondary
+  REQUIRE(store.ok());
+  REQUIRE(
+      (*store)->PutGap(Gap{"bybit", "liquidations-linear", kT0, kT0 + 90'000'000, "disconnected: EOF"}).ok());
+  test::CliRun first = test::RunLiqdb("stats --store " + store_dir);
+  INFO(first.out);
+  REQUIRE(first.code == 0);
+  CHECK_THAT(first.out, Catch::Contains("1 gap(s) in the recorded feeds, 1m 30s in all:"));
+  REQUIRE((*store)->PutGap(Gap{"okx", "market", kT0 + kHour, kT0 + kHour + 5'000'000, "stalled"}).ok());
+  test::CliRun second = test::RunLiqdb("stats --store " + store_dir);
+  INFO(second.out);
+  REQUIRE(second.code == 0);
+  CHECK_THAT(second.out, Catch::Contains("2 gap(s) in the recorded feeds, 1m 35s in all:"));
+  CHECK(CellsOf(second.out, "2024-03-01T01:00:00Z") ==
+        std::vector<std::string>{"okx", "market", "2024-03-01T01:00:00Z", "2024-03-01T01:00:05Z", "5s",
+                                 "stalled"});
+}
+
+}  // namespace
+}  // namespace liqdb
