@@ -36,7 +36,9 @@
 // statement using none (count(*)) reads only chunk headers where no row
 // filter is needed. Rows come chunk by chunk; when that saves SQLite a sort
 // (ORDER BY ts within one series; ORDER BY or GROUP BY exchange, symbol[, ts])
-// the scan comes series by series in time order instead (orderByConsumed).
+// the scan comes series by series in time order instead, and for ORDER BY ts
+// across series of liquidations or market samples the series are merged by
+// ts (orderByConsumed), so ORDER BY ts LIMIT n reads only the start of each.
 // `coin` is a hidden column (CoinOf(exchange, symbol), liqdb/coin.h): SELECT *
 // and INSERT … VALUES keep their columns; an INSERT may name it, never
 // contradict it.
@@ -358,7 +360,8 @@ int Disconnect(sqlite3_vtab* vtab) {
 // idxNum: the ColumnMask (store.h) of the columns the statement reads
 //   (bit 0 ts, bit 1 side, bit 2 account, bit 3 + c value column c), plus
 //   kPlanOrdered when the scan must come in series-major order (ORDER BY or
-//   GROUP BY consumed).
+//   GROUP BY consumed), or kPlanTimeOrdered for ORDER BY ts across series
+//   (the series merged by ts).
 // idxStr: one token per xFilter argument, in argv order:
 //   'a' ts > ?   'b' ts >= ?   'c' ts < ?   'd' ts <= ?   'e' ts = ?
 //   'x' exchange = ?   's' symbol = ?   'i' side = ?   'k' coin = ?
@@ -374,6 +377,7 @@ int Disconnect(sqlite3_vtab* vtab) {
 // applies a range that can only keep more rows, and SQLite checks each.
 constexpr double kFullScanRows = 1e7;
 constexpr int kPlanOrdered = 1 << 30;
+constexpr int kPlanTimeOrdered = 1 << 29;
 
 // Whether `v` is a number the scan compares exactly as SQLite would.
 bool ExactNumber(sqlite3_value* v) {
@@ -423,6 +427,15 @@ bool SeriesOrderSatisfies(const LiqdbTable& table, sqlite3_index_info* info, boo
     ++next;
   }
   return true;
+}
+
+// Whether the statement orders by ts alone, ascending, which a merge of the
+// selected series by ts gives (not for positions: their blocks carry account
+// dictionaries the merge does not splice).
+bool TimeOrderSatisfies(const LiqdbTable& table, sqlite3_index_info* info) {
+  if (table.kind == Kind::kPositions || info->nOrderBy != 1 || info->aOrderBy[0].desc) return false;
+  const int col = info->aOrderBy[0].iColumn;
+  return col >= 0 && col < static_cast<int>(table.cols.size()) && table.cols[col].type == ColType::kTs;
 }
 
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
@@ -513,11 +526,12 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       info->aConstraintUsage[i].omit = omit ? 1 : 0;
     }
     const bool ordered = SeriesOrderSatisfies(*table, info, exchange_fixed, symbol_fixed);
+    const bool time_ordered = !ordered && TimeOrderSatisfies(*table, info);
     // LIMIT and OFFSET are the scan's only when the rows it returns are
     // exactly the statement's, in the statement's order: then an OFFSET skips
     // whole blocks (undecoded when no column is read) and the scan ends at
     // the LIMIT.
-    if (exact && limit_at >= 0 && (info->nOrderBy == 0 || ordered)) {
+    if (exact && limit_at >= 0 && (info->nOrderBy == 0 || ordered || time_ordered)) {
       plan += 'N';
       info->aConstraintUsage[limit_at].argvIndex = ++args;
       info->aConstraintUsage[limit_at].omit = 1;
@@ -527,8 +541,8 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         info->aConstraintUsage[offset_at].omit = 1;
       }
     }
-    info->idxNum =
-        static_cast<int>(mask & ~static_cast<ColumnMask>(kPlanOrdered)) | (ordered ? kPlanOrdered : 0);
+    info->idxNum = static_cast<int>(mask & ~static_cast<ColumnMask>(kPlanOrdered | kPlanTimeOrdered)) |
+                   (ordered ? kPlanOrdered : 0) | (time_ordered ? kPlanTimeOrdered : 0);
     if (!plan.empty()) {
       info->idxStr = sqlite3_mprintf("%s", plan.c_str());
       if (info->idxStr == nullptr) return SQLITE_NOMEM;
@@ -537,9 +551,10 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     rows = std::max(rows, 1.0);
     info->estimatedRows = static_cast<sqlite3_int64>(rows);
     // An ordered scan opens one reader per series and merges overlapping
-    // chunks: a little dearer than the plain scan, far cheaper than a sort.
-    info->estimatedCost = 10.0 + rows * (ordered ? 1.05 : 1.0);
-    info->orderByConsumed = ordered ? 1 : 0;
+    // chunks (a time-ordered one merges the series too): a little dearer
+    // than the plain scan, far cheaper than a sort.
+    info->estimatedCost = 10.0 + rows * (ordered ? 1.05 : time_ordered ? 1.1 : 1.0);
+    info->orderByConsumed = ordered || time_ordered ? 1 : 0;
     return SQLITE_OK;
   });
 }
@@ -740,6 +755,7 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
     ScanFilter filter;
     filter.kind = table->kind;
     filter.ordered = (idx_num & kPlanOrdered) != 0;
+    filter.time_ordered = (idx_num & kPlanTimeOrdered) != 0;
     std::optional<std::set<std::string>> exchanges, symbols, coins;
     bool empty = false;
     const std::string plan = idx_str != nullptr ? idx_str : "";
@@ -808,7 +824,8 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
 
     cur->interrupt.Bind(table->db);
     filter.cancel = &cur->interrupt;
-    const ColumnMask mask = static_cast<ColumnMask>(idx_num) & ~static_cast<ColumnMask>(kPlanOrdered);
+    const ColumnMask mask =
+        static_cast<ColumnMask>(idx_num) & ~static_cast<ColumnMask>(kPlanOrdered | kPlanTimeOrdered);
     auto scanner = RowScanner::Open(*cur->store, filter, mask);
     if (!scanner.ok()) return VtabStatus(base->pVtab, scanner.status().WithContext(table->name));
     cur->scanner = std::move(scanner).value();

@@ -101,6 +101,28 @@ void MergeBlocks(std::vector<ScanBlock>* parts, ScanBlock* out) {
   }
 }
 
+// Rows [from, to) of `src` (decoded, without accounts) into `out`, which
+// then names each row's position and chunk itself.
+void SliceBlock(const ScanBlock& src, size_t from, size_t to, ScanBlock* out) {
+  out->series = src.series;
+  out->chunk_id = src.chunk_id;
+  out->undecoded = 0;
+  Columns& rows = out->rows;
+  if (rows.kind != src.rows.kind) rows = Columns(src.rows.kind);
+  rows.ClearKeepingCapacity();
+  auto copy = [&](const auto& in, auto& v) {
+    if (!in.empty())
+      v.assign(in.begin() + static_cast<ptrdiff_t>(from), in.begin() + static_cast<ptrdiff_t>(to));
+  };
+  copy(src.rows.ts, rows.ts);
+  copy(src.rows.side, rows.side);
+  for (size_t c = 0; c < src.rows.values.size(); ++c) copy(src.rows.values[c], rows.values[c]);
+  out->position.clear();
+  for (size_t i = from; i < to; ++i) out->position.push_back(src.PositionOf(i));
+  out->row_chunk.clear();
+  copy(src.row_chunk, out->row_chunk);
+}
+
 }  // namespace
 
 std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter) {
@@ -127,7 +149,7 @@ Result<std::unique_ptr<RowScanner>> RowScanner::Open(const Store& store, const S
   scanner->meter_ = WorkMeter(filter.cancel);
   scanner->mask_ = mask;
   // A merge needs the times.
-  if (filter.ordered) scanner->mask_ |= kMaskTs;
+  if (filter.ordered || filter.time_ordered) scanner->mask_ |= kMaskTs;
   const bool has_side = SchemaOf(filter.kind).has_side;
   if (filter.from >= filter.to || (has_side && (filter.side_mask & 3) == 0)) return scanner;
   for (const ValueRange& r : filter.value_ranges) {
@@ -137,9 +159,32 @@ Result<std::unique_ptr<RowScanner>> RowScanner::Open(const Store& store, const S
     }
     if (r.lo > r.hi || (r.lo == r.hi && (r.lo_open || r.hi_open))) return scanner;  // matches nothing
   }
+  if (filter.time_ordered && SchemaOf(filter.kind).has_account) {
+    return Status::InvalidArgument(std::string("a time-ordered scan across series of ") +
+                                   KindName(filter.kind) +
+                                   " is not supported (its blocks carry account dictionaries)");
+  }
   std::vector<uint32_t> ids = SelectSeries(store, filter);
   if (ids.empty()) return scanner;
-  if (filter.ordered) {
+  if (filter.time_ordered && ids.size() > 1) {
+    // One series-ordered scan per series, merged by ts in NextMerged.
+    for (uint32_t id : ids) {
+      std::unique_ptr<RowScanner> sub(new RowScanner());
+      sub->store_ = &store;
+      sub->filter_ = filter;
+      sub->filter_.time_ordered = false;
+      sub->filter_.ordered = true;
+      sub->meter_ = WorkMeter(filter.cancel);
+      sub->mask_ = scanner->mask_ | kMaskTs;
+      sub->series_ = {id};
+      LIQDB_RETURN_IF_ERROR(sub->OpenNextSeries());
+      scanner->merge_.push_back(MergeInput{std::move(sub), ScanBlock(), 0});
+    }
+    return scanner;
+  }
+  if (filter.ordered || filter.time_ordered) {
+    scanner->filter_.ordered = true;  // one series: its own order is time order
+    scanner->mask_ |= kMaskTs;
     scanner->series_ = std::move(ids);
     LIQDB_RETURN_IF_ERROR(scanner->OpenNextSeries());
     return scanner;
@@ -229,7 +274,58 @@ Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
   return true;
 }
 
+Result<bool> RowScanner::NextMerged(ScanBlock* block) {
+  // Refill the inputs whose block is used up; drop those that ran out.
+  for (MergeInput& in : merge_) {
+    while (in.scan && in.pos >= in.block.size()) {
+      LIQDB_ASSIGN_OR_RETURN(bool more, in.scan->Next(&in.block));
+      in.pos = 0;
+      if (!more) in.scan.reset();
+    }
+  }
+  merge_.erase(std::remove_if(merge_.begin(), merge_.end(), [](const MergeInput& in) { return !in.scan; }),
+               merge_.end());
+  if (merge_.empty()) return false;
+  // The input with the earliest next row (ties: the earlier series), and the
+  // earliest next row of the others, which ends its run.
+  size_t best = 0;
+  for (size_t i = 1; i < merge_.size(); ++i) {
+    if (merge_[i].block.rows.ts[merge_[i].pos] < merge_[best].block.rows.ts[merge_[best].pos]) best = i;
+  }
+  MergeInput& in = merge_[best];
+  const std::vector<Timestamp>& ts = in.block.rows.ts;
+  auto end = ts.end();
+  size_t other = merge_.size();
+  for (size_t i = 0; i < merge_.size(); ++i) {
+    if (i == best) continue;
+    if (other == merge_.size() ||
+        merge_[i].block.rows.ts[merge_[i].pos] < merge_[other].block.rows.ts[merge_[other].pos]) {
+      other = i;
+    }
+  }
+  if (other != merge_.size()) {
+    const Timestamp bound = merge_[other].block.rows.ts[merge_[other].pos];
+    const auto first = ts.begin() + static_cast<ptrdiff_t>(in.pos);
+    // Rows at the bound's ts go first from the earlier series.
+    end = best < other ? std::upper_bound(first, ts.end(), bound) : std::lower_bound(first, ts.end(), bound);
+  }
+  const size_t to = static_cast<size_t>(end - ts.begin());
+  if (in.pos == 0 && to == ts.size()) {
+    std::swap(*block, in.block);  // the whole block: no copy
+    in.block.rows.ClearKeepingCapacity();
+    in.block.position.clear();
+    in.block.row_chunk.clear();
+    in.block.undecoded = 0;
+    in.pos = 0;
+  } else {
+    SliceBlock(in.block, in.pos, to, block);
+    in.pos = to;
+  }
+  return true;
+}
+
 Result<bool> RowScanner::Next(ScanBlock* block) {
+  if (!merge_.empty()) return NextMerged(block);
   while (reader_) {
     if (!reader_->Valid()) {
       if (!filter_.ordered) break;

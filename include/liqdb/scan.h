@@ -46,6 +46,11 @@ struct ScanFilter {
   // order (ties in storage order), overlapping chunks merged. Otherwise
   // blocks come chunk by chunk in order of their first ts, series mixed.
   bool ordered = false;
+  // Time order across series: the rows of every selected series merged by
+  // ts (ties: series in (exchange, symbol) order, then storage order), each
+  // block a run of one series. Kinds without accounts only (liquidations,
+  // market); implies the series' own chunks are merged as for `ordered`.
+  bool time_ordered = false;
   Cancellation* cancel = nullptr;  // asked while RowScanner::Next skips chunks (cancel.h); not owned
 };
 
@@ -91,6 +96,15 @@ class RowScanner {
   // `block` holds its matching rows (possibly none).
   Result<bool> ReadChunk(ScanBlock* block);
   Status OpenNextSeries();
+  // Time-ordered scans: the next run of one series from the merge.
+  Result<bool> NextMerged(ScanBlock* block);
+
+  // One series' ordered scan feeding the time-ordered merge.
+  struct MergeInput {
+    std::unique_ptr<RowScanner> scan;  // null once it ran out
+    ScanBlock block;
+    size_t pos = 0;  // next row of block
+  };
 
   const Store* store_ = nullptr;
   ScanFilter filter_;
@@ -99,7 +113,8 @@ class RowScanner {
   std::vector<uint32_t> series_;  // ordered scans: the series still to read
   size_t next_series_ = 0;
   std::unique_ptr<ChunkReader> reader_;
-  std::vector<uint8_t> keep_;  // ReadChunk's row selection
+  std::vector<uint8_t> keep_;      // ReadChunk's row selection
+  std::vector<MergeInput> merge_;  // time-ordered scans: one per series, in series order
 };
 
 // Every row matching a filter of one series, merged into time order

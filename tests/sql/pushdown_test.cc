@@ -249,6 +249,65 @@ TEST_CASE("rows of one series come in time order and the sorter is gone", "[sql]
         f.db->Query("SELECT exchange, symbol, ts FROM plain ORDER BY exchange, symbol, ts"));
 }
 
+TEST_CASE("ORDER BY ts across series merges them by ts: no sorter, and LIMIT stops early",
+          "[sql][pushdown]") {
+  Fixture f;
+  // Every series: the rows in ts order, ties across series in (exchange, symbol) order (one row in
+  // twenty shares the previous row's ts, often in another series).
+  const std::string all = "SELECT ts, exchange, symbol FROM liq ORDER BY ts";
+  CHECK_THAT(Plan(*f.db, all), !Catch::Contains("TEMP B-TREE"));
+  const auto got = f.db->Query(all);
+  REQUIRE(got.size() == f.rows.size());
+  CHECK(got == f.db->Query("SELECT ts, exchange, symbol FROM plain ORDER BY ts, exchange, symbol"));
+  // Filters, LIMIT and OFFSET (pushed: every constraint is exact). The ts sequence is the plain
+  // table's; rows sharing a ts at the LIMIT's edge may be any of them, so compare ts only there.
+  for (const std::string where : {"symbol = 'BTCUSDT'", "symbol = 'BTCUSDT' AND notional > 150000",
+                                  "symbol IN ('ETHUSDT', 'SOLUSDT') AND side = 'short'", "exchange = 'okx'",
+                                  "notional BETWEEN 1000 AND 2000 AND ts >= 1709258400000000"}) {
+    for (const std::string lim : {"", " LIMIT 20", " LIMIT 7 OFFSET 300", " LIMIT 0"}) {
+      const std::string sql = "SELECT ts FROM liq WHERE " + where + " ORDER BY ts" + lim;
+      INFO(sql);
+      CHECK_THAT(Plan(*f.db, sql), !Catch::Contains("TEMP B-TREE"));
+      const auto a = f.db->Query(sql);
+      const auto b = f.db->Query("SELECT ts FROM plain WHERE " + where + " ORDER BY ts" + lim);
+      CHECK(a == b);
+      if (lim.empty()) CHECK(a.size() > 10);  // not vacuous
+    }
+    // The whole rows, with ties put in a canonical order on both sides.
+    const std::string cols = std::string("SELECT ") + kCols;
+    auto a =
+        f.db->Query(cols + " FROM (" + cols + " FROM liq WHERE " + where + " ORDER BY ts) ORDER BY " + kCols);
+    auto b = f.db->Query(cols + " FROM plain WHERE " + where + " ORDER BY " + kCols);
+    CHECK(a == b);
+  }
+  // DESC, and ts with another key, are SQLite's to sort, and still right.
+  CHECK_THAT(Plan(*f.db, "SELECT ts FROM liq ORDER BY ts DESC LIMIT 5"), Catch::Contains("TEMP B-TREE"));
+  CHECK(f.db->Query("SELECT ts FROM liq ORDER BY ts DESC LIMIT 5") ==
+        f.db->Query("SELECT ts FROM plain ORDER BY ts DESC LIMIT 5"));
+
+  // Market samples merge the same way; positions (account dictionaries) are left to SQLite's sorter.
+  f.db->Exec("CREATE VIRTUAL TABLE mkt USING liqdb(store='store', kind='market')");
+  f.db->Exec("CREATE VIRTUAL TABLE pos USING liqdb(store='store', kind='positions')");
+  f.db->Exec(
+      "INSERT INTO mkt VALUES (1709251203000000, 'okx', 'BTC-USDT-SWAP', 60003, 10),"
+      " (1709251201000000, 'binance', 'BTCUSDT', 60001, 5), (1709251202000000, 'okx', 'BTC-USDT-SWAP', "
+      "60002, 9),"
+      " (1709251202000000, 'binance', 'BTCUSDT', 60002.5, 6), (1709251204000000, 'binance', 'BTCUSDT', "
+      "60004, 7)");
+  f.db->Exec(
+      "INSERT INTO pos VALUES (1709251202000000, 'okx', 'BTC-USDT-SWAP', 'a', 'long', 1, 60000, 10, NULL),"
+      " (1709251201000000, 'binance', 'BTCUSDT', 'b', 'short', 2, 60000, 5, NULL)");
+  const auto m = f.db->Query("SELECT ts, exchange, mark_price FROM mkt ORDER BY ts");
+  CHECK_THAT(Plan(*f.db, "SELECT ts FROM mkt ORDER BY ts"), !Catch::Contains("TEMP B-TREE"));
+  REQUIRE(m.size() == 5);
+  const double marks[] = {60001, 60002.5, 60002, 60003, 60004};  // the 2 s tie: binance before okx
+  for (size_t i = 0; i < m.size(); ++i) CHECK(AsDouble(m[i][2]) == marks[i]);
+  CHECK_THAT(Plan(*f.db, "SELECT ts FROM pos ORDER BY ts"), Catch::Contains("TEMP B-TREE"));
+  const auto p = f.db->Query("SELECT account FROM pos ORDER BY ts");
+  REQUIRE(p.size() == 2);
+  CHECK(AsText(p[0][0]) == "b");
+}
+
 TEST_CASE("GROUP BY exchange, symbol needs no sorter and matches a plain table", "[sql][pushdown]") {
   Fixture f;
   const std::string q = "SELECT exchange, symbol, count(*), sum(qty) FROM %s GROUP BY exchange, symbol";
