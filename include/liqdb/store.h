@@ -111,8 +111,9 @@ struct ChunkMeta {
   uint64_t bytes = 0;             // encoded bytes of all its parts
   // Per value column c (SchemaOf(kind) order): the least and greatest
   // non-NULL value, so a scan skips chunks a value constraint rules out.
-  // min_value[c] > max_value[c] when every row of c is NULL. Headers written
-  // before chunk format 2 carry none (has_value_ranges false).
+  // min_value[c] > max_value[c] when every row of c is NULL. Headers without
+  // the value-range trailer (written by liqdb before it; the chunk format
+  // version is still 1, docs/format.md) carry none (has_value_ranges false).
   bool has_value_ranges = false;
   std::array<double, kMaxValueColumns> min_value{}, max_value{};
 };
