@@ -10,9 +10,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <thread>
+#include <unordered_set>
 #include <utility>  // before Boost.Asio's awaitable.hpp (1.74 needs std::exchange)
 
 #include <boost/asio/co_spawn.hpp>
@@ -23,7 +25,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "record/http_client.h"
 #include "record/message_queue.h"
+#include "record/raw_archive.h"
 #include "record/venues.h"
 #include "record/ws_client.h"
 
@@ -62,6 +66,8 @@ std::string Sample(std::string_view m) {
 // Bad messages logged in full per feed; after that one in kBadLogEvery.
 constexpr uint64_t kBadLogged = 10;
 constexpr uint64_t kBadLogEvery = 1000;
+// Data messages of a connection remembered to recognise repeats after a reconnect.
+constexpr size_t kRepeatWindow = 4096;
 
 // One connection's state, shared by its reader and its keep-alive coroutine.
 struct Conn {
@@ -75,7 +81,8 @@ struct Conn {
 struct Feed {
   FeedSpec spec;
   std::atomic<bool> connected{false};
-  std::atomic<uint64_t> connects{0}, disconnects{0}, messages{0}, control{0}, bad{0}, rows_stored{0}, gaps{0};
+  std::atomic<uint64_t> connects{0}, disconnects{0}, messages{0}, control{0}, bad{0}, rows_stored{0}, gaps{0},
+      repeats{0};
   std::atomic<int64_t> last_message_us{0};
   mutable std::mutex error_mu;
   std::string last_error;
@@ -83,9 +90,15 @@ struct Feed {
   // Network thread only.
   std::shared_ptr<Conn> conn;
   asio::steady_timer* backoff = nullptr;
+  asio::steady_timer* poll_timer = nullptr;
   bool in_gap = false;
   Timestamp gap_from = 0;
   std::string gap_reason;
+  // Hashes of the data messages of this connection (newest last) and of the
+  // one before: a message the venue sends again after a reconnect is a
+  // repeat, kept out of the store and of the raw archive alike.
+  std::deque<uint64_t> seen_order;
+  std::unordered_set<uint64_t> seen, before;
 
   // The parsing thread's.
   std::unique_ptr<MessageQueue> queue;
@@ -116,7 +129,9 @@ class Recorder::Impl {
   asio::awaitable<std::string> Connection(Feed* f, bool* had_frames);
   asio::awaitable<void> Keeper(Feed* f, std::shared_ptr<Conn> c);
   asio::awaitable<void> Housekeeping();
+  asio::awaitable<void> Poller(Feed* f);
   void OnFrame(Feed* f, const std::string& message, Timestamp now);
+  void Archive(Feed* f, Timestamp now, std::string_view message);
   void Lost(Feed* f, Timestamp from, const std::string& why);
   void CloseGap(Feed* f, Timestamp to);
   void StopSessions();
@@ -132,6 +147,7 @@ class Recorder::Impl {
   std::vector<std::unique_ptr<Feed>> feeds_;
   std::vector<std::string> notes_;
   std::unique_ptr<asio::ssl::context> tls_;
+  std::unique_ptr<record::RawArchive> archive_;
   asio::io_context io_;
   std::atomic<bool> stop_requested_{false};
   bool stopping_ = false;  // network thread
@@ -150,6 +166,7 @@ Status Recorder::Impl::Init() {
   sel.kinds = options_.kinds;
   sel.symbols = options_.symbols;
   sel.endpoints = options_.endpoints;
+  sel.market_interval = std::chrono::milliseconds(options_.market_interval_ms);
   LIQDB_ASSIGN_OR_RETURN(record::FeedPlan plan, record::PlanFeeds(sel));
   notes_ = std::move(plan.notes);
   for (FeedSpec& spec : plan.feeds) {
@@ -168,9 +185,16 @@ Status Recorder::Impl::Init() {
   so.create_if_missing = true;
   so.sync = true;  // a live feed cannot be replayed: every append is synced
   LIQDB_ASSIGN_OR_RETURN(store_, Store::Open(options_.store, so));
+  if (!options_.raw_dir.empty()) {
+    LIQDB_ASSIGN_OR_RETURN(archive_, record::RawArchive::Open(options_.raw_dir));
+  }
   for (auto& f : feeds_) {
     IngestOptions io;
-    io.format = f->spec.format;
+    // Messages reach the Ingester as raw-archive lines (FormatRawLine), read
+    // by the liqdb-raw adapter: it hands each to FeedFormat(venue, feed) with
+    // its receive time, so rows recorded live and rows replayed from --raw
+    // come from the same bytes through the same code.
+    io.format = Format::kLiqdbRaw;
     io.contract_sizes = options_.contract_sizes;
     io.flush_interval_ms = options_.flush_interval_ms;
     io.max_reported_errors = SIZE_MAX;  // every bad message reaches the report callback: counted there
@@ -185,8 +209,9 @@ Status Recorder::Impl::Init() {
       const size_t reason = m.find(": ", prefix.size());
       if (m.compare(0, prefix.size(), prefix) == 0 && reason != std::string::npos) {
         const uint64_t n = ++fp->bad;
-        LogBad(fp, n, m.substr(reason + 2),
-               std::string_view(fp->queue->current().data(), fp->queue->current_size()));
+        std::string_view line(fp->queue->current().data(), fp->queue->current_size());
+        if (const size_t at = line.find("\"msg\":"); at != std::string_view::npos) line.remove_prefix(at + 6);
+        LogBad(fp, n, m.substr(reason + 2), line);
       } else {
         Log(fp->Name() + ": " + m);
       }
@@ -244,6 +269,7 @@ std::vector<FeedStatus> Recorder::Impl::Feeds() const {
     s.messages = f->messages.load();
     s.control = f->control.load();
     s.bad = f->bad.load();
+    s.repeats = f->repeats.load();
     s.rows_stored = f->rows_stored.load();
     s.gaps = f->gaps.load();
     s.last_message_us = f->last_message_us.load();
@@ -289,18 +315,95 @@ void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
   if (!s.ok()) Fatal(s.WithContext(f->Name() + ": storing a gap"));
 }
 
+void Recorder::Impl::Archive(Feed* f, Timestamp now, std::string_view message) {
+  if (!archive_) return;
+  Status s = archive_->Write(f->spec.venue, f->spec.feed, now, message);
+  if (!s.ok()) Fatal(s.WithContext("--raw"));
+}
+
+asio::awaitable<void> Recorder::Impl::Poller(Feed* f) {
+  auto ex = co_await asio::this_coro::executor;
+  asio::steady_timer timer(ex);
+  f->poll_timer = &timer;
+  uint64_t failures = 0;
+  while (!stopping_) {
+    const auto next = SteadyClock::now() + f->spec.poll_interval;
+    for (const record::PollSpec& p : f->spec.polls) {
+      if (stopping_) break;
+      record::HttpRequest req;
+      req.method = p.method;
+      req.url = p.url;
+      req.body = p.body;
+      req.timeout = std::chrono::milliseconds(options_.connect_timeout_ms);
+      req.max_body_bytes = options_.max_message_bytes;
+      const Timestamp asked = NowUs();
+      record::HttpResponse res;
+      Status s = co_await record::Fetch(ex, tls_.get(), req, &res);
+      if (stopping_) break;
+      const Timestamp now = NowUs();
+      if (!s.ok()) {
+        ++failures;
+        if (failures <= kBadLogged || failures % kBadLogEvery == 0) {
+          Log(fmt::format("{}: poll #{} failed: {}", f->Name(), failures, s.message()));
+        }
+        // A feed that is only polled has no data while its polls fail.
+        if (!f->spec.websocket) {
+          if (f->connected.exchange(false)) ++f->disconnects;
+          Lost(f, f->connects == 0 ? started_us_ : asked, s.message());
+        }
+        continue;
+      }
+      if (!f->spec.websocket && !f->connected.exchange(true)) {
+        ++f->connects;
+        Log(fmt::format("{}: polling {} every {} ms", f->Name(), p.url.ToString(),
+                        f->spec.poll_interval.count()));
+      }
+      f->last_message_us.store(now);
+      if (!f->spec.websocket) CloseGap(f, now);
+      ++f->messages;
+      f->queue->Push(FormatRawLine(f->spec.venue, f->spec.feed, now, res.body));
+      Archive(f, now, res.body);
+    }
+    if (stopping_) break;
+    timer.expires_at(next);
+    error_code ec;
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  f->poll_timer = nullptr;
+}
+
 void Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now) {
   f->last_message_us.store(now);
   CloseGap(f, now);
   std::string why;
   switch (record::Classify(f->spec.venue, message, &why)) {
-    case MessageClass::kData:
+    case MessageClass::kData: {
+      const uint64_t h = std::hash<std::string_view>()(message);
+      if (f->before.count(h) != 0) {
+        if (++f->repeats == 1)
+          Log(f->Name() + ": the venue repeats messages after a reconnect; they are skipped");
+        break;
+      }
+      if (f->seen.insert(h).second) {
+        f->seen_order.push_back(h);
+        if (f->seen_order.size() > kRepeatWindow) {
+          f->seen.erase(f->seen_order.front());
+          f->seen_order.pop_front();
+        }
+      }
       ++f->messages;
-      f->queue->Push(message);
+      f->queue->Push(FormatRawLine(f->spec.venue, f->spec.feed, now, message));
+      Archive(f, now, message);
       break;
-    case MessageClass::kControl: ++f->control; break;
+    }
+    case MessageClass::kControl:
+      ++f->control;  // acks and pongs carry nothing to replay: not archived
+      break;
     case MessageClass::kRejected:
-    case MessageClass::kBad: LogBad(f, ++f->bad, why, message); break;
+    case MessageClass::kBad:
+      LogBad(f, ++f->bad, why, message);
+      Archive(f, now, message);
+      break;
   }
 }
 
@@ -387,6 +490,11 @@ asio::awaitable<void> Recorder::Impl::Session(Feed* f) {
       std::string why = co_await Connection(f, &had_frames);
       const bool connected = f->connected.exchange(false);
       f->conn.reset();
+      if (!f->seen.empty()) {
+        f->before = std::move(f->seen);
+        f->seen.clear();
+        f->seen_order.clear();
+      }
       if (stopping_) break;
       ++f->disconnects;
       // A feed that never got going is without data from this attempt on.
@@ -422,6 +530,7 @@ void Recorder::Impl::StopSessions() {
       f->conn->ws->Cancel();
     }
     if (f->backoff) f->backoff->cancel();
+    if (f->poll_timer) f->poll_timer->cancel();
   }
 }
 
@@ -439,6 +548,10 @@ asio::awaitable<void> Recorder::Impl::Housekeeping() {
     }
     if (now >= next_tick) {
       Tick();
+      // The raw archive is written out once a second, like the store.
+      if (archive_) {
+        if (Status s = archive_->Flush(); !s.ok()) Fatal(s.WithContext("--raw"));
+      }
       next_tick = now + std::chrono::seconds(1);
     }
     timer.expires_after(std::chrono::milliseconds(50));
@@ -474,7 +587,10 @@ Status Recorder::Impl::Run() {
       Log("recorder: unexpected error");
     }
   };
-  for (auto& f : feeds_) asio::co_spawn(io_, Session(f.get()), on_done);
+  for (auto& f : feeds_) {
+    if (f->spec.websocket) asio::co_spawn(io_, Session(f.get()), on_done);
+    if (!f->spec.polls.empty()) asio::co_spawn(io_, Poller(f.get()), on_done);
+  }
   asio::co_spawn(io_, Housekeeping(), on_done);
   try {
     io_.run();
@@ -488,6 +604,9 @@ Status Recorder::Impl::Run() {
       f->gap_reason += " (still disconnected at the stop)";
       CloseGap(f.get(), end);
     }
+  }
+  if (archive_) {
+    if (Status s = archive_->Close(); !s.ok()) Fatal(s.WithContext("--raw"));
   }
   for (auto& f : feeds_) f->queue->Close();
   for (auto& f : feeds_) {

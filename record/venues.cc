@@ -202,87 +202,163 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
   }
 
   FeedPlan plan;
+  // The venue's --endpoint, else `default_base`; REST calls take its host too.
   auto base_of = [&](const VenueInfo& info, const char* default_base) -> Url {
     auto it = sel.endpoints.find(info.name);
     Result<Url> u = ParseUrl(it != sel.endpoints.end() ? it->second : default_base);
     return *u;  // checked above; the defaults are valid
   };
-  const bool liquidations = std::find(kinds.begin(), kinds.end(), "liquidations") != kinds.end();
+  auto has = [&](const char* kind) { return std::find(kinds.begin(), kinds.end(), kind) != kinds.end(); };
+  auto make = [&](const std::string& venue, const std::string& feed) -> Result<FeedSpec> {
+    FeedSpec f;
+    f.venue = venue;
+    f.feed = feed;
+    LIQDB_ASSIGN_OR_RETURN(f.format, FeedFormat(venue, feed));  // the mapping liqdb-raw replays with
+    return f;
+  };
+  // Bybit: at most 10 topics a subscribe request; a ping every 20 s.
+  auto bybit = [&](const VenueInfo& info, const char* feed, const char* path, const char* topic,
+                   const std::vector<std::string>& list) -> Status {
+    if (list.empty()) return Status::OK();
+    LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(info.name, feed));
+    f.url = WithBase(base_of(info, info.base), path, true);
+    for (size_t i = 0; i < list.size(); i += 10) {
+      std::string args;
+      for (size_t j = i; j < std::min(list.size(), i + 10); ++j) {
+        args += fmt::format("{}\"{}.{}\"", j > i ? "," : "", topic, list[j]);
+      }
+      f.subscribe.push_back(
+          fmt::format(R"({{"req_id":"liqdb-{}","op":"subscribe","args":[{}]}})", i / 10 + 1, args));
+    }
+    f.ping = R"({"req_id":"liqdb-ping","op":"ping"})";
+    f.ping_interval = milliseconds(20'000);
+    plan.feeds.push_back(std::move(f));
+    return Status::OK();
+  };
+  const std::vector<std::string> kBybitDefaults = {"BTCUSDT", "ETHUSDT", "SOLUSDT",
+                                                   "BTCUSD",  "ETHUSD",  "SOLUSD"};
   for (const auto& info : Venues()) {
     const std::string venue = info.name;
     if (std::find(venues.begin(), venues.end(), venue) == venues.end()) continue;
     const std::vector<std::string>& syms = symbols[venue];
-    if (liquidations && venue == "binance") {
-      // !forceOrder@arr is every symbol's; with --symbols, one stream each.
+    if (venue == "binance") {
       std::vector<std::string> usdm, coinm;
       for (const auto& s : syms) (s.find('_') != std::string::npos ? coinm : usdm).push_back(s);
-      auto add = [&](const char* feed, const char* default_base, const std::vector<std::string>& list) {
-        FeedSpec f;
-        f.venue = venue;
-        f.feed = feed;
-        f.format = Format::kBinanceForceOrder;
-        f.subscribed_by_url = true;
-        std::string target = "/ws/!forceOrder@arr";
-        if (!list.empty()) {
-          target = "/stream?streams=";
-          for (size_t i = 0; i < list.size(); ++i) target += (i ? "/" : "") + Lower(list[i]) + "@forceOrder";
-        }
-        // Binance answers the server's pings itself (Beast does); no client ping.
-        f.url = WithBase(base_of(info, default_base), target, true);
-        plan.feeds.push_back(std::move(f));
-      };
-      // An --endpoint for binance carries both USDⓈ-M and COIN-M paths.
-      if (syms.empty() || !usdm.empty()) add("liquidations", "wss://fstream.binance.com", usdm);
-      if (syms.empty() || !coinm.empty()) add("liquidations-coinm", "wss://dstream.binance.com", coinm);
-    } else if (liquidations && venue == "bybit") {
-      std::vector<std::string> linear, inverse;
-      const std::vector<std::string> defaults = {"BTCUSDT", "ETHUSDT", "SOLUSDT",
-                                                 "BTCUSD",  "ETHUSD",  "SOLUSD"};
-      for (const auto& s : syms.empty() ? defaults : syms) (BybitInverse(s) ? inverse : linear).push_back(s);
-      auto add = [&](const char* feed, const char* path, const std::vector<std::string>& list) {
-        if (list.empty()) return;
-        FeedSpec f;
-        f.venue = venue;
-        f.feed = feed;
-        f.format = Format::kBybitLiquidation;
-        f.url = WithBase(base_of(info, info.base), path, true);
-        // At most 10 topics a request.
-        for (size_t i = 0; i < list.size(); i += 10) {
-          std::string args;
-          for (size_t j = i; j < std::min(list.size(), i + 10); ++j) {
-            args += fmt::format("{}\"allLiquidation.{}\"", j > i ? "," : "", list[j]);
+      if (has("liquidations")) {
+        // !forceOrder@arr is every symbol's; with --symbols, one stream each.
+        auto add = [&](const char* feed, const char* default_base,
+                       const std::vector<std::string>& list) -> Status {
+          LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, feed));
+          f.subscribed_by_url = true;
+          std::string target = "/ws/!forceOrder@arr";
+          if (!list.empty()) {
+            target = "/stream?streams=";
+            for (size_t i = 0; i < list.size(); ++i)
+              target += (i ? "/" : "") + Lower(list[i]) + "@forceOrder";
           }
-          f.subscribe.push_back(
-              fmt::format(R"({{"req_id":"liqdb-{}","op":"subscribe","args":[{}]}})", i / 10 + 1, args));
+          // Binance's pings are answered by Beast; no client ping.
+          f.url = WithBase(base_of(info, default_base), target, true);
+          plan.feeds.push_back(std::move(f));
+          return Status::OK();
+        };
+        // An --endpoint for binance carries both USDⓈ-M and COIN-M paths.
+        if (syms.empty() || !usdm.empty())
+          LIQDB_RETURN_IF_ERROR(add("liquidations", "wss://fstream.binance.com", usdm));
+        if (syms.empty() || !coinm.empty()) {
+          LIQDB_RETURN_IF_ERROR(add("liquidations-coinm", "wss://dstream.binance.com", coinm));
         }
-        f.ping = R"({"req_id":"liqdb-ping","op":"ping"})";
-        f.ping_interval = milliseconds(20'000);
+      }
+      if (has("market")) {
+        // USDⓈ-M: the mark price stream (1 s) and an open-interest poll per symbol.
+        const std::vector<std::string> list =
+            usdm.empty() ? std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"} : usdm;
+        LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, "market"));
+        f.subscribed_by_url = true;
+        std::string target = "/stream?streams=";
+        for (size_t i = 0; i < list.size(); ++i) target += (i ? "/" : "") + Lower(list[i]) + "@markPrice@1s";
+        f.url = WithBase(base_of(info, "wss://fstream.binance.com"), target, true);
+        for (const auto& s : list) {
+          PollSpec p;
+          p.url =
+              WithBase(base_of(info, "https://fapi.binance.com"), "/fapi/v1/openInterest?symbol=" + s, false);
+          f.polls.push_back(std::move(p));
+        }
+        f.poll_interval = sel.market_interval;
         plan.feeds.push_back(std::move(f));
-      };
-      add("liquidations-linear", "/v5/public/linear", linear);
-      add("liquidations-inverse", "/v5/public/inverse", inverse);
-    } else if (liquidations && venue == "okx") {
-      FeedSpec f;
-      f.venue = venue;
-      f.feed = "liquidations";
-      f.format = Format::kOkxLiquidationOrders;
-      f.url = WithBase(base_of(info, info.base), "/ws/v5/public", true);
-      f.subscribe.push_back(R"({"op":"subscribe","args":[{"channel":"liquidation-orders","instType":"SWAP"},)"
-                            R"({"channel":"liquidation-orders","instType":"FUTURES"}]})");
-      f.ping = "ping";  // within 30 s of quiet, or OKX closes the connection
-      f.ping_interval = milliseconds(25'000);
-      if (!syms.empty())
-        plan.notes.push_back(
-            "okx: liquidation-orders is one channel per instrument type; every instrument is recorded");
-      plan.feeds.push_back(std::move(f));
-    } else if (liquidations && venue == "hyperliquid") {
-      plan.notes.push_back("hyperliquid: no public liquidation feed; liquidations are not recorded there");
+      }
+    } else if (venue == "bybit") {
+      std::vector<std::string> linear, inverse;
+      for (const auto& s : syms.empty() ? kBybitDefaults : syms)
+        (BybitInverse(s) ? inverse : linear).push_back(s);
+      if (has("liquidations")) {
+        LIQDB_RETURN_IF_ERROR(
+            bybit(info, "liquidations-linear", "/v5/public/linear", "allLiquidation", linear));
+        LIQDB_RETURN_IF_ERROR(
+            bybit(info, "liquidations-inverse", "/v5/public/inverse", "allLiquidation", inverse));
+      }
+      if (has("market")) {
+        LIQDB_RETURN_IF_ERROR(bybit(info, "market-linear", "/v5/public/linear", "tickers", linear));
+        LIQDB_RETURN_IF_ERROR(bybit(info, "market-inverse", "/v5/public/inverse", "tickers", inverse));
+      }
+    } else if (venue == "okx") {
+      const bool market = has("market");
+      if (has("liquidations")) {
+        LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, "liquidations"));
+        f.url = WithBase(base_of(info, info.base), "/ws/v5/public", true);
+        f.subscribe.push_back(
+            R"({"op":"subscribe","args":[{"channel":"liquidation-orders","instType":"SWAP"},)"
+            R"({"channel":"liquidation-orders","instType":"FUTURES"}]})");
+        f.ping = "ping";  // within 30 s of quiet, or OKX closes the connection
+        f.ping_interval = milliseconds(25'000);
+        if (!syms.empty()) {
+          plan.notes.push_back(
+              "okx: liquidation-orders is one channel per instrument type; every instrument is recorded");
+        }
+        plan.feeds.push_back(std::move(f));
+      }
+      if (market) {
+        // The instruments whose contract value is known (ingest's contract table).
+        const std::vector<std::string> list =
+            syms.empty()
+                ? std::vector<std::string>{"BTC-USDT-SWAP", "ETH-USDT-SWAP", "BTC-USD-SWAP", "ETH-USD-SWAP"}
+                : syms;
+        LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, "market"));
+        f.url = WithBase(base_of(info, info.base), "/ws/v5/public", true);
+        std::string args;
+        for (const char* channel : {"mark-price", "open-interest"}) {
+          for (const auto& s : list) {
+            args += fmt::format(R"({}{{"channel":"{}","instId":"{}"}})", args.empty() ? "" : ",", channel, s);
+          }
+        }
+        f.subscribe.push_back(R"({"op":"subscribe","args":[)" + args + "]}");
+        f.ping = "ping";
+        f.ping_interval = milliseconds(25'000);
+        plan.feeds.push_back(std::move(f));
+      }
+    } else if (venue == "hyperliquid") {
+      if (has("liquidations")) {
+        plan.notes.push_back("hyperliquid: no public liquidation feed; liquidations are not recorded there");
+      }
+      if (has("market")) {
+        // One POST /info a market interval: every perpetual's mark price and open interest.
+        LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, "market"));
+        f.websocket = false;
+        f.url = WithBase(base_of(info, "https://api.hyperliquid.xyz"), "/info", false);
+        PollSpec p;
+        p.method = "POST";
+        p.url = f.url;
+        p.body = R"({"type":"metaAndAssetCtxs"})";
+        f.polls.push_back(std::move(p));
+        f.poll_interval = sel.market_interval;
+        if (!syms.empty())
+          plan.notes.push_back("hyperliquid: metaAndAssetCtxs carries every coin; all are recorded");
+        plan.feeds.push_back(std::move(f));
+      }
     }
   }
-  for (const auto& k : kinds) {
-    if (k != "liquidations") {
-      plan.notes.push_back(k + ": not recorded yet by this build (issue 11); only liquidations are");
-    }
+  if (has("positions")) {
+    plan.notes.push_back(
+        "positions: not recorded yet by this build (issue 11: Hyperliquid clearinghouseState polls)");
   }
   if (plan.feeds.empty()) {
     return Status::InvalidArgument("nothing to record: " +

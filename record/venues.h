@@ -20,17 +20,27 @@
 
 namespace liqdb::record {
 
-// One WebSocket session of one venue.
+// A REST request a feed repeats (open interest, Hyperliquid's /info).
+struct PollSpec {
+  std::string method = "GET";
+  Url url;
+  std::string body;  // POST
+};
+
+// One feed of one venue: a WebSocket session, REST polls, or both (their
+// messages go to the same adapter, in the order they arrive).
 struct FeedSpec {
-  std::string venue;  // "binance"
-  std::string feed;   // "liquidations", "liquidations-coinm", ...
-  Kind kind = Kind::kLiquidations;
-  Format format = Format::kAuto;       // the ingest adapter for its data messages
+  std::string venue;              // "binance"
+  std::string feed;               // "liquidations", "liquidations-coinm", "market", ...
+  Format format = Format::kAuto;  // FeedFormat(venue, feed): the adapter of its messages
+  bool websocket = true;
   Url url;                             // base + the venue's path
   std::vector<std::string> subscribe;  // sent after the handshake
   bool subscribed_by_url = false;      // the path itself subscribes (Binance)
   std::string ping;                    // application-level ping text ("" = none)
   std::chrono::milliseconds ping_interval{0};
+  std::vector<PollSpec> polls;  // each repeated every poll_interval
+  std::chrono::milliseconds poll_interval{0};
 };
 
 // What a received message is.
@@ -46,10 +56,11 @@ enum class MessageClass {
 MessageClass Classify(std::string_view venue, std::string_view message, std::string* why);
 
 struct FeedSelection {
-  std::vector<std::string> venues;               // empty = all
-  std::vector<std::string> kinds;                // empty = liquidations, market
-  std::vector<std::string> symbols;              // empty = defaults
-  std::map<std::string, std::string> endpoints;  // venue -> base URL
+  std::vector<std::string> venues;                    // empty = all
+  std::vector<std::string> kinds;                     // empty = liquidations, market
+  std::vector<std::string> symbols;                   // empty = defaults
+  std::map<std::string, std::string> endpoints;       // venue -> base URL
+  std::chrono::milliseconds market_interval{10'000};  // REST polls of market samples
 };
 
 struct FeedPlan {

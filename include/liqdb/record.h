@@ -47,6 +47,7 @@ struct FeedStatus {
   uint64_t messages = 0;          // data messages passed to the adapter
   uint64_t control = 0;           // acks, pongs and other control messages
   uint64_t bad = 0;               // malformed, unexpected, rejected or oversized messages
+  uint64_t repeats = 0;           // messages the venue sent again after a reconnect (skipped)
   uint64_t rows_stored = 0;       // rows the store wrote for this feed
   uint64_t gaps = 0;              // gaps recorded
   Timestamp last_message_us = 0;  // wall-clock receive time of the last frame (0 = none yet)
@@ -64,6 +65,12 @@ struct RecordOptions {
   // Base units (linear) or USD (inverse) per contract, by instrument, as
   // `liqdb ingest --contract-size`.
   std::map<std::string, double> contract_sizes;
+
+  // --raw: keep every data (and bad) message with its receive time in
+  // hourly files under this folder (record/raw_archive.h); "" = none.
+  std::string raw_dir;
+  // Market samples taken by REST polls (open interest, Hyperliquid) this often.
+  int64_t market_interval_ms = 10'000;
 
   // Reconnect delay: full jitter over min(max, min × 2^attempt).
   int64_t backoff_min_ms = 500;

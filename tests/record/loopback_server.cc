@@ -87,7 +87,8 @@ struct LoopbackServer::State {
   tcp::acceptor acceptor{io};
   std::thread thread;
   unsigned short port = 0;
-  std::atomic<int> connections{0}, scripts_done{0}, pings{0};
+  std::atomic<int> connections{0}, scripts_done{0}, pings{0}, http_requests{0};
+  std::map<std::string, std::string> http;  // target -> body (set before clients connect)
   mutable std::mutex mu;
   std::vector<std::string> received, targets;
   std::vector<std::shared_ptr<Conn>> conns;
@@ -203,6 +204,19 @@ struct LoopbackServer::State {
     co_await beast::http::async_read(c->ws.next_layer(), buf, req,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
+    if (!websocket::is_upgrade(req)) {  // a REST poll
+      ++http_requests;
+      auto it = http.find(std::string(req.target()));
+      beast::http::response<beast::http::string_body> res{
+          it == http.end() ? beast::http::status::not_found : beast::http::status::ok, req.version()};
+      res.body() = it == http.end() ? "{}" : it->second;
+      res.keep_alive(false);
+      res.prepare_payload();
+      co_await beast::http::async_write(c->ws.next_layer(), res,
+                                        asio::redirect_error(asio::use_awaitable, ec));
+      beast::get_lowest_layer(c->ws).socket().shutdown(tcp::socket::shutdown_send, ec);
+      co_return;
+    }
     co_await c->ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
     const int n = connections++;
@@ -267,6 +281,13 @@ LoopbackServer::~LoopbackServer() {
     }
   });
   state_->thread.join();
+}
+
+void LoopbackServer::SetHttp(const std::string& target, std::string body) {
+  state_->http[target] = std::move(body);
+}
+int LoopbackServer::http_requests() const {
+  return state_->http_requests.load();
 }
 
 std::string LoopbackServer::url() const {

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ class LoopbackServer {
   ~LoopbackServer();
   LoopbackServer(const LoopbackServer&) = delete;
   LoopbackServer& operator=(const LoopbackServer&) = delete;
+
+  // A plain HTTP request (not a WebSocket upgrade) for `target` is answered
+  // 200 with `body`; others 404. Call before clients connect.
+  void SetHttp(const std::string& target, std::string body);
+  int http_requests() const;
 
   std::string url() const;                    // ws://127.0.0.1:PORT
   int connections() const;                    // accepted WebSocket handshakes

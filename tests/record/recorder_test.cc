@@ -185,6 +185,7 @@ TEST_CASE("record: bybit rows equal ingest's, exactly once through a drop, with 
   TempDir dir;
   RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
   o.symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};  // linear only: one session
+  o.raw_dir = dir.Sub("raw");
   const Expected want = IngestLines(Format::kBybitLiquidation, msgs);
   // By hand from the four messages: 1 + 2 + 1 rows, and one of the old topic.
   REQUIRE(want.rows.size() == 5);
@@ -208,8 +209,9 @@ TEST_CASE("record: bybit rows equal ingest's, exactly once through a drop, with 
   CHECK(feeds[0].connects == 2);
   CHECK(feeds[0].disconnects == 1);
   CHECK(feeds[0].bad == 2);       // "{not json" and the unexpected shape
-  CHECK(feeds[0].messages == 5);  // msgs[1] twice
-  CHECK(feeds[0].control >= 2);   // the acks and pongs, not bad
+  CHECK(feeds[0].messages == 4);  // msgs[1] again after the reconnect is a repeat
+  CHECK(feeds[0].repeats == 1);
+  CHECK(feeds[0].control >= 2);  // the acks and pongs, not bad
   CHECK(server.pings() >= 2);
   const std::vector<std::string> got = server.received();
   CHECK(std::count_if(got.begin(), got.end(), [](const std::string& m) {
@@ -228,6 +230,29 @@ TEST_CASE("record: bybit rows equal ingest's, exactly once through a drop, with 
   run.rec.reset();  // releases the store
   CHECK(DumpRows(dir.Sub("s")) == want.rows);
   CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));  // what `liqdb stats` and liq_gaps read
+
+  // The raw archive reads back to the same rows (`liqdb ingest` of --raw).
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir.Sub("raw"))) {
+    if (e.is_regular_file()) files.push_back(e.path().string());
+  }
+  REQUIRE(files.size() == 1);
+  CHECK_THAT(files[0], Catch::Contains("/raw/bybit/liquidations-linear/"));
+  CHECK_THAT(files[0], Catch::EndsWith(".jsonl.zst"));
+  {
+    Result<std::shared_ptr<Store>> replay = Store::Open(dir.Sub("replay"));
+    REQUIRE(replay.ok());
+    IngestOptions io;
+    io.format = Format::kLiqdbRaw;
+    Ingester ing(replay->get(), io);
+    REQUIRE(ing.IngestPath(files[0]).ok());
+    REQUIRE(ing.Finish().ok());
+    // The four data messages and the two bad ones (the repeat is not kept):
+    // the JSON one is rejected again, the text one skipped.
+    CHECK(ing.summary().lines == 6);
+    CHECK(ing.summary().rejected_lines == 1);
+  }
+  CHECK(DumpRows(dir.Sub("replay")) == want.rows);
 }
 
 TEST_CASE("record: okx oversized frame is counted, the connection dropped and resumed", "[record]") {
@@ -298,6 +323,36 @@ TEST_CASE("record: binance stalled connection times out, reconnects, gap says wh
   run.rec.reset();
   CHECK(DumpRows(dir.Sub("s")) == want.rows);
   CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));
+}
+
+TEST_CASE("record: binance market samples pair the mark price stream with open-interest polls", "[record]") {
+  const std::string mark =
+      R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate","E":1718000000000,"s":"BTCUSDT",)"
+      R"("p":"67000.50000000","i":"66990.1","P":"66995.0","r":"0.0001","T":1718006400000}})";
+  const std::string oi = R"({"openInterest":"80123.456","symbol":"BTCUSDT","time":1718000005000})";
+  LoopbackServer server("binance", {{test::Send(mark)}});
+  server.SetHttp("/fapi/v1/openInterest?symbol=BTCUSDT", oi);
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "binance", server.url());
+  o.kinds = {"market"};
+  o.symbols = {"BTCUSDT"};
+  o.market_interval_ms = 20;
+  Running run(o);
+  // Polls go on after the row: each brings the same sample, stored once.
+  const bool done =
+      run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored == 1 && server.http_requests() >= 10; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  const FeedStatus f = run.rec->Feeds()[0];
+  INFO(fmt::format("rows {} messages {} bad {} http {}", f.rows_stored, f.messages, f.bad,
+                   server.http_requests()));
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  CHECK(server.targets()[0] == "/stream?streams=btcusdt@markPrice@1s");
+  run.rec.reset();
+  // By hand: the open interest's time, the mark price in force, base units.
+  const std::vector<std::string> want = {"binance|BTCUSDT|1718000005000000|-1|67000.5|80123.456"};
+  CHECK(DumpRows(dir.Sub("s")) == want);
 }
 
 TEST_CASE("record: a store held by another writer fails at start with one sentence", "[record]") {

@@ -44,7 +44,9 @@ TEST_CASE("record url: schemes, default ports, targets; bad URLs name themselves
 }
 
 TEST_CASE("record venues: the default plan, and unknown names fail naming the known ones", "[record]") {
-  Result<FeedPlan> p = PlanFeeds({});
+  FeedSelection liq;
+  liq.kinds = {"liquidations"};
+  Result<FeedPlan> p = PlanFeeds(liq);
   REQUIRE(p.ok());
   std::vector<std::string> names;
   for (const FeedSpec& f : p->feeds) names.push_back(f.venue + "/" + f.feed + " " + f.url.ToString());
@@ -77,7 +79,7 @@ TEST_CASE("record venues: the default plan, and unknown names fail naming the kn
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.status().message(),
              Catch::Contains("unknown kind 'liquidation' (did you mean liquidations?)"));
-  s.kinds = {};
+  s.kinds = {"liquidations"};
   s.venues = {"bybit"};
   s.symbols = {"SOLUSDTT"};
   bad = PlanFeeds(s);
@@ -93,6 +95,48 @@ TEST_CASE("record venues: the default plan, and unknown names fail naming the kn
   bad = PlanFeeds(s);
   REQUIRE_FALSE(bad.ok());
   CHECK_THAT(bad.status().message(), Catch::Contains("--endpoint bybit: bad URL 'http//oops'"));
+}
+
+TEST_CASE("record venues: market samples' streams, subscriptions and polls", "[record]") {
+  FeedSelection s;
+  s.kinds = {"market"};
+  s.market_interval = std::chrono::milliseconds(5000);
+  Result<FeedPlan> p = PlanFeeds(s);
+  REQUIRE(p.ok());
+  REQUIRE(p->feeds.size() == 5);
+  const FeedSpec& binance = p->feeds[0];
+  CHECK(binance.feed == "market");
+  CHECK(binance.format == Format::kBinanceMarkPrice);
+  CHECK(binance.url.ToString() ==
+        "wss://fstream.binance.com/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s/"
+        "solusdt@markPrice@1s");
+  REQUIRE(binance.polls.size() == 3);
+  CHECK(binance.polls[0].url.ToString() == "https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT");
+  CHECK(binance.poll_interval.count() == 5000);
+  CHECK(p->feeds[1].feed == "market-linear");
+  CHECK(p->feeds[1].format == Format::kBybitTicker);
+  CHECK(
+      p->feeds[1].subscribe[0] ==
+      R"({"req_id":"liqdb-1","op":"subscribe","args":["tickers.BTCUSDT","tickers.ETHUSDT","tickers.SOLUSDT"]})");
+  CHECK(p->feeds[2].feed == "market-inverse");
+  const FeedSpec& okx = p->feeds[3];
+  CHECK(okx.format == Format::kOkxMarkPrice);
+  CHECK(okx.subscribe[0].find(R"({"channel":"mark-price","instId":"BTC-USDT-SWAP"})") != std::string::npos);
+  CHECK(okx.subscribe[0].find(R"({"channel":"open-interest","instId":"ETH-USD-SWAP"})") != std::string::npos);
+  const FeedSpec& hl = p->feeds[4];
+  CHECK(hl.format == Format::kHyperliquidAssetCtxs);
+  CHECK_FALSE(hl.websocket);
+  REQUIRE(hl.polls.size() == 1);
+  CHECK(hl.polls[0].method == "POST");
+  CHECK(hl.polls[0].url.ToString() == "https://api.hyperliquid.xyz/info");
+  CHECK(hl.polls[0].body == R"({"type":"metaAndAssetCtxs"})");
+
+  // --endpoint carries the REST calls of a venue too.
+  s.venues = {"binance"};
+  s.endpoints["binance"] = "ws://127.0.0.1:9001";
+  p = PlanFeeds(s);
+  REQUIRE(p.ok());
+  CHECK(p->feeds[0].polls[0].url.ToString() == "http://127.0.0.1:9001/fapi/v1/openInterest?symbol=BTCUSDT");
 }
 
 TEST_CASE("record venues: data, control, rejected and bad messages", "[record]") {

@@ -36,6 +36,8 @@ struct RecordArgs {
   std::vector<std::string> endpoints;
   std::vector<std::string> contract_sizes;
   std::string duration;
+  std::string raw;
+  std::string market_interval = "10s";
   std::string backoff = "500ms";
   std::string idle_timeout = "60s";
 };
@@ -133,6 +135,13 @@ int RunRecord(const RecordArgs& a) {
     }
     o.duration_ms = std::max<int64_t>(1, *d / 1000);
   }
+  o.raw_dir = a.raw;
+  Result<int64_t> market = ParseInterval(a.market_interval);
+  if (!market.ok()) {
+    std::cerr << "liqdb record: --market-interval: " << market.status().message() << "\n";
+    return kExitUsage;
+  }
+  o.market_interval_ms = std::max<int64_t>(1, *market / 1000);
   Result<int64_t> backoff = ParseInterval(a.backoff);
   Result<int64_t> idle = ParseInterval(a.idle_timeout);
   if (!backoff.ok() || !idle.ok()) {
@@ -208,6 +217,12 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--contract-size", args->contract_sizes,
                   "INSTRUMENT=VALUE: base units (linear) or USD (inverse) per contract; repeatable")
       ->allow_extra_args(false);
+  cmd->add_option("--raw", args->raw,
+                  "keep every message with its receive time in DIR/VENUE/FEED/YYYY-MM-DDTHH.jsonl.zst "
+                  "(liqdb ingest reads them back to the same rows)");
+  cmd->add_option("--market-interval", args->market_interval,
+                  "how often market samples are polled (Binance open interest, Hyperliquid)")
+      ->capture_default_str();
   cmd->add_option("--duration", args->duration, "stop after this long (10s, 5m, 1h); default: until stopped");
   cmd->add_option("--backoff", args->backoff, "first reconnect delay (doubles up to 60 s, full jitter)")
       ->capture_default_str();
@@ -216,7 +231,8 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->footer(
       "Examples:\n"
-      "  liqdb record --store data/live                                # every venue's liquidations\n"
+      "  liqdb record --store data/live                    # liquidations and market samples, every venue\n"
+      "  liqdb record --store data/live --raw data/raw --kinds liquidations\n"
       "  liqdb record --store data/live --venues bybit,okx --symbols BTCUSDT,ETHUSDT\n"
       "  liqdb record --store data/live --symbols bybit:PEPEUSDT,BTCUSDT\n"
       "  liqdb record --store /tmp/s --venues bybit --endpoint bybit=ws://127.0.0.1:9001 --duration 10s\n"
