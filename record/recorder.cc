@@ -31,6 +31,7 @@
 #include "record/venues.h"
 #include "record/ws_client.h"
 
+#include "liqdb/heatmap.h"
 #include "liqdb/ingest.h"
 #include "liqdb/record.h"
 #include "liqdb/store.h"
@@ -167,6 +168,8 @@ Status Recorder::Impl::Init() {
   sel.symbols = options_.symbols;
   sel.endpoints = options_.endpoints;
   sel.market_interval = std::chrono::milliseconds(options_.market_interval_ms);
+  sel.wallets = options_.wallets;
+  sel.positions_interval = std::chrono::milliseconds(options_.positions_interval_ms);
   LIQDB_ASSIGN_OR_RETURN(record::FeedPlan plan, record::PlanFeeds(sel));
   notes_ = std::move(plan.notes);
   for (FeedSpec& spec : plan.feeds) {
@@ -361,6 +364,15 @@ asio::awaitable<void> Recorder::Impl::Poller(Feed* f) {
       f->last_message_us.store(now);
       if (!f->spec.websocket) CloseGap(f, now);
       ++f->messages;
+      if (!p.user.empty()) {
+        // clearinghouseState does not name its wallet: add it, as the adapter reads it.
+        const size_t brace = res.body.find('{');
+        if (brace == std::string::npos) {
+          LogBad(f, ++f->bad, "not a JSON object", res.body);
+          continue;
+        }
+        res.body.insert(brace + 1, "\"user\":\"" + p.user + "\",");
+      }
       f->queue->Push(FormatRawLine(f->spec.venue, f->spec.feed, now, res.body));
       Archive(f, now, res.body);
     }
@@ -609,8 +621,15 @@ Status Recorder::Impl::Run() {
     if (Status s = archive_->Close(); !s.ok()) Fatal(s.WithContext("--raw"));
   }
   for (auto& f : feeds_) f->queue->Close();
+  bool positions = false;
   for (auto& f : feeds_) {
     if (f->thread.joinable()) f->thread.join();
+    positions |= f->spec.format == Format::kHyperliquidClearinghouse && f->rows_stored.load() > 0;
+  }
+  // New positions move the state heatmaps start from, as after `liqdb ingest`.
+  if (positions) {
+    if (Result<uint64_t> k = WritePositionKeyframes(*store_); !k.ok())
+      Fatal(k.status().WithContext("keyframes"));
   }
   Tick();
   std::lock_guard<std::mutex> lock(fatal_mu_);

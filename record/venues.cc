@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "liqdb/suggest.h"
 
@@ -82,6 +83,18 @@ std::string_view Str(simdjson::dom::object o, std::string_view key) {
 }
 
 }  // namespace
+
+std::chrono::milliseconds MinPositionsInterval(size_t wallets, std::chrono::milliseconds market_interval,
+                                               bool market) {
+  double market_per_minute = 0;
+  if (market && market_interval.count() > 0) {
+    market_per_minute = kHyperliquidMarketWeight * 60'000.0 / static_cast<double>(market_interval.count());
+  }
+  const double budget = std::max(60.0, (kHyperliquidWeightPerMinute - market_per_minute) / 2);
+  const double polls_per_minute = budget / kHyperliquidPositionsWeight;
+  const auto ms = static_cast<int64_t>(std::ceil(static_cast<double>(wallets) * 60'000.0 / polls_per_minute));
+  return milliseconds(std::max<int64_t>(ms, 1000));
+}
 
 std::vector<std::string> VenueNames() {
   std::vector<std::string> v;
@@ -357,8 +370,41 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
     }
   }
   if (has("positions")) {
-    plan.notes.push_back(
-        "positions: not recorded yet by this build (issue 11: Hyperliquid clearinghouseState polls)");
+    if (std::find(venues.begin(), venues.end(), "hyperliquid") == venues.end()) {
+      return Status::InvalidArgument("positions are recorded from hyperliquid only; add it to --venues");
+    }
+    if (sel.wallets.empty()) {
+      return Status::InvalidArgument("--kinds positions needs --wallets FILE (one 0x address a line)");
+    }
+    for (const std::string& w : sel.wallets) {
+      const bool ok =
+          w.size() == 42 && w[0] == '0' && w[1] == 'x' &&
+          std::all_of(w.begin() + 2, w.end(), [](unsigned char c) { return std::isxdigit(c) != 0; });
+      if (!ok) return Status::InvalidArgument("bad wallet '" + w + "': expected 0x and 40 hex digits");
+    }
+    const VenueInfo& info = *std::find_if(Venues().begin(), Venues().end(), [](const VenueInfo& v) {
+      return std::string(v.name) == "hyperliquid";
+    });
+    LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make("hyperliquid", "positions"));
+    f.websocket = false;
+    f.url = WithBase(base_of(info, "https://api.hyperliquid.xyz"), "/info", false);
+    for (const std::string& w : sel.wallets) {
+      PollSpec p;
+      p.method = "POST";
+      p.url = f.url;
+      p.body = R"({"type":"clearinghouseState","user":")" + w + "\"}";
+      p.user = w;
+      f.polls.push_back(std::move(p));
+    }
+    const milliseconds least = MinPositionsInterval(sel.wallets.size(), sel.market_interval, has("market"));
+    f.poll_interval = std::max(sel.positions_interval, least);
+    if (sel.positions_interval.count() > 0 && sel.positions_interval < least) {
+      plan.notes.push_back(
+          fmt::format("hyperliquid positions: {} wallets every {} ms would pass the request-weight budget; "
+                      "polling every {} ms",
+                      sel.wallets.size(), sel.positions_interval.count(), least.count()));
+    }
+    plan.feeds.push_back(std::move(f));
   }
   if (plan.feeds.empty()) {
     return Status::InvalidArgument("nothing to record: " +

@@ -25,6 +25,9 @@ struct PollSpec {
   std::string method = "GET";
   Url url;
   std::string body;  // POST
+  // Hyperliquid clearinghouseState: the wallet, added to the response as
+  // "user" (the response does not name it; the adapter needs it).
+  std::string user;
 };
 
 // One feed of one venue: a WebSocket session, REST polls, or both (their
@@ -61,12 +64,24 @@ struct FeedSelection {
   std::vector<std::string> symbols;                   // empty = defaults
   std::map<std::string, std::string> endpoints;       // venue -> base URL
   std::chrono::milliseconds market_interval{10'000};  // REST polls of market samples
+  std::vector<std::string> wallets;                   // Hyperliquid positions: 0x addresses
+  std::chrono::milliseconds positions_interval{0};    // 0: the least the weight budget allows
 };
 
 struct FeedPlan {
   std::vector<FeedSpec> feeds;
   std::vector<std::string> notes;  // what was asked for but is not recorded, and why
 };
+
+// Hyperliquid's REST budget (docs/record.md): 1200 weight a minute per IP;
+// metaAndAssetCtxs weighs 20, clearinghouseState 2. Positions polls may use
+// half the budget left by market polls.
+constexpr int kHyperliquidWeightPerMinute = 1200;
+constexpr int kHyperliquidMarketWeight = 20;
+constexpr int kHyperliquidPositionsWeight = 2;
+// The shortest positions interval the budget allows for `wallets` wallets.
+std::chrono::milliseconds MinPositionsInterval(size_t wallets, std::chrono::milliseconds market_interval,
+                                               bool market);
 
 std::vector<std::string> VenueNames();
 std::vector<std::string> KindNames();

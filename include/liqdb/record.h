@@ -71,6 +71,11 @@ struct RecordOptions {
   std::string raw_dir;
   // Market samples taken by REST polls (open interest, Hyperliquid) this often.
   int64_t market_interval_ms = 10'000;
+  // Hyperliquid positions (--kinds positions): the wallets polled with
+  // clearinghouseState, and how often (0, or less than the request-weight
+  // budget allows: the least it allows, docs/record.md).
+  std::vector<std::string> wallets;
+  int64_t positions_interval_ms = 0;
 
   // Reconnect delay: full jitter over min(max, min × 2^attempt).
   int64_t backoff_min_ms = 500;

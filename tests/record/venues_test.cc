@@ -139,6 +139,35 @@ TEST_CASE("record venues: market samples' streams, subscriptions and polls", "[r
   CHECK(p->feeds[0].polls[0].url.ToString() == "http://127.0.0.1:9001/fapi/v1/openInterest?symbol=BTCUSDT");
 }
 
+TEST_CASE("record venues: hyperliquid positions within the request-weight budget", "[record]") {
+  FeedSelection s;
+  s.venues = {"hyperliquid"};
+  s.kinds = {"positions"};
+  Result<FeedPlan> p = PlanFeeds(s);
+  REQUIRE_FALSE(p.ok());
+  CHECK_THAT(p.status().message(), Catch::Contains("--wallets"));
+  s.wallets = {"0x5b5d51203a0f9079f8aeb098a6523a13f298c06"};  // 39 digits
+  p = PlanFeeds(s);
+  REQUIRE_FALSE(p.ok());
+  CHECK_THAT(p.status().message(), Catch::Contains("bad wallet '0x5b5d51203a0f9079f8aeb098a6523a13f298c06'"));
+  s.wallets.assign(400, "0x5b5d51203a0f9079f8aeb098a6523a13f298c060");
+  s.kinds = {"market", "positions"};
+  s.positions_interval = std::chrono::milliseconds(1000);
+  p = PlanFeeds(s);
+  REQUIRE(p.ok());
+  REQUIRE(p->feeds.size() == 2);
+  const FeedSpec& f = p->feeds[1];
+  CHECK(f.feed == "positions");
+  REQUIRE(f.polls.size() == 400);
+  CHECK(f.polls[0].body ==
+        R"({"type":"clearinghouseState","user":"0x5b5d51203a0f9079f8aeb098a6523a13f298c060"})");
+  // By hand: market polls every 10 s weigh 6 × 20 = 120 a minute; half of the
+  // 1080 left is 540, 270 polls of weight 2 a minute: 400 wallets every
+  // 400 / 270 minutes = 88,889 ms (rounded up).
+  CHECK(f.poll_interval.count() == 88'889);
+  CHECK_THAT(p->notes.back(), Catch::Contains("polling every 88889 ms"));
+}
+
 TEST_CASE("record venues: data, control, rejected and bad messages", "[record]") {
   std::string why;
   CHECK(Classify("okx", "pong", &why) == MessageClass::kControl);

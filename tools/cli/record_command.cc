@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -38,6 +39,8 @@ struct RecordArgs {
   std::string duration;
   std::string raw;
   std::string market_interval = "10s";
+  std::string wallets;
+  std::string positions_interval;
   std::string backoff = "500ms";
   std::string idle_timeout = "60s";
 };
@@ -142,6 +145,29 @@ int RunRecord(const RecordArgs& a) {
     return kExitUsage;
   }
   o.market_interval_ms = std::max<int64_t>(1, *market / 1000);
+  if (!a.positions_interval.empty()) {
+    Result<int64_t> p = ParseInterval(a.positions_interval);
+    if (!p.ok()) {
+      std::cerr << "liqdb record: --positions-interval: " << p.status().message() << "\n";
+      return kExitUsage;
+    }
+    o.positions_interval_ms = std::max<int64_t>(1, *p / 1000);
+  }
+  if (!a.wallets.empty()) {
+    std::ifstream in(a.wallets);
+    if (!in) {
+      std::cerr << "liqdb record: cannot read --wallets file '" << a.wallets << "'\n";
+      return kExitUsage;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      const size_t hash = line.find('#');
+      if (hash != std::string::npos) line.resize(hash);
+      std::stringstream ss(line);
+      std::string w;
+      if (ss >> w) o.wallets.push_back(w);
+    }
+  }
   Result<int64_t> backoff = ParseInterval(a.backoff);
   Result<int64_t> idle = ParseInterval(a.idle_timeout);
   if (!backoff.ok() || !idle.ok()) {
@@ -223,6 +249,12 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--market-interval", args->market_interval,
                   "how often market samples are polled (Binance open interest, Hyperliquid)")
       ->capture_default_str();
+  cmd->add_option(
+      "--wallets", args->wallets,
+      "Hyperliquid wallets for --kinds positions: a file of 0x addresses, one a line (# comments)");
+  cmd->add_option(
+      "--positions-interval", args->positions_interval,
+      "how often each wallet is polled (default and minimum: what the request-weight budget allows)");
   cmd->add_option("--duration", args->duration, "stop after this long (10s, 5m, 1h); default: until stopped");
   cmd->add_option("--backoff", args->backoff, "first reconnect delay (doubles up to 60 s, full jitter)")
       ->capture_default_str();
@@ -233,6 +265,7 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
       "Examples:\n"
       "  liqdb record --store data/live                    # liquidations and market samples, every venue\n"
       "  liqdb record --store data/live --raw data/raw --kinds liquidations\n"
+      "  liqdb record --store data/live --venues hyperliquid --kinds market,positions --wallets wallets.txt\n"
       "  liqdb record --store data/live --venues bybit,okx --symbols BTCUSDT,ETHUSDT\n"
       "  liqdb record --store data/live --symbols bybit:PEPEUSDT,BTCUSDT\n"
       "  liqdb record --store /tmp/s --venues bybit --endpoint bybit=ws://127.0.0.1:9001 --duration 10s\n"
