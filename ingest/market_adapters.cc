@@ -410,7 +410,8 @@ class OkxMarketAdapter : public Adapter {
 // ---- Hyperliquid metaAndAssetCtxs ------------------------------------------------
 
 // [{"universe":[{"name":"BTC",…},…]},[{"markPx":"…","openInterest":"…",…},…]]:
-// the i-th context is the i-th universe entry's. The response has no time:
+// the i-th context is the i-th universe entry's (a context that names its
+// coin must name that one). The response has no time:
 // the sample's is the receive time (SetReceiveTime: the liqdb-raw line's
 // recv). openInterest is in coins. Delisted assets and contexts without a
 // mark price are skipped.
@@ -452,6 +453,10 @@ class HyperliquidAssetCtxsAdapter : public Adapter {
     std::vector<MarketRow> rows;
     for (size_t i = 0; i < names_.size(); ++i) {
       const Ctx& c = ctxs_[i];
+      if (!c.coin.empty() && c.coin != names_[i].name) {
+        return Status::InvalidArgument("assetCtxs[" + std::to_string(i) + "] is " + c.coin +
+                                       "'s but universe[" + std::to_string(i) + "] is " + names_[i].name);
+      }
       if (names_[i].delisted || !c.has_mark || !c.has_oi) {
         ++stats->skipped;
         continue;
@@ -471,6 +476,7 @@ class HyperliquidAssetCtxsAdapter : public Adapter {
   struct Ctx {
     bool has_mark = false, has_oi = false;
     double mark = 0, oi = 0;
+    std::string coin;  // some responses name the context's coin too
   };
 
   Status ParseMeta(ondemand::value v) {
@@ -532,6 +538,10 @@ class HyperliquidAssetCtxsAdapter : public Adapter {
           if (IsNull(f.value())) continue;
           LIQDB_RETURN_IF_ERROR(GetNumber(f.value(), "openInterest", &c.oi));
           c.has_oi = true;
+        } else if (key == "coin") {
+          std::string_view s;
+          LIQDB_RETURN_IF_ERROR(GetString(f.value(), "assetCtxs[].coin", &s));
+          c.coin.assign(s);
         }
       }
       ctxs_.push_back(c);

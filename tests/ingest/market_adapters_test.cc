@@ -215,6 +215,16 @@ TEST_CASE("hyperliquid-asset-ctxs: universe[i] names ctxs[i]; the sample time is
       ParseCtxs(R"([{"universe":[{"name":"BTC"},{"name":"ETH"}]},[{"markPx":"1","openInterest":"2"}]])",
                 1718000000123456, &none, &stats);
   CHECK_THAT(short_ctxs.message(), Catch::Contains("universe has 2 assets but 1 contexts"));
+  Status wrong_coin = ParseCtxs(
+      R"([{"universe":[{"name":"BTC"},{"name":"ETH"}]},[{"coin":"BTC","markPx":"1","openInterest":"2"},)"
+      R"({"coin":"SOL","markPx":"1","openInterest":"2"}]])",
+      1718000000123456, &none, &stats);
+  CHECK_THAT(wrong_coin.message(), Catch::Contains("assetCtxs[1] is SOL's but universe[1] is ETH"));
+  RowBuffer named;
+  REQUIRE(ParseCtxs(R"([{"universe":[{"name":"BTC"}]},[{"coin":"BTC","markPx":"67000","openInterest":"2"}]])",
+                    1718000000123456, &named, &stats)
+              .ok());
+  CHECK(named.rows() == 1);
   Status not_pair = ParseCtxs(R"([{"universe":[]}])", 1718000000123456, &none, &stats);
   CHECK_THAT(not_pair.message(), Catch::Contains("[meta, assetCtxs]"));
   Status no_universe = ParseCtxs(R"([{"marginTables":[]},[]])", 1718000000123456, &none, &stats);
