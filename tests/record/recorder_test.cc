@@ -385,6 +385,43 @@ TEST_CASE("record: hyperliquid positions polls store a row per change, with the 
   CHECK(DumpRows(dir.Sub("s")) == want);
 }
 
+TEST_CASE("record: connections are renewed before the venue's age limit (Binance's 24 h)", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("binance-forceorder.jsonl");
+  LoopbackServer server("binance", {{test::Send(msgs[0])}, {test::Send(msgs[1])}});
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "binance", server.url());
+  o.symbols = {"BTCUSDT"};
+  o.max_connection_age_ms = 300;
+  Running run(o);
+  const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored == 2; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  CHECK(run.rec->Feeds()[0].connects >= 2);
+  const std::vector<Gap> gaps = run.rec->gaps();
+  REQUIRE(!gaps.empty());
+  CHECK_THAT(gaps[0].reason, Catch::Contains("renewed after 300 ms"));
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")) == IngestLines(Format::kBinanceForceOrder, {msgs[0], msgs[1]}).rows);
+}
+
+TEST_CASE("record: an unknown venue, kind or symbol fails at start naming the known ones", "[record]") {
+  TempDir dir;
+  test::CliRun r = test::RunLiqdb("record --store " + dir.Sub("s") + " --venues bybitt");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out,
+             Catch::Contains("unknown venue 'bybitt' (did you mean bybit?); known: binance, bybit, okx, "
+                             "hyperliquid"));
+  r = test::RunLiqdb("record --store " + dir.Sub("s") + " --kinds liquidation");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("unknown kind 'liquidation' (did you mean liquidations?)"));
+  r = test::RunLiqdb("record --store " + dir.Sub("s") + " --venues okx --symbols BTC-USDT-SWAPP");
+  CHECK(r.code == 2);
+  CHECK_THAT(r.out, Catch::Contains("unknown symbol 'BTC-USDT-SWAPP' (did you mean BTC-USDT-SWAP?)"));
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("s")));  // nothing was created
+}
+
 TEST_CASE("record: a store held by another writer fails at start with one sentence", "[record]") {
   TempDir dir;
   StoreOptions so;
