@@ -420,6 +420,10 @@ TEST_CASE("record: an unknown venue, kind or symbol fails at start naming the kn
   CHECK(r.code == 2);
   CHECK_THAT(r.out, Catch::Contains("unknown symbol 'BTC-USDT-SWAPP' (did you mean BTC-USDT-SWAP?)"));
   CHECK_FALSE(std::filesystem::exists(dir.Sub("s")));  // nothing was created
+  r = test::RunLiqdb("record --help");
+  CHECK(r.code == 0);
+  CHECK_THAT(r.out, Catch::Contains("Examples:\n  liqdb record --store data/live"));
+  CHECK_THAT(r.out, Catch::Contains("--endpoint"));
 }
 
 TEST_CASE("record: a store held by another writer fails at start with one sentence", "[record]") {
