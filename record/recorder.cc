@@ -8,6 +8,7 @@
 // network thread's alone.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <deque>
@@ -25,6 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "record/contracts.h"
 #include "record/http_client.h"
 #include "record/message_queue.h"
 #include "record/raw_archive.h"
@@ -190,6 +192,25 @@ Status Recorder::Impl::Init() {
   LIQDB_ASSIGN_OR_RETURN(store_, Store::Open(options_.store, so));
   if (!options_.raw_dir.empty()) {
     LIQDB_ASSIGN_OR_RETURN(archive_, record::RawArchive::Open(options_.raw_dir));
+  }
+  // OKX quotes sizes in contracts: take every instrument's value from its list.
+  if (std::any_of(feeds_.begin(), feeds_.end(), [](const auto& f) { return f->spec.venue == "okx"; })) {
+    auto it = options_.endpoints.find("okx");
+    Result<record::Url> base =
+        record::ParseUrl(it != options_.endpoints.end() ? it->second : "https://www.okx.com");
+    size_t added = 0;
+    Status s = base.ok() ? record::FetchOkxContractSizes(tls_.get(), *base, options_.connect_timeout_ms,
+                                                         &options_.contract_sizes, &added)
+                         : base.status();
+    if (s.ok()) {
+      notes_.push_back(
+          fmt::format("okx: contract values of {} instruments from the venue's instrument lists", added));
+    } else {
+      notes_.push_back(
+          "okx: cannot read the instrument lists (" + s.message() +
+          "); instruments outside the built-in contract table are rejected unless --contract-size "
+          "names them");
+    }
   }
   for (auto& f : feeds_) {
     IngestOptions io;

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -97,7 +98,8 @@ struct Expected {
 };
 
 // What `liqdb ingest` makes of the messages: the reference the recorder must match.
-Expected IngestLines(Format format, const std::vector<std::string>& lines) {
+Expected IngestLines(Format format, const std::vector<std::string>& lines,
+                     const std::map<std::string, double>& contract_sizes = {}) {
   TempDir dir;
   std::string text;
   for (const auto& l : lines) text += l + "\n";
@@ -107,6 +109,7 @@ Expected IngestLines(Format format, const std::vector<std::string>& lines) {
     REQUIRE(store.ok());
     IngestOptions o;
     o.format = format;
+    o.contract_sizes = contract_sizes;
     Ingester ing(store->get(), o);
     auto reader = LineReader::FromString(text, "replay");
     REQUIRE(reader.ok());
@@ -292,6 +295,33 @@ TEST_CASE("record: okx oversized frame is counted, the connection dropped and re
   CHECK(run.rec->gaps().size() == 1);
   run.rec.reset();
   CHECK(DumpRows(dir.Sub("s")) == want.rows);
+}
+
+TEST_CASE("record: okx contract values come from the venue's instrument lists", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("okx-liquidation-orders.jsonl");
+  LoopbackServer server("okx", {{test::WaitSubscribed(), test::Send(msgs[3])}});
+  // The dated future of the last sample is in no built-in table: 100 USD a contract.
+  server.SetHttp(
+      "/api/v5/public/instruments?instType=SWAP",
+      R"({"code":"0","msg":"","data":[{"instId":"BTC-USDT-SWAP","ctVal":"0.01","ctType":"linear"}]})");
+  server.SetHttp(
+      "/api/v5/public/instruments?instType=FUTURES",
+      R"({"code":"0","msg":"","data":[{"instId":"BTC-USD-240628","ctVal":"100","ctType":"inverse"}]})");
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "okx", server.url());
+  Running run(o);
+  const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored == 1; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  CHECK_THAT(run.Log(), Catch::Contains("okx: contract values of 2 instruments"));
+  CHECK(run.rec->Feeds()[0].bad == 0);
+  run.rec.reset();
+  // By hand: 18 contracts of 100 USD at 67350.2: notional 1800, qty 1800 / 67350.2.
+  const std::vector<std::string> rows = DumpRows(dir.Sub("s"));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0] == fmt::format("okx|BTC-USD-240628|1718000006233000|0|67350.2|{}|1800", 1800 / 67350.2));
+  CHECK(rows == IngestLines(Format::kOkxLiquidationOrders, {msgs[3]}, {{"BTC-USD-240628", 100}}).rows);
 }
 
 TEST_CASE("record: binance stalled connection times out, reconnects, gap says why", "[record]") {
