@@ -282,22 +282,31 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
         }
       }
       if (has("market")) {
-        // USDⓈ-M: the mark price stream (1 s) and an open-interest poll per symbol.
-        const std::vector<std::string> list =
-            usdm.empty() ? std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"} : usdm;
-        LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, "market"));
-        f.subscribed_by_url = true;
-        std::string target = "/stream?streams=";
-        for (size_t i = 0; i < list.size(); ++i) target += (i ? "/" : "") + Lower(list[i]) + "@markPrice@1s";
-        f.url = WithBase(base_of(info, "wss://fstream.binance.com"), target, true);
-        for (const auto& s : list) {
-          PollSpec p;
-          p.url =
-              WithBase(base_of(info, "https://fapi.binance.com"), "/fapi/v1/openInterest?symbol=" + s, false);
-          f.polls.push_back(std::move(p));
-        }
-        f.poll_interval = sel.market_interval;
-        plan.feeds.push_back(std::move(f));
+        // The mark price stream (1 s) and an open-interest poll per symbol:
+        // USDⓈ-M on fstream/fapi, COIN-M (with --symbols BTCUSD_PERP, ...) on dstream/dapi.
+        auto add = [&](const char* feed, const char* ws_base, const char* rest_base, const char* path,
+                       const std::vector<std::string>& list) -> Status {
+          if (list.empty()) return Status::OK();
+          LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, feed));
+          f.subscribed_by_url = true;
+          std::string target = "/stream?streams=";
+          for (size_t i = 0; i < list.size(); ++i)
+            target += (i ? "/" : "") + Lower(list[i]) + "@markPrice@1s";
+          f.url = WithBase(base_of(info, ws_base), target, true);
+          for (const auto& s : list) {
+            PollSpec p;
+            p.url = WithBase(base_of(info, rest_base), std::string(path) + "?symbol=" + s, false);
+            f.polls.push_back(std::move(p));
+          }
+          f.poll_interval = sel.market_interval;
+          plan.feeds.push_back(std::move(f));
+          return Status::OK();
+        };
+        const std::vector<std::string> defaults = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
+        LIQDB_RETURN_IF_ERROR(add("market", "wss://fstream.binance.com", "https://fapi.binance.com",
+                                  "/fapi/v1/openInterest", syms.empty() ? defaults : usdm));
+        LIQDB_RETURN_IF_ERROR(add("market-coinm", "wss://dstream.binance.com", "https://dapi.binance.com",
+                                  "/dapi/v1/openInterest", coinm));
       }
     } else if (venue == "bybit") {
       std::vector<std::string> linear, inverse;

@@ -137,6 +137,18 @@ TEST_CASE("record venues: market samples' streams, subscriptions and polls", "[r
   p = PlanFeeds(s);
   REQUIRE(p.ok());
   CHECK(p->feeds[0].polls[0].url.ToString() == "http://127.0.0.1:9001/fapi/v1/openInterest?symbol=BTCUSDT");
+
+  // COIN-M symbols go to dstream and dapi.
+  s.endpoints.clear();
+  s.symbols = {"BTCUSD_PERP"};
+  p = PlanFeeds(s);
+  REQUIRE(p.ok());
+  REQUIRE(p->feeds.size() == 1);
+  CHECK(p->feeds[0].feed == "market-coinm");
+  CHECK(p->feeds[0].format == Format::kBinanceMarkPrice);
+  CHECK(p->feeds[0].url.ToString() == "wss://dstream.binance.com/stream?streams=btcusd_perp@markPrice@1s");
+  CHECK(p->feeds[0].polls[0].url.ToString() ==
+        "https://dapi.binance.com/dapi/v1/openInterest?symbol=BTCUSD_PERP");
 }
 
 TEST_CASE("record venues: hyperliquid positions within the request-weight budget", "[record]") {
