@@ -7,7 +7,8 @@
 // the last reorder_window_us of each series so that slightly disordered
 // archives still meet their twins; a file's last rows are flushed when the
 // file ends. With --strict nothing of a file reaches the store before its
-// last line was read and found good. Streams flush on an interval instead.
+// last line was read and found good. Streams flush on an interval instead
+// (RowBuffer::TakeStream: a row waits at most two intervals).
 // Finish seals what the run left staged.
 #include <algorithm>
 #include <chrono>
@@ -309,7 +310,7 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
     if (++n % kProgressEvery == 0) Progress(reader);
     if (stream) {
       if (Clock::now() - last_flush >= interval) {
-        LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled(0)));
+        LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeStream()));
         last_flush = Clock::now();
       }
     } else if (!hold && buffer_.rows() >= next_flush_at_) {

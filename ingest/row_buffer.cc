@@ -79,12 +79,47 @@ std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us) {
       kept += e.rows.size();
       continue;
     }
-    CountLate(&e, cut);
-    e.taken_max = std::max(e.taken_max, e.rows.ts[cut - 1]);
-    SeriesBatch b{e.key, SliceRows(e.rows, 0, cut)};
-    e.rows = SliceRows(e.rows, cut, e.rows.size());
+    TakeFront(&e, cut, &out);
     kept += e.rows.size();
-    out.push_back(std::move(b));
+  }
+  rows_ = kept;
+  return out;
+}
+
+void RowBuffer::TakeFront(Entry* e, size_t cut, std::vector<SeriesBatch>* out) {
+  CountLate(e, cut);
+  e->taken_max = std::max(e->taken_max, e->rows.ts[cut - 1]);
+  if (cut == e->rows.size()) {
+    out->push_back(SeriesBatch{e->key, std::move(e->rows)});
+    e->rows = Columns(e->kind);
+    return;
+  }
+  out->push_back(SeriesBatch{e->key, SliceRows(e->rows, 0, cut)});
+  e->rows = SliceRows(e->rows, cut, e->rows.size());
+}
+
+std::vector<SeriesBatch> RowBuffer::TakeStream() {
+  std::vector<SeriesBatch> out;
+  size_t kept = 0;
+  for (Entry& e : entries_) {
+    if (e.rows.empty()) {
+      e.has_held = false;
+      continue;
+    }
+    e.rows.SortByTime();
+    const Timestamp last = e.rows.ts.back();
+    if (e.has_held && e.held == last) {
+      // Held back a whole interval and still the newest: it has waited enough.
+      TakeFront(&e, e.rows.size(), &out);
+      e.has_held = false;
+      continue;
+    }
+    const size_t cut =
+        static_cast<size_t>(std::lower_bound(e.rows.ts.begin(), e.rows.ts.end(), last) - e.rows.ts.begin());
+    if (cut > 0) TakeFront(&e, cut, &out);
+    e.held = last;
+    e.has_held = true;
+    kept += e.rows.size();
   }
   rows_ = kept;
   return out;
@@ -94,6 +129,7 @@ void RowBuffer::Clear() {
   for (Entry& e : entries_) {
     e.rows = Columns(e.kind);
     e.taken_max = kMinTimestamp;
+    e.has_held = false;
   }
   rows_ = 0;
 }

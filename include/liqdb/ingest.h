@@ -185,6 +185,12 @@ class RowBuffer {
   // at one of their timestamps joins them in the same batch. window_us = 0
   // keeps just the rows at the latest timestamp.
   std::vector<SeriesBatch> TakeSettled(int64_t window_us);
+  // For streams, called once per flush interval: as TakeSettled(0), except
+  // that a series' latest-timestamp rows already held back by the previous
+  // call go too (no newer row came for a whole interval). A row thus waits
+  // at most two intervals however busy the other series are; rows sharing a
+  // timestamp still travel together when they arrive within an interval.
+  std::vector<SeriesBatch> TakeStream();
   // Empties the buffer and forgets the watermarks (at a file's end).
   void Clear();
   // Rows taken so far whose ts was at or below a timestamp already taken for
@@ -197,7 +203,11 @@ class RowBuffer {
     SeriesKey key;
     Columns rows;
     Timestamp taken_max = kMinTimestamp;  // latest ts moved out by TakeSettled
+    Timestamp held = kMinTimestamp;       // TakeStream: the latest ts it held back last time
+    bool has_held = false;
   };
+  // Moves rows [0, cut) of `e` into `out` (cut > 0).
+  void TakeFront(Entry* e, size_t cut, std::vector<SeriesBatch>* out);
   void CountLate(Entry* e, size_t n);
   uint64_t late_rows_ = 0;
   std::vector<Entry> entries_;
