@@ -24,7 +24,9 @@ using namespace liqdb;
 
 namespace {
 
-// Format codes of the first byte, in ingest.h's order; kAuto last.
+// Format codes of the first byte, in ingest.h's order up to kAuto; the
+// formats added later come after it, so the committed seeds' codes (0-8)
+// keep their meaning.
 constexpr Format kFormats[] = {
     Format::kCsv,
     Format::kTardisLiquidations,
@@ -35,6 +37,12 @@ constexpr Format kFormats[] = {
     Format::kOkxLiquidationOrders,
     Format::kHyperliquidClearinghouse,
     Format::kAuto,
+    Format::kBinanceMarkPrice,
+    Format::kBybitTicker,
+    Format::kOkxMarkPrice,
+    Format::kOkxOpenInterest,
+    Format::kHyperliquidAssetCtxs,
+    Format::kLiqdbRaw,
 };
 constexpr size_t kNumFormats = sizeof kFormats / sizeof kFormats[0];
 

@@ -30,6 +30,15 @@ for f in tardis-liquidations.csv tardis-derivative-ticker.csv binance-forceorder
   head -n 3 "$SAMPLES/$f" | seed "auto-${f%.*}" 8
   i=$((i + 1))
 done
+# The formats after auto in kFormats (9 on).
+i=9
+for f in binance-mark-price.jsonl bybit-ticker.jsonl okx-mark-price.jsonl; do
+  seed "${f%.*}" "$i" <"$SAMPLES/$f"
+  head -n 3 "$SAMPLES/$f" | seed "auto-${f%.*}" 8
+  i=$((i + 1))
+done
+seed liqdb-raw 14 <"$SAMPLES/liqdb-raw.jsonl"
+head -n 3 "$SAMPLES/liqdb-raw.jsonl" | seed auto-liqdb-raw 8
 printf 'ts,exchange,symbol,side,price,qty,notional\n1718000001230000,binance,BTCUSDT,long,67012.3,0.25,16753.075\n1718000001683000,okx,ETH-USDT-SWAP,short,3549.9,3.412,\n' |
   seed csv-liquidations 0
 printf '1718000004567000,hyperliquid,BTC,0xabc,long,0.5,66000.5,10,60123.4\n1718000004567000,hyperliquid,ETH,0xabc,short,0,3500,,\n' |
@@ -39,6 +48,9 @@ printf 'ts,exchange,symbol,mark_price,open_interest\n1718000000000000,binance,BT
 head -n 4 "$SAMPLES/tardis-liquidations.csv" | gzip -9n | seed gzip 1
 head -n 4 "$SAMPLES/binance-forceorder.jsonl" | zstd -q -19 | seed zstd 3
 head -n 4 "$SAMPLES/okx-liquidation-orders.jsonl" | bzip2 -9 | seed bzip2 6
+# Two checksummed zstd frames, as a raw archive writes them (one per flush).
+{ head -n 3 "$SAMPLES/liqdb-raw.jsonl" | zstd -q -19 --check
+  tail -n 3 "$SAMPLES/liqdb-raw.jsonl" | zstd -q -19 --check; } | seed zstd-frames 14
 
 # timeparse: time text, newline, interval text.
 mkdir -p "$OUT/timeparse"
