@@ -1,5 +1,5 @@
 // Contract values from OKX's instrument lists (contracts.h).
-#include "record/contracts.h"
+#include "record/instruments.h"
 
 #include <simdjson.h>
 

@@ -26,7 +26,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "record/contracts.h"
+#include "record/instruments.h"
 #include "record/http_client.h"
 #include "record/message_queue.h"
 #include "record/raw_archive.h"
