@@ -1,7 +1,8 @@
-// Contract values from the venues' instrument lists, so instruments quoted in
-// contracts that ingest's built-in table lacks (most OKX swaps and every dated
-// future) are converted instead of rejected. Fetched once at the recorder's
-// start; a failure leaves the built-in table (and --contract-size) in use.
+// What the recorder takes from the venues' instrument lists, once at its
+// start: OKX's contract values, so instruments quoted in contracts that
+// ingest's built-in table lacks (most OKX swaps and every dated future) are
+// converted instead of rejected (a failure leaves the built-in table and
+// --contract-size in use); Bybit's trading symbols, for `--symbols all`.
 //
 // Thread-safety: pure parsing; the fetch runs on its own io_context.
 #pragma once
@@ -9,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/ssl/context.hpp>
 
@@ -27,5 +29,15 @@ Result<size_t> ParseOkxInstruments(std::string_view body, std::map<std::string, 
 // and port) and adds their contract values to `sizes`.
 Status FetchOkxContractSizes(boost::asio::ssl::context* tls, const Url& base, int64_t timeout_ms,
                              std::map<std::string, double>* sizes, size_t* added);
+
+// Adds the symbols of a Bybit GET /v5/market/instruments-info response
+// ({"retCode":0,"result":{"list":[{"symbol":…,"status":"Trading"},…],
+// "nextPageCursor":…}}) whose status is Trading to `symbols`; sets `cursor`
+// to the next page's ("" on the last).
+Status ParseBybitInstruments(std::string_view body, std::vector<std::string>* symbols, std::string* cursor);
+
+// Every trading linear and inverse Bybit symbol, from `base` (scheme, host, port).
+Status FetchBybitSymbols(boost::asio::ssl::context* tls, const Url& base, int64_t timeout_ms,
+                         std::vector<std::string>* symbols);
 
 }  // namespace liqdb::record

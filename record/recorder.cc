@@ -26,8 +26,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "record/instruments.h"
 #include "record/http_client.h"
+#include "record/instruments.h"
 #include "record/message_queue.h"
 #include "record/raw_archive.h"
 #include "record/venues.h"
@@ -172,7 +172,33 @@ Status Recorder::Impl::Init() {
   sel.market_interval = std::chrono::milliseconds(options_.market_interval_ms);
   sel.wallets = options_.wallets;
   sel.positions_interval = std::chrono::milliseconds(options_.positions_interval_ms);
+  // Checks every option before anything touches the network or the disk.
   LIQDB_ASSIGN_OR_RETURN(record::FeedPlan plan, record::PlanFeeds(sel));
+  LIQDB_ASSIGN_OR_RETURN(tls_, record::MakeClientTlsContext());
+  StoreOptions so;
+  so.mode = StoreOptions::Mode::kReadWrite;
+  so.create_if_missing = true;
+  so.sync = true;  // a live feed cannot be replayed: every append is synced
+  LIQDB_ASSIGN_OR_RETURN(store_, Store::Open(options_.store, so));
+  // --symbols all: Bybit subscribes per symbol, so its list is read first.
+  if (sel.symbols == std::vector<std::string>{"all"} &&
+      std::any_of(plan.feeds.begin(), plan.feeds.end(), [](const FeedSpec& f) {
+        return f.venue == "bybit" && f.feed.starts_with("liquidations");
+      })) {
+    auto it = options_.endpoints.find("bybit");
+    Result<record::Url> base =
+        record::ParseUrl(it != options_.endpoints.end() ? it->second : "https://api.bybit.com");
+    Status s = base.ok()
+                   ? record::FetchBybitSymbols(tls_.get(), *base, options_.connect_timeout_ms, &sel.bybit_all)
+                   : base.status();
+    std::string note = s.ok() ? fmt::format("bybit: {} trading symbols from the venue's instrument list",
+                                            sel.bybit_all.size())
+                              : "bybit: cannot read the instrument list (" + s.message() +
+                                    "); recording the main BTC/ETH/SOL perpetuals";
+    if (!s.ok()) sel.bybit_all.clear();
+    LIQDB_ASSIGN_OR_RETURN(plan, record::PlanFeeds(sel));
+    plan.notes.push_back(std::move(note));
+  }
   notes_ = std::move(plan.notes);
   for (FeedSpec& spec : plan.feeds) {
     auto f = std::make_unique<Feed>();
@@ -184,12 +210,6 @@ Status Recorder::Impl::Init() {
     }
     feeds_.push_back(std::move(f));
   }
-  LIQDB_ASSIGN_OR_RETURN(tls_, record::MakeClientTlsContext());
-  StoreOptions so;
-  so.mode = StoreOptions::Mode::kReadWrite;
-  so.create_if_missing = true;
-  so.sync = true;  // a live feed cannot be replayed: every append is synced
-  LIQDB_ASSIGN_OR_RETURN(store_, Store::Open(options_.store, so));
   if (!options_.raw_dir.empty()) {
     LIQDB_ASSIGN_OR_RETURN(archive_, record::RawArchive::Open(options_.raw_dir));
   }

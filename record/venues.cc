@@ -179,7 +179,9 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
     if (Result<Url> u = ParseUrl(url); !u.ok()) return u.status().WithContext("--endpoint " + venue);
   }
 
-  // Symbols: a known name of a chosen venue, or VENUE:SYMBOL for any other.
+  std::vector<std::string> plan_notes_early;
+  // Symbols: a known name of a chosen venue, or VENUE:SYMBOL for any other,
+  // or "all" alone.
   std::map<std::string, std::vector<std::string>> symbols;  // venue -> its symbols
   std::vector<std::string> known;
   for (const auto& info : Venues()) {
@@ -188,7 +190,15 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
       if (std::find(known.begin(), known.end(), s) == known.end()) known.push_back(s);
     }
   }
-  for (const std::string& s : sel.symbols) {
+  const bool all = sel.symbols.size() == 1 && sel.symbols[0] == "all";
+  if (all) {
+    symbols["bybit"] = sel.bybit_all;
+    if (std::find(kinds.begin(), kinds.end(), "market") != kinds.end()) {
+      plan_notes_early.push_back(
+          "--symbols all applies to liquidations; market samples are of the main BTC/ETH/SOL perpetuals");
+    }
+  }
+  for (const std::string& s : all ? std::vector<std::string>{} : sel.symbols) {
     const size_t colon = s.find(':');
     if (colon != std::string::npos) {
       const std::string venue = s.substr(0, colon), sym = s.substr(colon + 1);
@@ -215,6 +225,7 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
   }
 
   FeedPlan plan;
+  plan.notes = std::move(plan_notes_early);
   // The venue's --endpoint, else `default_base`; REST calls take its host too.
   auto base_of = [&](const VenueInfo& info, const char* default_base) -> Url {
     auto it = sel.endpoints.find(info.name);
@@ -319,8 +330,14 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
             bybit(info, "liquidations-inverse", "/v5/public/inverse", "allLiquidation", inverse));
       }
       if (has("market")) {
-        LIQDB_RETURN_IF_ERROR(bybit(info, "market-linear", "/v5/public/linear", "tickers", linear));
-        LIQDB_RETURN_IF_ERROR(bybit(info, "market-inverse", "/v5/public/inverse", "tickers", inverse));
+        std::vector<std::string> mlinear = linear, minverse = inverse;
+        if (all) {  // tickers push every 100 ms: not for every instrument
+          mlinear.clear();
+          minverse.clear();
+          for (const auto& s : kBybitDefaults) (BybitInverse(s) ? minverse : mlinear).push_back(s);
+        }
+        LIQDB_RETURN_IF_ERROR(bybit(info, "market-linear", "/v5/public/linear", "tickers", mlinear));
+        LIQDB_RETURN_IF_ERROR(bybit(info, "market-inverse", "/v5/public/inverse", "tickers", minverse));
       }
     } else if (venue == "okx") {
       const bool market = has("market");

@@ -66,6 +66,9 @@ struct FeedSelection {
   std::chrono::milliseconds market_interval{10'000};  // REST polls of market samples
   std::vector<std::string> wallets;                   // Hyperliquid positions: 0x addresses
   std::chrono::milliseconds positions_interval{0};    // 0: the least the weight budget allows
+  // --symbols all: Bybit's trading symbols (the recorder reads its instrument
+  // list); every other venue's liquidation channels are all-market already.
+  std::vector<std::string> bybit_all;
 };
 
 struct FeedPlan {

@@ -324,6 +324,49 @@ TEST_CASE("record: okx contract values come from the venue's instrument lists", 
   CHECK(rows == IngestLines(Format::kOkxLiquidationOrders, {msgs[3]}, {{"BTC-USD-240628", 100}}).rows);
 }
 
+TEST_CASE("record: bybit --symbols all subscribes every trading symbol of its instrument list", "[record]") {
+  LoopbackServer server("bybit", {{test::WaitSubscribed()}});
+  // Linear in two pages (12 trading, one pre-launch), inverse in one.
+  auto page = [](int from, int to, const std::string& cursor, const std::string& extra) {
+    std::string list;
+    for (int i = from; i < to; ++i)
+      list += fmt::format(R"({}{{"symbol":"C{}USDT","status":"Trading"}})", i > from ? "," : "", i);
+    return fmt::format(
+        R"({{"retCode":0,"retMsg":"OK","result":{{"category":"linear","list":[{}{}],"nextPageCursor":"{}"}}}})",
+        list, extra, cursor);
+  };
+  server.SetHttp("/v5/market/instruments-info?category=linear&limit=1000",
+                 page(0, 7, "p2", R"(,{"symbol":"NEWUSDT","status":"PreLaunch"})"));
+  server.SetHttp("/v5/market/instruments-info?category=linear&limit=1000&cursor=p2", page(7, 12, "", ""));
+  server.SetHttp(
+      "/v5/market/instruments-info?category=inverse&limit=1000",
+      R"({"retCode":0,"result":{"category":"inverse","list":[{"symbol":"BTCUSD","status":"Trading"}],"nextPageCursor":""}})");
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
+  o.symbols = {"all"};
+  Running run(o);
+  const bool done = run.WaitFor([&] { return server.received().size() >= 3 && server.connections() >= 2; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  CHECK_THAT(run.Log(), Catch::Contains("bybit: 13 trading symbols from the venue's instrument list"));
+  std::vector<std::string> subs;
+  for (const std::string& m : server.received()) {
+    if (m.find("\"op\":\"subscribe\"") != std::string::npos) subs.push_back(m);
+  }
+  std::sort(subs.begin(), subs.end());
+  std::string linear1 = R"({"req_id":"liqdb-1","op":"subscribe","args":[)",
+              linear2 = R"({"req_id":"liqdb-2","op":"subscribe","args":[)";
+  for (int i = 0; i < 10; ++i) linear1 += fmt::format(R"({}"allLiquidation.C{}USDT")", i ? "," : "", i);
+  for (int i = 10; i < 12; ++i) linear2 += fmt::format(R"({}"allLiquidation.C{}USDT")", i > 10 ? "," : "", i);
+  const std::vector<std::string> want = {
+      R"({"req_id":"liqdb-1","op":"subscribe","args":["allLiquidation.BTCUSD"]})", linear1 + "]}",
+      linear2 + "]}"};
+  std::vector<std::string> sorted_want = want;
+  std::sort(sorted_want.begin(), sorted_want.end());
+  CHECK(subs == sorted_want);
+}
+
 TEST_CASE("record: binance stalled connection times out, reconnects, gap says why", "[record]") {
   const std::vector<std::string> msgs = SampleLines("binance-forceorder.jsonl");
   REQUIRE(msgs.size() == 4);

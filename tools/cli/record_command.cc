@@ -236,7 +236,7 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
                   "comma-separated kinds of " + kinds + " (default: liquidations,market)");
   cmd->add_option("--symbols", args->symbols,
                   "comma-separated instruments (default: the main BTC/ETH/SOL perpetuals); VENUE:SYMBOL "
-                  "for one the built-in list lacks");
+                  "for one the built-in list lacks; 'all': every trading Bybit symbol (its instrument list)");
   cmd->add_option("--endpoint", args->endpoints,
                   "VENUE=URL: replaces the venue's scheme, host and port (ws:// allowed); repeatable")
       ->allow_extra_args(false);
