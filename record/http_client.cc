@@ -49,6 +49,19 @@ asio::awaitable<Status> Exchange(Stream& stream, const HttpRequest& r, HttpRespo
   timer.async_wait([resolver](const error_code& e) {
     if (!e) resolver->cancel();
   });
+  if (r.cancel) {
+    *r.cancel = [resolver, &tcp] {
+      error_code ignored;
+      resolver->cancel();
+      tcp.socket().close(ignored);
+    };
+  }
+  struct Reset {  // the function above refers to this frame: gone with it
+    std::shared_ptr<std::function<void()>> c;
+    ~Reset() {
+      if (c) *c = nullptr;
+    }
+  } reset{r.cancel};
   tcp::resolver::results_type endpoints =
       co_await resolver->async_resolve(r.url.host, r.url.port, asio::redirect_error(asio::use_awaitable, ec));
   timer.cancel();

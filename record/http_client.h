@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
+#include <memory>
 #include <string>
 #include <utility>  // before awaitable.hpp: Boost 1.74 uses std::exchange without it
 
@@ -28,6 +30,9 @@ struct HttpRequest {
   std::string body;  // POST: sent as application/json
   std::chrono::milliseconds timeout{10'000};
   size_t max_body_bytes = 4 << 20;
+  // Set by Fetch while it runs to a function that ends it at once (closing
+  // its socket), reset before it returns; call it on the same io_context.
+  std::shared_ptr<std::function<void()>> cancel;
 };
 
 struct HttpResponse {

@@ -94,6 +94,8 @@ struct Feed {
   std::shared_ptr<Conn> conn;
   asio::steady_timer* backoff = nullptr;
   asio::steady_timer* poll_timer = nullptr;
+  // Ends a poll in flight at the stop (http_client.h).
+  std::shared_ptr<std::function<void()>> poll_cancel = std::make_shared<std::function<void()>>();
   bool in_gap = false;
   Timestamp gap_from = 0;
   std::string gap_reason;
@@ -380,6 +382,7 @@ asio::awaitable<void> Recorder::Impl::Poller(Feed* f) {
       req.body = p.body;
       req.timeout = std::chrono::milliseconds(options_.connect_timeout_ms);
       req.max_body_bytes = options_.max_message_bytes;
+      req.cancel = f->poll_cancel;
       const Timestamp asked = NowUs();
       record::HttpResponse res;
       Status s = co_await record::Fetch(ex, tls_.get(), req, &res);
@@ -584,6 +587,7 @@ void Recorder::Impl::StopSessions() {
     }
     if (f->backoff) f->backoff->cancel();
     if (f->poll_timer) f->poll_timer->cancel();
+    if (*f->poll_cancel) (*f->poll_cancel)();
   }
 }
 

@@ -10,6 +10,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
@@ -126,6 +127,31 @@ TEST_CASE("record http client: GET, POST, HTTP errors, body limit, timeout", "[r
   REQUIRE_FALSE(s.ok());
   CHECK_THAT(s.message(), Catch::Contains("timed out"));
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+}
+
+TEST_CASE("record http client: a request in flight ends at once when cancelled", "[record]") {
+  HttpServer server(1);
+  HttpRequest silent;
+  silent.url = *ParseUrl(server.base() + "/silent");
+  silent.timeout = std::chrono::milliseconds(20'000);
+  silent.cancel = std::make_shared<std::function<void()>>();
+  asio::io_context io;
+  Status result;
+  HttpResponse res;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> { result = co_await Fetch(io.get_executor(), nullptr, silent, &res); },
+      asio::detached);
+  asio::steady_timer t(io, std::chrono::milliseconds(100));
+  t.async_wait([&](const boost::system::error_code&) {
+    REQUIRE(*silent.cancel);  // set while the request runs
+    (*silent.cancel)();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  io.run();
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(3));
+  CHECK_FALSE(result.ok());
+  CHECK_FALSE(*silent.cancel);  // reset when Fetch returned
 }
 
 }  // namespace
