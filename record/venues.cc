@@ -45,6 +45,11 @@ const std::vector<VenueInfo>& Venues() {
   return v;
 }
 
+// Binance USDⓈ-M serves its market streams (forceOrder, markPrice among them)
+// on routed paths since its WebSocket change notice of 2026-03-06; the legacy
+// unrouted paths stopped delivering them on 2026-04-23. COIN-M is unchanged.
+constexpr const char* kBinanceUsdmMarket = "/market";
+
 const std::vector<std::string> kKinds = {"liquidations", "market", "positions"};
 
 std::string Join(const std::vector<std::string>& v) {
@@ -270,13 +275,13 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
       for (const auto& s : syms) (s.find('_') != std::string::npos ? coinm : usdm).push_back(s);
       if (has("liquidations")) {
         // !forceOrder@arr is every symbol's; with --symbols, one stream each.
-        auto add = [&](const char* feed, const char* default_base,
+        auto add = [&](const char* feed, const char* default_base, const char* prefix,
                        const std::vector<std::string>& list) -> Status {
           LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, feed));
           f.subscribed_by_url = true;
-          std::string target = "/ws/!forceOrder@arr";
+          std::string target = std::string(prefix) + "/ws/!forceOrder@arr";
           if (!list.empty()) {
-            target = "/stream?streams=";
+            target = std::string(prefix) + "/stream?streams=";
             for (size_t i = 0; i < list.size(); ++i)
               target += (i ? "/" : "") + Lower(list[i]) + "@forceOrder";
           }
@@ -285,22 +290,23 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
           plan.feeds.push_back(std::move(f));
           return Status::OK();
         };
-        // An --endpoint for binance carries both USDⓈ-M and COIN-M paths.
+        // An --endpoint for binance carries both USDⓈ-M and COIN-M paths:
+        // it replaces scheme, host and port, each feed keeps its own path.
         if (syms.empty() || !usdm.empty())
-          LIQDB_RETURN_IF_ERROR(add("liquidations", "wss://fstream.binance.com", usdm));
+          LIQDB_RETURN_IF_ERROR(add("liquidations", "wss://fstream.binance.com", kBinanceUsdmMarket, usdm));
         if (syms.empty() || !coinm.empty()) {
-          LIQDB_RETURN_IF_ERROR(add("liquidations-coinm", "wss://dstream.binance.com", coinm));
+          LIQDB_RETURN_IF_ERROR(add("liquidations-coinm", "wss://dstream.binance.com", "", coinm));
         }
       }
       if (has("market")) {
         // The mark price stream (1 s) and an open-interest poll per symbol:
         // USDⓈ-M on fstream/fapi, COIN-M (with --symbols BTCUSD_PERP, ...) on dstream/dapi.
-        auto add = [&](const char* feed, const char* ws_base, const char* rest_base, const char* path,
-                       const std::vector<std::string>& list) -> Status {
+        auto add = [&](const char* feed, const char* ws_base, const char* ws_prefix, const char* rest_base,
+                       const char* path, const std::vector<std::string>& list) -> Status {
           if (list.empty()) return Status::OK();
           LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(venue, feed));
           f.subscribed_by_url = true;
-          std::string target = "/stream?streams=";
+          std::string target = std::string(ws_prefix) + "/stream?streams=";
           for (size_t i = 0; i < list.size(); ++i)
             target += (i ? "/" : "") + Lower(list[i]) + "@markPrice@1s";
           f.url = WithBase(base_of(info, ws_base), target, true);
@@ -314,9 +320,10 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
           return Status::OK();
         };
         const std::vector<std::string> defaults = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
-        LIQDB_RETURN_IF_ERROR(add("market", "wss://fstream.binance.com", "https://fapi.binance.com",
-                                  "/fapi/v1/openInterest", syms.empty() ? defaults : usdm));
-        LIQDB_RETURN_IF_ERROR(add("market-coinm", "wss://dstream.binance.com", "https://dapi.binance.com",
+        LIQDB_RETURN_IF_ERROR(add("market", "wss://fstream.binance.com", kBinanceUsdmMarket,
+                                  "https://fapi.binance.com", "/fapi/v1/openInterest",
+                                  syms.empty() ? defaults : usdm));
+        LIQDB_RETURN_IF_ERROR(add("market-coinm", "wss://dstream.binance.com", "", "https://dapi.binance.com",
                                   "/dapi/v1/openInterest", coinm));
       }
     } else if (venue == "bybit") {

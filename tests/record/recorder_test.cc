@@ -389,7 +389,7 @@ TEST_CASE("record: binance stalled connection times out, reconnects, gap says wh
   INFO(run.Log());
   CHECK(done);
   REQUIRE(run.result.ok());
-  CHECK(server.targets()[0] == "/stream?streams=btcusdt@forceOrder/ethusdt@forceOrder");
+  CHECK(server.targets()[0] == "/market/stream?streams=btcusdt@forceOrder/ethusdt@forceOrder");
   const std::vector<Gap> gaps = run.rec->gaps();
   REQUIRE(gaps.size() == 1);
   CHECK_THAT(gaps[0].reason, Catch::Contains("stalled"));
@@ -423,7 +423,7 @@ TEST_CASE("record: binance market samples pair the mark price stream with open-i
                    server.http_requests()));
   CHECK(done);
   REQUIRE(run.result.ok());
-  CHECK(server.targets()[0] == "/stream?streams=btcusdt@markPrice@1s");
+  CHECK(server.targets()[0] == "/market/stream?streams=btcusdt@markPrice@1s");
   run.rec.reset();
   // By hand: the open interest's time, the mark price in force, base units.
   const std::vector<std::string> want = {"binance|BTCUSDT|1718000005000000|-1|67000.5|80123.456"};

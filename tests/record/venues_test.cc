@@ -51,7 +51,7 @@ TEST_CASE("record venues: the default plan, and unknown names fail naming the kn
   std::vector<std::string> names;
   for (const FeedSpec& f : p->feeds) names.push_back(f.venue + "/" + f.feed + " " + f.url.ToString());
   CHECK(names == std::vector<std::string>{
-                     "binance/liquidations wss://fstream.binance.com/ws/!forceOrder@arr",
+                     "binance/liquidations wss://fstream.binance.com/market/ws/!forceOrder@arr",
                      "binance/liquidations-coinm wss://dstream.binance.com/ws/!forceOrder@arr",
                      "bybit/liquidations-linear wss://stream.bybit.com/v5/public/linear",
                      "bybit/liquidations-inverse wss://stream.bybit.com/v5/public/inverse",
@@ -108,7 +108,7 @@ TEST_CASE("record venues: market samples' streams, subscriptions and polls", "[r
   CHECK(binance.feed == "market");
   CHECK(binance.format == Format::kBinanceMarkPrice);
   CHECK(binance.url.ToString() ==
-        "wss://fstream.binance.com/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s/"
+        "wss://fstream.binance.com/market/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s/"
         "solusdt@markPrice@1s");
   REQUIRE(binance.polls.size() == 3);
   CHECK(binance.polls[0].url.ToString() == "https://fapi.binance.com/fapi/v1/openInterest?symbol=BTCUSDT");
@@ -137,6 +137,19 @@ TEST_CASE("record venues: market samples' streams, subscriptions and polls", "[r
   p = PlanFeeds(s);
   REQUIRE(p.ok());
   CHECK(p->feeds[0].polls[0].url.ToString() == "http://127.0.0.1:9001/fapi/v1/openInterest?symbol=BTCUSDT");
+  // It replaces scheme, host and port only: USDⓈ-M keeps its routed /market path.
+  CHECK(p->feeds[0].url.ToString() ==
+        "ws://127.0.0.1:9001/market/stream?streams=btcusdt@markPrice@1s/ethusdt@markPrice@1s/"
+        "solusdt@markPrice@1s");
+  s.kinds = {"liquidations"};
+  s.symbols = {"BTCUSDT", "BTCUSD_PERP"};
+  p = PlanFeeds(s);
+  REQUIRE(p.ok());
+  REQUIRE(p->feeds.size() == 2);
+  CHECK(p->feeds[0].url.ToString() == "ws://127.0.0.1:9001/market/stream?streams=btcusdt@forceOrder");
+  CHECK(p->feeds[1].url.ToString() == "ws://127.0.0.1:9001/stream?streams=btcusd_perp@forceOrder");
+  s.kinds = {"market"};
+  s.symbols.clear();
 
   // COIN-M symbols go to dstream and dapi.
   s.endpoints.clear();
