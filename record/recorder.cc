@@ -71,6 +71,8 @@ constexpr uint64_t kBadLogged = 10;
 constexpr uint64_t kBadLogEvery = 1000;
 // Data messages of a connection remembered to recognise repeats after a reconnect.
 constexpr size_t kRepeatWindow = 4096;
+// How often an open gap is stored again with its end moved to now.
+constexpr auto kOpenGapRefresh = std::chrono::seconds(10);
 
 // One connection's state, shared by its reader and its keep-alive coroutine.
 struct Conn {
@@ -139,6 +141,10 @@ class Recorder::Impl {
   void Archive(Feed* f, Timestamp now, std::string_view message);
   void Lost(Feed* f, Timestamp from, const std::string& why);
   void CloseGap(Feed* f, Timestamp to);
+  // The open gap of `f` as it stands, ending at `to`, put in the store.
+  void PutOpenGap(Feed* f, Timestamp to);
+  // When the feed was last known live: its last frame, else the start.
+  Timestamp LastLive(const Feed* f) const;
   void StopSessions();
   void ParseThread(Feed* f);
   void Log(const std::string& line);
@@ -328,6 +334,10 @@ std::vector<FeedStatus> Recorder::Impl::Feeds() const {
   return out;
 }
 
+Timestamp Recorder::Impl::LastLive(const Feed* f) const {
+  return std::max(started_us_, f->last_message_us.load());
+}
+
 void Recorder::Impl::Lost(Feed* f, Timestamp from, const std::string& why) {
   {
     std::lock_guard<std::mutex> lock(f->error_mu);
@@ -337,18 +347,35 @@ void Recorder::Impl::Lost(Feed* f, Timestamp from, const std::string& why) {
   f->in_gap = true;
   f->gap_from = from;
   f->gap_reason = why;
+  // Stored at once, ending now, and again while it stays open (Housekeeping):
+  // a recorder killed during an outage leaves the gap in the store, up to
+  // its last re-put. The store replaces a gap by (venue, feed, from).
+  PutOpenGap(f, NowUs());
+}
+
+namespace {
+Gap MakeGap(const FeedSpec& spec, Timestamp from, Timestamp to, const std::string& reason) {
+  Gap g;
+  g.venue = spec.venue;
+  g.feed = spec.feed;
+  g.from = from;
+  g.to = std::max(to, from + 1);
+  g.reason = reason;
+  if (g.reason.size() > Store::kMaxGapReason) g.reason.resize(Store::kMaxGapReason);
+  return g;
+}
+}  // namespace
+
+void Recorder::Impl::PutOpenGap(Feed* f, Timestamp to) {
+  if (!f->in_gap) return;
+  Status s = store_->PutGap(MakeGap(f->spec, f->gap_from, to, f->gap_reason + " (open when last stored)"));
+  if (!s.ok()) Fatal(s.WithContext(f->Name() + ": storing an open gap"));
 }
 
 void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
   if (!f->in_gap) return;
   f->in_gap = false;
-  Gap g;
-  g.venue = f->spec.venue;
-  g.feed = f->spec.feed;
-  g.from = f->gap_from;
-  g.to = std::max(to, f->gap_from + 1);
-  g.reason = f->gap_reason;
-  if (g.reason.size() > Store::kMaxGapReason) g.reason.resize(Store::kMaxGapReason);
+  const Gap g = MakeGap(f->spec, f->gap_from, to, f->gap_reason);
   {
     std::lock_guard<std::mutex> lock(gaps_mu_);
     gaps_.push_back(g);
@@ -542,7 +569,6 @@ asio::awaitable<void> Recorder::Impl::Session(Feed* f) {
   try {
     while (!stopping_) {
       bool had_frames = false;
-      const Timestamp attempt_at = NowUs();
       std::string why = co_await Connection(f, &had_frames);
       const bool connected = f->connected.exchange(false);
       f->conn.reset();
@@ -553,10 +579,10 @@ asio::awaitable<void> Recorder::Impl::Session(Feed* f) {
       }
       if (stopping_) break;
       ++f->disconnects;
-      // A feed that never got going is without data from this attempt on.
-      if (!connected) {
-        Lost(f, f->connects == 0 ? started_us_ : attempt_at, why);
-      }
+      // Every attempt that ends other than by the stop is a loss: a failed
+      // connect, handshake or subscription write included (a no-op when the
+      // gap is already open, as after a dropped connection).
+      Lost(f, LastLive(f), why);
       // Everything before the loss is stored before anything after it.
       f->queue->PushFlush();
       attempt = had_frames ? 0 : attempt + 1;
@@ -596,6 +622,7 @@ asio::awaitable<void> Recorder::Impl::Housekeeping() {
   asio::steady_timer timer(ex);
   const auto start = SteadyClock::now();
   auto next_tick = start;
+  auto next_gap_put = start + kOpenGapRefresh;
   while (true) {
     const auto now = SteadyClock::now();
     if (stop_requested_.load() ||
@@ -610,6 +637,11 @@ asio::awaitable<void> Recorder::Impl::Housekeeping() {
         if (Status s = archive_->Flush(); !s.ok()) Fatal(s.WithContext("--raw"));
       }
       next_tick = now + std::chrono::seconds(1);
+    }
+    if (now >= next_gap_put) {
+      const Timestamp us = NowUs();
+      for (auto& f : feeds_) PutOpenGap(f.get(), us);
+      next_gap_put = now + kOpenGapRefresh;
     }
     timer.expires_after(std::chrono::milliseconds(50));
     error_code ec;

@@ -52,6 +52,11 @@ Step Stall() {
   s.type = Step::Type::kStall;
   return s;
 }
+Step Reset() {
+  Step s;
+  s.type = Step::Type::kReset;
+  return s;
+}
 Step Pause(size_t ms) {
   Step s;
   s.type = Step::Type::kPause;
@@ -172,6 +177,16 @@ struct LoopbackServer::State {
             co_await c->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
             c->dead = true;
             beast::get_lowest_layer(c->ws).socket().close(ec);
+            co_return;
+          }
+          case Step::Type::kReset: {
+            ++i;
+            ++scripts_done;
+            error_code ec;
+            auto& sock = beast::get_lowest_layer(c->ws).socket();
+            sock.set_option(asio::socket_base::linger(true, 0), ec);
+            c->dead = true;
+            sock.close(ec);
             co_return;
           }
           case Step::Type::kStall: {

@@ -22,6 +22,7 @@ struct Step {
     kSendBytes,       // a text frame of `bytes` 'x' characters (oversized frames)
     kDrop,            // FIN now (the client sees the connection end), then close
     kStall,           // stop reading and writing: no data, no pongs, socket kept open
+    kReset,           // RST now (SO_LINGER 0): the client's next write or read fails
     kPause,           // wait `bytes` milliseconds
   };
   Type type = Type::kSend;
@@ -35,6 +36,7 @@ Step SendBytes(size_t n);
 Step WaitSubscribed();
 Step Drop();
 Step Stall();
+Step Reset();
 Step Pause(size_t ms);
 
 class LoopbackServer {

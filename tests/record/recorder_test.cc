@@ -73,16 +73,30 @@ std::vector<std::string> DumpRows(const std::string& path, bool reader = false) 
   return rows;
 }
 
-// The gaps the store holds, each as "venue feed from to reason".
-std::vector<std::string> StoredGaps(const std::string& path) {
-  Result<std::shared_ptr<Store>> store = Store::Open(path);
+// The gaps the store holds. `reader`: as DumpRows.
+std::vector<Gap> ListStoredGaps(const std::string& path, bool reader = false) {
+  StoreOptions so;
+  if (reader) so.mode = StoreOptions::Mode::kReadOnly;
+  Result<std::shared_ptr<Store>> store = Store::Open(path, so);
+  if (reader && !store.ok()) return {};
   REQUIRE(store.ok());
   Result<std::vector<Gap>> gaps = (*store)->ListGaps(kMinTimestamp, kMaxTimestamp);
   REQUIRE(gaps.ok());
+  return *gaps;
+}
+
+// The gaps the store holds, each as "venue feed from to reason".
+std::vector<std::string> StoredGaps(const std::string& path) {
   std::vector<std::string> out;
-  for (const Gap& g : *gaps)
+  for (const Gap& g : ListStoredGaps(path))
     out.push_back(fmt::format("{} {} {} {} {}", g.venue, g.feed, g.from, g.to, g.reason));
   return out;
+}
+
+Timestamp WallUs() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 std::vector<std::string> GapTexts(const std::vector<Gap>& gaps) {
@@ -258,6 +272,38 @@ TEST_CASE("record: bybit rows equal ingest's, exactly once through a drop, with 
     CHECK(ing.summary().rejected_lines == 1);
   }
   CHECK(DumpRows(dir.Sub("replay")) == want.rows);
+}
+
+TEST_CASE("record: a connection reset before its subscription is a gap from the start", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  // The first connection is reset right after the handshake: the client's
+  // subscription write (or, should the reset come late, its first read)
+  // fails before any data. The second delivers one message.
+  LoopbackServer server("bybit", {{test::Reset()}, {test::WaitSubscribed(), test::Send(msgs[0])}});
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
+  o.symbols = {"BTCUSDT"};
+  const std::vector<std::string> want = IngestLines(Format::kBybitLiquidation, {msgs[0]}).rows;
+  REQUIRE(!want.empty());
+  const Timestamp before = WallUs();
+  Running run(o);
+  const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored == want.size(); });
+  const Timestamp after = WallUs();
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  CHECK(server.connections() >= 2);
+  const std::vector<Gap> gaps = run.rec->gaps();
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].feed == "liquidations-linear");
+  // No data from the start until the second connection's message.
+  CHECK(gaps[0].from >= before);
+  CHECK(gaps[0].from < gaps[0].to);
+  CHECK(gaps[0].to <= after);
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")) == want);
+  CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));
 }
 
 TEST_CASE("record: okx oversized frame is counted, the connection dropped and resumed", "[record]") {
@@ -566,6 +612,42 @@ TEST_CASE("record: SIGTERM while recording flushes, seals and exits 0", "[record
   CHECK(WEXITSTATUS(status) == 0);
   CHECK_THAT(out, Catch::Contains("stored 5 rows"));
   CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, msgs).rows);
+}
+
+TEST_CASE("record: a gap still open when the recorder is killed is in the store", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  // One message, then the venue goes away: every later connection is reset.
+  LoopbackServer server("bybit",
+                        {{test::WaitSubscribed(), test::Send(msgs[0]), test::Drop()}, {test::Reset()}});
+  TempDir dir;
+  const std::string store = dir.Sub("s");
+  const Timestamp before = WallUs();
+  const pid_t pid = SpawnRecord(store, server.url(), dir.Sub("log"));
+  // The outage has begun (the venue reset a reconnect) and the open gap is durable.
+  std::vector<Gap> gaps;
+  const bool seen = WaitUntil([&] {
+    if (server.connections() < 2) return false;
+    gaps = ListStoredGaps(store, /*reader=*/true);
+    return !gaps.empty();
+  });
+  const Timestamp killed = WallUs();
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO(ReadFile(dir.Sub("log")));
+  REQUIRE(seen);
+  REQUIRE(WIFSIGNALED(status));
+  gaps = ListStoredGaps(store);
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].venue == "bybit");
+  CHECK(gaps[0].feed == "liquidations-linear");
+  CHECK(gaps[0].from >= before);
+  CHECK(gaps[0].from < gaps[0].to);
+  CHECK(gaps[0].to <= killed);
+  // Stored when it opened (its end is then the time of the drop, ~100 ms
+  // after the message), not only at the 10 s re-put.
+  CHECK(gaps[0].to - gaps[0].from < 5'000'000);
+  CHECK_THAT(gaps[0].reason, Catch::Contains("open when last stored"));
 }
 
 TEST_CASE("record: a restart after SIGKILL that receives the same messages stores nothing twice",
