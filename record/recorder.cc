@@ -71,6 +71,9 @@ constexpr uint64_t kBadLogged = 10;
 constexpr uint64_t kBadLogEvery = 1000;
 // Data messages of a connection remembered to recognise repeats after a reconnect.
 constexpr size_t kRepeatWindow = 4096;
+// A connection that lived this long and delivered data restarts the backoff:
+// a venue that accepts, acks and closes at once is retried ever more slowly.
+constexpr auto kStableAfter = std::chrono::seconds(5);
 // How often an open gap is stored again with its end moved to now.
 constexpr auto kOpenGapRefresh = std::chrono::seconds(10);
 
@@ -132,8 +135,13 @@ class Recorder::Impl {
 
  private:
   asio::awaitable<void> Session(Feed* f);
+  // How a connection went, for the backoff.
+  struct ConnEnd {
+    bool stable = false;   // lived kStableAfter and delivered data
+    bool renewed = false;  // closed on purpose ahead of the venue's age limit
+  };
   // One connection, until it ends; returns why it ended.
-  asio::awaitable<std::string> Connection(Feed* f, bool* had_frames);
+  asio::awaitable<std::string> Connection(Feed* f, ConnEnd* end);
   asio::awaitable<void> Keeper(Feed* f, std::shared_ptr<Conn> c);
   asio::awaitable<void> Housekeeping();
   asio::awaitable<void> Poller(Feed* f);
@@ -512,7 +520,7 @@ asio::awaitable<void> Recorder::Impl::Keeper(Feed* f, std::shared_ptr<Conn> c) {
   }
 }
 
-asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, bool* had_frames) {
+asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, ConnEnd* end) {
   auto ex = co_await asio::this_coro::executor;
   record::WsLimits limits;
   limits.connect_timeout = std::chrono::milliseconds(options_.connect_timeout_ms);
@@ -535,6 +543,8 @@ asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, bool* had_frame
   if (!s.ok()) co_return s.message();
   if (stopping_) co_return "stopped";
   Timestamp live_since = NowUs();
+  const auto live_steady = SteadyClock::now();
+  const uint64_t messages_before = f->messages.load();
   ++f->connects;
   f->connected.store(true);
   Log(fmt::format("{}: connected to {}", f->Name(), f->spec.url.ToString()));
@@ -555,9 +565,10 @@ asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, bool* had_frame
       const Timestamp last = std::max(live_since, f->last_message_us.load());
       Lost(f, last,
            c->renew ? fmt::format("renewed after {} ms", options_.max_connection_age_ms) : s.message());
+      end->renewed = c->renew;
+      end->stable = f->messages.load() > messages_before && SteadyClock::now() - live_steady >= kStableAfter;
       co_return c->renew ? "renewing the connection" : s.message();
     }
-    *had_frames = true;
     OnFrame(f, message, NowUs());
   }
 }
@@ -568,8 +579,8 @@ asio::awaitable<void> Recorder::Impl::Session(Feed* f) {
   int attempt = 0;
   try {
     while (!stopping_) {
-      bool had_frames = false;
-      std::string why = co_await Connection(f, &had_frames);
+      ConnEnd end;
+      std::string why = co_await Connection(f, &end);
       const bool connected = f->connected.exchange(false);
       f->conn.reset();
       if (!f->seen.empty()) {
@@ -585,8 +596,9 @@ asio::awaitable<void> Recorder::Impl::Session(Feed* f) {
       Lost(f, LastLive(f), why);
       // Everything before the loss is stored before anything after it.
       f->queue->PushFlush();
-      attempt = had_frames ? 0 : attempt + 1;
-      const auto delay = Backoff(attempt);
+      attempt = end.stable || end.renewed ? 0 : attempt + 1;
+      // A planned renewal reconnects at once; anything else backs off.
+      const auto delay = end.renewed ? std::chrono::milliseconds(0) : Backoff(attempt);
       Log(fmt::format("{}: {}{}; {} in {} ms", f->Name(), connected ? "disconnected: " : "", why,
                       connected ? "reconnecting" : "retrying", delay.count()));
       f->backoff = &timer;

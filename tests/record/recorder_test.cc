@@ -306,6 +306,36 @@ TEST_CASE("record: a connection reset before its subscription is a gap from the 
   CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));
 }
 
+TEST_CASE("record: a venue that acks, sends and closes at once is retried ever more slowly", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  // Every connection: the ack, one message, then closed (a ban risk if retried at the first delay).
+  LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Drop()}});
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
+  o.symbols = {"BTCUSDT"};
+  o.backoff_min_ms = 25;
+  o.backoff_max_ms = 800;
+  Running run(o);
+  const bool done = run.WaitFor([&] { return server.connections() >= 6; });
+  run.StopAndJoin();
+  const std::string log = run.Log();
+  INFO(log);
+  CHECK(done);
+  // Delays are uniform in [0, min(800, 25 x 2^attempt)]: had each short
+  // connection restarted the count, none could pass 25 ms. Five delays
+  // growing from 50 ms all at most 25 ms: probability about 3e-5.
+  int64_t longest = -1;
+  size_t delays = 0;
+  for (size_t at = log.find("reconnecting in "); at != std::string::npos;
+       at = log.find("reconnecting in ", at + 1)) {
+    longest = std::max<int64_t>(longest, std::stoll(log.substr(at + 16)));
+    ++delays;
+  }
+  CHECK(delays >= 5);
+  CHECK(longest > 25);
+  CHECK(longest <= 800);
+}
+
 TEST_CASE("record: okx oversized frame is counted, the connection dropped and resumed", "[record]") {
   const std::vector<std::string> msgs = SampleLines("okx-liquidation-orders.jsonl");
   REQUIRE(msgs.size() == 4);
@@ -521,6 +551,7 @@ TEST_CASE("record: connections are renewed before the venue's age limit (Binance
   const std::vector<Gap> gaps = run.rec->gaps();
   REQUIRE(!gaps.empty());
   CHECK_THAT(gaps[0].reason, Catch::Contains("renewed after 300 ms"));
+  CHECK_THAT(run.Log(), Catch::Contains("renewing the connection; reconnecting in 0 ms"));
   run.rec.reset();
   CHECK(DumpRows(dir.Sub("s")) == IngestLines(Format::kBinanceForceOrder, {msgs[0], msgs[1]}).rows);
 }
