@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <deque>
 #include <mutex>
 #include <random>
@@ -531,11 +532,12 @@ asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, ConnEnd* end) {
   f->conn = c;
   Feed* fp = f;
   c->ws->set_on_control([fp] { fp->last_message_us.store(NowUs()); });
-  struct Closer {  // whatever way this coroutine ends, the keeper stops
+  struct Closer {  // whatever way this coroutine ends, the keeper stops and the socket closes
     std::shared_ptr<Conn> c;
     ~Closer() {
       c->closed = true;
       c->keeper.cancel();
+      c->ws->Cancel();  // a failed subscription leaves it open otherwise, until the Conn goes
     }
   } closer{c};
 
@@ -741,6 +743,25 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(RecordOptions options) {
   if (options.store.empty()) return Status::InvalidArgument("no store folder given");
   if (options.backoff_min_ms <= 0 || options.backoff_max_ms < options.backoff_min_ms) {
     return Status::InvalidArgument("the reconnect backoff must satisfy 0 < min <= max");
+  }
+  // Zero or negative would mean "unlimited" to Beast, a renewal or ping loop,
+  // or a timer that fires at once.
+  for (const auto& [name, value] :
+       {std::pair<const char*, int64_t>{"connect timeout", options.connect_timeout_ms},
+        {"idle timeout", options.idle_timeout_ms},
+        {"flush interval", options.flush_interval_ms},
+        {"market interval", options.market_interval_ms},
+        {"maximum connection age", options.max_connection_age_ms}}) {
+    if (value <= 0)
+      return Status::InvalidArgument(fmt::format("the {} must be positive (got {} ms)", name, value));
+  }
+  if (options.duration_ms < 0 || options.positions_interval_ms < 0) {
+    return Status::InvalidArgument("the duration and the positions interval must not be negative");
+  }
+  if (options.max_message_bytes == 0)
+    return Status::InvalidArgument("the message size limit must be positive");
+  if (!(options.ping_interval_scale > 0) || !std::isfinite(options.ping_interval_scale)) {
+    return Status::InvalidArgument("the ping interval scale must be a positive number");
   }
   auto impl = std::make_unique<Impl>(std::move(options));
   LIQDB_RETURN_IF_ERROR(impl->Init());

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <thread>
 
@@ -574,6 +575,32 @@ TEST_CASE("record: an unknown venue, kind or symbol fails at start naming the kn
   CHECK(r.code == 0);
   CHECK_THAT(r.out, Catch::Contains("Examples:\n  liqdb record --store data/live"));
   CHECK_THAT(r.out, Catch::Contains("--endpoint"));
+}
+
+TEST_CASE("record: options that would mean unlimited, a loop or a flood fail at Open", "[record]") {
+  TempDir dir;
+  const std::vector<std::pair<std::string, std::function<void(RecordOptions&)>>> bad = {
+      {"connect timeout", [](RecordOptions& o) { o.connect_timeout_ms = 0; }},
+      {"idle timeout", [](RecordOptions& o) { o.idle_timeout_ms = -1; }},
+      {"flush interval", [](RecordOptions& o) { o.flush_interval_ms = 0; }},
+      {"market interval", [](RecordOptions& o) { o.market_interval_ms = 0; }},
+      {"maximum connection age", [](RecordOptions& o) { o.max_connection_age_ms = 0; }},
+      {"duration", [](RecordOptions& o) { o.duration_ms = -5; }},
+      {"message size limit", [](RecordOptions& o) { o.max_message_bytes = 0; }},
+      {"ping interval scale", [](RecordOptions& o) { o.ping_interval_scale = 0; }},
+      {"ping interval scale", [](RecordOptions& o) { o.ping_interval_scale = -1; }},
+  };
+  for (const auto& [what, spoil] : bad) {
+    RecordOptions o = FastOptions(dir.Sub("s"), "bybit", "ws://127.0.0.1:1");
+    spoil(o);
+    Result<std::unique_ptr<Recorder>> r = Recorder::Open(std::move(o));
+    INFO(what);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().IsInvalidArgument());
+    CHECK_THAT(r.status().message(), Catch::Contains(what));
+  }
+  // Nothing was opened: the store folder was never created.
+  CHECK_FALSE(std::filesystem::exists(dir.Sub("s")));
 }
 
 TEST_CASE("record: a store held by another writer fails at start with one sentence", "[record]") {

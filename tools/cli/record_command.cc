@@ -190,6 +190,8 @@ int RunRecord(const RecordArgs& a) {
     o.log = [](const std::string& line) { std::cerr << "liqdb record: " << line << "\n" << std::flush; };
   }
 
+  // A closed pipe (stdout to `head`, a peer gone) is an error value, not death.
+  ::signal(SIGPIPE, SIG_IGN);
   Result<std::unique_ptr<Recorder>> rec = Recorder::Open(o);
   if (!rec.ok()) {
     std::cerr << "liqdb record: " << rec.status().message() << "\n";
@@ -198,6 +200,9 @@ int RunRecord(const RecordArgs& a) {
   g_recorder.store(rec->get());
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
+  // One-shot: the first SIGINT/SIGTERM stops cleanly, a second one kills (a
+  // stop stuck on a hung disk can still be ended with Ctrl-C).
+  sa.sa_flags = SA_RESETHAND;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
