@@ -35,7 +35,7 @@ class HttpServer {
         boost::system::error_code ec;
         tcp::socket s(io_);
         acceptor_.accept(s, ec);
-        if (ec) return;
+        if (ec) break;  // done_ below: the destructor must not wait for it
         beast::flat_buffer buf;
         http::request<http::string_body> req;
         http::read(s, buf, req, ec);

@@ -294,6 +294,9 @@ LoopbackServer::~LoopbackServer() {
       c->timer.cancel();
       beast::get_lowest_layer(c->ws).socket().close(ec);
     }
+    // Sessions still reading a request or in the handshake are not in
+    // `conns`: stopping ends them too (their frames go with the io_context).
+    s->io.stop();
   });
   state_->thread.join();
 }

@@ -455,7 +455,9 @@ TEST_CASE("record: binance stalled connection times out, reconnects, gap says wh
   TempDir dir;
   RecordOptions o = FastOptions(dir.Sub("s"), "binance", server.url());
   o.symbols = {"BTCUSDT", "ETHUSDT"};  // USDⓈ-M only, one stream per symbol
-  o.idle_timeout_ms = 300;
+  // Pings at half of it: long enough that a loaded machine's late pong does
+  // not look like a second stall.
+  o.idle_timeout_ms = 1200;
   const Expected want = IngestLines(Format::kBinanceForceOrder, msgs);
   REQUIRE(want.rows.size() == 4);  // one liquidation a message
 
@@ -619,18 +621,25 @@ TEST_CASE("record: a store held by another writer fails at start with one senten
 }
 
 // `liqdb record` for Bybit's linear feed at `url`, as a child process whose
-// output goes to `log`.
-pid_t SpawnRecord(const std::string& store, const std::string& url, const std::string& log) {
+// output goes to `log`; `extra` options are added.
+pid_t SpawnRecord(const std::string& store, const std::string& url, const std::string& log,
+                  const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args = {
+      LIQDB_CLI_PATH, "record",       "--store",      store,       "--venues",
+      "bybit",        "--kinds",      "liquidations", "--symbols", "BTCUSDT,ETHUSDT,SOLUSDT",
+      "--endpoint",   "bybit=" + url, "--duration",   "60s",       "--backoff",
+      "20ms"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    const std::string endpoint = "bybit=" + url;
-    ::execl(LIQDB_CLI_PATH, LIQDB_CLI_PATH, "record", "--store", store.c_str(), "--venues", "bybit",
-            "--kinds", "liquidations", "--symbols", "BTCUSDT,ETHUSDT,SOLUSDT", "--endpoint", endpoint.c_str(),
-            "--duration", "60s", "--backoff", "20ms", static_cast<char*>(nullptr));
+    ::execv(LIQDB_CLI_PATH, argv.data());
     ::_exit(127);
   }
   return pid;
@@ -653,22 +662,28 @@ bool WaitUntil(Pred done) {
 
 TEST_CASE("record: SIGTERM while recording flushes, seals and exits 0", "[record]") {
   const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  // The last frame is malformed: the child logs it, after handing the four
+  // before it to its parser (one network thread, in order). That log line
+  // is the signal that every message reached the child.
   LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]),
-                                   test::Send(msgs[2]), test::Send(msgs[3])}});
+                                   test::Send(msgs[2]), test::Send(msgs[3]), test::Send("not json")}});
   TempDir dir;
   const std::string store = dir.Sub("s");
-  const pid_t pid = SpawnRecord(store, server.url(), dir.Sub("log"));
-  CHECK(WaitUntil([&] { return server.scripts_done() == 1; }));
-  // Let the frames reach the child, then stop it before its next flush is due.
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // A flush interval far beyond the test: what is stored, the stop stored.
+  const pid_t pid = SpawnRecord(store, server.url(), dir.Sub("log"), {"--flush-interval", "60s"});
+  const bool received =
+      WaitUntil([&] { return ReadFile(dir.Sub("log")).find("bad message #1") != std::string::npos; });
+  const std::vector<std::string> before_stop = DumpRows(store, /*reader=*/true);
   REQUIRE(::kill(pid, SIGTERM) == 0);
   int status = 0;
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   const std::string out = ReadFile(dir.Sub("log"));
   INFO(out);
+  REQUIRE(received);
+  CHECK(before_stop.empty());
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK_THAT(out, Catch::Contains("stored 5 rows"));
+  CHECK_THAT(out, Catch::Contains("stored 5 rows; 1 bad messages"));
   CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, msgs).rows);
 }
 
@@ -715,7 +730,7 @@ TEST_CASE("record: a restart after SIGKILL that receives the same messages store
   LoopbackServer server(
       "bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]), test::Send(msgs[2])},
                 {test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]), test::Send(msgs[2]),
-                 test::Send(msgs[3])}});
+                 test::Send(msgs[3]), test::Send("not json")}});
   TempDir dir;
   const std::string store = dir.Sub("s");
   const std::vector<std::string> first =
@@ -732,8 +747,8 @@ TEST_CASE("record: a restart after SIGKILL that receives the same messages store
   REQUIRE(WIFSIGNALED(status));
 
   pid = SpawnRecord(store, server.url(), dir.Sub("log"));
-  CHECK(WaitUntil([&] { return server.scripts_done() == 2; }));
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  // The malformed last frame's log line: every message reached the child.
+  CHECK(WaitUntil([&] { return ReadFile(dir.Sub("log")).find("bad message #1") != std::string::npos; }));
   REQUIRE(::kill(pid, SIGTERM) == 0);
   REQUIRE(::waitpid(pid, &status, 0) == pid);
   INFO(ReadFile(dir.Sub("log")));

@@ -43,6 +43,7 @@ struct RecordArgs {
   std::string positions_interval;
   std::string backoff = "500ms";
   std::string idle_timeout = "60s";
+  std::string flush_interval = "500ms";
 };
 
 std::atomic<Recorder*> g_recorder{nullptr};
@@ -170,13 +171,16 @@ int RunRecord(const RecordArgs& a) {
   }
   Result<int64_t> backoff = ParseInterval(a.backoff);
   Result<int64_t> idle = ParseInterval(a.idle_timeout);
-  if (!backoff.ok() || !idle.ok()) {
+  Result<int64_t> flush = ParseInterval(a.flush_interval);
+  if (!backoff.ok() || !idle.ok() || !flush.ok()) {
     std::cerr << "liqdb record: "
               << (!backoff.ok() ? "--backoff: " + backoff.status().message()
-                                : "--idle-timeout: " + idle.status().message())
+                  : !idle.ok()  ? "--idle-timeout: " + idle.status().message()
+                                : "--flush-interval: " + flush.status().message())
               << "\n";
     return kExitUsage;
   }
+  o.flush_interval_ms = std::max<int64_t>(1, *flush / 1000);
   o.backoff_min_ms = std::max<int64_t>(1, *backoff / 1000);
   o.backoff_max_ms = std::max(o.backoff_min_ms, o.backoff_max_ms);
   o.idle_timeout_ms = std::max<int64_t>(1, *idle / 1000);
@@ -265,6 +269,9 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
       ->capture_default_str();
   cmd->add_option("--idle-timeout", args->idle_timeout,
                   "drop a connection that received nothing (not even a pong) for this long")
+      ->capture_default_str();
+  cmd->add_option("--flush-interval", args->flush_interval,
+                  "rows are stored at least this often (longer: bigger batches, more lost on a crash)")
       ->capture_default_str();
   cmd->footer(
       "Examples:\n"
