@@ -1,15 +1,20 @@
 // Messages from the network thread as lines for an Ingester (message_queue.h).
 #include "record/message_queue.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace liqdb::record {
 
-MessageQueue::MessageQueue(std::string name) {
+MessageQueue::MessageQueue(std::string name, size_t max_bytes) : max_bytes_(max_bytes) {
   name_ = std::move(name);
 }
 
-void MessageQueue::Push(std::string_view message) {
+bool MessageQueue::Push(std::string_view message) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (message.size() > max_bytes_ - std::min(max_bytes_, queued_bytes_)) return false;
+  }
   Item it;
   it.text.assign(message);
   for (char& c : it.text) {
@@ -17,9 +22,11 @@ void MessageQueue::Push(std::string_view message) {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
+    queued_bytes_ += it.text.size();
     items_.push_back(std::move(it));
   }
   cv_.notify_one();
+  return true;
 }
 
 void MessageQueue::PushFlush() {
@@ -45,6 +52,11 @@ size_t MessageQueue::pending() const {
   return items_.size();
 }
 
+size_t MessageQueue::pending_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return queued_bytes_;
+}
+
 Result<LineReader::Read> MessageQueue::Next(std::string_view* line, int timeout_ms) {
   if (on_next_) on_next_();
   Item it;
@@ -59,6 +71,7 @@ Result<LineReader::Read> MessageQueue::Next(std::string_view* line, int timeout_
     if (items_.empty()) return Read::kEnd;  // closed and drained
     it = std::move(items_.front());
     items_.pop_front();
+    queued_bytes_ -= it.text.size();
   }
   if (it.flush) return Read::kTimeout;
   current_size_ = it.text.size();

@@ -7,6 +7,11 @@
 // from before a disconnect never share a batch with a venue's repeats after
 // it). Close() ends the input once the queue is drained.
 //
+// The queue holds at most `max_bytes` of messages: a parser that falls
+// behind (a slow disk) must not grow the recorder without bound. Push()
+// refuses a message that would pass the cap; the caller counts it and
+// records the loss.
+//
 // Thread-safety: Push/PushFlush/Close from any thread; Next() and on_next
 // from the one reading thread.
 #pragma once
@@ -25,13 +30,16 @@ namespace liqdb::record {
 
 class MessageQueue final : public LineReader {
  public:
-  explicit MessageQueue(std::string name);
+  explicit MessageQueue(std::string name, size_t max_bytes = kDefaultMaxBytes);
+  static constexpr size_t kDefaultMaxBytes = 64 << 20;
 
   // One message as one line: line breaks (whitespace to JSON) become spaces.
-  void Push(std::string_view message);
+  // False (and nothing queued) when the queued bytes would pass the cap.
+  [[nodiscard]] bool Push(std::string_view message);
   void PushFlush();
   void Close();
   size_t pending() const;
+  size_t pending_bytes() const;
 
   Result<Read> Next(std::string_view* line, int timeout_ms = -1) override;
   uint64_t bytes_consumed() const override { return bytes_; }
@@ -51,6 +59,8 @@ class MessageQueue final : public LineReader {
     std::string text;
   };
   std::deque<Item> items_;
+  const size_t max_bytes_;
+  size_t queued_bytes_ = 0;  // of the messages in items_
   bool closed_ = false;
   std::string current_;  // the line + kLinePadding bytes
   size_t current_size_ = 0;

@@ -91,7 +91,7 @@ struct Feed {
   FeedSpec spec;
   std::atomic<bool> connected{false};
   std::atomic<uint64_t> connects{0}, disconnects{0}, messages{0}, control{0}, bad{0}, rows_stored{0}, gaps{0},
-      repeats{0};
+      repeats{0}, dropped{0};
   std::atomic<int64_t> last_message_us{0};
   mutable std::mutex error_mu;
   std::string last_error;
@@ -103,6 +103,7 @@ struct Feed {
   // Ends a poll in flight at the stop (http_client.h).
   std::shared_ptr<std::function<void()>> poll_cancel = std::make_shared<std::function<void()>>();
   bool in_gap = false;
+  bool gap_backlog = false;  // the open gap is the parser's backlog, not the connection's
   Timestamp gap_from = 0;
   std::string gap_reason;
   // Hashes of the data messages of this connection (newest last) and of the
@@ -148,6 +149,9 @@ class Recorder::Impl {
   asio::awaitable<void> Poller(Feed* f);
   void OnFrame(Feed* f, const std::string& message, Timestamp now);
   void Archive(Feed* f, Timestamp now, std::string_view message);
+  // Hands a data message to the parser; a full queue drops it, counted, and
+  // opens a "recorder backlog" gap until a message fits again.
+  void Enqueue(Feed* f, Timestamp now, std::string_view message);
   void Lost(Feed* f, Timestamp from, const std::string& why);
   void CloseGap(Feed* f, Timestamp to);
   // The open gap of `f` as it stands, ending at `to`, put in the store.
@@ -259,7 +263,7 @@ Status Recorder::Impl::Init() {
     io.contract_sizes = options_.contract_sizes;
     io.flush_interval_ms = options_.flush_interval_ms;
     io.max_reported_errors = SIZE_MAX;  // every bad message reaches the report callback: counted there
-    f->queue = std::make_unique<MessageQueue>(f->spec.venue + "/" + f->spec.feed);
+    f->queue = std::make_unique<MessageQueue>(f->spec.venue + "/" + f->spec.feed, options_.max_queue_bytes);
     f->ingester = std::make_unique<Ingester>(store_.get(), io);
     Feed* fp = f.get();
     // The Ingester's summary belongs to the parsing thread; it is read at
@@ -331,6 +335,7 @@ std::vector<FeedStatus> Recorder::Impl::Feeds() const {
     s.control = f->control.load();
     s.bad = f->bad.load();
     s.repeats = f->repeats.load();
+    s.dropped = f->dropped.load();
     s.rows_stored = f->rows_stored.load();
     s.gaps = f->gaps.load();
     s.last_message_us = f->last_message_us.load();
@@ -384,6 +389,7 @@ void Recorder::Impl::PutOpenGap(Feed* f, Timestamp to) {
 void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
   if (!f->in_gap) return;
   f->in_gap = false;
+  f->gap_backlog = false;
   const Gap g = MakeGap(f->spec, f->gap_from, to, f->gap_reason);
   {
     std::lock_guard<std::mutex> lock(gaps_mu_);
@@ -442,7 +448,7 @@ asio::awaitable<void> Recorder::Impl::Poller(Feed* f) {
                         f->spec.poll_interval.count()));
       }
       f->last_message_us.store(now);
-      if (!f->spec.websocket) CloseGap(f, now);
+      if (!f->spec.websocket && !f->gap_backlog) CloseGap(f, now);
       ++f->messages;
       if (!p.user.empty()) {
         // clearinghouseState does not name its wallet: add it, as the adapter reads it.
@@ -453,7 +459,7 @@ asio::awaitable<void> Recorder::Impl::Poller(Feed* f) {
         }
         res.body.insert(brace + 1, "\"user\":\"" + p.user + "\",");
       }
-      f->queue->Push(FormatRawLine(f->spec.venue, f->spec.feed, now, res.body));
+      Enqueue(f, now, res.body);
       Archive(f, now, res.body);
     }
     if (stopping_) break;
@@ -464,9 +470,26 @@ asio::awaitable<void> Recorder::Impl::Poller(Feed* f) {
   f->poll_timer = nullptr;
 }
 
+void Recorder::Impl::Enqueue(Feed* f, Timestamp now, std::string_view message) {
+  if (f->queue->Push(FormatRawLine(f->spec.venue, f->spec.feed, now, message))) {
+    if (f->gap_backlog) CloseGap(f, now);
+    return;
+  }
+  const uint64_t n = ++f->dropped;
+  if (n <= kBadLogged || n % kBadLogEvery == 0) {
+    Log(fmt::format("{}: message #{} dropped: {} bytes wait for the parser (the cap is {})", f->Name(), n,
+                    f->queue->pending_bytes(), options_.max_queue_bytes));
+  }
+  if (!f->in_gap) {
+    Lost(f, now,
+         fmt::format("recorder backlog: more than {} bytes waited to be parsed", options_.max_queue_bytes));
+    f->gap_backlog = true;
+  }
+}
+
 void Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now) {
   f->last_message_us.store(now);
-  CloseGap(f, now);
+  if (!f->gap_backlog) CloseGap(f, now);
   std::string why;
   switch (record::Classify(f->spec.venue, message, &why)) {
     case MessageClass::kData: {
@@ -484,7 +507,7 @@ void Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now)
         }
       }
       ++f->messages;
-      f->queue->Push(FormatRawLine(f->spec.venue, f->spec.feed, now, message));
+      Enqueue(f, now, message);
       Archive(f, now, message);
       break;
     }
@@ -554,7 +577,7 @@ asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, ConnEnd* end) {
     s = co_await c->ws->Write(m);
     if (!s.ok()) co_return "subscribing: " + s.message();
   }
-  if (f->spec.subscribed_by_url) CloseGap(f, live_since);
+  if (f->spec.subscribed_by_url && !f->gap_backlog) CloseGap(f, live_since);
   asio::co_spawn(ex, Keeper(f, c), asio::detached);
 
   std::string message;
@@ -704,7 +727,7 @@ Status Recorder::Impl::Run() {
   const Timestamp end = NowUs();
   for (auto& f : feeds_) {
     if (f->in_gap) {
-      f->gap_reason += " (still disconnected at the stop)";
+      f->gap_reason += f->gap_backlog ? " (still open at the stop)" : " (still disconnected at the stop)";
       CloseGap(f.get(), end);
     }
   }
@@ -760,6 +783,7 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(RecordOptions options) {
   }
   if (options.max_message_bytes == 0)
     return Status::InvalidArgument("the message size limit must be positive");
+  if (options.max_queue_bytes == 0) return Status::InvalidArgument("the queue size limit must be positive");
   if (!(options.ping_interval_scale > 0) || !std::isfinite(options.ping_interval_scale)) {
     return Status::InvalidArgument("the ping interval scale must be a positive number");
   }

@@ -48,6 +48,7 @@ struct FeedStatus {
   uint64_t control = 0;           // acks, pongs and other control messages
   uint64_t bad = 0;               // malformed, unexpected, rejected or oversized messages
   uint64_t repeats = 0;           // messages the venue sent again after a reconnect (skipped)
+  uint64_t dropped = 0;           // data messages dropped: the parser was max_queue_bytes behind
   uint64_t rows_stored = 0;       // rows the store wrote for this feed
   uint64_t gaps = 0;              // gaps recorded
   Timestamp last_message_us = 0;  // wall-clock receive time of the last frame (0 = none yet)
@@ -90,6 +91,10 @@ struct RecordOptions {
   size_t max_message_bytes = 4 << 20;
   // Rows are stored at least this often.
   int64_t flush_interval_ms = 500;
+  // Per feed, messages received but not yet parsed are held up to this many
+  // bytes; past it (a slow disk) data messages are dropped, counted and the
+  // time is a gap ("recorder backlog").
+  size_t max_queue_bytes = 64 << 20;
   // Connections are renewed before this age (Binance closes them at 24 h).
   int64_t max_connection_age_ms = 23 * 3'600'000LL;
   // Stop by itself after this long (0 = run until Stop()).

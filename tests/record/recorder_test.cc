@@ -337,6 +337,35 @@ TEST_CASE("record: a venue that acks, sends and closes at once is retried ever m
   CHECK(longest <= 800);
 }
 
+TEST_CASE("record: a parser too far behind drops messages, counted, as a backlog gap", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]),
+                                   test::Send(msgs[2]), test::Send(msgs[3])}});
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
+  o.symbols = {"BTCUSDT"};
+  o.max_queue_bytes = 1;  // smaller than any message: every data message is dropped
+  const Timestamp before = WallUs();
+  Running run(o);
+  const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].dropped == 4; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  const FeedStatus f = run.rec->Feeds()[0];
+  CHECK(f.rows_stored == 0);
+  CHECK(f.control >= 1);  // the subscription's ack is no data: never dropped
+  // One gap for the four drops, from the first of them to the stop.
+  const std::vector<Gap> gaps = run.rec->gaps();
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].from >= before);
+  CHECK_THAT(gaps[0].reason, Catch::StartsWith("recorder backlog: more than 1 bytes waited to be parsed"));
+  CHECK_THAT(gaps[0].reason, Catch::EndsWith("(still open at the stop)"));
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")).empty());
+  CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));
+}
+
 TEST_CASE("record: okx oversized frame is counted, the connection dropped and resumed", "[record]") {
   const std::vector<std::string> msgs = SampleLines("okx-liquidation-orders.jsonl");
   REQUIRE(msgs.size() == 4);
