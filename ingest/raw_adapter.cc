@@ -4,8 +4,19 @@
 // recorder itself uses), so a replay gives exactly the rows stored live. A
 // message the recorder received as text that is not JSON is archived as a
 // JSON string and yields nothing here ("skipped"), as it did live.
+//
+// A message whose bytes equal one of the last kRepeatWindow messages of the
+// same (venue, feed) is a repeat: counted, not parsed. A venue resends its
+// last messages after a reconnect, and a restarted recorder archives them
+// again; replaying both runs must not store them twice. The live recorder's
+// lines pass through this adapter too, so the rule is the same live and in a
+// replay. Feeds whose sample time is the receive time (Hyperliquid
+// metaAndAssetCtxs) are exempt: the same bytes polled later are a new sample.
+#include <deque>
+#include <functional>
 #include <map>
 #include <set>
+#include <unordered_set>
 
 #include "ingest/json_util.h"
 
@@ -175,6 +186,10 @@ class LiqdbRawAdapter : public Adapter {
       ++stats->skipped;  // not JSON when received: no adapter reads it
       return Status::OK();
     }
+    if (format != Format::kHyperliquidAssetCtxs && Repeated(venue, feed, msg)) {
+      ++stats->repeats;
+      return Status::OK();
+    }
     LIQDB_ASSIGN_OR_RETURN(Adapter * adapter, AdapterFor(format));
     adapter->SetReceiveTime(recv);
     // msg lies inside `line`, so the line's padding follows it too.
@@ -192,6 +207,28 @@ class LiqdbRawAdapter : public Adapter {
   }
 
  private:
+  static constexpr size_t kRepeatWindow = 4096;
+  struct Recent {
+    std::deque<uint64_t> order;  // oldest first
+    std::unordered_set<uint64_t> hashes;
+  };
+  // Whether `msg` is among the feed's last kRepeatWindow messages; else
+  // remembers it. Kept across files: a restart's repeats may open the next.
+  bool Repeated(std::string_view venue, std::string_view feed, std::string_view msg) {
+    std::string key(venue);
+    key.push_back('\0');
+    key.append(feed);
+    Recent& r = recent_[key];
+    const uint64_t h = std::hash<std::string_view>()(msg);
+    if (!r.hashes.insert(h).second) return true;
+    r.order.push_back(h);
+    if (r.order.size() > kRepeatWindow) {
+      r.hashes.erase(r.order.front());
+      r.order.pop_front();
+    }
+    return false;
+  }
+
   // The feed's adapter, made (and its cross-run state loaded) on first use,
   // and begun on its first line of each file.
   Result<Adapter*> AdapterFor(Format format) {
@@ -211,6 +248,7 @@ class LiqdbRawAdapter : public Adapter {
   std::set<Format> begun_;
   std::string file_;
   std::optional<std::string> state_dir_;
+  std::map<std::string, Recent> recent_;  // by venue '\0' feed
 };
 
 }  // namespace

@@ -119,6 +119,37 @@ TEST_CASE("liqdb-raw gives the rows of the bare messages read with their feeds' 
   CHECK(got.stats.skipped >= 2);  // the mark price alone, the pong
 }
 
+TEST_CASE("liqdb-raw: a message archived again (a restarted recorder) is a repeat, stored once", "[raw]") {
+  const std::vector<std::string> msgs = Lines(Sample("bybit-liquidation.jsonl"));
+  REQUIRE(msgs.size() >= 3);
+  // Run 1 archived msgs 0 and 1; run 2 received 1 again (the venue's replay
+  // after the restart), then 2. The other feed's copy of msg 0 is its own.
+  const Timestamp t0 = 1718000000000000;
+  std::string raw = Wrap(t0, "bybit", "liquidations-linear", msgs[0]) +
+                    Wrap(t0 + 1000, "bybit", "liquidations-linear", msgs[1]) +
+                    Wrap(t0 + 9000000, "bybit", "liquidations-linear", msgs[1]) +
+                    Wrap(t0 + 9001000, "bybit", "liquidations-linear", msgs[2]) +
+                    Wrap(t0 + 9002000, "bybit", "liquidations-inverse", msgs[0]);
+  Parsed got = ParseWith(Format::kLiqdbRaw, raw);
+  REQUIRE(got.errors.empty());
+  CHECK(got.stats.repeats == 1);
+  Parsed want =
+      ParseWith(Format::kBybitLiquidation, msgs[0] + "\n" + msgs[1] + "\n" + msgs[2] + "\n" + msgs[0] + "\n");
+  REQUIRE(want.errors.empty());
+  CHECK(Sorted(got.rows) == Sorted(want.rows));
+
+  // Hyperliquid metaAndAssetCtxs takes its time from the receipt: the same
+  // bytes polled again are a new sample, not a repeat.
+  const std::string ctxs =
+      R"([{"universe":[{"name":"BTC","szDecimals":5,"maxLeverage":50}]},[{"openInterest":"688.11","markPx":"67012.0"}]])";
+  Parsed hl = ParseWith(Format::kLiqdbRaw, Wrap(t0, "hyperliquid", "market", ctxs) +
+                                               Wrap(t0 + 10000000, "hyperliquid", "market", ctxs));
+  REQUIRE(hl.errors.empty());
+  CHECK(hl.stats.repeats == 0);
+  REQUIRE(hl.rows.size() == 2);
+  CHECK(hl.rows[1].ts == t0 + 10000000);
+}
+
 TEST_CASE("liqdb-raw: the receive time is the Hyperliquid metaAndAssetCtxs sample's time", "[raw]") {
   const std::string msg =
       R"([{"universe":[{"name":"BTC","szDecimals":5,"maxLeverage":50}]},[{"openInterest":"688.11","markPx":"67012.0"}]])";
