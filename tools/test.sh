@@ -88,13 +88,14 @@ fi
 if want tsan; then
   # Debian's librocksdb and libsqlite3 are not built with TSan; races seen
   # only inside them would go to tools/tsan.supp (none so far).
-  stage tsan-build configure_build build-tsan "ingest_tests sql_tests liqdb_ext liqdb_cli" \
+  stage tsan-build configure_build build-tsan "ingest_tests sql_tests record_tests liqdb_ext liqdb_cli" \
     -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -g1" "-DCMAKE_C_FLAGS_DEBUG=-O1 -g1" -DLIQDB_TSAN=ON \
     -DLIQDB_WERROR=OFF
   if [[ " ${failed[*]} " != *" tsan-build "* ]]; then
     tsan_run() (
       # The tests that start threads: the streamed ingest (a reader thread
-      # feeding the Ingester) and sqlite3_interrupt from a second thread.
+      # feeding the Ingester), sqlite3_interrupt from a second thread, and the
+      # recorder (network thread, parsing threads, loopback venue).
       # This stage looks for races: a ThreadSanitizer report fails it; the
       # interrupt tests' latency bounds (0.5 s) cannot hold at TSan's 5-15x
       # slowdown, so their assertion failures are shown but not counted here
@@ -105,6 +106,7 @@ if want tsan; then
       export LIQDB_TEST_TMP=$PWD/build-tsan/test-tmp
       build-tsan/tests/ingest_tests "[stream]" 2>&1 | tee -a "$out" || rc=1
       build-tsan/tests/sql_tests "[interrupt]" >>"$out" 2>&1 || true
+      build-tsan/tests/record_tests "[record-threads]" 2>&1 | tee -a "$out" || rc=1
       grep -a -E "test cases|FAILED" "$out" | tail -n 20
       if grep -aq "ThreadSanitizer" "$out"; then
         grep -a -A40 "WARNING: ThreadSanitizer" "$out" | head -n 80
