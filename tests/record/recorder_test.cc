@@ -366,6 +366,30 @@ TEST_CASE("record: a parser too far behind drops messages, counted, as a backlog
   CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));
 }
 
+TEST_CASE("record: a feed that never connects is one gap from the start to the stop", "[record]") {
+  TempDir dir;
+  // Port 1 on the loopback refuses every connect.
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", "ws://127.0.0.1:1");
+  o.symbols = {"BTCUSDT"};
+  const Timestamp before = WallUs();
+  Running run(o);
+  const bool retried = run.WaitFor([&] { return run.rec->Feeds()[0].disconnects >= 3; });
+  run.StopAndJoin();
+  const Timestamp after = WallUs();
+  INFO(run.Log());
+  CHECK(retried);
+  REQUIRE(run.result.ok());
+  CHECK(run.rec->Feeds()[0].connects == 0);
+  const std::vector<Gap> gaps = run.rec->gaps();
+  REQUIRE(gaps.size() == 1);  // every failed attempt is the same gap
+  CHECK(gaps[0].from >= before);
+  CHECK(gaps[0].to <= after);
+  CHECK(gaps[0].to - gaps[0].from > 0);
+  CHECK_THAT(gaps[0].reason, Catch::EndsWith("(still disconnected at the stop)"));
+  run.rec.reset();
+  CHECK(StoredGaps(dir.Sub("s")) == GapTexts(gaps));  // the open gap's record was replaced
+}
+
 TEST_CASE("record: okx oversized frame is counted, the connection dropped and resumed", "[record]") {
   const std::vector<std::string> msgs = SampleLines("okx-liquidation-orders.jsonl");
   REQUIRE(msgs.size() == 4);
