@@ -251,29 +251,9 @@ class OkxAdapter : public Adapter {
   void EndFile(bool) override {}
 
   Status ParseLine(std::string_view line, RowBuffer* out, LineStats*) override {
-    ondemand::document doc;
-    if (auto e = parser_.iterate(Padded(line)).get(doc)) return JsonError(e);
-    ondemand::object top;
-    if (auto e = doc.get_object().get(top)) return JsonError(e);
     rows_.clear();
-    bool has_data = false;
-    for (auto fr : top) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return JsonError(e);
-      ondemand::raw_json_string key;
-      key = f.key();
-      if (key == "event") return Status::InvalidArgument("a subscription event, not data");
-      if (!(key == "data")) continue;
-      has_data = true;
-      ondemand::array arr;
-      if (auto e = f.value().get_array().get(arr)) return JsonError(e, "data");
-      for (auto vr : arr) {
-        ondemand::object inst;
-        if (auto e = vr.get_object().get(inst)) return JsonError(e, "data[]");
-        LIQDB_RETURN_IF_ERROR(ParseInstrument(inst));
-      }
-    }
-    if (!has_data) return Status::InvalidArgument("no 'data'");
+    LIQDB_RETURN_IF_ERROR(
+        ForEachOkxDataItem(parser_, line, [&](ondemand::object inst) { return ParseInstrument(inst); }));
     for (const Row& r : rows_) {
       out->Series(Kind::kLiquidations, "okx", r.inst)
           ->AddLiquidation(r.ts, r.side, r.price, r.qty, r.notional);

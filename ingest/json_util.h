@@ -61,4 +61,34 @@ inline Status GetMillis(simdjson::ondemand::value v, std::string_view field, Tim
   return Status::OK();
 }
 
+// The items of an OKX push, {"arg":{…},"data":[{…},…]}: parses `line` and
+// calls `item(object)` (returning Status) on each object of "data". A
+// subscription event ({"event":…}) or a push without "data" is an error.
+template <typename Item>
+Status ForEachOkxDataItem(simdjson::ondemand::parser& parser, std::string_view line, Item&& item) {
+  simdjson::ondemand::document doc;
+  if (auto e = parser.iterate(Padded(line)).get(doc)) return JsonError(e);
+  simdjson::ondemand::object top;
+  if (auto e = doc.get_object().get(top)) return JsonError(e);
+  bool has_data = false;
+  for (auto fr : top) {
+    simdjson::ondemand::field f;
+    if (auto e = std::move(fr).get(f)) return JsonError(e);
+    simdjson::ondemand::raw_json_string key;
+    key = f.key();
+    if (key == "event") return Status::InvalidArgument("a subscription event, not data");
+    if (!(key == "data")) continue;
+    has_data = true;
+    simdjson::ondemand::array arr;
+    if (auto e = f.value().get_array().get(arr)) return JsonError(e, "data");
+    for (auto vr : arr) {
+      simdjson::ondemand::object obj;
+      if (auto e = vr.get_object().get(obj)) return JsonError(e, "data[]");
+      LIQDB_RETURN_IF_ERROR(item(obj));
+    }
+  }
+  if (!has_data) return Status::InvalidArgument("no 'data'");
+  return Status::OK();
+}
+
 }  // namespace liqdb::ingest

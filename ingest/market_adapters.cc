@@ -316,29 +316,9 @@ class OkxMarketAdapter : public Adapter {
   void EndFile(bool) override {}
 
   Status ParseLine(std::string_view line, RowBuffer* out, LineStats* stats) override {
-    ondemand::document doc;
-    if (auto e = parser_.iterate(Padded(line)).get(doc)) return JsonError(e);
-    ondemand::object top;
-    if (auto e = doc.get_object().get(top)) return JsonError(e);
     items_.clear();
-    bool has_data = false;
-    for (auto fr : top) {
-      ondemand::field f;
-      if (auto e = std::move(fr).get(f)) return JsonError(e);
-      ondemand::raw_json_string key;
-      key = f.key();
-      if (key == "event") return Status::InvalidArgument("a subscription event, not data");
-      if (!(key == "data")) continue;
-      has_data = true;
-      ondemand::array arr;
-      if (auto e = f.value().get_array().get(arr)) return JsonError(e, "data");
-      for (auto vr : arr) {
-        ondemand::object obj;
-        if (auto e = vr.get_object().get(obj)) return JsonError(e, "data[]");
-        LIQDB_RETURN_IF_ERROR(ParseItem(obj));
-      }
-    }
-    if (!has_data) return Status::InvalidArgument("no 'data'");
+    LIQDB_RETURN_IF_ERROR(
+        ForEachOkxDataItem(parser_, line, [&](ondemand::object obj) { return ParseItem(obj); }));
     for (const Item& it : items_) {
       if (!it.is_oi) {
         marks_.Update(it.inst, it.ts, it.value);
