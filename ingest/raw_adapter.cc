@@ -6,7 +6,7 @@
 // JSON string and yields nothing here ("skipped"), as it did live.
 //
 // A message whose bytes equal one of the last kRepeatWindow messages of the
-// same (venue, feed) is a repeat: counted, not parsed. A venue resends its
+// same (venue, feed) that stored rows is a repeat: counted, not parsed. A venue resends its
 // last messages after a reconnect, and a restarted recorder archives them
 // again; replaying both runs must not store them twice. The live recorder's
 // lines pass through this adapter too, so the rule is the same live and in a
@@ -186,14 +186,23 @@ class LiqdbRawAdapter : public Adapter {
       ++stats->skipped;  // not JSON when received: no adapter reads it
       return Status::OK();
     }
-    if (format != Format::kHyperliquidAssetCtxs && Repeated(venue, feed, msg)) {
+    const bool dedupe = format != Format::kHyperliquidAssetCtxs;
+    Recent* recent = dedupe ? &RecentOf(venue, feed) : nullptr;
+    const uint64_t hash = std::hash<std::string_view>()(msg);
+    if (recent != nullptr && recent->hashes.count(hash) != 0) {
       ++stats->repeats;
       return Status::OK();
     }
     LIQDB_ASSIGN_OR_RETURN(Adapter * adapter, AdapterFor(format));
     adapter->SetReceiveTime(recv);
+    const size_t rows_before = out->rows();
     // msg lies inside `line`, so the line's padding follows it too.
-    return adapter->ParseLine(msg, out, stats);
+    Status parsed = adapter->ParseLine(msg, out, stats);
+    // Only a message that stored rows can store them twice; one that stored
+    // nothing (a mark price, an open-interest poll before any mark price) is
+    // read again when it comes again.
+    if (parsed.ok() && recent != nullptr && out->rows() > rows_before) Remember(recent, hash);
+    return parsed;
   }
 
   Status LoadState(const std::string& dir) override {
@@ -212,21 +221,22 @@ class LiqdbRawAdapter : public Adapter {
     std::deque<uint64_t> order;  // oldest first
     std::unordered_set<uint64_t> hashes;
   };
-  // Whether `msg` is among the feed's last kRepeatWindow messages; else
-  // remembers it. Kept across files: a restart's repeats may open the next.
-  bool Repeated(std::string_view venue, std::string_view feed, std::string_view msg) {
+  // The feed's recent messages. Kept across files: a restart's repeats may
+  // open the next file.
+  Recent& RecentOf(std::string_view venue, std::string_view feed) {
     std::string key(venue);
     key.push_back('\0');
     key.append(feed);
-    Recent& r = recent_[key];
-    const uint64_t h = std::hash<std::string_view>()(msg);
-    if (!r.hashes.insert(h).second) return true;
-    r.order.push_back(h);
-    if (r.order.size() > kRepeatWindow) {
-      r.hashes.erase(r.order.front());
-      r.order.pop_front();
+    return recent_[key];
+  }
+  // Remembers a message among the feed's last kRepeatWindow.
+  static void Remember(Recent* r, uint64_t hash) {
+    if (!r->hashes.insert(hash).second) return;
+    r->order.push_back(hash);
+    if (r->order.size() > kRepeatWindow) {
+      r->hashes.erase(r->order.front());
+      r->order.pop_front();
     }
-    return false;
   }
 
   // The feed's adapter, made (and its cross-run state loaded) on first use,
