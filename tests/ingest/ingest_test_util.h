@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -231,6 +232,28 @@ inline Parsed ParseWith(Format format, const std::string& text, const IngestOpti
     for (auto& r : RowsOf(b)) p.rows.push_back(std::move(r));
   }
   return p;
+}
+
+// The non-empty lines of `text`.
+inline std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < text.size()) {
+    size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) nl = text.size();
+    if (nl > at) out.push_back(text.substr(at, nl - at));
+    at = nl + 1;
+  }
+  return out;
+}
+
+// Rows in a canonical order, for comparing two ingests of the same rows.
+inline std::vector<Row> Sorted(std::vector<Row> rows) {
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    return std::tie(a.kind, a.exchange, a.symbol, a.ts, a.side, a.account, a.values) <
+           std::tie(b.kind, b.exchange, b.symbol, b.ts, b.side, b.account, b.values);
+  });
+  return rows;
 }
 
 inline const Row* FindRow(const std::vector<Row>& rows, const std::string& symbol, Timestamp ts) {

@@ -19,26 +19,6 @@ std::string Wrap(Timestamp recv, const std::string& venue, const std::string& fe
          R"(","msg":)" + msg + "}\n";
 }
 
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t nl = text.find('\n', at);
-    if (nl == std::string::npos) nl = text.size();
-    if (nl > at) out.push_back(text.substr(at, nl - at));
-    at = nl + 1;
-  }
-  return out;
-}
-
-std::vector<Row> Sorted(std::vector<Row> rows) {
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(a.kind, a.exchange, a.symbol, a.ts, a.side, a.account, a.values) <
-           std::tie(b.kind, b.exchange, b.symbol, b.ts, b.side, b.account, b.values);
-  });
-  return rows;
-}
-
 }  // namespace
 
 TEST_CASE("FeedFormat maps a recorder's venue and feed to the adapter of its messages", "[raw]") {

@@ -16,30 +16,12 @@ namespace liqdb {
 namespace {
 
 using testing::FakeStore;
+using testing::Lines;
 using testing::Row;
+using testing::Sorted;
 
 constexpr Timestamp kT0 = 1718000000000000;  // 2024-06-10T06:13:20Z
 constexpr Timestamp kHour = 3'600'000'000;
-
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> out;
-  size_t at = 0;
-  while (at < text.size()) {
-    size_t nl = text.find('\n', at);
-    if (nl == std::string::npos) nl = text.size();
-    if (nl > at) out.push_back(text.substr(at, nl - at));
-    at = nl + 1;
-  }
-  return out;
-}
-
-std::vector<Row> Sorted(std::vector<Row> rows) {
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
-    return std::tie(a.kind, a.exchange, a.symbol, a.ts, a.side, a.account, a.values) <
-           std::tie(b.kind, b.exchange, b.symbol, b.ts, b.side, b.account, b.values);
-  });
-  return rows;
-}
 
 struct Ingested {
   std::vector<Row> rows;
