@@ -137,13 +137,15 @@ Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
       }
       continue;
     }
-    LIQDB_RETURN_IF_ERROR(
-        r->Decode(kMaskTs | kMaskSide | MaskValue(liq_col::kPrice) | MaskValue(liq_col::kNotional), &rows));
+    // The times only where the chunk straddles an end of the range.
+    LIQDB_RETURN_IF_ERROR(r->Decode(
+        (inside ? 0 : kMaskTs) | kMaskSide | MaskValue(liq_col::kPrice) | MaskValue(liq_col::kNotional),
+        &rows));
     const double* price = rows.values[liq_col::kPrice].data();
     const double* notional = rows.values[liq_col::kNotional].data();
     const uint8_t* side = rows.side.data();
     const Timestamp* ts = rows.ts.data();
-    const size_t n = rows.size();
+    const size_t n = m.rows;  // rows.size() counts timestamps
     // Bin keys a block at a time (packed), then the sums (serial). Runs of
     // rows in one bin and side add into a register, not through memory (a
     // store-to-load round trip per row); the additions, and so the sums,

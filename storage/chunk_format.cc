@@ -83,7 +83,7 @@ int ColumnCount(Kind kind) {
 }
 
 bool ColumnInMask(int column, ColumnMask mask) {
-  return column == kColumnTs || (mask & (1u << column)) != 0;
+  return (mask & (1u << column)) != 0;
 }
 
 ChunkMeta ComputeMeta(const Columns& rows) {

@@ -903,15 +903,21 @@ Result<StoreStats> RocksStore::Stats() const {
 
 Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, ColumnMask mask,
                                Columns* out) const {
-  if (out->kind == meta.kind) {
-    out->ClearKeepingCapacity();
-  } else {
-    *out = Columns(meta.kind);
-  }
   const KindSchema& schema = SchemaOf(meta.kind);
   if (meta.kind == Kind::kLiquidations && (mask & MaskValue(liq_col::kNotional))) {
     // A product-coded notional is rebuilt from price and qty.
     mask |= MaskValue(liq_col::kPrice) | MaskValue(liq_col::kQty);
+  }
+  if (out->kind != meta.kind) *out = Columns(meta.kind);
+  // Columns decoded again keep their size: each decoder overwrites every
+  // row, and resizing an emptied vector would first zero it (a memset per
+  // column per chunk). The others are emptied, as "not decoded".
+  out->ClearAccounts();
+  if (!ColumnInMask(kColumnTs, mask)) out->ts.clear();
+  if (!ColumnInMask(kColumnSide, mask)) out->side.clear();
+  out->values.resize(schema.num_values);
+  for (int c = 0; c < schema.num_values; ++c) {
+    if (!ColumnInMask(kColumnValue0 + c, mask)) out->values[c].clear();
   }
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;

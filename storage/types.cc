@@ -76,12 +76,16 @@ void Columns::Clear() {
   values.assign(SchemaOf(kind).num_values, {});
 }
 
-void Columns::ClearKeepingCapacity() {
-  ts.clear();
-  side.clear();
+void Columns::ClearAccounts() {
   account.clear();
   account_dict.clear();
   account_index_.clear();
+}
+
+void Columns::ClearKeepingCapacity() {
+  ts.clear();
+  side.clear();
+  ClearAccounts();
   values.resize(SchemaOf(kind).num_values);
   for (auto& v : values) v.clear();
 }

@@ -59,20 +59,22 @@ struct ScanFilter {
 std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter);
 
 // One block of rows of one series, already filtered by every part of the
-// filter. Usually decoded columns; a block of a chunk whose every row
-// matches, scanned with a mask without kMaskTs and no other column, carries
-// only its row count (`undecoded`): nothing was read but the header.
+// filter: decoded columns, those of the mask (and those the filter needed).
+// Columns::size() counts timestamps, so a block scanned with a mask without
+// kMaskTs says its row count in `rows_without_ts`; with no other column
+// either, a chunk whose every row matches is only that count: nothing was
+// read but the header.
 struct ScanBlock {
   SeriesKey series;
   Columns rows;
-  uint32_t undecoded = 0;
+  uint32_t rows_without_ts = 0;
   uint64_t chunk_id = 0;  // the chunk the rows come from
   // Row i's position in its chunk; empty when the block is the whole chunk
   // in order. (chunk, position) identifies a stored row until compaction.
   std::vector<uint32_t> position;
   // Row i's chunk, when the block merges overlapping chunks (ordered scans).
   std::vector<uint64_t> row_chunk;
-  size_t size() const { return undecoded != 0 ? undecoded : rows.size(); }
+  size_t size() const { return rows_without_ts != 0 ? rows_without_ts : rows.size(); }
   uint32_t PositionOf(size_t i) const { return position.empty() ? static_cast<uint32_t>(i) : position[i]; }
   uint64_t ChunkOf(size_t i) const { return row_chunk.empty() ? chunk_id : row_chunk[i]; }
 };
@@ -113,8 +115,10 @@ class RowScanner {
   std::vector<uint32_t> series_;  // ordered scans: the series still to read
   size_t next_series_ = 0;
   std::unique_ptr<ChunkReader> reader_;
-  std::vector<uint8_t> keep_;      // ReadChunk's row selection
-  std::vector<MergeInput> merge_;  // time-ordered scans: one per series, in series order
+  std::vector<uint8_t> keep_;        // ReadChunk's row selection
+  Columns scratch_;                  // ReadChunk decodes filtered chunks here
+  std::vector<uint32_t> positions_;  // and selects their rows here
+  std::vector<MergeInput> merge_;    // time-ordered scans: one per series, in series order
 };
 
 // Every row matching a filter of one series, merged into time order

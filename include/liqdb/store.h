@@ -130,8 +130,10 @@ struct RollupSlot {
   std::array<SideSums, 2> sides;
 };
 
-// Which columns Decode materialises. Bit 0 = ts (always decoded), bit 1 =
-// side, bit 2 = account, bit (3 + c) = value column c of the kind.
+// Which columns Decode materialises. Bit 0 = ts, bit 1 = side, bit 2 =
+// account, bit (3 + c) = value column c of the kind. Columns::size() counts
+// timestamps: a caller that decodes without kMaskTs takes the row count
+// from ChunkMeta::rows.
 using ColumnMask = uint32_t;
 constexpr ColumnMask kAllColumns = ~ColumnMask{0};
 constexpr ColumnMask kMaskTs = 1u << 0;

@@ -96,6 +96,8 @@ struct Columns {
   // As Clear(), but keeps the columns' memory: decoding chunk after chunk
   // into one Columns then allocates (and page-faults) only once.
   void ClearKeepingCapacity();
+  // Empties the account column and its dictionary (and the index over it).
+  void ClearAccounts();
 
   // Appends row `i` of `other` (same kind), remapping its account.
   void AppendRow(const Columns& other, size_t i);

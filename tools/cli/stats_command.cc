@@ -127,7 +127,7 @@ Result<std::vector<NoLiqPriceRows>> CountNoLiqPrice(const Store& store) {
       LIQDB_RETURN_IF_ERROR(reader->Decode(MaskValue(pos_col::kSize) | MaskValue(pos_col::kLiqPrice), &rows));
       const std::vector<double>& size = rows.values[pos_col::kSize];
       const std::vector<double>& liq = rows.values[pos_col::kLiqPrice];
-      for (size_t i = 0; i < rows.size(); ++i) {
+      for (size_t i = 0; i < size.size(); ++i) {  // no ts decoded: rows.size() is 0
         if (!(size[i] > 0)) continue;
         ++n.open_rows;
         n.no_liq_price += liq[i] == 0;
