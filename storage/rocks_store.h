@@ -141,8 +141,10 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   size_t ChunkTarget() const { return std::clamp<uint32_t>(options_.chunk_rows, 1, (1u << 24) - 1); }
   Status SealSeries(uint32_t series_id, bool force);
   // After Seal(true): flushes the memtable, compacts table files that are
-  // mostly garbage. Caller holds write_mu_.
+  // mostly garbage, or all of them after a run that sealed at least
+  // kSettleRunBytes and half the store's bytes. Caller holds write_mu_.
   Status SettleFiles();
+  static constexpr uint64_t kSettleRunBytes = 1u << 20;
   // Replaces `group` (chunks of one series) by its rows merged, sorted and
   // cut into chunks, in one write.
   Status RewriteChunks(const std::vector<ChunkMeta>& group, uint32_t series_id, bool seal_remainder);
@@ -157,6 +159,7 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   std::unique_ptr<rocksdb::DB> db_;
 
   std::mutex write_mu_;
+  uint64_t sealed_since_settle_ = 0;  // chunk bytes sealed since the last SettleFiles; under write_mu_
   mutable std::shared_mutex dir_mu_;
   std::map<std::pair<Kind, SeriesKey>, uint32_t> series_ids_;
   std::unordered_map<uint32_t, SeriesEntry> series_;
