@@ -1,19 +1,17 @@
 // HTTP requests on Boost.Beast (http_client.h).
 #include "record/http_client.h"
 
-#include <openssl/ssl.h>
-
 #include <memory>
-#include <type_traits>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+
+#include "record/tls_connect.h"
 
 #include "liqdb/version.h"
 
@@ -27,28 +25,15 @@ using boost::system::error_code;
 
 namespace {
 
-Status Fail(const std::string& what, const error_code& ec) {
-  if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
-    return Status::IOError(what + ": timed out");
-  }
-  return Status::IOError(what + ": " + ec.message());
-}
-
 template <class Stream>
 asio::awaitable<Status> Exchange(Stream& stream, const HttpRequest& r, HttpResponse* out) {
-  constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
   error_code ec;
   beast::tcp_stream& tcp = beast::get_lowest_layer(stream);
   const std::string where = r.url.ToString();
 
-  // The resolver has no time limit of its own: a timer cancels it (the
-  // handler shares the resolver, so either may finish first).
+  // One limit over resolve, connect, handshake, request and response.
+  const auto deadline = std::chrono::steady_clock::now() + r.timeout;
   auto resolver = std::make_shared<tcp::resolver>(tcp.get_executor());
-  asio::steady_timer timer(tcp.get_executor());
-  timer.expires_after(r.timeout);
-  timer.async_wait([resolver](const error_code& e) {
-    if (!e) resolver->cancel();
-  });
   if (r.cancel) {
     *r.cancel = [resolver, &tcp] {
       error_code ignored;
@@ -62,23 +47,9 @@ asio::awaitable<Status> Exchange(Stream& stream, const HttpRequest& r, HttpRespo
       if (c) *c = nullptr;
     }
   } reset{r.cancel};
-  tcp::resolver::results_type endpoints =
-      co_await resolver->async_resolve(r.url.host, r.url.port, asio::redirect_error(asio::use_awaitable, ec));
-  timer.cancel();
-  if (ec) co_return Fail("cannot resolve " + r.url.host, ec);
-
-  tcp.expires_after(r.timeout);  // one limit over connect, handshake, request and response
-  co_await tcp.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return Fail("cannot connect to " + r.url.HostHeader(), ec);
-  if constexpr (kTls) {
-    SSL* h = stream.native_handle();
-    if (!SSL_set_tlsext_host_name(h, r.url.host.c_str()) || !SSL_set1_host(h, r.url.host.c_str())) {
-      co_return Status::IOError("TLS setup failed for " + r.url.host);
-    }
-    co_await stream.async_handshake(asio::ssl::stream_base::client,
-                                    asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return Fail("TLS handshake with " + r.url.HostHeader() + " failed", ec);
-  }
+  Status connected = co_await ConnectStream(stream, resolver, r.url, StepLimit::Until(deadline));
+  if (!connected.ok()) co_return connected;
+  tcp.expires_at(deadline);
 
   http::request<http::string_body> req{r.method == "POST" ? http::verb::post : http::verb::get, r.url.target,
                                        11};
@@ -91,7 +62,7 @@ asio::awaitable<Status> Exchange(Stream& stream, const HttpRequest& r, HttpRespo
   }
   req.prepare_payload();
   co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
-  if (ec) co_return Fail(r.method + " " + where, ec);
+  if (ec) co_return NetError(r.method + " " + where, ec);
 
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -109,7 +80,7 @@ asio::awaitable<Status> Exchange(Stream& stream, const HttpRequest& r, HttpRespo
   if (ec == http::error::body_limit) {
     co_return Status::InvalidArgument(too_big);
   }
-  if (ec) co_return Fail(r.method + " " + where, ec);
+  if (ec) co_return NetError(r.method + " " + where, ec);
   out->status = parser.get().result_int();
   out->body = std::move(parser.get().body());
   // Best effort: the exchange is complete either way.

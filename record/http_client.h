@@ -1,8 +1,8 @@
 // One HTTP/1.1 request over Boost.Beast, for the venues' REST polls (Binance
 // open interest, Hyperliquid POST /info): http:// or https:// verified like
-// ws_client.h (system CA store, SNI, host name), one time limit over the
-// whole exchange, a limit on the response body. Every Boost error becomes a
-// Status; nothing throws.
+// ws_client.h (tls_connect.h: system CA store, SNI, host name or IP), one
+// time limit over the whole exchange (resolve included), a limit on the
+// response body. Every Boost error becomes a Status; nothing throws.
 //
 // Thread-safety: a coroutine on the caller's io_context; `tls` must outlive it.
 #pragma once

@@ -1,19 +1,18 @@
 // WebSocket client connections on Boost.Beast (ws_client.h).
 #include "record/ws_client.h"
 
-#include <openssl/ssl.h>
-
 #include <type_traits>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/beast/websocket/ssl.hpp>
+
+#include "record/tls_connect.h"
 
 #include "liqdb/version.h"
 
@@ -26,61 +25,28 @@ namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
 
-Result<std::unique_ptr<ssl::context>> MakeClientTlsContext() {
-  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
-  error_code ec;
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                       ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1,
-                   ec);
-  if (!ec) ctx->set_default_verify_paths(ec);
-  if (!ec) ctx->set_verify_mode(ssl::verify_peer, ec);
-  if (ec) return Status::IOError("cannot set up TLS with the system's CA store: " + ec.message());
-  return ctx;
-}
-
 namespace {
 
 using PlainWs = websocket::stream<beast::tcp_stream>;
 using TlsWs = websocket::stream<beast::ssl_stream<beast::tcp_stream>>;
 
 template <class Ws>
-class WsImpl final : public WsClient, public std::enable_shared_from_this<WsImpl<Ws>> {
+class WsImpl final : public WsClient {
   static constexpr bool kTls = std::is_same_v<Ws, TlsWs>;
 
  public:
   WsImpl(const asio::any_io_executor& ex, ssl::context* tls, Url url, WsLimits limits)
-      : ws_(MakeStream(ex, tls)), resolver_(ex), timer_(ex), url_(std::move(url)), limits_(limits) {}
+      : ws_(MakeStream(ex, tls)),
+        resolver_(std::make_shared<tcp::resolver>(ex)),
+        url_(std::move(url)),
+        limits_(limits) {}
 
   asio::awaitable<Status> Connect() override {
-    error_code ec;
-    // The resolver has no time limit of its own: a timer cancels it.
-    timer_.expires_after(limits_.connect_timeout);
-    timer_.async_wait([self = this->shared_from_this()](const error_code& e) {
-      if (!e) self->resolver_.cancel();
-    });
-    tcp::resolver::results_type endpoints =
-        co_await resolver_.async_resolve(url_.host, url_.port, asio::redirect_error(asio::use_awaitable, ec));
-    timer_.cancel();
-    if (ec) co_return Fail("cannot resolve " + url_.host, ec);
-
+    Status s = co_await ConnectStream(ws_.next_layer(), resolver_, url_,
+                                      StepLimit::PerStep(limits_.connect_timeout));
+    if (!s.ok()) co_return s;
     beast::tcp_stream& tcp = beast::get_lowest_layer(ws_);
-    tcp.expires_after(limits_.connect_timeout);
-    co_await tcp.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return Fail("cannot connect to " + url_.HostHeader(), ec);
-    tcp.socket().set_option(tcp::no_delay(true), ec);
-
-    if constexpr (kTls) {
-      SSL* ssl_handle = ws_.next_layer().native_handle();
-      // SNI, and the certificate must name the host.
-      if (!SSL_set_tlsext_host_name(ssl_handle, url_.host.c_str()) ||
-          !SSL_set1_host(ssl_handle, url_.host.c_str())) {
-        co_return Status::IOError("TLS setup failed for " + url_.host);
-      }
-      tcp.expires_after(limits_.connect_timeout);
-      co_await ws_.next_layer().async_handshake(ssl::stream_base::client,
-                                                asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) co_return Fail("TLS handshake with " + url_.HostHeader() + " failed", ec);
-    }
+    error_code ec;
 
     // From here Beast's own WebSocket timeouts apply.
     tcp.expires_never();
@@ -98,7 +64,7 @@ class WsImpl final : public WsClient, public std::enable_shared_from_this<WsImpl
     });
     co_await ws_.async_handshake(url_.HostHeader(), url_.target,
                                  asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return Fail("WebSocket handshake with " + url_.ToString() + " failed", ec);
+    if (ec) co_return NetError("WebSocket handshake with " + url_.ToString() + " failed", ec);
     ws_.text(true);
     co_return Status::OK();
   }
@@ -122,7 +88,7 @@ class WsImpl final : public WsClient, public std::enable_shared_from_this<WsImpl
         co_return Status::IOError("no data for " + std::to_string(limits_.idle_timeout.count()) +
                                   " ms (stalled)");
       }
-      co_return Fail("read failed", ec);
+      co_return NetError("read failed", ec);
     }
     const auto data = buffer_.data();
     message->assign(static_cast<const char*>(data.data()), data.size());
@@ -132,14 +98,13 @@ class WsImpl final : public WsClient, public std::enable_shared_from_this<WsImpl
   asio::awaitable<Status> Write(std::string message) override {
     error_code ec;
     co_await ws_.async_write(asio::buffer(message), asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) co_return Fail("write failed", ec);
+    if (ec) co_return NetError("write failed", ec);
     co_return Status::OK();
   }
 
   void Cancel() override {
     error_code ec;
-    timer_.cancel();
-    resolver_.cancel();
+    resolver_->cancel();
     beast::get_lowest_layer(ws_).socket().shutdown(tcp::socket::shutdown_both, ec);
     beast::get_lowest_layer(ws_).socket().close(ec);
   }
@@ -154,16 +119,8 @@ class WsImpl final : public WsClient, public std::enable_shared_from_this<WsImpl
     }
   }
 
-  static Status Fail(const std::string& what, const error_code& ec) {
-    if (ec == beast::error::timeout || ec == asio::error::operation_aborted) {
-      return Status::IOError(what + ": timed out or cancelled");
-    }
-    return Status::IOError(what + ": " + ec.message());
-  }
-
   Ws ws_;
-  tcp::resolver resolver_;
-  asio::steady_timer timer_;
+  std::shared_ptr<tcp::resolver> resolver_;  // shared with ConnectStream's time limit
   beast::flat_buffer buffer_;
   Url url_;
   WsLimits limits_;

@@ -1,6 +1,7 @@
 // One WebSocket client connection over Boost.Beast: plain ws:// (tests,
 // proxies) or wss:// with OpenSSL, verified against the system's CA store
-// (SNI and host-name checks), with time limits on every step.
+// (SNI and host-name or IP checks, tls_connect.h), with time limits on every
+// step.
 //
 // Operations are C++20 coroutines on the caller's io_context. Every Boost
 // error_code is turned into a Status here, so nothing above sees one; no
@@ -22,6 +23,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
 
+#include "record/tls_connect.h"  // MakeClientTlsContext
 #include "record/url.h"
 
 #include "liqdb/status.h"
@@ -33,9 +35,6 @@ struct WsLimits {
   std::chrono::milliseconds idle_timeout{60'000};     // nothing received: ping, then give up
   size_t max_message_bytes = 4 << 20;
 };
-
-// An OpenSSL client context verifying peers against the system's CA store.
-Result<std::unique_ptr<boost::asio::ssl::context>> MakeClientTlsContext();
 
 class WsClient {
  public:
