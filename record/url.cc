@@ -1,6 +1,9 @@
 // URL parsing for the recorder's endpoints (url.h).
 #include "record/url.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -47,6 +50,9 @@ Result<Url> ParseUrl(std::string_view text) {
     const size_t close = authority.find(']');
     if (close == std::string_view::npos) return bad("unclosed '['");
     u.host = std::string(authority.substr(1, close - 1));
+    in6_addr ignored;
+    if (inet_pton(AF_INET6, u.host.c_str(), &ignored) != 1)
+      return bad("'[" + u.host + "]' is not an IPv6 address");
     std::string_view after = authority.substr(close + 1);
     if (!after.empty()) {
       if (after[0] != ':') return bad("expected ':' after ']'");
@@ -56,6 +62,8 @@ Result<Url> ParseUrl(std::string_view text) {
     const size_t colon = authority.rfind(':');
     u.host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos) port = authority.substr(colon + 1);
+    // "::1:80" would split ambiguously: RFC 3986 brackets IPv6 literals.
+    if (u.host.find(':') != std::string::npos) return bad("an IPv6 address goes in brackets: [::1]:PORT");
   }
   if (u.host.empty()) return bad("no host");
   if (port.empty()) {

@@ -30,8 +30,16 @@ TEST_CASE("record url: schemes, default ports, targets; bad URLs name themselves
   CHECK(u->HostHeader() == "[::1]:8080");
   CHECK(u->target == "/x?y=1");
 
+  u = ParseUrl("wss://[2001:db8::7]/ws");  // bracketed IPv6, default port
+  REQUIRE(u.ok());
+  CHECK(u->host == "2001:db8::7");
+  CHECK(u->port == "443");
+  CHECK(u->HostHeader() == "[2001:db8::7]");
+  CHECK(u->ToString() == "wss://[2001:db8::7]/ws");
+
   for (const char* bad :
-       {"ftp://x", "fstream.binance.com", "ws://:80", "ws://h:0", "ws://h:65536", "ws://h:8a"}) {
+       {"ftp://x", "fstream.binance.com", "ws://:80", "ws://h:0", "ws://h:65536", "ws://h:8a", "ws://[::1",
+        "ws://[::1]8080", "ws://[]:80", "ws://[example.com]:80", "ws://::1:80", "ws://::1"}) {
     Result<Url> b = ParseUrl(bad);
     CHECK_FALSE(b.ok());
     CHECK_THAT(b.status().message(), Catch::Contains(bad));
