@@ -128,7 +128,14 @@ MessageClass Classify(std::string_view venue, std::string_view message, std::str
     return MessageClass::kBad;
   }
   if (venue == "binance") {
-    if (Str(o, "e") == "forceOrder" || (Has(o, "stream") && Has(o, "data"))) return MessageClass::kData;
+    // A raw stream (/ws/…) sends the bare event; a combined one (/stream?…,
+    // what the recorder subscribes with --symbols and for mark prices) wraps
+    // it as {"stream":"<name>","data":<event>} (docs/record.md, "What is
+    // recorded"); the adapter unwraps it and judges the event.
+    const std::string_view event = Str(o, "e");
+    if (event == "forceOrder" || event == "markPriceUpdate" || (Has(o, "stream") && Has(o, "data"))) {
+      return MessageClass::kData;
+    }
     if (Has(o, "result") && Has(o, "id")) return MessageClass::kControl;  // a (un)subscribe reply
     if (Has(o, "error") || Has(o, "code")) {
       *why = "the venue reported an error";

@@ -1,6 +1,7 @@
 // The recorder tests' venue on loopback (loopback_server.h), on Boost.Beast.
 #include "record/loopback_server.h"
 
+#include <cctype>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -70,11 +71,44 @@ bool Contains(const std::string& s, const char* part) {
   return s.find(part) != std::string::npos;
 }
 
+// Binance's combined streams (/stream?streams=a/b, on USDⓈ-M under /market)
+// wrap each event: "Combined stream events are wrapped as follows:
+// {"stream":"<streamName>","data":<rawPayload>}", stream names in lowercase
+// (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams;
+// documentation only, no live Binance connection was made). The raw streams
+// under /ws/ send the bare event. Returns what follows the symbol in the
+// target's first stream name ("forceOrder", "markPrice@1s"), or "" when the
+// target is not a combined stream.
+std::string CombinedStreamSuffix(const std::string& venue, const std::string& target) {
+  const size_t q = target.find("/stream?streams=");
+  if (venue != "binance" || q == std::string::npos) return "";
+  const std::string first = target.substr(q + 16, target.find('/', q + 16) - (q + 16));
+  const size_t at = first.find('@');
+  return at == std::string::npos ? "" : first.substr(at + 1);
+}
+
+// `event` as a combined stream sends it, named after its symbol (the first
+// "s", the order's for forceOrder). A frame that is not a bare event (already
+// wrapped, malformed on purpose, an array) is sent as scripted.
+std::string WrapCombined(const std::string& event, const std::string& suffix) {
+  if (suffix.empty() || event.empty() || event[0] != '{' || event.rfind(R"({"stream":)", 0) == 0 ||
+      !Contains(event, R"("e":")")) {
+    return event;
+  }
+  const size_t s = event.find(R"("s":")");
+  if (s == std::string::npos) return event;
+  const size_t end = event.find('"', s + 5);
+  std::string symbol = event.substr(s + 5, end - (s + 5));
+  for (char& ch : symbol) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return R"({"stream":")" + symbol + "@" + suffix + R"(","data":)" + event + "}";
+}
+
 // One client connection: a reader answering the client, a writer playing the
 // script; writes go through one queue (Beast allows one write at a time).
 struct Conn : std::enable_shared_from_this<Conn> {
   explicit Conn(tcp::socket s) : ws(std::move(s)), timer(ws.get_executor()) {}
   websocket::stream<beast::tcp_stream> ws;
+  std::string combined;      // CombinedStreamSuffix of the handshake's target
   asio::steady_timer timer;  // wakes the writer
   std::deque<std::string> out;
   bool writing = false;
@@ -95,7 +129,7 @@ struct LoopbackServer::State {
   std::atomic<int> connections{0}, scripts_done{0}, pings{0}, http_requests{0};
   std::map<std::string, std::string> http;  // target -> body (set before clients connect)
   mutable std::mutex mu;
-  std::vector<std::string> received, targets;
+  std::vector<std::string> received, targets, sent;
   std::vector<std::shared_ptr<Conn>> conns;
 
   // Answers what the venue answers.
@@ -137,7 +171,12 @@ struct LoopbackServer::State {
         c->out.pop_front();
         error_code ec;
         co_await c->ws.async_write(asio::buffer(m), asio::redirect_error(asio::use_awaitable, ec));
-        if (ec) c->dead = true;
+        if (ec) {
+          c->dead = true;
+        } else {
+          std::lock_guard<std::mutex> lock(mu);
+          sent.push_back(std::move(m));
+        }
       }
       if (c->dead || c->stalled) break;
       bool wait = false;
@@ -152,7 +191,7 @@ struct LoopbackServer::State {
             }
             break;
           case Step::Type::kSend:
-            c->out.push_back(s.text);
+            c->out.push_back(WrapCombined(s.text, c->combined));
             ++i;
             break;
           case Step::Type::kSendBytes:
@@ -234,6 +273,7 @@ struct LoopbackServer::State {
     }
     co_await c->ws.async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return;
+    c->combined = CombinedStreamSuffix(venue, std::string(req.target()));
     const int n = connections++;
     {
       std::lock_guard<std::mutex> lock(mu);
@@ -323,6 +363,10 @@ int LoopbackServer::pings() const {
 std::vector<std::string> LoopbackServer::received() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   return state_->received;
+}
+std::vector<std::string> LoopbackServer::sent() const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->sent;
 }
 std::vector<std::string> LoopbackServer::targets() const {
   std::lock_guard<std::mutex> lock(state_->mu);

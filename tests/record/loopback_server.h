@@ -1,7 +1,9 @@
 // A WebSocket server on 127.0.0.1 (an ephemeral port) that plays one venue
 // for the recorder tests: it answers subscriptions and application pings the
 // way the venue documents them, and plays a script per connection: replayed
-// messages, malformed and oversized frames, drops and stalls.
+// messages, malformed and oversized frames, drops and stalls. As Binance
+// does, a bare event sent on a combined-stream target (/stream?streams=…) is
+// wrapped as {"stream":"<symbol>@…","data":<event>}; /ws/ targets get it bare.
 //
 // Thread-safety: runs its own io_context thread; the accessors may be called
 // from any thread. Stops (closing every connection) when destroyed.
@@ -18,7 +20,7 @@ namespace liqdb::test {
 struct Step {
   enum class Type {
     kWaitSubscribed,  // until the client's subscription arrived (immediately for Binance)
-    kSend,            // `text` as one text frame
+    kSend,            // `text` as one text frame (Binance /stream: wrapped, see above)
     kSendBytes,       // a text frame of `bytes` 'x' characters (oversized frames)
     kDrop,            // FIN now (the client sees the connection end), then close
     kStall,           // stop reading and writing: no data, no pongs, socket kept open
@@ -59,6 +61,7 @@ class LoopbackServer {
   int pings() const;                          // application pings answered
   std::vector<std::string> received() const;  // every text message from clients
   std::vector<std::string> targets() const;   // request targets of the handshakes
+  std::vector<std::string> sent() const;      // every text frame written, as written (acks too)
 
   struct State;
 

@@ -562,6 +562,62 @@ TEST_CASE("record: binance market samples pair the mark price stream with open-i
   CHECK(DumpRows(dir.Sub("s")) == want);
 }
 
+TEST_CASE("record: binance combined streams arrive wrapped, raw streams bare; the rows are the same",
+          "[record]") {
+  const std::vector<std::string> all = SampleLines("binance-forceorder.jsonl");
+  const std::vector<std::string> msgs(all.begin(), all.begin() + 3);  // the bare events
+  const Expected want = IngestLines(Format::kBinanceForceOrder, msgs);
+  REQUIRE(want.rows.size() == 3);
+  Script script;
+  for (const auto& m : msgs) script.push_back(test::Send(m));
+  // Without --symbols: the raw all-market streams (/ws/!forceOrder@arr),
+  // USDⓈ-M and COIN-M; whichever connects first plays the script.
+  std::vector<std::string> bare_rows;
+  {
+    LoopbackServer server("binance", {script, {}});
+    TempDir dir;
+    Running run(FastOptions(dir.Sub("s"), "binance", server.url()));
+    const bool done = run.WaitFor([&] {
+      uint64_t rows = 0;
+      for (const auto& f : run.rec->Feeds()) rows += f.rows_stored;
+      return rows == 3;
+    });
+    run.StopAndJoin();
+    INFO(run.Log());
+    CHECK(done);
+    REQUIRE(run.result.ok());
+    std::vector<std::string> targets = server.targets();
+    std::sort(targets.begin(), targets.end());
+    CHECK(targets == std::vector<std::string>{"/market/ws/!forceOrder@arr", "/ws/!forceOrder@arr"});
+    CHECK(server.sent() == msgs);
+    run.rec.reset();
+    bare_rows = DumpRows(dir.Sub("s"));
+  }
+  // With --symbols: one combined stream, each event wrapped as Binance does.
+  LoopbackServer server("binance", {script});
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "binance", server.url());
+  o.symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
+  Running run(o);
+  const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored == 3; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  CHECK(server.targets() ==
+        std::vector<std::string>{
+            "/market/stream?streams=btcusdt@forceOrder/ethusdt@forceOrder/solusdt@forceOrder"});
+  CHECK(server.sent() == std::vector<std::string>{
+                             R"({"stream":"btcusdt@forceOrder","data":)" + msgs[0] + "}",
+                             R"({"stream":"ethusdt@forceOrder","data":)" + msgs[1] + "}",
+                             R"({"stream":"solusdt@forceOrder","data":)" + msgs[2] + "}",
+                         });
+  CHECK(run.rec->Feeds()[0].bad == 0);
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")) == want.rows);
+  CHECK(bare_rows == want.rows);
+}
+
 TEST_CASE("record: hyperliquid positions polls store a row per change, with the wallet", "[record]") {
   // clearinghouseState's response names no wallet; the recorder adds it.
   const std::string response =

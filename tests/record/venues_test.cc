@@ -218,6 +218,13 @@ TEST_CASE("record venues: data, control, rejected and bad messages", "[record]")
   CHECK(Classify("bybit", R"({"topic":"allLiquidation.BTCUSDT","data":[]})", &why) == MessageClass::kData);
   CHECK(Classify("binance", R"({"result":null,"id":1})", &why) == MessageClass::kControl);
   CHECK(Classify("binance", R"({"e":"forceOrder","o":{}})", &why) == MessageClass::kData);
+  CHECK(Classify("binance", R"({"e":"markPriceUpdate","s":"BTCUSDT"})", &why) == MessageClass::kData);
+  // Combined streams wrap the event: {"stream":…,"data":…}.
+  CHECK(Classify("binance", R"({"stream":"btcusdt@forceOrder","data":{"e":"forceOrder","o":{}}})", &why) ==
+        MessageClass::kData);
+  CHECK(Classify("binance", R"({"stream":"btcusdt@markPrice@1s","data":{"e":"markPriceUpdate"}})", &why) ==
+        MessageClass::kData);
+  CHECK(Classify("binance", R"({"stream":"btcusdt@forceOrder"})", &why) == MessageClass::kBad);
   CHECK(Classify("hyperliquid", R"({"channel":"pong"})", &why) == MessageClass::kControl);
   CHECK(Classify("binance", "{not json", &why) == MessageClass::kBad);
   CHECK_THAT(why, Catch::Contains("not JSON"));
