@@ -146,6 +146,16 @@ TEST_CASE("record tls: the system CA store alone does not trust the test CA", "[
   CHECK_THAT(s.message(), Catch::Contains("unable to get local issuer certificate"));
 }
 
+// Containers may run without IPv6, even on loopback.
+bool HasIpv6Loopback() {
+  asio::io_context io;
+  boost::system::error_code ec;
+  asio::ip::tcp::acceptor a(io);
+  a.open(asio::ip::tcp::v6(), ec);
+  if (!ec) a.bind(asio::ip::tcp::endpoint(asio::ip::make_address("::1"), 0), ec);
+  return !ec;
+}
+
 TEST_CASE("record tls: an IP literal in subjectAltName passes, and no SNI is sent", "[record]") {
   const TestCert ca = MakeCa("liqdb test CA");
   auto tls = TrustingClient(ca);
@@ -158,7 +168,9 @@ TEST_CASE("record tls: an IP literal in subjectAltName passes, and no SNI is sen
     CHECK(server.handshake_ok());
     CHECK(server.sni().empty());
   }
-  {
+  if (!HasIpv6Loopback()) {
+    WARN("this machine has no IPv6 loopback (::1): the IPv6 literal case is skipped");
+  } else {
     // IPv6, bracketed in the URL ([::1]:port), bare in the certificate check.
     TlsServer server("::1", MakeServerCert(ca, "IP:::1"));
     HttpResponse res;
