@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <numeric>
 #include <random>
 #include <string>
 #include <vector>
@@ -106,6 +107,39 @@ TEST_CASE("ZigZag maps signed to unsigned and back", "[bitpack]") {
   for (int64_t x : {int64_t{0}, int64_t{-1}, int64_t{12345}, int64_t{-987654321},
                     std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
     CHECK(ZigZagDecode(ZigZagEncode(x)) == x);
+  }
+}
+
+TEST_CASE("A frame's divisor is the gcd of the offsets, whatever the common factor", "[bitpack]") {
+  // Against a plain gcd over every offset: steps odd, even, powers of two
+  // (up to 2^63), large, and sets where one late value breaks the step.
+  std::mt19937_64 rng(11);
+  const uint64_t steps[] = {1,
+                            2,
+                            3,
+                            7,
+                            10,
+                            1000,
+                            1024,
+                            3u << 20,
+                            999'983,
+                            uint64_t{1} << 40,
+                            (uint64_t{1} << 40) * 3,
+                            uint64_t{1} << 63,
+                            0x9E3779B97F4A7C15ull};
+  for (uint64_t step : steps) {
+    for (int trial = 0; trial < 50; ++trial) {
+      const size_t n = 1 + rng() % 300;
+      const uint64_t base = rng();
+      std::vector<uint64_t> v(n);
+      for (auto& x : v) x = base + step * (rng() % 5000);  // wraps modulo 2^64, as the codecs' values do
+      if (trial % 3 == 0) v[rng() % n] += 1 + rng() % 7;   // a value off the step
+      const Frame f = ChooseFrame(v.data(), n);
+      uint64_t g = 0;
+      for (uint64_t x : v) g = std::gcd(g, x - f.min);
+      INFO("step " << step << ", trial " << trial);
+      CHECK(f.divisor == (g == 0 ? 1 : g));
+    }
   }
 }
 
