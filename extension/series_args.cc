@@ -103,6 +103,15 @@ Status CheckSeriesArgs(const Store& store, Kind kind, std::string_view source, S
                                     : args->coin ? "coin '" + *args->coin + "'"
                                                  : "exchange '" + *args->exchange + "'"));
   }
+  // The usual case first, without building the name sets: a series that
+  // matches every given argument exactly passes every check below as is.
+  for (const SeriesInfo& s : series) {
+    if ((!args->exchange || s.key.exchange == *args->exchange) &&
+        (!args->symbol || s.key.symbol == *args->symbol) &&
+        (!args->coin || CoinOf(s.key.exchange, s.key.symbol).coin == *args->coin)) {
+      return Status::OK();
+    }
+  }
   // Exchange: one of the ids the source holds.
   std::set<std::string> exchanges;
   for (const SeriesInfo& s : series) exchanges.insert(s.key.exchange);
