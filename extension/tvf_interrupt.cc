@@ -24,10 +24,12 @@ void SqlInterrupt::Bind(sqlite3* db) {
     db_ = db;
   }
   interrupted_ = false;
+  bound_at_ = std::chrono::steady_clock::now();
 }
 
 Status SqlInterrupt::Check() {
   if (db_ == nullptr) return Status::OK();
+  if (std::chrono::steady_clock::now() - bound_at_ < kCancelCheckInterval) return Status::OK();
   int rc = SQLITE_OK;
   if (probe_ == nullptr) {
     // The parser itself stops on the interrupt flag.

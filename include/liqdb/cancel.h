@@ -8,9 +8,8 @@
 // SQLite itself only checks between its own opcodes, never inside one
 // xFilter/xNext call. So long loops tick a WorkMeter per unit of work (a row,
 // a bucket, a chunk); the meter reads the clock every few hundred units and,
-// every kCancelCheckInterval of wall time (the first time one interval after
-// its first clock read), asks the caller's Cancellation whether to go on. A non-OK answer stops the work and
-// is returned as is.
+// every kCancelCheckInterval of wall time, asks the caller's Cancellation
+// whether to go on. A non-OK answer stops the work and is returned as is.
 //
 // Thread-safety: a meter and its Cancellation belong to one cursor, used by
 // one thread at a time.
@@ -47,12 +46,6 @@ class WorkMeter {
     if (pending_ < kUnitsPerClockRead) return Status::OK();
     pending_ = 0;
     const auto now = std::chrono::steady_clock::now();
-    if (next_check_ == std::chrono::steady_clock::time_point{}) {
-      // The first ask is one interval into the work: asking costs tens of µs
-      // (the extension's probe statement), more than a short query takes.
-      next_check_ = now + kCancelCheckInterval;
-      return Status::OK();
-    }
     if (now < next_check_) return Status::OK();
     next_check_ = now + kCancelCheckInterval;
     return cancel_->Check();
