@@ -92,7 +92,7 @@ class LiqHistogramCursorImpl final : public LiqHistogramCursor {
       return Status::OK();
     }
     for (int64_t resolution : kRollupResolutions) {
-      if (!m.has_rollup || spec_.interval % resolution != 0 ||
+      if (!HasRollup(m, resolution) || spec_.interval % resolution != 0 ||
           internal::RollupSlotCut(m, spec_.from, spec_.to, resolution)) {
         continue;
       }

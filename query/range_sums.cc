@@ -34,7 +34,7 @@ Status AddChunkInRange(ChunkReader* reader, Timestamp from, Timestamp to, std::a
     return Status::OK();
   }
   for (int64_t resolution : kRollupResolutions) {
-    if (!m.has_rollup || RollupSlotCut(m, from, to, resolution)) continue;
+    if (!HasRollup(m, resolution) || RollupSlotCut(m, from, to, resolution)) continue;
     LIQDB_RETURN_IF_ERROR(reader->ReadRollup(resolution, rollup));
     for (const RollupSlot& r : *rollup) {
       const Timestamp start = r.slot * resolution;

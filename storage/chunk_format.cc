@@ -243,6 +243,10 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
     size_t at = 0;
     for (int64_t resolution : {kRollupMinute, kRollupHour}) {
       BuildRollup(rows, resolution, &rollup);
+      if (resolution == kRollupMinute) {
+        chunk.meta.has_minute_rollup = uint64_t{kMinRowsPerMinuteSlot} * rollup.size() <= n;
+        if (!chunk.meta.has_minute_rollup) continue;
+      }
       const uint8_t part = RollupPart(resolution);
       body.emplace(body.begin() + at++, part, EncodeRollupPart(part, rollup));
     }
@@ -253,7 +257,8 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
   ByteWriter w(&h);
   w.PutU8(kChunkFormatVersion);
   w.PutU8(static_cast<uint8_t>(rows.kind));
-  w.PutU8((sealed ? 1 : 0) | (chunk.meta.has_rollup ? 2 : 0));
+  w.PutU8((sealed ? 1 : 0) | (chunk.meta.has_rollup ? 2 : 0) |
+          (chunk.meta.has_rollup && !chunk.meta.has_minute_rollup ? 4 : 0));
   w.PutU32(chunk.meta.rows);
   w.PutU64(static_cast<uint64_t>(chunk.meta.min_ts));
   w.PutU64(static_cast<uint64_t>(chunk.meta.max_ts));
@@ -352,6 +357,7 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
   }
   meta->sealed = (flags & 1) != 0;
   meta->has_rollup = (flags & 2) != 0;
+  meta->has_minute_rollup = meta->has_rollup && (flags & 4) == 0;
   meta->rows = rows;
   meta->min_ts = static_cast<Timestamp>(min_ts);
   meta->max_ts = static_cast<Timestamp>(max_ts);

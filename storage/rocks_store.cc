@@ -58,10 +58,8 @@ ChunkKey KeyOf(const ChunkMeta& m, uint8_t part) {
 // Part ids of a chunk other than the header.
 std::vector<uint8_t> BodyParts(const ChunkMeta& m) {
   std::vector<uint8_t> parts;
-  if (m.has_rollup) {
-    parts.push_back(kPartRollupMinute);
-    parts.push_back(kPartRollupHour);
-  }
+  if (HasRollup(m, kRollupMinute)) parts.push_back(kPartRollupMinute);
+  if (HasRollup(m, kRollupHour)) parts.push_back(kPartRollupHour);
   const KindSchema& s = SchemaOf(m.kind);
   for (int c = 0; c < ColumnCount(m.kind); ++c) {
     if (c == kColumnSide && !s.has_side) continue;
@@ -769,7 +767,8 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
       }
     }
     for (int64_t resolution : kRollupResolutions) {
-      if (!s.ok() || !m.has_rollup) break;
+      if (!s.ok()) break;
+      if (!HasRollup(m, resolution)) continue;
       std::vector<RollupSlot> rollup;
       s = ReadRollup(m, nullptr, resolution, &rollup);
       uint64_t count = 0;
@@ -952,7 +951,8 @@ Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* s
 
 Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int64_t resolution,
                               std::vector<RollupSlot>* out) const {
-  if (!meta.has_rollup) return Status::NotFound(DescribeChunk(meta) + ": no rollup");
+  if (!HasRollup(meta, resolution))
+    return Status::NotFound(DescribeChunk(meta) + ": no rollup at that resolution");
   rocksdb::ReadOptions ro;
   ro.snapshot = snapshot;
   rocksdb::PinnableSlice value;

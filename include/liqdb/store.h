@@ -106,9 +106,10 @@ struct ChunkMeta {
   Timestamp max_ts = 0;  // inclusive
   double min_price = 0;  // liquidation price / entry price / mark price
   double max_price = 0;
-  std::array<SideSums, 2> sides;  // indexed by Side
-  bool has_rollup = false;        // liquidation chunks: per-minute and per-hour rollups stored
-  uint64_t bytes = 0;             // encoded bytes of all its parts
+  std::array<SideSums, 2> sides;   // indexed by Side
+  bool has_rollup = false;         // liquidation chunks: a per-hour rollup stored
+  bool has_minute_rollup = false;  // and a per-minute one (HasRollup)
+  uint64_t bytes = 0;              // encoded bytes of all its parts
   // Per value column c (SchemaOf(kind) order): the least and greatest
   // non-NULL value, so a scan skips chunks a value constraint rules out.
   // min_value[c] > max_value[c] when every row of c is NULL. Headers without
@@ -124,6 +125,15 @@ struct ChunkMeta {
 constexpr int64_t kRollupMinute = 60'000'000;
 constexpr int64_t kRollupHour = 3'600'000'000;
 constexpr int64_t kRollupResolutions[] = {kRollupHour, kRollupMinute};  // coarsest first
+// A chunk whose rows average fewer than this many per minute slot has no
+// minute rollup: its slots would cost about as much as the rows (a slot
+// takes ~20 bytes, a row ~5) and save almost no decoding.
+constexpr uint32_t kMinRowsPerMinuteSlot = 16;
+
+// Whether chunk `m` holds a rollup at `resolution` (one of kRollupResolutions).
+inline bool HasRollup(const ChunkMeta& m, int64_t resolution) {
+  return m.has_rollup && (resolution != kRollupMinute || m.has_minute_rollup);
+}
 
 struct RollupSlot {
   int64_t slot = 0;  // floor(ts / resolution)
@@ -285,8 +295,8 @@ class ChunkReader {
   virtual const SeriesKey& series() const = 0;
   // Decodes the chunk's columns selected by `mask` into `out` (replacing it).
   virtual Status Decode(ColumnMask mask, Columns* out) = 0;
-  // A rollup of a liquidation chunk (meta().has_rollup) at one of
-  // kRollupResolutions; slots with no rows are absent.
+  // A rollup of a liquidation chunk at one of kRollupResolutions, where
+  // HasRollup(meta(), resolution); slots with no rows are absent.
   virtual Status ReadRollup(int64_t resolution, std::vector<RollupSlot>* out) = 0;
 };
 

@@ -223,5 +223,72 @@ TEST_CASE("histogram arguments are checked", "[query][histogram][bad-input]") {
   REQUIRE_FALSE(p.ok());
 }
 
+TEST_CASE("a chunk of fewer than 16 rows per minute keeps only its hour rollup; minute histograms decode it",
+          "[query][histogram]") {
+  TempDir dir;
+  StoreOptions o;
+  o.chunk_rows = 1000;
+  o.sync = false;
+  auto opened = Store::Open(dir.path(), o);
+  REQUIRE(opened.ok());
+  Store& store = **opened;
+  const Timestamp t0 = 1'709'251'200'000'000;  // 2024-03-01
+  const int64_t kMinute = 60'000'000;
+  // 1,000 rows each: 50 per minute over 20 minutes (dense), 1 per minute (sparse).
+  const Columns dense = RandomLiquidations(1000, t0, 20 * kMinute, 21);
+  const Columns sparse = RandomLiquidations(1000, t0, 1000 * kMinute, 22);
+  REQUIRE(store.Append({{"binance", "BTCUSDT"}, dense}).ok());
+  REQUIRE(store.Append({{"binance", "XRPUSDT"}, sparse}).ok());
+  REQUIRE(store.Seal(true).ok());
+
+  auto reader = store.ReadChunks(Kind::kLiquidations, {}, kMinTimestamp, kMaxTimestamp);
+  REQUIRE(reader.ok());
+  int chunks = 0;
+  for (auto& r = *reader; r->Valid(); r->Next(), ++chunks) {
+    const bool is_dense = r->series().symbol == "BTCUSDT";
+    INFO(r->series().symbol);
+    CHECK(HasRollup(r->meta(), kRollupHour));
+    CHECK(HasRollup(r->meta(), kRollupMinute) == is_dense);
+    std::vector<RollupSlot> slots;
+    const Status s = r->ReadRollup(kRollupMinute, &slots);
+    CHECK(s.ok() == is_dense);
+    if (!is_dense) CHECK(s.IsNotFound());
+  }
+  CHECK(chunks == 2);
+
+  // Minute buckets over both, against the rows summed by hand.
+  for (const char* symbol : {"BTCUSDT", "XRPUSDT"}) {
+    const Columns& rows = std::string(symbol) == "BTCUSDT" ? dense : sparse;
+    std::map<Timestamp, std::array<double, 4>>
+        want;  // long count, short count, long notional, short notional
+    for (size_t i = 0; i < rows.size(); ++i) {
+      auto& w = want[rows.ts[i] - rows.ts[i] % kMinute];
+      w[rows.side[i]] += 1;
+      w[2 + rows.side[i]] += rows.values[liq_col::kNotional][i];
+    }
+    LiqHistogramSpec spec;
+    spec.from = t0;
+    spec.to = t0 + 1001 * kMinute;
+    spec.interval = kMinute;
+    spec.symbols = {symbol};
+    auto got = LiqHistogram(store, spec);
+    REQUIRE(got.ok());
+    size_t matched = 0;
+    for (const LiqHistogramRow& row : *got) {
+      auto it = want.find(row.bucket);
+      if (it == want.end()) {
+        CHECK(row.sides[0].count + row.sides[1].count == 0);
+        continue;
+      }
+      ++matched;
+      for (int side = 0; side < 2; ++side) {
+        CHECK(static_cast<double>(row.sides[side].count) == it->second[side]);
+        CheckClose(row.sides[side].notional, it->second[2 + side]);
+      }
+    }
+    CHECK(matched == want.size());
+  }
+}
+
 }  // namespace
 }  // namespace liqdb
