@@ -66,7 +66,7 @@ std::string DescribeGapKey(const std::string& path, std::string_view key) {
 }
 
 Status ValidateGap(const Gap& gap) {
-  auto bad_name = [](const std::string& s) { return s.empty() || s.find('\0') != std::string::npos; };
+  auto bad_name = [](const std::string& s) { return !IsVenueFeedName(s); };
   if (bad_name(gap.venue))
     return Status::InvalidArgument("gap: venue must be non-empty text without NUL bytes");
   if (bad_name(gap.feed))

@@ -31,6 +31,16 @@ uint64_t OrderedTs(Timestamp ts) {
 Timestamp UnorderedTs(uint64_t v) {
   return static_cast<Timestamp>(v ^ (uint64_t{1} << 63));
 }
+// `venue 0x00 feed`, both non-empty, no other NUL: the tail of gap and
+// heartbeat keys.
+bool SplitVenueFeed(std::string_view rest, std::string* venue, std::string* feed) {
+  const size_t nul = rest.find('\0');
+  if (nul == std::string_view::npos || nul == 0 || nul + 1 == rest.size()) return false;
+  if (rest.find('\0', nul + 1) != std::string_view::npos) return false;
+  *venue = std::string(rest.substr(0, nul));
+  *feed = std::string(rest.substr(nul + 1));
+  return true;
+}
 }  // namespace
 
 std::string MetaKey(std::string_view name) {
@@ -105,6 +115,10 @@ bool DecodeCheckpointKey(std::string_view bytes, Timestamp* at) {
   return true;
 }
 
+bool IsVenueFeedName(std::string_view name) {
+  return !name.empty() && name.find('\0') == std::string_view::npos;
+}
+
 std::string GapKey(Timestamp from, std::string_view venue, std::string_view feed) {
   std::string k(1, kTagGap);
   PutBigEndian64(&k, OrderedTs(from));
@@ -117,13 +131,20 @@ std::string GapKey(Timestamp from, std::string_view venue, std::string_view feed
 bool DecodeGapKey(std::string_view bytes, Timestamp* from, std::string* venue, std::string* feed) {
   if (bytes.size() < 1 + 8 + 3 || bytes[0] != kTagGap) return false;
   *from = UnorderedTs(GetBigEndian64(bytes.data() + 1));
-  const std::string_view rest = bytes.substr(9);
-  const size_t nul = rest.find('\0');
-  if (nul == std::string_view::npos || nul == 0 || nul + 1 == rest.size()) return false;
-  if (rest.find('\0', nul + 1) != std::string_view::npos) return false;
-  *venue = std::string(rest.substr(0, nul));
-  *feed = std::string(rest.substr(nul + 1));
-  return true;
+  return SplitVenueFeed(bytes.substr(9), venue, feed);
+}
+
+std::string HeartbeatKey(std::string_view venue, std::string_view feed) {
+  std::string k(1, kTagHeartbeat);
+  k.append(venue);
+  k.push_back('\0');
+  k.append(feed);
+  return k;
+}
+
+bool DecodeHeartbeatKey(std::string_view bytes, std::string* venue, std::string* feed) {
+  if (bytes.size() < 1 + 3 || bytes[0] != kTagHeartbeat) return false;
+  return SplitVenueFeed(bytes.substr(1), venue, feed);
 }
 
 }  // namespace liqdb::storage

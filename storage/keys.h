@@ -9,6 +9,7 @@
 //   'C' <kind:1> <series:4> <min_ts:8> <chunk:8> <part:1>  -> another part of it
 //   'K' <kind:1> <series:4> <at:8>               -> a checkpoint (opaque state)
 //   'G' <from:8> <venue> 0x00 <feed>             -> a gap (to, reason)
+//   'A' <venue> 0x00 <feed>                      -> a recorder's heartbeat (last alive)
 //
 // Headers (zone map and part directory) live apart from the column data so
 // that opening a store, and queries answered from zone maps, read only the
@@ -31,6 +32,7 @@ constexpr char kTagChunk = 'C';
 constexpr char kTagHeader = 'H';
 constexpr char kTagCheckpoint = 'K';
 constexpr char kTagGap = 'G';
+constexpr char kTagHeartbeat = 'A';  // "alive"; 'H' is the chunk headers'
 
 constexpr uint8_t kPartHeader = 0x00;
 constexpr uint8_t kPartRollupMinute = 0x01;
@@ -62,6 +64,12 @@ bool DecodeCheckpointKey(std::string_view bytes, Timestamp* at);
 // Gap keys sort by start time, then venue and feed (gaps.cc).
 std::string GapKey(Timestamp from, std::string_view venue, std::string_view feed);
 bool DecodeGapKey(std::string_view bytes, Timestamp* from, std::string* venue, std::string* feed);
+
+// A venue or feed name as gap and heartbeat keys hold it: non-empty, no NUL.
+bool IsVenueFeedName(std::string_view name);
+// Heartbeat keys: one per (venue, feed) (heartbeats.cc).
+std::string HeartbeatKey(std::string_view venue, std::string_view feed);
+bool DecodeHeartbeatKey(std::string_view bytes, std::string* venue, std::string* feed);
 
 void PutBigEndian32(std::string* out, uint32_t v);
 void PutBigEndian64(std::string* out, uint64_t v);

@@ -256,7 +256,10 @@ Result<RecoveryReport> RocksStore::Recover(const std::string& path) {
   uint64_t bad_gaps = 0;
   LIQDB_RETURN_IF_ERROR(
       store.CheckGaps([&](const std::string& line) { report.findings.push_back(line); }, true, &bad_gaps));
-  report.changed = report.changed || bad_checkpoints > 0 || bad_gaps > 0;
+  uint64_t bad_heartbeats = 0;
+  LIQDB_RETURN_IF_ERROR(store.CheckHeartbeats(
+      [&](const std::string& line) { report.findings.push_back(line); }, true, &bad_heartbeats));
+  report.changed = report.changed || bad_checkpoints > 0 || bad_gaps > 0 || bad_heartbeats > 0;
   return report;
 }
 

@@ -784,6 +784,8 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
   LIQDB_RETURN_IF_ERROR(CheckCheckpoints(report, false, &bad_checkpoints));
   uint64_t bad_gaps = 0;
   LIQDB_RETURN_IF_ERROR(CheckGaps(report, false, &bad_gaps));
+  uint64_t bad_heartbeats = 0;
+  LIQDB_RETURN_IF_ERROR(CheckHeartbeats(report, false, &bad_heartbeats));
   // The write-ahead logs hold acknowledged rows not yet in table files; a
   // damaged record there would be lost at the next open.
   uint64_t bad_logs = 0;
@@ -798,7 +800,7 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
       ++bad_logs;
     }
   }
-  if (bad + bad_checkpoints + bad_gaps + bad_logs > 0) {
+  if (bad + bad_checkpoints + bad_gaps + bad_heartbeats + bad_logs > 0) {
     std::string what;
     auto add = [&](uint64_t n, const char* noun) {
       if (n == 0) return;
@@ -808,6 +810,7 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
     add(bad, "bad chunk(s)");
     add(bad_checkpoints, "bad checkpoint(s)");
     add(bad_gaps, "bad gap record(s)");
+    add(bad_heartbeats, "bad heartbeat record(s)");
     add(bad_logs, "damaged write-ahead log(s)");
     return Status::Corruption("store '" + path_ + "': " + what);
   }

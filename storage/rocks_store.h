@@ -62,6 +62,9 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
                                                   Timestamp from, Timestamp to) const override;
   Status PutGap(const Gap& gap) override;                                          // gaps.cc
   Result<std::vector<Gap>> ListGaps(Timestamp from, Timestamp to) const override;  // gaps.cc
+  Status PutHeartbeat(const Heartbeat& heartbeat) override;                        // heartbeats.cc
+  Result<std::optional<Timestamp>> GetHeartbeat(const std::string& venue,
+                                                const std::string& feed) const override;  // heartbeats.cc
 
   // For ChunkReader: reads and decodes parts of one chunk at a snapshot.
   Status DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, ColumnMask mask,
@@ -102,6 +105,9 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   // bad ones. Deletes them too when `drop` (recovery: a damaged gap would
   // otherwise fail every ListGaps).
   Status CheckGaps(const std::function<void(const std::string&)>& report, bool drop, uint64_t* bad);
+  // The same for heartbeat records (heartbeats.cc); a dropped one only makes
+  // the next recorder run record no downtime gap for its feed.
+  Status CheckHeartbeats(const std::function<void(const std::string&)>& report, bool drop, uint64_t* bad);
   // Reads the directory from the 'S' and 'H' ranges; takes dir_mu_ unless held.
   Status LoadDirectory(bool lock_held);
   Status CheckWritable() const;

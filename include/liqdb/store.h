@@ -189,6 +189,15 @@ struct Gap {
   std::string reason;  // free text for a reader ("disconnected: EOF", "stalled 60 s")
 };
 
+// A recorder's note that it was recording `feed` of `venue` at `alive` (µs):
+// stored every few seconds while it runs and at its stop, so the next run
+// can record the time no recorder ran as a gap (docs/record.md, "Downtime").
+// One per (venue, feed): storing it again replaces it.
+struct Heartbeat {
+  std::string venue, feed;
+  Timestamp alive = 0;
+};
+
 // What Store::Recover found and gave up.
 struct RecoveryReport {
   struct Lost {
@@ -275,6 +284,14 @@ class Store {
   // naming the gap).
   virtual Result<std::vector<Gap>> ListGaps(Timestamp from, Timestamp to) const = 0;
   static constexpr size_t kMaxGapReason = 1024;
+
+  // Heartbeats (see Heartbeat). PutHeartbeat validates (venue and feed
+  // non-empty without NUL bytes) and writes under a synced WAL: durable on
+  // return. Read-only stores refuse it (NotSupported). GetHeartbeat: nullopt
+  // when the feed has none; Corruption naming it when its record is damaged.
+  virtual Status PutHeartbeat(const Heartbeat& heartbeat) = 0;
+  virtual Result<std::optional<Timestamp>> GetHeartbeat(const std::string& venue,
+                                                        const std::string& feed) const = 0;
 
   // Chunks of `kind` in series `series_ids` (all when empty) whose
   // [min_ts, max_ts] meets [from, to), ordered by min_ts.

@@ -174,6 +174,10 @@ class FakeStore : public Store {
   Status PutCheckpoint(Kind, uint32_t, Timestamp, const std::string&) override { return Status::OK(); }
   Status PutGap(const Gap&) override { return Status::OK(); }
   Result<std::vector<Gap>> ListGaps(Timestamp, Timestamp) const override { return std::vector<Gap>(); }
+  Status PutHeartbeat(const Heartbeat&) override { return Status::OK(); }
+  Result<std::optional<Timestamp>> GetHeartbeat(const std::string&, const std::string&) const override {
+    return std::optional<Timestamp>();
+  }
   Result<std::optional<Checkpoint>> LatestCheckpoint(Kind, uint32_t, Timestamp) const override {
     return std::optional<Checkpoint>();
   }

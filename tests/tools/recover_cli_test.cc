@@ -3,6 +3,7 @@
 // byte there makes `liqdb verify` and `liqdb stats` fail naming the file and
 // offset (instead of reporting an empty store), and `liqdb recover` opens it,
 // saying how many rows were lost.
+#include <rocksdb/db.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -107,6 +108,46 @@ TEST_CASE("cli: a damaged write-ahead log is named by verify and stats; recover 
   Run again = test::RunLiqdb("recover --store " + store);
   CHECK(again.code == 0);
   CHECK_THAT(again.out, Catch::Contains("nothing to recover"));
+}
+
+TEST_CASE("cli: a damaged recorder heartbeat is named by verify and dropped by recover", "[cli][damage]") {
+  test::TempDir dir;
+  const std::string store = dir.Sub("store");
+  {
+    auto s = Store::Open(store);
+    REQUIRE(s.ok());
+    REQUIRE((*s)->PutHeartbeat({"bybit", "liquidations-linear", 1'709'251'200'000'000}).ok());
+  }
+  {
+    // A flipped bit in the time (value byte 3, docs/format.md "Heartbeats").
+    rocksdb::DB* raw = nullptr;
+    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), store, &raw).ok());
+    std::unique_ptr<rocksdb::DB> db(raw);
+    const std::string key = std::string("Abybit") + '\0' + "liquidations-linear";
+    std::string value;
+    REQUIRE(db->Get(rocksdb::ReadOptions(), key, &value).ok());
+    value[3] ^= 0x01;
+    REQUIRE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+  }
+  Run verify = test::RunLiqdb("verify --store " + store);
+  INFO(verify.out);
+  CHECK(verify.code == 1);
+  CHECK_THAT(verify.out, Catch::Contains("heartbeat bybit/liquidations-linear: checksum mismatch") &&
+                             Catch::Contains("1 bad heartbeat record(s)"));
+  Run recover = test::RunLiqdb("recover --store " + store);
+  INFO(recover.out);
+  CHECK(recover.code == 0);
+  CHECK_THAT(recover.out,
+             Catch::Contains("found: store '" + store +
+                             "': heartbeat bybit/liquidations-linear: checksum mismatch (dropped)"));
+  Run again = test::RunLiqdb("verify --store " + store);
+  INFO(again.out);
+  CHECK(again.code == 0);
+  auto s = Store::Open(store);
+  REQUIRE(s.ok());
+  auto hb = (*s)->GetHeartbeat("bybit", "liquidations-linear");
+  REQUIRE(hb.ok());
+  CHECK_FALSE(hb->has_value());  // the next recorder run records no downtime gap for it
 }
 
 }  // namespace
