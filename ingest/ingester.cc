@@ -128,6 +128,10 @@ void Ingester::Report(const std::string& message) {
 }
 
 void Ingester::ReportBad(const std::string& file, uint64_t line, const std::string& reason) {
+  if (on_rejected_) {
+    on_rejected_(file, line, reason);
+    return;
+  }
   if (reported_ < options_.max_reported_errors) {
     Report(file + ":" + std::to_string(line) + ": " + reason);
   }

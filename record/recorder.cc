@@ -262,25 +262,20 @@ Status Recorder::Impl::Init() {
     io.format = Format::kLiqdbRaw;
     io.contract_sizes = options_.contract_sizes;
     io.flush_interval_ms = options_.flush_interval_ms;
-    io.max_reported_errors = SIZE_MAX;  // every bad message reaches the report callback: counted there
     f->queue = std::make_unique<MessageQueue>(f->spec.venue + "/" + f->spec.feed, options_.max_queue_bytes);
     f->ingester = std::make_unique<Ingester>(store_.get(), io);
     Feed* fp = f.get();
     // The Ingester's summary belongs to the parsing thread; it is read at
     // every Next(), right after each flush.
     f->queue->set_on_next([fp] { fp->rows_stored.store(fp->ingester->summary().stored); });
-    f->ingester->set_report([this, fp](const std::string& m) {
-      const std::string prefix = fp->queue->name() + ":";
-      const size_t reason = m.find(": ", prefix.size());
-      if (m.compare(0, prefix.size(), prefix) == 0 && reason != std::string::npos) {
-        const uint64_t n = ++fp->bad;
-        std::string_view line(fp->queue->current().data(), fp->queue->current_size());
-        if (const size_t at = line.find("\"msg\":"); at != std::string_view::npos) line.remove_prefix(at + 6);
-        LogBad(fp, n, m.substr(reason + 2), line);
-      } else {
-        Log(fp->Name() + ": " + m);
-      }
+    // Every rejected line is a bad message, counted and sampled here; what
+    // else the Ingester reports is logged as it is.
+    f->ingester->set_on_rejected([this, fp](const std::string&, uint64_t, const std::string& reason) {
+      std::string_view line(fp->queue->current().data(), fp->queue->current_size());
+      if (const size_t at = line.find("\"msg\":"); at != std::string_view::npos) line.remove_prefix(at + 6);
+      LogBad(fp, ++fp->bad, reason, line);
     });
+    f->ingester->set_report([this, fp](const std::string& m) { Log(fp->Name() + ": " + m); });
   }
   return Status::OK();
 }

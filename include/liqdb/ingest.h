@@ -346,6 +346,12 @@ class Ingester {
   // max_reported_errors of them) and every other message worth a user's eye
   // (the format auto chose, a damaged file). Default: none.
   void set_report(std::function<void(const std::string&)> report) { report_ = std::move(report); }
+  // Called for every rejected line, not only the first max_reported_errors,
+  // with the input's name, the line's number and the adapter's reason, in
+  // place of its report line: a caller that counts and samples bad lines
+  // itself (the recorder) gets them as values, not as text to parse.
+  using RejectFn = std::function<void(const std::string& input, uint64_t line, const std::string& reason)>;
+  void set_on_rejected(RejectFn on_rejected) { on_rejected_ = std::move(on_rejected); }
   // Called every few thousand lines and at each file's end.
   void set_progress(std::function<void(const IngestProgress&)> progress) { progress_ = std::move(progress); }
 
@@ -385,6 +391,7 @@ class Ingester {
   size_t next_flush_at_ = 0;  // buffer size that triggers the next flush attempt
   IngestSummary summary_;
   std::function<void(const std::string&)> report_;
+  RejectFn on_rejected_;
   std::function<void(const IngestProgress&)> progress_;
   bool finished_ = false;
 };

@@ -104,6 +104,36 @@ TEST_CASE("bad lines are reported as FILE:LINE: reason, first N in full, the res
   CHECK(run.messages[2] == "... and 3 more bad lines not shown");
 }
 
+TEST_CASE("a rejection callback gets every bad line as values, in place of its report line",
+          "[ingester][bad]") {
+  const std::string dir = TempDir("rejected");
+  const std::string path = dir + "/mixed.csv";
+  std::string text = "ts,exchange,symbol,side,price,qty\n";
+  text += "1718000000000000,binance,BTCUSDT,long,67000,0.5\n";
+  for (int i = 0; i < 5; ++i) text += "1718000000000001,binance,BTCUSDT,sell,67000,0.5\n";  // lines 3..7
+  text += "1718000000000002,binance,BTCUSDT,short,67000,0.5\n";
+  WriteFile(path, text);
+  FakeStore store(dir);
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.max_reported_errors = 2;  // caps the report lines only: the callback sees all five
+  Ingester ing(&store, o);
+  std::vector<std::string> reports, rejected;
+  ing.set_report([&](const std::string& m) { reports.push_back(m); });
+  ing.set_on_rejected([&](const std::string& input, uint64_t line, const std::string& reason) {
+    rejected.push_back(input + "|" + std::to_string(line) + "|" + reason);
+  });
+  REQUIRE(ing.IngestPath(path).ok());
+  REQUIRE(ing.Finish().ok());
+  CHECK(ing.summary().rejected_lines == 5);
+  CHECK(ing.summary().stored == 2);
+  std::vector<std::string> want;
+  for (int line = 3; line <= 7; ++line)
+    want.push_back(path + "|" + std::to_string(line) + "|side must be 'long' or 'short', got 'sell'");
+  CHECK(rejected == want);
+  // No "FILE:LINE: reason" lines, and no "... and N more bad lines not shown".
+  CHECK(reports.empty());
+}
+
 TEST_CASE("--strict keeps nothing from a file with a bad line, and all of a good one", "[ingester][strict]") {
   const std::string dir = TempDir("strict");
   const std::string good = dir + "/good.jsonl", bad = dir + "/bad.jsonl";

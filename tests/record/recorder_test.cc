@@ -668,6 +668,51 @@ TEST_CASE("record: connections are renewed before the venue's age limit (Binance
   CHECK(DumpRows(dir.Sub("s")) == IngestLines(Format::kBinanceForceOrder, {msgs[0], msgs[1]}).rows);
 }
 
+TEST_CASE("record: bad messages are the rejected lines, not other Ingester reports", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  // BTCUSDT now, then ETHUSDT over and over (so the parser keeps flushing on
+  // its interval and moves the BTCUSDT row out), then a BTCUSDT row from
+  // 2023: stored later than its time allows, which the Ingester reports at
+  // the stop ("FEED: 1 rows came later than ..."). Read as text, that report
+  // looked like a bad line ("FEED:…: reason"); it is not one.
+  Script script = {test::WaitSubscribed(), test::Send(msgs[0])};
+  for (int i = 0; i < 60; ++i) {
+    script.push_back(test::Pause(10));
+    script.push_back(test::Send(msgs[1]));
+  }
+  script.push_back(test::Send(msgs[3]));
+  script.push_back(test::Send(R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1718000009999}]})"));
+  LoopbackServer server("bybit", {script});
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
+  o.symbols = {"BTCUSDT", "ETHUSDT"};
+  o.flush_interval_ms = 200;  // moved out at the second interval, well within the 600 ms of ETHUSDT
+  const Expected want = IngestLines(Format::kBybitLiquidation, {msgs[0], msgs[1], msgs[3]});
+  REQUIRE(want.rows.size() == 4);  // by hand: 1 + 2 + 1
+  const Expected rejected = IngestLines(
+      Format::kBybitLiquidation, {R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1718000009999}]})"});
+  REQUIRE(rejected.rejected == 1);  // the adapter refuses the last one (no side, size or price)
+  Running run(o);
+  const bool done = run.WaitFor([&] {
+    const FeedStatus f = run.rec->Feeds()[0];
+    return server.scripts_done() == 1 && f.rows_stored == 4 && f.bad == 1;
+  });
+  run.StopAndJoin();
+  const std::string log = run.Log();
+  INFO(log);
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  CHECK(run.rec->Feeds()[0].bad == 1);  // the rejected line only
+  // The report came (the case this test is about) and was logged as it is.
+  CHECK_THAT(log, Catch::Contains("bybit liquidations-linear: bybit/liquidations-linear: 1 rows came later "
+                                  "than the reorder window allows"));
+  CHECK_THAT(log, Catch::Contains("bad message #1 ("));
+  CHECK_THAT(log, Catch::Contains(R"({"topic":"allLiquidation.BTCUSDT","data":[{"T":1718000009999}]})"));
+  CHECK_THAT(log, !Catch::Contains("bad message #2"));
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")) == want.rows);
+}
+
 TEST_CASE("record: an unknown venue, kind or symbol fails at start naming the known ones", "[record]") {
   TempDir dir;
   test::CliRun r = test::RunLiqdb("record --store " + dir.Sub("s") + " --venues bybitt");
