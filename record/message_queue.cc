@@ -10,12 +10,13 @@ MessageQueue::MessageQueue(std::string name, size_t max_bytes) : max_bytes_(max_
   name_ = std::move(name);
 }
 
-bool MessageQueue::Push(std::string_view message) {
+bool MessageQueue::Push(std::string_view message, Timestamp received_us) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (message.size() > max_bytes_ - std::min(max_bytes_, queued_bytes_)) return false;
   }
   Item it;
+  it.received_us = received_us;
   it.text.assign(message);
   for (char& c : it.text) {
     if (c == '\n' || c == '\r') c = ' ';
@@ -55,6 +56,14 @@ size_t MessageQueue::pending() const {
 size_t MessageQueue::pending_bytes() const {
   std::lock_guard<std::mutex> lock(mu_);
   return queued_bytes_;
+}
+
+std::optional<Timestamp> MessageQueue::oldest_pending_us() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const Item& it : items_) {
+    if (!it.flush) return it.received_us;
+  }
+  return std::nullopt;
 }
 
 Result<LineReader::Read> MessageQueue::Next(std::string_view* line, int timeout_ms) {

@@ -21,6 +21,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,11 +36,15 @@ class MessageQueue final : public LineReader {
 
   // One message as one line: line breaks (whitespace to JSON) become spaces.
   // False (and nothing queued) when the queued bytes would pass the cap.
-  [[nodiscard]] bool Push(std::string_view message);
+  // `received_us`: when it came (oldest_pending_us).
+  [[nodiscard]] bool Push(std::string_view message, Timestamp received_us = 0);
   void PushFlush();
   void Close();
   size_t pending() const;
   size_t pending_bytes() const;
+  // The receive time of the oldest message not yet read; nullopt when none
+  // waits. The recorder's heartbeat never claims a time past it.
+  std::optional<Timestamp> oldest_pending_us() const;
 
   Result<Read> Next(std::string_view* line, int timeout_ms = -1) override;
   uint64_t bytes_consumed() const override { return bytes_; }
@@ -56,6 +61,7 @@ class MessageQueue final : public LineReader {
   std::condition_variable cv_;
   struct Item {
     bool flush = false;
+    Timestamp received_us = 0;
     std::string text;
   };
   std::deque<Item> items_;

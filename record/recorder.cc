@@ -3,9 +3,10 @@
 //
 // Threads: Run() runs one io_context with every session as a coroutine (the
 // network thread); each feed has a parsing thread running an Ingester over a
-// MessageQueue. Counters are atomics, so Feeds() reads them from anywhere.
-// Per feed, everything a session touches (connection, gap state) is the
-// network thread's alone.
+// MessageQueue; one SideWriter thread stores gaps and heartbeats (a synced
+// write each), so a slow disk never delays the network thread. Counters are
+// atomics, so Feeds() reads them from anywhere. Per feed, everything a
+// session touches (connection, gap state) is the network thread's alone.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -31,6 +32,7 @@
 #include "record/instruments.h"
 #include "record/message_queue.h"
 #include "record/raw_archive.h"
+#include "record/side_writer.h"
 #include "record/venues.h"
 #include "record/ws_client.h"
 
@@ -77,6 +79,12 @@ constexpr size_t kRepeatWindow = 4096;
 constexpr auto kStableAfter = std::chrono::seconds(5);
 // How often an open gap is stored again with its end moved to now.
 constexpr auto kOpenGapRefresh = std::chrono::seconds(10);
+// How often each feed's heartbeat is stored: a recorder killed leaves one at
+// most this old, where the next run's downtime gap starts.
+constexpr auto kHeartbeatEvery = std::chrono::seconds(10);
+// The data watchdog's least bound and its multiple of a feed's cadence.
+constexpr auto kNoDataFloor = std::chrono::seconds(30);
+constexpr int kNoDataCadences = 10;
 
 // One connection's state, shared by its reader and its keep-alive coroutine.
 struct Conn {
@@ -84,7 +92,9 @@ struct Conn {
   std::shared_ptr<WsClient> ws;
   asio::steady_timer keeper;
   bool closed = false;
-  bool renew = false;  // closed on purpose, ahead of the venue's age limit
+  bool renew = false;                 // closed on purpose, ahead of the venue's age limit
+  bool no_data = false;               // closed by the data watchdog
+  SteadyClock::time_point last_data;  // of the last data message (or the subscription)
 };
 
 struct Feed {
@@ -104,7 +114,9 @@ struct Feed {
   std::shared_ptr<std::function<void()>> poll_cancel = std::make_shared<std::function<void()>>();
   bool in_gap = false;
   bool gap_backlog = false;  // the open gap is the parser's backlog, not the connection's
+  bool gap_no_data = false;  // the data watchdog's: only a data message ends it
   Timestamp gap_from = 0;
+  Timestamp last_data_us = 0;  // wall-clock receive time of the last WebSocket data message
   std::string gap_reason;
   // Hashes of the data messages of this connection (newest last) and of the
   // one before: a message the venue sends again after a reconnect is a
@@ -147,13 +159,28 @@ class Recorder::Impl {
   asio::awaitable<void> Keeper(Feed* f, std::shared_ptr<Conn> c);
   asio::awaitable<void> Housekeeping();
   asio::awaitable<void> Poller(Feed* f);
-  void OnFrame(Feed* f, const std::string& message, Timestamp now);
+  // Returns whether it was a data message.
+  bool OnFrame(Feed* f, const std::string& message, Timestamp now);
   void Archive(Feed* f, Timestamp now, std::string_view message);
   // Hands a data message to the parser; a full queue drops it, counted, and
   // opens a "recorder backlog" gap until a message fits again.
   void Enqueue(Feed* f, Timestamp now, std::string_view message);
   void Lost(Feed* f, Timestamp from, const std::string& why);
   void CloseGap(Feed* f, Timestamp to);
+  // Closes the open gap at a frame (`data`: a data message): a backlog gap
+  // ends only when a message fits the queue again (Enqueue), a watchdog's
+  // only at data.
+  void CloseGapAtFrame(Feed* f, Timestamp to, bool data);
+  // The previous runs' downtime: for each feed with a heartbeat, the gap from
+  // it to now, then this run's first heartbeat (on the calling thread, before
+  // the network starts).
+  void RecordDowntime();
+  // Until when every message of `f` is known stored or waiting in its queue:
+  // the heartbeat's time.
+  Timestamp AliveUntil(const Feed* f, Timestamp now) const;
+  void PutHeartbeats(Timestamp now);
+  // The watchdog's bound for `f` (zero: the feed has no cadence).
+  std::chrono::milliseconds NoDataBound(const Feed* f) const;
   // The open gap of `f` as it stands, ending at `to`, put in the store.
   void PutOpenGap(Feed* f, Timestamp to);
   // When the feed was last known live: its last frame, else the start.
@@ -172,6 +199,7 @@ class Recorder::Impl {
   std::vector<std::string> notes_;
   std::unique_ptr<asio::ssl::context> tls_;
   std::unique_ptr<record::RawArchive> archive_;
+  std::unique_ptr<record::SideWriter> side_;  // during Run()
   asio::io_context io_;
   std::atomic<bool> stop_requested_{false};
   bool stopping_ = false;  // network thread
@@ -377,14 +405,14 @@ Gap MakeGap(const FeedSpec& spec, Timestamp from, Timestamp to, const std::strin
 
 void Recorder::Impl::PutOpenGap(Feed* f, Timestamp to) {
   if (!f->in_gap) return;
-  Status s = store_->PutGap(MakeGap(f->spec, f->gap_from, to, f->gap_reason + " (open when last stored)"));
-  if (!s.ok()) Fatal(s.WithContext(f->Name() + ": storing an open gap"));
+  side_->PutGap(MakeGap(f->spec, f->gap_from, to, f->gap_reason + " (open when last stored)"));
 }
 
 void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
   if (!f->in_gap) return;
   f->in_gap = false;
   f->gap_backlog = false;
+  f->gap_no_data = false;
   const Gap g = MakeGap(f->spec, f->gap_from, to, f->gap_reason);
   {
     std::lock_guard<std::mutex> lock(gaps_mu_);
@@ -393,9 +421,57 @@ void Recorder::Impl::CloseGap(Feed* f, Timestamp to) {
   ++f->gaps;
   Log(fmt::format("{}: gap {} .. {} ({:.1f} s): {}", f->Name(), FormatTime(g.from), FormatTime(g.to),
                   static_cast<double>(g.to - g.from) / 1e6, g.reason));
-  // Durable where `liqdb stats` and liq_gaps read it.
-  Status s = store_->PutGap(g);
-  if (!s.ok()) Fatal(s.WithContext(f->Name() + ": storing a gap"));
+  // Durable where `liqdb stats` and liq_gaps read it (at the latest when Run() returns).
+  side_->PutGap(g);
+}
+
+void Recorder::Impl::CloseGapAtFrame(Feed* f, Timestamp to, bool data) {
+  if (f->gap_backlog || (f->gap_no_data && !data)) return;
+  CloseGap(f, to);
+}
+
+std::chrono::milliseconds Recorder::Impl::NoDataBound(const Feed* f) const {
+  using std::chrono::milliseconds;
+  if (f->spec.data_cadence.count() <= 0) return milliseconds(0);
+  if (options_.no_data_timeout_ms > 0) return milliseconds(options_.no_data_timeout_ms);
+  return std::max<milliseconds>(kNoDataFloor, kNoDataCadences * f->spec.data_cadence);
+}
+
+Timestamp Recorder::Impl::AliveUntil(const Feed* f, Timestamp now) const {
+  // A message still queued is not stored yet, and the Ingester holds a
+  // parsed row back for up to about two flush intervals (a twin at its
+  // timestamp may still come): a heartbeat claims no later time, so what a
+  // kill loses lies inside the next run's downtime gap. Nothing from before
+  // this run's start is this run's to lose.
+  Timestamp t = now;
+  if (const std::optional<Timestamp> oldest = f->queue->oldest_pending_us()) t = std::min(t, *oldest);
+  return std::max(started_us_, t - 2 * options_.flush_interval_ms * 1000);
+}
+
+void Recorder::Impl::PutHeartbeats(Timestamp now) {
+  for (auto& f : feeds_)
+    side_->PutHeartbeat(Heartbeat{f->spec.venue, f->spec.feed, AliveUntil(f.get(), now)});
+}
+
+void Recorder::Impl::RecordDowntime() {
+  for (auto& f : feeds_) {
+    Result<std::optional<Timestamp>> last = store_->GetHeartbeat(f->spec.venue, f->spec.feed);
+    if (!last.ok()) {
+      // Not fatal: the heartbeat written below replaces the damaged record.
+      Log(fmt::format("{}: no downtime gap: {}", f->Name(), last.status().message()));
+    } else if (last->has_value() && **last < started_us_) {
+      // The previous run was known alive until its heartbeat; nothing was
+      // recorded from then until now.
+      f->in_gap = true;
+      f->gap_from = **last;
+      f->gap_reason = "recorder not running";
+      CloseGap(f.get(), started_us_);
+    }
+    side_->PutHeartbeat(Heartbeat{f->spec.venue, f->spec.feed, started_us_});
+  }
+  // Before the network starts: a gap and the heartbeat after it are durable
+  // before anything of this run could be lost.
+  side_->Drain();
 }
 
 void Recorder::Impl::Archive(Feed* f, Timestamp now, std::string_view message) {
@@ -443,7 +519,7 @@ asio::awaitable<void> Recorder::Impl::Poller(Feed* f) {
                         f->spec.poll_interval.count()));
       }
       f->last_message_us.store(now);
-      if (!f->spec.websocket && !f->gap_backlog) CloseGap(f, now);
+      if (!f->spec.websocket) CloseGapAtFrame(f, now, /*data=*/true);
       ++f->messages;
       if (!p.user.empty()) {
         // clearinghouseState does not name its wallet: add it, as the adapter reads it.
@@ -482,12 +558,14 @@ void Recorder::Impl::Enqueue(Feed* f, Timestamp now, std::string_view message) {
   }
 }
 
-void Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now) {
+bool Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now) {
   f->last_message_us.store(now);
-  if (!f->gap_backlog) CloseGap(f, now);
   std::string why;
-  switch (record::Classify(f->spec.venue, message, &why)) {
+  const MessageClass c = record::Classify(f->spec.venue, message, &why);
+  CloseGapAtFrame(f, now, c == MessageClass::kData);
+  switch (c) {
     case MessageClass::kData: {
+      f->last_data_us = now;
       const uint64_t h = std::hash<std::string_view>()(message);
       if (f->before.count(h) != 0) {
         if (++f->repeats == 1)
@@ -515,24 +593,37 @@ void Recorder::Impl::OnFrame(Feed* f, const std::string& message, Timestamp now)
       Archive(f, now, message);
       break;
   }
+  return c == MessageClass::kData;
 }
 
 asio::awaitable<void> Recorder::Impl::Keeper(Feed* f, std::shared_ptr<Conn> c) {
   const auto renew_at = SteadyClock::now() + std::chrono::milliseconds(options_.max_connection_age_ms);
   const bool pings = !f->spec.ping.empty() && f->spec.ping_interval.count() > 0;
+  const std::chrono::milliseconds no_data = NoDataBound(f);
+  auto next_ping = SteadyClock::now() + f->spec.ping_interval;
   while (!c->closed) {
     auto next = renew_at;
-    if (pings) next = std::min(next, SteadyClock::now() + f->spec.ping_interval);
+    if (pings) next = std::min(next, next_ping);
+    if (no_data.count() > 0) next = std::min(next, c->last_data + no_data);
     c->keeper.expires_at(next);
     error_code ec;
     co_await c->keeper.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     if (c->closed) break;
-    if (SteadyClock::now() >= renew_at) {
+    const auto now = SteadyClock::now();
+    if (now >= renew_at) {
       c->renew = true;
       c->ws->Cancel();
       break;
     }
-    if (pings) {
+    // Pongs keep a connection open that brings nothing: a feed with a
+    // cadence that is silent this long is broken, not quiet.
+    if (no_data.count() > 0 && now - c->last_data >= no_data) {
+      c->no_data = true;
+      c->ws->Cancel();
+      break;
+    }
+    if (pings && now >= next_ping) {
+      next_ping = now + f->spec.ping_interval;
       Status s = co_await c->ws->Write(f->spec.ping);
       if (!s.ok()) break;  // the reader sees the same failure
     }
@@ -572,7 +663,8 @@ asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, ConnEnd* end) {
     s = co_await c->ws->Write(m);
     if (!s.ok()) co_return "subscribing: " + s.message();
   }
-  if (f->spec.subscribed_by_url && !f->gap_backlog) CloseGap(f, live_since);
+  if (f->spec.subscribed_by_url) CloseGapAtFrame(f, live_since, /*data=*/false);
+  c->last_data = SteadyClock::now();
   asio::co_spawn(ex, Keeper(f, c), asio::detached);
 
   std::string message;
@@ -581,15 +673,25 @@ asio::awaitable<std::string> Recorder::Impl::Connection(Feed* f, ConnEnd* end) {
     if (!s.ok()) {
       if (stopping_) co_return "stopped";
       if (c->ws->too_big()) LogBad(f, ++f->bad, "oversized", "");
+      end->renewed = c->renew;
+      end->stable = f->messages.load() > messages_before && SteadyClock::now() - live_steady >= kStableAfter;
+      if (c->no_data) {
+        // Data stopped at the last data message (pongs went on).
+        const std::chrono::milliseconds bound = NoDataBound(f);
+        const std::string why =
+            fmt::format("no data for {:g} s", static_cast<double>(bound.count()) / 1000.0);
+        const bool opens = !f->in_gap;  // else the gap already open goes on
+        Lost(f, std::max(live_since, f->last_data_us), why);
+        if (opens) f->gap_no_data = true;
+        co_return why;
+      }
       // The feed was known live until its last frame.
       const Timestamp last = std::max(live_since, f->last_message_us.load());
       Lost(f, last,
            c->renew ? fmt::format("renewed after {} ms", options_.max_connection_age_ms) : s.message());
-      end->renewed = c->renew;
-      end->stable = f->messages.load() > messages_before && SteadyClock::now() - live_steady >= kStableAfter;
       co_return c->renew ? "renewing the connection" : s.message();
     }
-    OnFrame(f, message, NowUs());
+    if (OnFrame(f, message, NowUs())) c->last_data = SteadyClock::now();
   }
 }
 
@@ -655,6 +757,7 @@ asio::awaitable<void> Recorder::Impl::Housekeeping() {
   const auto start = SteadyClock::now();
   auto next_tick = start;
   auto next_gap_put = start + kOpenGapRefresh;
+  auto next_heartbeat = start + kHeartbeatEvery;
   while (true) {
     const auto now = SteadyClock::now();
     if (stop_requested_.load() ||
@@ -675,6 +778,10 @@ asio::awaitable<void> Recorder::Impl::Housekeeping() {
       for (auto& f : feeds_) PutOpenGap(f.get(), us);
       next_gap_put = now + kOpenGapRefresh;
     }
+    if (now >= next_heartbeat) {
+      PutHeartbeats(NowUs());
+      next_heartbeat = now + kHeartbeatEvery;
+    }
     timer.expires_after(std::chrono::milliseconds(50));
     error_code ec;
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -693,7 +800,9 @@ void Recorder::Impl::ParseThread(Feed* f) {
 
 Status Recorder::Impl::Run() {
   started_us_ = NowUs();
+  side_ = std::make_unique<record::SideWriter>(store_.get(), [this](const Status& s) { Fatal(s); });
   for (const std::string& n : notes_) Log(n);
+  RecordDowntime();
   for (auto& f : feeds_) {
     Feed* fp = f.get();
     f->thread = std::thread([this, fp] { ParseThread(fp); });
@@ -722,7 +831,9 @@ Status Recorder::Impl::Run() {
   const Timestamp end = NowUs();
   for (auto& f : feeds_) {
     if (f->in_gap) {
-      f->gap_reason += f->gap_backlog ? " (still open at the stop)" : " (still disconnected at the stop)";
+      f->gap_reason += f->gap_backlog   ? " (still open at the stop)"
+                       : f->gap_no_data ? " (still no data at the stop)"
+                                        : " (still disconnected at the stop)";
       CloseGap(f.get(), end);
     }
   }
@@ -740,6 +851,18 @@ Status Recorder::Impl::Run() {
     if (Result<uint64_t> k = WritePositionKeyframes(*store_); !k.ok())
       Fatal(k.status().WithContext("keyframes"));
   }
+  // Every parser has stored all it had: each feed was recorded up to the
+  // stop. After a store failure the last periodic heartbeats stand instead,
+  // so the next run's downtime gap covers what may be lost.
+  bool failed = false;
+  {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    failed = !fatal_.ok();
+  }
+  if (!failed) {
+    for (auto& f : feeds_) side_->PutHeartbeat(Heartbeat{f->spec.venue, f->spec.feed, end});
+  }
+  side_->Close();  // every gap and heartbeat is durable from here
   Tick();
   std::lock_guard<std::mutex> lock(fatal_mu_);
   return fatal_;
@@ -775,6 +898,10 @@ Result<std::unique_ptr<Recorder>> Recorder::Open(RecordOptions options) {
   }
   if (options.duration_ms < 0 || options.positions_interval_ms < 0) {
     return Status::InvalidArgument("the duration and the positions interval must not be negative");
+  }
+  if (options.no_data_timeout_ms < 0) {
+    return Status::InvalidArgument(
+        fmt::format("the no-data timeout must not be negative (got {} ms)", options.no_data_timeout_ms));
   }
   if (options.max_message_bytes == 0)
     return Status::InvalidArgument("the message size limit must be positive");

@@ -254,7 +254,7 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
   };
   // Bybit: at most 10 topics a subscribe request; a ping every 20 s.
   auto bybit = [&](const VenueInfo& info, const char* feed, const char* path, const char* topic,
-                   const std::vector<std::string>& list) -> Status {
+                   const std::vector<std::string>& list, milliseconds cadence) -> Status {
     if (list.empty()) return Status::OK();
     LIQDB_ASSIGN_OR_RETURN(FeedSpec f, make(info.name, feed));
     f.url = WithBase(base_of(info, info.base), path, true);
@@ -268,6 +268,7 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
     }
     f.ping = R"({"req_id":"liqdb-ping","op":"ping"})";
     f.ping_interval = milliseconds(20'000);
+    f.data_cadence = cadence;
     plan.feeds.push_back(std::move(f));
     return Status::OK();
   };
@@ -317,6 +318,7 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
           for (size_t i = 0; i < list.size(); ++i)
             target += (i ? "/" : "") + Lower(list[i]) + "@markPrice@1s";
           f.url = WithBase(base_of(info, ws_base), target, true);
+          f.data_cadence = milliseconds(1000);  // markPrice@1s: every second
           for (const auto& s : list) {
             PollSpec p;
             p.url = WithBase(base_of(info, rest_base), std::string(path) + "?symbol=" + s, false);
@@ -338,10 +340,10 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
       for (const auto& s : syms.empty() ? kBybitDefaults : syms)
         (BybitInverse(s) ? inverse : linear).push_back(s);
       if (has("liquidations")) {
-        LIQDB_RETURN_IF_ERROR(
-            bybit(info, "liquidations-linear", "/v5/public/linear", "allLiquidation", linear));
-        LIQDB_RETURN_IF_ERROR(
-            bybit(info, "liquidations-inverse", "/v5/public/inverse", "allLiquidation", inverse));
+        LIQDB_RETURN_IF_ERROR(bybit(info, "liquidations-linear", "/v5/public/linear", "allLiquidation",
+                                    linear, milliseconds(0)));
+        LIQDB_RETURN_IF_ERROR(bybit(info, "liquidations-inverse", "/v5/public/inverse", "allLiquidation",
+                                    inverse, milliseconds(0)));
       }
       if (has("market")) {
         std::vector<std::string> mlinear = linear, minverse = inverse;
@@ -350,8 +352,11 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
           minverse.clear();
           for (const auto& s : kBybitDefaults) (BybitInverse(s) ? minverse : mlinear).push_back(s);
         }
-        LIQDB_RETURN_IF_ERROR(bybit(info, "market-linear", "/v5/public/linear", "tickers", mlinear));
-        LIQDB_RETURN_IF_ERROR(bybit(info, "market-inverse", "/v5/public/inverse", "tickers", minverse));
+        // Derivatives tickers push every 100 ms (Bybit v5 "Ticker").
+        LIQDB_RETURN_IF_ERROR(
+            bybit(info, "market-linear", "/v5/public/linear", "tickers", mlinear, milliseconds(100)));
+        LIQDB_RETURN_IF_ERROR(
+            bybit(info, "market-inverse", "/v5/public/inverse", "tickers", minverse, milliseconds(100)));
       }
     } else if (venue == "okx") {
       const bool market = has("market");
@@ -386,6 +391,9 @@ Result<FeedPlan> PlanFeeds(const FeedSelection& sel) {
         f.subscribe.push_back(R"({"op":"subscribe","args":[)" + args + "]}");
         f.ping = "ping";
         f.ping_interval = milliseconds(25'000);
+        // mark-price pushes every 200 ms while the price moves and every 10 s
+        // when it does not: 10 s at the least.
+        f.data_cadence = milliseconds(10'000);
         plan.feeds.push_back(std::move(f));
       }
     } else if (venue == "hyperliquid") {

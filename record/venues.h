@@ -44,6 +44,11 @@ struct FeedSpec {
   std::chrono::milliseconds ping_interval{0};
   std::vector<PollSpec> polls;  // each repeated every poll_interval
   std::chrono::milliseconds poll_interval{0};
+  // How often the venue pushes data on the WebSocket at the least, when it
+  // documents a fixed cadence (market samples); 0 = none (liquidations: a
+  // quiet market sends nothing). The recorder reconnects a connection
+  // without data for max(30 s, 10 × this) (the data watchdog).
+  std::chrono::milliseconds data_cadence{0};
 };
 
 // What a received message is.

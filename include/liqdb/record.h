@@ -10,7 +10,10 @@
 // small synced batches at least once a second, cut only where a series'
 // timestamp changes, and everything buffered is flushed at each reconnect so
 // a venue repeating messages after a reconnect stores nothing twice. The time
-// from a disconnect to the first frame of the next connection is a gap.
+// from a disconnect to the first frame of the next connection is a gap, and
+// so is the time no recorder ran (from the previous run's last heartbeat to
+// this run's start). Gaps and heartbeats are written on a thread of their
+// own (record/side_writer.h), never on the network thread.
 // Malformed, unexpected and oversized messages are counted per feed and
 // logged with a short sample, never fatal.
 //
@@ -97,6 +100,12 @@ struct RecordOptions {
   size_t max_queue_bytes = 64 << 20;
   // Connections are renewed before this age (Binance closes them at 24 h).
   int64_t max_connection_age_ms = 23 * 3'600'000LL;
+  // The data watchdog: a connection of a feed the venue pushes at a fixed
+  // cadence (market samples) that brought no data message for this long,
+  // pongs notwithstanding, is reconnected and the time is a gap ("no data
+  // for N s"). 0 = max(30 s, 10 × the feed's cadence). Liquidation feeds
+  // have no cadence and are never reconnected for silence.
+  int64_t no_data_timeout_ms = 0;
   // Stop by itself after this long (0 = run until Stop()).
   int64_t duration_ms = 0;
   // Scales the venues' keep-alive intervals (tests make them short).
@@ -124,8 +133,10 @@ class Recorder {
   Recorder(const Recorder&) = delete;
   Recorder& operator=(const Recorder&) = delete;
 
-  // Records until Stop() or duration_ms; then flushes every feed, records
-  // the gaps still open and seals the store. Non-OK only when the store
+  // Stores the downtime gap of each feed that has a heartbeat from an
+  // earlier run, then records until Stop() or duration_ms; then flushes
+  // every feed, records the gaps still open, stores each feed's last
+  // heartbeat and seals the store; every gap is durable when it returns. Non-OK only when the store
   // failed (an append or a seal); network trouble is retried, never returned.
   Status Run();
   // Asks Run() to finish. Async-signal-safe.

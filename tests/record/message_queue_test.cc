@@ -40,5 +40,22 @@ TEST_CASE("record queue: lines in order, flush marks, and the byte cap", "[recor
   CHECK(*r == LineReader::Read::kEnd);
 }
 
+TEST_CASE("record queue: the oldest waiting message's receive time, past flush marks", "[record]") {
+  MessageQueue q("test");
+  CHECK(q.oldest_pending_us() == std::nullopt);
+  q.PushFlush();
+  CHECK(q.oldest_pending_us() == std::nullopt);  // a flush mark is no message
+  CHECK(q.Push("a", 1000));
+  CHECK(q.Push("b", 2000));
+  CHECK(q.oldest_pending_us() == 1000);
+  std::string_view line;
+  REQUIRE(*q.Next(&line, 0) == LineReader::Read::kTimeout);  // the mark
+  CHECK(q.oldest_pending_us() == 1000);
+  REQUIRE(*q.Next(&line, 0) == LineReader::Read::kLine);
+  CHECK(q.oldest_pending_us() == 2000);
+  REQUIRE(*q.Next(&line, 0) == LineReader::Read::kLine);
+  CHECK(q.oldest_pending_us() == std::nullopt);
+}
+
 }  // namespace
 }  // namespace liqdb::record

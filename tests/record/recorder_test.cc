@@ -15,6 +15,7 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -84,6 +85,20 @@ std::vector<Gap> ListStoredGaps(const std::string& path, bool reader = false) {
   Result<std::vector<Gap>> gaps = (*store)->ListGaps(kMinTimestamp, kMaxTimestamp);
   REQUIRE(gaps.ok());
   return *gaps;
+}
+
+// The heartbeat the store holds for a feed. `reader`: as DumpRows (nullopt
+// if the store is not there yet).
+std::optional<Timestamp> StoredHeartbeat(const std::string& path, const std::string& venue,
+                                         const std::string& feed, bool reader = false) {
+  StoreOptions so;
+  if (reader) so.mode = StoreOptions::Mode::kReadOnly;
+  Result<std::shared_ptr<Store>> store = Store::Open(path, so);
+  if (reader && !store.ok()) return std::nullopt;
+  REQUIRE(store.ok());
+  Result<std::optional<Timestamp>> hb = (*store)->GetHeartbeat(venue, feed);
+  REQUIRE(hb.ok());
+  return *hb;
 }
 
 // The gaps the store holds, each as "venue feed from to reason".
@@ -713,6 +728,126 @@ TEST_CASE("record: bad messages are the rejected lines, not other Ingester repor
   CHECK(DumpRows(dir.Sub("s")) == want.rows);
 }
 
+TEST_CASE("record: the time between a clean stop and a restart is a downtime gap", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  // The first run's connection gets one message, the second run's another.
+  LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0])},
+                                  {test::WaitSubscribed(), test::Send(msgs[1])}});
+  TempDir dir;
+  const std::string store = dir.Sub("s");
+  RecordOptions o = FastOptions(store, "bybit", server.url());
+  o.symbols = {"BTCUSDT", "ETHUSDT"};
+  const size_t first_rows = IngestLines(Format::kBybitLiquidation, {msgs[0]}).rows.size();
+  Timestamp stop_from = 0, stop_to = 0;
+  {
+    Running run(o);
+    const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored == first_rows; });
+    stop_from = WallUs();
+    run.StopAndJoin();
+    stop_to = WallUs();
+    INFO(run.Log());
+    CHECK(done);
+    REQUIRE(run.result.ok());
+    CHECK(run.rec->gaps().empty());  // a first run: no heartbeat, no downtime
+  }
+  // The stop's heartbeat: the time the feed was recorded up to.
+  const std::optional<Timestamp> alive = StoredHeartbeat(store, "bybit", "liquidations-linear");
+  REQUIRE(alive.has_value());
+  CHECK(*alive >= stop_from);
+  CHECK(*alive <= stop_to);
+  CHECK(StoredGaps(store).empty());
+
+  const Timestamp restart = WallUs();
+  Running run(o);
+  // The downtime gap is stored before the network starts.
+  const bool seen = run.WaitFor([&] { return !run.rec->gaps().empty(); });
+  const Timestamp seen_at = WallUs();
+  const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored > 0; });
+  run.StopAndJoin();
+  INFO(run.Log());
+  CHECK(seen);
+  CHECK(done);
+  REQUIRE(run.result.ok());
+  const std::vector<Gap> gaps = run.rec->gaps();
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].venue == "bybit");
+  CHECK(gaps[0].feed == "liquidations-linear");
+  CHECK(gaps[0].from == *alive);
+  CHECK(gaps[0].to >= restart);
+  CHECK(gaps[0].to <= seen_at);
+  CHECK(gaps[0].reason == "recorder not running");
+  run.rec.reset();
+  CHECK(StoredGaps(store) == GapTexts(gaps));
+  CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, {msgs[0], msgs[1]}).rows);
+}
+
+TEST_CASE("record: a market feed whose pings are answered but whose data stops is reconnected", "[record]") {
+  // Bybit tickers every 50 ms for 0.7 s, then none (pongs go on); the next
+  // connection brings data again.
+  std::vector<std::string> ticks;
+  for (int i = 0; i < 15; ++i) {
+    ticks.push_back(fmt::format(
+        R"({{"topic":"tickers.BTCUSDT","type":"{}","data":{{"symbol":"BTCUSDT","markPrice":"{}.5",)"
+        R"("openInterest":"{}"}},"cs":{},"ts":{}}})",
+        i == 0 ? "snapshot" : "delta", 67000 + i, 68000 + i, 100 + i, 1718000000000 + 100 * i));
+  }
+  Script first = {test::WaitSubscribed()};
+  for (int i = 0; i < 14; ++i) {
+    first.push_back(test::Send(ticks[i]));
+    first.push_back(test::Pause(50));
+  }
+  LoopbackServer market("bybit", {first, {test::WaitSubscribed(), test::Send(ticks[14])}});
+  // A liquidation feed is as silent all along: it has no cadence, and stays connected.
+  LoopbackServer quiet("okx", {{test::WaitSubscribed()}});
+  TempDir dir;
+  RecordOptions mo = FastOptions(dir.Sub("m"), "bybit", market.url());
+  mo.kinds = {"market"};
+  mo.symbols = {"BTCUSDT"};
+  mo.no_data_timeout_ms = 300;  // well within the data phase: data keeps the connection
+  RecordOptions qo = FastOptions(dir.Sub("q"), "okx", quiet.url());
+  qo.no_data_timeout_ms = 300;
+  const Expected want = IngestLines(Format::kBybitTicker, ticks);
+  REQUIRE(want.rows.size() == 15);  // by hand: every message carries open interest
+
+  const Timestamp before = WallUs();
+  Running q(qo);
+  Running m(mo);
+  const bool done = m.WaitFor(
+      [&] { return m.rec->gaps().size() == 1 && m.rec->Feeds()[0].rows_stored == want.rows.size(); });
+  m.StopAndJoin();
+  // The quiet feed was silent for as long (well past the bound, pings answered).
+  const bool pinged = q.WaitFor([&] { return quiet.pings() >= 5; });
+  q.StopAndJoin();
+  INFO(m.Log());
+  INFO(q.Log());
+  CHECK(done);
+  CHECK(pinged);
+  REQUIRE(m.result.ok());
+  REQUIRE(q.result.ok());
+  const FeedStatus mf = m.rec->Feeds()[0];
+  CHECK(mf.feed == "market-linear");
+  CHECK(mf.connects == 2);  // not during the data phase: only after the data stopped
+  CHECK(mf.disconnects == 1);
+  const std::vector<Gap> gaps = m.rec->gaps();
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].feed == "market-linear");
+  CHECK(gaps[0].reason == "no data for 0.3 s");
+  // From the last data message to the next connection's first one: at least
+  // the bound (pongs came all along and did not end it).
+  CHECK(gaps[0].from >= before);
+  CHECK(gaps[0].to - gaps[0].from >= 300'000);
+  CHECK(gaps[0].to - gaps[0].from < 5'000'000);
+  CHECK_THAT(m.Log(), Catch::Contains("no data for 0.3 s; reconnecting in "));
+  const FeedStatus qf = q.rec->Feeds()[0];
+  CHECK(qf.feed == "liquidations");
+  CHECK(qf.connects == 1);
+  CHECK(qf.disconnects == 0);
+  CHECK(q.rec->gaps().empty());
+  m.rec.reset();
+  CHECK(DumpRows(dir.Sub("m")) == want.rows);
+  CHECK(StoredGaps(dir.Sub("m")) == GapTexts(gaps));
+}
+
 TEST_CASE("record: an unknown venue, kind or symbol fails at start naming the known ones", "[record]") {
   TempDir dir;
   test::CliRun r = test::RunLiqdb("record --store " + dir.Sub("s") + " --venues bybitt");
@@ -745,6 +880,7 @@ TEST_CASE("record: options that would mean unlimited, a loop or a flood fail at 
       {"message size limit", [](RecordOptions& o) { o.max_message_bytes = 0; }},
       {"ping interval scale", [](RecordOptions& o) { o.ping_interval_scale = 0; }},
       {"ping interval scale", [](RecordOptions& o) { o.ping_interval_scale = -1; }},
+      {"no-data timeout", [](RecordOptions& o) { o.no_data_timeout_ms = -1; }},
   };
   for (const auto& [what, spoil] : bad) {
     RecordOptions o = FastOptions(dir.Sub("s"), "bybit", "ws://127.0.0.1:1");
@@ -909,6 +1045,59 @@ TEST_CASE("record: a restart after SIGKILL that receives the same messages store
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
   CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, msgs).rows);
+}
+
+TEST_CASE("record: the time a SIGKILLed recorder was down is a gap after the restart", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0])},
+                                  {test::WaitSubscribed(), test::Send(msgs[1]), test::Send("not json")}});
+  TempDir dir;
+  const std::string store = dir.Sub("s");
+  const std::vector<std::string> first = IngestLines(Format::kBybitLiquidation, {msgs[0]}).rows;
+  const Timestamp spawned = WallUs();
+  pid_t pid = SpawnRecord(store, server.url(), dir.Sub("log"));
+  std::optional<Timestamp> alive;
+  const bool stored = WaitUntil([&] {
+    if (DumpRows(store, /*reader=*/true) != first) return false;
+    alive = StoredHeartbeat(store, "bybit", "liquidations-linear", /*reader=*/true);
+    return alive.has_value();
+  });
+  const Timestamp killed = WallUs();
+  REQUIRE(::kill(pid, SIGKILL) == 0);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO(ReadFile(dir.Sub("log")));
+  REQUIRE(stored);
+  REQUIRE(WIFSIGNALED(status));
+  // The heartbeat the killed run left: from its start at the earliest.
+  CHECK(*alive >= spawned);
+
+  const Timestamp restarted = WallUs();
+  pid = SpawnRecord(store, server.url(), dir.Sub("log"));
+  std::vector<Gap> gaps;
+  const bool seen = WaitUntil([&] {
+    gaps = ListStoredGaps(store, /*reader=*/true);
+    return !gaps.empty();
+  });
+  const Timestamp seen_at = WallUs();
+  CHECK(WaitUntil([&] { return ReadFile(dir.Sub("log")).find("bad message #1") != std::string::npos; }));
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  INFO(ReadFile(dir.Sub("log")));
+  REQUIRE(seen);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  gaps = ListStoredGaps(store);
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].venue == "bybit");
+  CHECK(gaps[0].feed == "liquidations-linear");
+  CHECK(gaps[0].reason == "recorder not running");
+  // From the last heartbeat (no later than the kill) to the restart.
+  CHECK(gaps[0].from >= *alive);
+  CHECK(gaps[0].from <= killed);
+  CHECK(gaps[0].to >= restarted);
+  CHECK(gaps[0].to <= seen_at);
+  CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, {msgs[0], msgs[1]}).rows);
 }
 
 }  // namespace

@@ -225,8 +225,9 @@ void RegisterStatsCommand(CLI::App& app, int* exit_code) {
       "is 1,000 PEPE. B/row is encoded chunk bytes per row; the total line also gives every file in the "
       "folder\n"
       "(RocksDB's WAL, manifests and SST overhead included) per row.\n"
-      "Gaps (times `liqdb record` had no data from a feed: a disconnect, a stall) follow, the 20 latest\n"
-      "with their count; SQL reads all of them with liq_gaps (docs/sql.md).");
+      "Gaps (times `liqdb record` had no data from a feed: a disconnect, a stall, a market feed without\n"
+      "data, the recorder not running) follow, the 20 latest with their count; SQL reads all of them\n"
+      "with liq_gaps (docs/sql.md).");
   cmd->callback([dir, exit_code] { *exit_code = RunStats(*dir); });
 }
 
