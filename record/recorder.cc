@@ -397,8 +397,7 @@ Gap MakeGap(const FeedSpec& spec, Timestamp from, Timestamp to, const std::strin
   g.feed = spec.feed;
   g.from = from;
   g.to = std::max(to, from + 1);
-  g.reason = reason;
-  if (g.reason.size() > Store::kMaxGapReason) g.reason.resize(Store::kMaxGapReason);
+  g.reason = std::string(Utf8Prefix(reason, Store::kMaxGapReason));  // never half a character
   return g;
 }
 }  // namespace

@@ -6,8 +6,24 @@
 #include <cstring>
 
 #include "storage/chunk_format.h"
+#include "storage/gap_format.h"
 #include "storage/keys.h"
 #include "storage/rocks_store.h"
+
+namespace liqdb {
+
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  // A cut before a continuation byte (10xxxxxx) would split its character:
+  // move it back to that character's lead byte, at most 3 bytes (the longest
+  // UTF-8 character is 4); a longer run of continuation bytes is not UTF-8.
+  size_t n = max_bytes;
+  for (int back = 0; back < 3 && n > 0 && (static_cast<uint8_t>(text[n]) & 0xC0) == 0x80; ++back) --n;
+  if ((static_cast<uint8_t>(text[n]) & 0xC0) == 0x80) n = max_bytes;
+  return text.substr(0, n);
+}
+
+}  // namespace liqdb
 
 namespace liqdb::storage {
 
@@ -20,6 +36,8 @@ constexpr uint8_t kGapVersion = 1;
 // version u8, to i64, then the reason.
 constexpr size_t kGapFixedBytes = 1 + 8;
 
+}  // namespace
+
 std::string EncodeGapValue(const std::string& key, const Gap& gap) {
   std::string payload = key;
   payload.push_back(static_cast<char>(kGapVersion));
@@ -29,8 +47,6 @@ std::string EncodeGapValue(const std::string& key, const Gap& gap) {
   return SealPart(kGapSeed, std::move(payload)).substr(key.size());
 }
 
-// Decodes one record; the message of a failure says what is wrong, without
-// where (the caller adds that).
 Status DecodeGap(std::string_view key, std::string_view value, Gap* gap) {
   if (value.size() < kGapFixedBytes + 8) {
     return Status::Corruption("value truncated (" + std::to_string(value.size()) + " bytes, at least " +
@@ -50,9 +66,16 @@ Status DecodeGap(std::string_view key, std::string_view value, Gap* gap) {
   std::memcpy(&to, payload.data() + 1, 8);
   gap->to = to;
   if (gap->to <= gap->from) return Status::Corruption("end not after start");
-  gap->reason = std::string(payload.substr(kGapFixedBytes));
+  const std::string_view reason = payload.substr(kGapFixedBytes);
+  if (reason.size() > Store::kMaxGapReason) {
+    return Status::Corruption("reason of " + std::to_string(reason.size()) + " bytes (at most " +
+                              std::to_string(Store::kMaxGapReason) + ")");
+  }
+  gap->reason = std::string(reason);
   return Status::OK();
 }
+
+namespace {
 
 // Where a record is, for messages: its key's readable parts when they parse.
 std::string DescribeGapKey(const std::string& path, std::string_view key) {

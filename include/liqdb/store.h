@@ -64,6 +64,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "liqdb/status.h"
@@ -188,6 +189,11 @@ struct Gap {
   Timestamp from = 0, to = 0;
   std::string reason;  // free text for a reader ("disconnected: EOF", "stalled 60 s")
 };
+
+// The longest prefix of `text` of at most `max_bytes` bytes that does not
+// end inside a UTF-8 character: a reason cut to Store::kMaxGapReason stays
+// valid UTF-8 when it was. Bytes that are not UTF-8 are cut at `max_bytes`.
+std::string_view Utf8Prefix(std::string_view text, size_t max_bytes);
 
 // A recorder's note that it was recording `feed` of `venue` at `alive` (µs):
 // stored every few seconds while it runs and at its stop, so the next run

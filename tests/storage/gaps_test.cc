@@ -1,11 +1,19 @@
 // Gap records (Store::PutGap / ListGaps, storage/gaps.cc): round trip,
-// overlap edges, replacement, validation, reopen and read-only handles, and
-// damaged records (a flipped byte in the value or the key, a truncated value)
-// caught by ListGaps, verify and recover.
+// overlap edges, replacement, validation, reopen and read-only handles; one
+// record's bytes laid out by hand from docs/format.md; damaged records (a
+// flipped byte in the value, the key or the checksum, a truncated value, and
+// records with a valid checksum but another version, an end before the start
+// or a reason too long) caught by ListGaps, verify and recover; the UTF-8-safe
+// cut of a long reason (Utf8Prefix).
 #include <rocksdb/db.h>
+
+#include <cstring>
+#include <functional>
 
 #include <catch2/catch.hpp>
 
+#include "gap_record_util.h"
+#include "storage/gap_format.h"
 #include "storage/keys.h"
 #include "test_util.h"
 
@@ -33,22 +41,47 @@ std::vector<Gap> List(const Store& store, Timestamp from, Timestamp to) {
   return *gaps;
 }
 
-// Rewrites the only gap record through RocksDB itself (the record stays
-// valid for RocksDB; only liqdb's checksum can tell): `edit` changes the key
-// and value bytes.
-void EditGapRecord(const std::string& dir, const std::function<void(std::string*, std::string*)>& edit) {
-  rocksdb::DB* raw = nullptr;
-  REQUIRE(rocksdb::DB::Open(rocksdb::Options(), dir, &raw).ok());
-  std::unique_ptr<rocksdb::DB> db(raw);
-  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
-  it->Seek(std::string(1, storage::kTagGap));
-  REQUIRE(it->Valid());
-  REQUIRE(it->key()[0] == storage::kTagGap);
-  std::string key = it->key().ToString(), value = it->value().ToString();
-  it.reset();
-  REQUIRE(db->Delete(rocksdb::WriteOptions(), key).ok());
-  edit(&key, &value);
-  REQUIRE(db->Put(rocksdb::WriteOptions(), key, value).ok());
+TEST_CASE("a gap record's bytes are the ones docs/format.md lays out", "[store][gaps]") {
+  // okx/market from 2024-03-01T00:00:00Z (1709251200000000 µs = 0x0006128e0e9ba000)
+  // for 90 s, reason "EOF".
+  const Gap gap = MakeGap("okx", "market", kT0, kT0 + 90'000'000, "EOF");
+  // 'G'; from with its sign bit flipped, big-endian; "okx"; 0x00; "market".
+  const std::string key("G\x80\x06\x12\x8e\x0e\x9b\xa0\x00okx\x00market", 19);
+  // version 1; to = 1709251290000000 = 0x0006128e13f8ea80, little-endian; "EOF".
+  std::string value(
+      "\x01\x80\xea\xf8\x13\x8e\x12\x06\x00"
+      "EOF",
+      12);
+  value.append(8, '\0');
+  test::ResealGapValue(key, &value);
+  REQUIRE(value.size() == 1 + 8 + 3 + 8);
+
+  CHECK(storage::GapKey(gap.from, gap.venue, gap.feed) == key);
+  CHECK(storage::EncodeGapValue(key, gap) == value);
+  Gap decoded;
+  REQUIRE(storage::DecodeGap(key, value, &decoded).ok());
+  CHECK(Same(decoded, gap));
+
+  // And PutGap writes exactly these bytes.
+  TempDir base;
+  const std::string dir = base.Sub("s");
+  {
+    auto store = Store::Open(dir);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->PutGap(gap).ok());
+  }
+  std::string stored_key, stored_value;
+  test::EditGapRecord(dir, 0, [&](std::string* k, std::string* v) {  // read, rewritten as it was
+    stored_key = *k;
+    stored_value = *v;
+  });
+  CHECK(stored_key == key);
+  CHECK(stored_value == value);
+
+  // A negative start (before 1970) sorts first: its top bit is clear after the flip.
+  const std::string early = storage::GapKey(-1, "okx", "market");
+  CHECK(early.substr(1, 8) == std::string("\x7f\xff\xff\xff\xff\xff\xff\xff", 8));
+  CHECK(early < key);
 }
 
 TEST_CASE("gaps round-trip in start order and overlap [from, to) at the edges", "[store][gaps]") {
@@ -167,6 +200,35 @@ TEST_CASE("a damaged gap record is named by ListGaps and verify, and dropped by 
       {"a flipped bit in the key's venue", [](std::string* k, std::string*) { (*k)[9] ^= 0x01; },
        "checksum mismatch"},
       {"a value cut short", [](std::string*, std::string* v) { v->resize(5); }, "value truncated (5 bytes"},
+      {"a flipped bit in the checksum", [](std::string*, std::string* v) { v->back() ^= 0x04; },
+       "checksum mismatch"},
+      // The next ones carry a valid checksum: a writer of another version,
+      // or a bug, not a flipped bit.
+      {"version 2",
+       [](std::string* k, std::string* v) {
+         (*v)[0] = 2;
+         test::ResealGapValue(*k, v);
+       },
+       "unknown gap record version 2"},
+      {"version 0",
+       [](std::string* k, std::string* v) {
+         (*v)[0] = 0;
+         test::ResealGapValue(*k, v);
+       },
+       "unknown gap record version 0"},
+      {"an end before the start",
+       [](std::string* k, std::string* v) {
+         const int64_t to = kT0 - 1;
+         std::memcpy(v->data() + 1, &to, 8);
+         test::ResealGapValue(*k, v);
+       },
+       "end not after start"},
+      {"a reason of 1025 bytes",
+       [](std::string* k, std::string* v) {
+         v->insert(9, std::string(Store::kMaxGapReason + 1 - std::string("disconnected").size(), 'x'));
+         test::ResealGapValue(*k, v);
+       },
+       "reason of 1025 bytes"},
   };
   for (const Case& c : cases) {
     SECTION(c.what) {
@@ -177,7 +239,7 @@ TEST_CASE("a damaged gap record is named by ListGaps and verify, and dropped by 
         REQUIRE(store.ok());
         REQUIRE((*store)->PutGap(MakeGap("binance", "liquidations", kT0, kT0 + kMin, "disconnected")).ok());
       }
-      EditGapRecord(dir, c.edit);
+      test::EditGapRecord(dir, 0, c.edit);
       {
         auto store = Store::Open(dir);
         REQUIRE(store.ok());
@@ -185,16 +247,23 @@ TEST_CASE("a damaged gap record is named by ListGaps and verify, and dropped by 
         REQUIRE_FALSE(gaps.ok());
         CHECK(gaps.status().IsCorruption());
         CHECK_THAT(gaps.status().message(), Catch::Contains("gap") && Catch::Contains(c.says));
+        // Named by venue, feed and start when the key still parses.
+        const std::string where = "gap binance/liquidations from " + std::to_string(kT0) + ": ";
+        const bool key_intact = std::string(c.what).find("key") == std::string::npos;
+        if (key_intact) CHECK_THAT(gaps.status().message(), Catch::Contains(where + c.says));
         std::vector<std::string> problems;
         Status v = (*store)->Verify([&](const std::string& p) { problems.push_back(p); });
         CHECK(v.IsCorruption());
         CHECK_THAT(v.message(), Catch::Contains("1 bad gap record"));
         REQUIRE(problems.size() == 1);
         CHECK_THAT(problems[0], Catch::Contains(c.says));
+        if (key_intact) CHECK_THAT(problems[0], Catch::Contains(where + c.says));
       }
       auto report = Store::Recover(dir);
       REQUIRE(report.ok());
       CHECK(report->changed);
+      REQUIRE(report->findings.size() == 1);
+      CHECK_THAT(report->findings[0], Catch::Contains(c.says) && Catch::EndsWith("(dropped)"));
       auto store = Store::Open(dir);
       REQUIRE(store.ok());
       CHECK(List(**store, kMinTimestamp, kMaxTimestamp).empty());
@@ -219,6 +288,44 @@ TEST_CASE("a gap key is venue and feed after the start; malformed keys are refus
   CHECK_FALSE(storage::DecodeGapKey(k.substr(0, 12), &from, &venue, &feed));                // no NUL
   CHECK_FALSE(storage::DecodeGapKey(storage::GapKey(kT0, "", "m"), &from, &venue, &feed));  // no venue
   CHECK_FALSE(storage::DecodeGapKey(storage::GapKey(kT0, "v", ""), &from, &venue, &feed));  // no feed
+}
+
+TEST_CASE("Utf8Prefix cuts a long reason before the character that crosses the limit", "[store][gaps]") {
+  const size_t max = Store::kMaxGapReason;
+  const std::string a(max, 'a');
+  // Short enough: whole, even when it is not UTF-8.
+  CHECK(Utf8Prefix("d\xc3\xa9j\xc3\xa0", 6) == "d\xc3\xa9j\xc3\xa0");
+  CHECK(Utf8Prefix(a, max) == a);
+  // é (C3 A9) at bytes 1023-1024: a cut at 1024 would keep its first byte.
+  CHECK(Utf8Prefix(a.substr(1) + "\xc3\xa9", max) == a.substr(1));
+  // é at bytes 1022-1023 ends at the limit: kept.
+  CHECK(Utf8Prefix(a.substr(2) + "\xc3\xa9" + "z", max) == a.substr(2) + "\xc3\xa9");
+  // € (E2 82 AC) at 1022-1024 and at 1023-1025: the cut goes before it.
+  CHECK(Utf8Prefix(a.substr(2) + "\xe2\x82\xac", max) == a.substr(2));
+  CHECK(Utf8Prefix(a.substr(1) + "\xe2\x82\xac", max) == a.substr(1));
+  // 😀 (F0 9F 98 80) starting at 1021, 1022 and 1023: each is dropped whole.
+  for (size_t lead : {max - 3, max - 2, max - 1}) {
+    INFO(lead);
+    CHECK(Utf8Prefix(a.substr(0, lead) + "\xf0\x9f\x98\x80" + a, max) == a.substr(0, lead));
+  }
+  // 😀 at 1020-1023 ends at the limit: kept.
+  CHECK(Utf8Prefix(a.substr(4) + "\xf0\x9f\x98\x80" + "z", max) == a.substr(4) + "\xf0\x9f\x98\x80");
+  // Not UTF-8: a run of continuation bytes across the limit is cut at the limit.
+  CHECK(Utf8Prefix(a.substr(8) + std::string(16, '\x80'), max).size() == max);
+  CHECK(Utf8Prefix("\x80\x80", 1) == "\x80");
+  CHECK(Utf8Prefix("\xc3\xa9", 1).empty());
+  CHECK(Utf8Prefix("abc", 0).empty());
+
+  // The cut reason is stored: valid, at most the limit.
+  const std::string reason = a.substr(1) + "\xc3\xa9 and more";
+  TempDir base;
+  auto store = Store::Open(base.Sub("s"));
+  REQUIRE(store.ok());
+  REQUIRE(
+      (*store)->PutGap(MakeGap("okx", "market", kT0, kT0 + 1, std::string(Utf8Prefix(reason, max)))).ok());
+  auto gaps = List(**store, kMinTimestamp, kMaxTimestamp);
+  REQUIRE(gaps.size() == 1);
+  CHECK(gaps[0].reason == a.substr(1));
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 // `liqdb stats` lists the gaps a recorder stored (the 20 latest, with their
 // count and lengths), and `liqdb verify` checks gap records: gaps are written
 // through Store::PutGap, the command's output is checked against the gaps'
-// own times.
+// own times; a record of another version or with a bad checksum is named by
+// verify and dropped by recover.
 #include <rocksdb/db.h>
 
 #include <sstream>
@@ -11,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "cli_run.h"
+#include "gap_record_util.h"
 #include "test_util.h"
 
 #include "liqdb/store.h"
@@ -129,6 +131,63 @@ TEST_CASE("cli: stats beside a running writer lists the gaps it has stored", "[c
   CHECK_THAT(second.out, Catch::Contains("2 gap(s) in the recorded feeds, 1m 35s in all:"));
   CHECK(CellsOf(second.out, "2024-03-01T01:00:00Z") ==
         std::vector<std::string>{"okx", "market", "2024-03-01T01:00:00Z", "2024-03-01T01:00:05Z", "5s",
+                                 "stalled"});
+}
+
+TEST_CASE("cli: a gap record of another version or with a bad checksum: verify names it, recover drops it",
+          "[cli][gaps][damage]") {
+  test::TempDir dir;
+  const std::string store_dir = dir.Sub("store");
+  {
+    auto store = Store::Open(store_dir);
+    REQUIRE(store.ok());
+    // Key order is start order: binance (kT0), bybit (kT0 + 1h), okx (kT0 + 2h).
+    REQUIRE((*store)->PutGap(Gap{"binance", "liquidations", kT0, kT0 + 60'000'000, "EOF"}).ok());
+    REQUIRE((*store)->PutGap(Gap{"bybit", "market", kT0 + kHour, kT0 + kHour + 5'000'000, "stalled"}).ok());
+    REQUIRE((*store)->PutGap(Gap{"okx", "liquidations", kT0 + 2 * kHour, kT0 + 2 * kHour + 1, ""}).ok());
+  }
+  // binance's record says version 7, with a valid checksum; okx's checksum
+  // has a flipped bit.
+  test::EditGapRecord(store_dir, 0, [](std::string* k, std::string* v) {
+    (*v)[0] = 7;
+    test::ResealGapValue(*k, v);
+  });
+  test::EditGapRecord(store_dir, 2, [](std::string*, std::string* v) { (*v)[v->size() - 3] ^= 0x20; });
+
+  const std::string binance = "gap binance/liquidations from " + std::to_string(kT0);
+  const std::string okx = "gap okx/liquidations from " + std::to_string(kT0 + 2 * kHour);
+  test::CliRun bad = test::RunLiqdb("verify --store " + store_dir);
+  INFO(bad.out);
+  CHECK(bad.code == 1);
+  CHECK_THAT(bad.out, Catch::Contains("damaged: store '" + store_dir + "': " + binance +
+                                      ": unknown gap record version 7"));
+  CHECK_THAT(bad.out, Catch::Contains("damaged: store '" + store_dir + "': " + okx + ": checksum mismatch"));
+  CHECK_THAT(bad.out, Catch::Contains("2 bad gap record(s)"));
+  test::CliRun st = test::RunLiqdb("stats --store " + store_dir);
+  INFO(st.out);
+  CHECK(st.code == 1);
+  CHECK_THAT(st.out, Catch::Contains(binance + ": unknown gap record version 7") &&
+                         Catch::Contains("liqdb recover drops damaged gap records"));
+
+  // recover drops the two (docs/format.md: a gap is only a note) and keeps bybit's.
+  test::CliRun rec = test::RunLiqdb("recover --store " + store_dir);
+  INFO(rec.out);
+  CHECK(rec.code == 0);
+  CHECK_THAT(rec.out, Catch::Contains("found: store '" + store_dir + "': " + binance +
+                                      ": unknown gap record version 7 (dropped)"));
+  CHECK_THAT(rec.out,
+             Catch::Contains("found: store '" + store_dir + "': " + okx + ": checksum mismatch (dropped)"));
+  CHECK_THAT(rec.out, Catch::Contains("lost: no rows"));
+  test::CliRun ok = test::RunLiqdb("verify --store " + store_dir);
+  INFO(ok.out);
+  CHECK(ok.code == 0);
+  CHECK_THAT(ok.out, Catch::Contains("ok: 0 chunks, 0 rows and 1 gap record(s) verified"));
+  test::CliRun after = test::RunLiqdb("stats --store " + store_dir);
+  INFO(after.out);
+  CHECK(after.code == 0);
+  CHECK_THAT(after.out, Catch::Contains("1 gap(s) in the recorded feeds, 5s in all:"));
+  CHECK(CellsOf(after.out, "2024-03-01T01:00:00Z") ==
+        std::vector<std::string>{"bybit", "market", "2024-03-01T01:00:00Z", "2024-03-01T01:00:05Z", "5s",
                                  "stalled"});
 }
 
