@@ -260,7 +260,9 @@ Status Recorder::Impl::Init() {
     feeds_.push_back(std::move(f));
   }
   if (!options_.raw_dir.empty()) {
-    LIQDB_ASSIGN_OR_RETURN(archive_, record::RawArchive::Open(options_.raw_dir));
+    record::RawArchiveOptions ro;
+    ro.log = [this](const std::string& line) { Log(line); };  // failed writes, drops, damaged files
+    LIQDB_ASSIGN_OR_RETURN(archive_, record::RawArchive::Open(options_.raw_dir, std::move(ro)));
   }
   // OKX quotes sizes in contracts: take every instrument's value from its list.
   if (std::any_of(feeds_.begin(), feeds_.end(), [](const auto& f) { return f->spec.venue == "okx"; })) {

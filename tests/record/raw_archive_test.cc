@@ -3,10 +3,17 @@
 // rows of the bare messages read with their own formats; hourly files; one
 // zstd frame per flush, so a file being written reads up to its last flush;
 // a torn last frame (a killed writer) reads up to the frame before it,
-// reported as damaged, and a reopened archive cuts it off before appending.
+// reported as damaged, and a reopened archive cuts it off before appending;
+// damage before the end is kept and the hour goes on in a suffixed file;
+// writes that fail (a folder in the way, a full disk) keep lines up to the
+// cap, drop and count the rest, and write them when they work again.
 #include "record/raw_archive.h"
 
+#include <unistd.h>
+#include <zstd.h>
+
 #include <filesystem>
+#include <mutex>
 
 #include <catch2/catch.hpp>
 
@@ -173,6 +180,59 @@ TEST_CASE("FormatRawLine keeps JSON verbatim on one line and anything else as a 
         R"({"recv":5,"venue":"okx","feed":"market","msg":"{\"a\":\"b\\\"\u0001\u00ff"})");
 }
 
+// What a RawArchive says through its log.
+struct Notes {
+  std::mutex mu;
+  std::vector<std::string> lines;
+  record::RawArchiveOptions Options(size_t max_held_bytes = 64 << 20) {
+    record::RawArchiveOptions o;
+    o.max_held_bytes = max_held_bytes;
+    o.log = [this](const std::string& l) {
+      std::lock_guard lock(mu);
+      lines.push_back(l);
+    };
+    return o;
+  }
+  std::string Text() {
+    std::lock_guard lock(mu);
+    std::string s;
+    for (const auto& l : lines) s += l + "\n";
+    return s;
+  }
+  size_t Count(const std::string& part) {
+    std::lock_guard lock(mu);
+    return std::count_if(lines.begin(), lines.end(),
+                         [&](const std::string& l) { return l.find(part) != std::string::npos; });
+  }
+};
+
+// The length of the first `n` zstd frames of the file at `path`.
+size_t FirstFrames(const std::string& path, int n) {
+  const std::string bytes = testing::ReadFile(path);
+  size_t at = 0;
+  for (int i = 0; i < n; ++i) {
+    const size_t len = ZSTD_findFrameCompressedSize(bytes.data() + at, bytes.size() - at);
+    REQUIRE_FALSE(ZSTD_isError(len));
+    at += len;
+  }
+  return at;
+}
+
+// The `recv` of each line of `path` (a reader's lines up to any damage).
+std::vector<Timestamp> RecvTimes(const std::string& path) {
+  auto reader = LineReader::Open(path);
+  REQUIRE(reader.ok());
+  std::vector<Timestamp> out;
+  std::string_view line;
+  while (true) {
+    auto r = (*reader)->Next(&line);
+    if (!r.ok() || *r != LineReader::Read::kLine) break;
+    REQUIRE(line.substr(0, 8) == R"({"recv":)");
+    out.push_back(std::stoll(std::string(line.substr(8, line.find(',') - 8))));
+  }
+  return out;
+}
+
 // The lines of `path` a reader gets, and whether it reported damage.
 std::pair<size_t, bool> ReadAll(const std::string& path) {
   auto reader = LineReader::Open(path);
@@ -219,10 +279,19 @@ TEST_CASE("raw archive: a file reads up to its last flush; a torn frame is damag
 
   // Reopened, the archive drops the torn frame and appends after frame 2.
   {
-    auto archive = record::RawArchive::Open(dir);
+    Notes notes;
+    auto archive = record::RawArchive::Open(dir, notes.Options());
     REQUIRE(archive.ok());
     REQUIRE((*archive)->Write("binance", "liquidations", kT0 + 6, msg).ok());
+    REQUIRE((*archive)->Flush().ok());
+    CHECK((*archive)->stats().torn_tails == 1);
+    CHECK((*archive)->stats().damaged_files == 0);
     REQUIRE((*archive)->Close().ok());
+    // The third frame was size - two frames long; 8 bytes of it were cut by hand.
+    CHECK_THAT(notes.Text(),
+               Catch::Contains("raw archive: cut a torn last frame off '" + path + "' (" +
+                               std::to_string(size - 8 - FirstFrames(path, 2)) + " bytes at byte " +
+                               std::to_string(FirstFrames(path, 2)) + ": a frame cut short"));
   }
   CHECK(ReadAll(path) == std::pair<size_t, bool>{6, false});
 
@@ -234,6 +303,188 @@ TEST_CASE("raw archive: a file reads up to its last flush; a torn frame is damag
   const auto flipped = ReadAll(path);
   CHECK(flipped.second);
   CHECK(flipped.first < 6);
+}
+
+// Three frames of 2, 2 and 1 lines (kT0 .. kT0 + 4) in the hour's file of
+// binance/liquidations; returns its path.
+std::string ThreeFrames(const std::string& dir, const std::string& msg) {
+  auto archive = record::RawArchive::Open(dir);
+  REQUIRE(archive.ok());
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE((*archive)->Write("binance", "liquidations", kT0 + i, msg).ok());
+    if (i == 1 || i == 3) REQUIRE((*archive)->Flush().ok());
+  }
+  REQUIRE((*archive)->Close().ok());
+  const std::string path = (*archive)->PathFor("binance", "liquidations", kT0);
+  REQUIRE(ReadAll(path) == std::pair<size_t, bool>{5, false});
+  return path;
+}
+
+TEST_CASE("raw archive: damage before the end is left as it is; the hour goes on in a suffixed file",
+          "[record][raw]") {
+  const std::string dir = testing::TempDir("raw-archive-damaged");
+  const std::string msg = R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT"}})";
+  const std::string path = ThreeFrames(dir, msg);
+  const size_t second = FirstFrames(path, 1);
+  // The second frame's magic number spoilt: not a torn write (a frame follows).
+  std::string bytes = testing::ReadFile(path);
+  bytes[second] = 'x';
+  testing::WriteFile(path, bytes);
+  const std::string next = dir + "/binance/liquidations/2024-06-10T06_1.jsonl.zst";
+  for (int run = 0; run < 2; ++run) {
+    Notes notes;
+    auto archive = record::RawArchive::Open(dir, notes.Options());
+    REQUIRE(archive.ok());
+    REQUIRE((*archive)->Write("binance", "liquidations", kT0 + 10 + run, msg).ok());
+    REQUIRE((*archive)->Close().ok());
+    INFO(notes.Text());
+    CHECK(
+        notes.Count("raw archive: '" + path + "' is damaged at byte " + std::to_string(second) +
+                    " (not a zstd frame (Unknown frame descriptor)): left as it is; this hour goes on in '" +
+                    next + "'") == 1);
+  }
+  // Untouched, byte for byte; a reader reports the damage.
+  CHECK(testing::ReadFile(path) == bytes);
+  CHECK(ReadAll(path).second);
+  // Both runs' lines in the suffixed file, which sorts after the hour's own.
+  CHECK(RecvTimes(next) == std::vector<Timestamp>{kT0 + 10, kT0 + 11});
+  CHECK(ReadAll(next) == std::pair<size_t, bool>{2, false});
+  CHECK(path < next);
+  CHECK(next < dir + "/binance/liquidations/2024-06-10T07.jsonl.zst");
+}
+
+TEST_CASE("raw archive: a whole frame with bad content before the last one is kept and appended after",
+          "[record][raw]") {
+  const std::string dir = testing::TempDir("raw-archive-bad-content");
+  const std::string msg = R"({"e":"forceOrder","E":1,"o":{"s":"BTCUSDT"}})";
+  const std::string path = ThreeFrames(dir, msg);
+  // The first frame's content checksum (its last 4 bytes) spoilt: zstd
+  // rejects the frame, its shape is whole. Reading it would mean reading
+  // the whole file at every reopen; it stays, the readers report it.
+  std::string bytes = testing::ReadFile(path);
+  bytes[FirstFrames(path, 1) - 1] ^= 0x01;
+  testing::WriteFile(path, bytes);
+  Notes notes;
+  {
+    auto archive = record::RawArchive::Open(dir, notes.Options());
+    REQUIRE(archive.ok());
+    REQUIRE((*archive)->Write("binance", "liquidations", kT0 + 10, msg).ok());
+    REQUIRE((*archive)->Close().ok());
+  }
+  CHECK(notes.Text().empty());
+  const std::string after = testing::ReadFile(path);
+  REQUIRE(after.size() > bytes.size());
+  CHECK(after.substr(0, bytes.size()) == bytes);  // nothing cut
+  CHECK(FirstFrames(path, 4) == after.size());    // one frame more
+  CHECK_FALSE(std::filesystem::exists(dir + "/binance/liquidations/2024-06-10T06_1.jsonl.zst"));
+  CHECK(ReadAll(path).second);  // the reader stops at the bad frame
+}
+
+// One archived line of binance/liquidations at a kT0-hour time, as written.
+size_t LineBytes(const std::string& msg) {
+  return FormatRawLine("binance", "liquidations", kT0, msg).size() + 1;
+}
+
+TEST_CASE("raw archive: writes that fail keep lines up to the cap, drop the rest, and resume",
+          "[record][raw]") {
+  const std::string dir = testing::TempDir("raw-archive-blocked");
+  const std::string msg = R"({"e":"forceOrder","E":1})";
+  const size_t line = LineBytes(msg);
+  constexpr size_t kCap = 4096;
+  const size_t held = kCap / line;  // lines that fit under the cap
+  // Flushes come every 10 lines, before a buffer of half the cap asks for one.
+  REQUIRE(10 * line < kCap / 2);
+  Notes notes;
+  auto archive = record::RawArchive::Open(dir, notes.Options(kCap));
+  REQUIRE(archive.ok());
+  const std::string path = (*archive)->PathFor("binance", "liquidations", kT0);
+  std::filesystem::create_directories(path);  // a folder where the hour's file goes: open fails
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE((*archive)->Write("binance", "liquidations", kT0 + i, msg).ok());
+    if (i % 10 == 9) REQUIRE((*archive)->Flush().ok());  // fails inside, said and counted
+  }
+  record::RawArchive::Stats st = (*archive)->stats();
+  CHECK(st.held_bytes == held * line);
+  CHECK(st.dropped_lines == 100 - held);
+  CHECK(st.dropped_bytes == (100 - held) * line);
+  CHECK(st.failed_writes == 10);
+  INFO(notes.Text());
+  CHECK(notes.Count("raw archive: cannot open '" + path +
+                    "': Is a directory; its lines are kept in memory") == 1);
+  CHECK(notes.Count("new lines are dropped from the archive until a write works") == 1);
+
+  // The folder goes away: the next flush writes the held lines, the first ones.
+  std::filesystem::remove(path);
+  REQUIRE((*archive)->Flush().ok());
+  CHECK((*archive)->stats().held_bytes == 0);
+  CHECK(notes.Count("raw archive: '" + path + "' is written again (" + std::to_string(held) +
+                    " waiting lines)") == 1);
+  CHECK(notes.Count("raw archive: " + std::to_string(100 - held) +
+                    " lines were dropped while writes failed") == 1);
+  std::vector<Timestamp> want;
+  for (size_t i = 0; i < held; ++i) want.push_back(kT0 + static_cast<Timestamp>(i));
+  CHECK(RecvTimes(path) == want);
+  // And on as usual.
+  REQUIRE((*archive)->Write("binance", "liquidations", kT0 + 100, msg).ok());
+  REQUIRE((*archive)->Close().ok());
+  want.push_back(kT0 + 100);
+  CHECK(RecvTimes(path) == want);
+  CHECK(ReadAll(path) == std::pair<size_t, bool>{held + 1, false});
+}
+
+TEST_CASE("raw archive: on a full disk the held lines are lost at Close, which says how many",
+          "[record][raw]") {
+  const std::string dir = testing::TempDir("raw-archive-full");
+  const std::string msg = R"({"e":"forceOrder","E":1})";
+  const size_t line = LineBytes(msg);
+  constexpr size_t kCap = 4096;
+  const size_t held = kCap / line;
+  Notes notes;
+  auto archive = record::RawArchive::Open(dir, notes.Options(kCap));
+  REQUIRE(archive.ok());
+  const std::string path = (*archive)->PathFor("binance", "liquidations", kT0);
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  // Every write to /dev/full fails with ENOSPC.
+  REQUIRE(::symlink("/dev/full", path.c_str()) == 0);
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE((*archive)->Write("binance", "liquidations", kT0 + i, msg).ok());
+    if (i % 10 == 9) REQUIRE((*archive)->Flush().ok());
+  }
+  CHECK((*archive)->stats().held_bytes == held * line);
+  CHECK((*archive)->stats().dropped_lines == 100 - held);
+  Status s = (*archive)->Close();
+  INFO(notes.Text());
+  CHECK(s.IsIOError());
+  CHECK_THAT(s.message(),
+             Catch::Contains("raw archive: " + std::to_string(held) + " lines (" +
+                             std::to_string(held * line) + " bytes) could not be written and are lost") &&
+                 Catch::Contains("No space left on device"));
+  CHECK(notes.Count("raw archive: cannot write '" + path + "': No space left on device") == 1);
+  CHECK(notes.Count("raw archive: " + std::to_string(100 - held) + " lines (") == 1);  // the total, at Close
+}
+
+TEST_CASE("raw archive: an hour whose file cannot be written waits while the next hour is written",
+          "[record][raw]") {
+  const std::string dir = testing::TempDir("raw-archive-retired");
+  const std::string msg = R"({"e":"forceOrder","E":1})";
+  Notes notes;
+  auto archive = record::RawArchive::Open(dir, notes.Options());
+  REQUIRE(archive.ok());
+  const std::string six = (*archive)->PathFor("binance", "liquidations", kT0);
+  const std::string seven = (*archive)->PathFor("binance", "liquidations", kT0 + kHour);
+  std::filesystem::create_directories(six);
+  for (int i = 0; i < 3; ++i) REQUIRE((*archive)->Write("binance", "liquidations", kT0 + i, msg).ok());
+  // 07:13:20: the 06 file is closed first, which fails: its lines wait.
+  REQUIRE((*archive)->Write("binance", "liquidations", kT0 + kHour, msg).ok());
+  REQUIRE((*archive)->Flush().ok());
+  CHECK(RecvTimes(seven) == std::vector<Timestamp>{kT0 + kHour});
+  CHECK((*archive)->stats().held_bytes == 3 * LineBytes(msg));
+  std::filesystem::remove(six);
+  REQUIRE((*archive)->Flush().ok());
+  CHECK(RecvTimes(six) == std::vector<Timestamp>{kT0, kT0 + 1, kT0 + 2});
+  REQUIRE((*archive)->Close().ok());
+  CHECK(RecvTimes(seven) == std::vector<Timestamp>{kT0 + kHour});
+  CHECK((*archive)->stats().held_bytes == 0);
 }
 
 }  // namespace

@@ -1100,5 +1100,41 @@ TEST_CASE("record: the time a SIGKILLed recorder was down is a gap after the res
   CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, {msgs[0], msgs[1]}).rows);
 }
 
+TEST_CASE("record: a raw archive that cannot be written does not stop the recorder", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send(msgs[1]),
+                                   test::Send(msgs[2]), test::Send(msgs[3])}});
+  TempDir dir;
+  RecordOptions o = FastOptions(dir.Sub("s"), "bybit", server.url());
+  o.symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
+  o.raw_dir = dir.Sub("raw");
+  // The venue's folder is a file: no feed folder, no hour file can be made.
+  std::filesystem::create_directories(o.raw_dir);
+  std::ofstream(o.raw_dir + "/bybit") << "in the way";
+  const Expected want = IngestLines(Format::kBybitLiquidation, msgs);
+  REQUIRE(want.rows.size() == 5);
+  Running run(o);
+  // Every message is parsed and stored although each archive flush fails.
+  const bool done = run.WaitFor([&] { return run.rec->Feeds()[0].rows_stored == want.rows.size(); });
+  // Let a flush of the archive (once a second) fail after the last message.
+  run.WaitFor([&] { return run.Log().find("raw archive: cannot create folder") != std::string::npos; });
+  run.StopAndJoin();
+  const std::string log = run.Log();
+  INFO(log);
+  CHECK(done);
+  // Said once, however many flushes failed.
+  const std::string said =
+      "raw archive: cannot create folder for '" + o.raw_dir + "/bybit/liquidations-linear/";
+  size_t times = 0;
+  for (size_t at = log.find(said); at != std::string::npos; at = log.find(said, at + 1)) ++times;
+  CHECK(times == 1);
+  // At the stop the held lines are lost, and the result says so.
+  CHECK(run.result.IsIOError());
+  CHECK_THAT(run.result.message(), Catch::Contains("--raw") && Catch::Contains("4 lines (") &&
+                                       Catch::Contains("could not be written and are lost"));
+  run.rec.reset();
+  CHECK(DumpRows(dir.Sub("s")) == want.rows);
+}
+
 }  // namespace
 }  // namespace liqdb
