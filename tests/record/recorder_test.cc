@@ -911,9 +911,10 @@ TEST_CASE("record: a store held by another writer fails at start with one senten
 }
 
 // `liqdb record` for Bybit's linear feed at `url`, as a child process whose
-// output goes to `log`; `extra` options are added.
+// output goes to `log` (its standard output to `stdout_fd` instead, when
+// given); `extra` options are added.
 pid_t SpawnRecord(const std::string& store, const std::string& url, const std::string& log,
-                  const std::vector<std::string>& extra = {}) {
+                  const std::vector<std::string>& extra = {}, int stdout_fd = -1) {
   std::vector<std::string> args = {
       LIQDB_CLI_PATH, "record",       "--store",      store,       "--venues",
       "bybit",        "--kinds",      "liquidations", "--symbols", "BTCUSDT,ETHUSDT,SOLUSDT",
@@ -927,7 +928,7 @@ pid_t SpawnRecord(const std::string& store, const std::string& url, const std::s
   REQUIRE(pid >= 0);
   if (pid == 0) {
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    ::dup2(fd, 1);
+    ::dup2(stdout_fd >= 0 ? stdout_fd : fd, 1);
     ::dup2(fd, 2);
     ::execv(LIQDB_CLI_PATH, argv.data());
     ::_exit(127);
@@ -1134,6 +1135,80 @@ TEST_CASE("record: a raw archive that cannot be written does not stop the record
                                        Catch::Contains("could not be written and are lost"));
   run.rec.reset();
   CHECK(DumpRows(dir.Sub("s")) == want.rows);
+}
+
+// The exit of child `pid`, or SIGKILLs it after 30 s (a loaded CI machine)
+// and fails.
+int WaitExit(pid_t pid) {
+  int status = 0;
+  const bool ended = WaitUntil([&] { return ::waitpid(pid, &status, WNOHANG) == pid; });
+  if (!ended) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  REQUIRE(ended);
+  return status;
+}
+
+constexpr const char* kStopping = "liqdb record: stopping: storing what is buffered";
+
+TEST_CASE("record: a second SIGINT or SIGTERM during the stop kills the process at once", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  for (const auto& [first, second] : {std::pair{SIGTERM, SIGTERM}, {SIGINT, SIGTERM}, {SIGTERM, SIGINT}}) {
+    INFO("signals " << first << " then " << second);
+    LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send("not json")}});
+    TempDir dir;
+    // Standard output is a pipe nobody reads, filled to the brim: the stop
+    // cannot end, since the summary line it prints at the end blocks.
+    int out[2];
+    REQUIRE(::pipe(out) == 0);
+    REQUIRE(::fcntl(out[1], F_SETFL, O_NONBLOCK) == 0);
+    const std::string chunk(4096, 'x');
+    while (::write(out[1], chunk.data(), chunk.size()) > 0) {
+    }
+    REQUIRE(::fcntl(out[1], F_SETFL, 0) == 0);  // blocking again, for the child
+    const pid_t pid = SpawnRecord(dir.Sub("s"), server.url(), dir.Sub("log"), {}, out[1]);
+    ::close(out[1]);
+    const auto logged = [&](const std::string& text) {
+      return WaitUntil([&] { return ReadFile(dir.Sub("log")).find(text) != std::string::npos; });
+    };
+    const bool running = logged("bad message #1");
+    REQUIRE(::kill(pid, first) == 0);
+    // The first signal was taken (the handler says so): the stop is under way.
+    const bool stopping = logged(kStopping);
+    REQUIRE(::kill(pid, second) == 0);
+    const int status = WaitExit(pid);
+    ::close(out[0]);
+    INFO(ReadFile(dir.Sub("log")));
+    CHECK(running);
+    CHECK(stopping);
+    REQUIRE(WIFSIGNALED(status));
+    CHECK(WTERMSIG(status) == second);
+  }
+}
+
+TEST_CASE("record: SIGPIPE is ignored: a closed standard output does not kill the stop", "[record]") {
+  const std::vector<std::string> msgs = SampleLines("bybit-liquidation.jsonl");
+  LoopbackServer server("bybit", {{test::WaitSubscribed(), test::Send(msgs[0]), test::Send("not json")}});
+  TempDir dir;
+  const std::string store = dir.Sub("s");
+  // Standard output is a pipe whose reader is gone: the summary line gets EPIPE.
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  ::close(out[0]);
+  const pid_t pid = SpawnRecord(store, server.url(), dir.Sub("log"), {"--flush-interval", "60s"}, out[1]);
+  ::close(out[1]);
+  const bool running =
+      WaitUntil([&] { return ReadFile(dir.Sub("log")).find("bad message #1") != std::string::npos; });
+  REQUIRE(::kill(pid, SIGTERM) == 0);
+  const int status = WaitExit(pid);
+  INFO(ReadFile(dir.Sub("log")));
+  CHECK(running);
+  REQUIRE(WIFEXITED(status));  // not killed by SIGPIPE
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK_THAT(ReadFile(dir.Sub("log")), Catch::Contains(kStopping));
+  // The stop stored the rows (a 60 s flush interval: nothing before it).
+  CHECK(DumpRows(store) == IngestLines(Format::kBybitLiquidation, {msgs[0]}).rows);
 }
 
 }  // namespace

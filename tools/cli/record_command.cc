@@ -1,5 +1,5 @@
 // `liqdb record`: records the venues' live public feeds into a store until
-// stopped (SIGINT/SIGTERM flush, seal and exit 0).
+// stopped (SIGINT/SIGTERM flush, seal and exit 0; a second one kills).
 //
 //   liqdb record --store data/live
 //   liqdb record --store data/live --venues bybit,okx --symbols BTCUSDT,ETHUSDT
@@ -48,8 +48,22 @@ struct RecordArgs {
 
 std::atomic<Recorder*> g_recorder{nullptr};
 
+// The first SIGINT or SIGTERM stops cleanly; from then on both have their
+// default action, so a second one ends the process at once (a stop stuck on
+// a hung disk or a blocked output can still be ended with Ctrl-C). Only
+// async-signal-safe calls here: sigaction, write, an atomic store.
 extern "C" void OnStopSignal(int) {
-  if (Recorder* r = g_recorder.load()) r->Stop();
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  sigaction(SIGINT, &dfl, nullptr);
+  sigaction(SIGTERM, &dfl, nullptr);
+  if (Recorder* r = g_recorder.load()) {
+    static constexpr char kNote[] =
+        "liqdb record: stopping: storing what is buffered (a second SIGINT or SIGTERM ends it at once)\n";
+    (void)!::write(STDERR_FILENO, kNote, sizeof kNote - 1);
+    r->Stop();
+  }
 }
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -204,10 +218,11 @@ int RunRecord(const RecordArgs& a) {
   g_recorder.store(rec->get());
   struct sigaction sa {};
   sa.sa_handler = OnStopSignal;
-  // One-shot: the first SIGINT/SIGTERM stops cleanly, a second one kills (a
-  // stop stuck on a hung disk can still be ended with Ctrl-C).
-  sa.sa_flags = SA_RESETHAND;
+  // Both held off while the handler runs: a second signal arriving then is
+  // delivered after it, with the default action, and ends the process.
   sigemptyset(&sa.sa_mask);
+  sigaddset(&sa.sa_mask, SIGINT);
+  sigaddset(&sa.sa_mask, SIGTERM);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
   Status s = (*rec)->Run();
@@ -238,7 +253,7 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
       "record",
       "Record the venues' live public feeds into a store, around the clock: reconnects with backoff, "
       "records every disconnect as a gap, stores rows at least once a second (synced). SIGINT/SIGTERM "
-      "flush, seal and exit 0. See docs/record.md.");
+      "flush, seal and exit 0; a second one during that stop ends it at once. See docs/record.md.");
   cmd->add_option("--store", args->store, "store folder (created if missing)")->required();
   cmd->add_option("--venues", args->venues, "comma-separated venues (default: all of " + venues + ")");
   cmd->add_option("--kinds", args->kinds,
