@@ -3,8 +3,9 @@
 # hundred KB at most): encoder output for the codec and chunk targets (from
 # make_seeds.cc, built in the fuzz build), the sample records of
 # tests/data/samples for the ingest target (first byte = format, as
-# ingest_fuzz.cc reads it; plus compressed copies), and hand-written texts
-# for the time and leverage-profile parsers.
+# ingest_fuzz.cc reads it; plus compressed copies), gap records (from
+# make_seeds.cc), and hand-written texts for the time, leverage-profile and
+# URL parsers.
 #
 #   bash tests/fuzz/make_corpus.sh [BUILD_DIR]     # default build-fuzz
 set -euo pipefail
@@ -82,5 +83,23 @@ done <<'TEXTS'
  2:0.5 , 100:0.5
 1.5:1e-300,3:0,125:2.5e-1
 TEXTS
+
+# url: endpoints as users give them to --endpoint, and the venues' own.
+mkdir -p "$OUT/url"
+n=0
+while IFS= read -r line; do
+  printf '%s' "$line" >"$OUT/url/seed-$n"
+  n=$((n + 1))
+done <<'TEXTS'
+wss://fstream.binance.com/market/ws/!forceOrder@arr
+wss://ws.okx.com:8443/ws/v5/public
+https://api.hyperliquid.xyz/info
+ws://127.0.0.1:9001
+HTTP://[::1]:8080/path?q=1
+ws://localhost?x=y
+https://api.bybit.com:443/v5/market/instruments-info?category=linear&limit=1000
+TEXTS
+# The url target's first finding: a host with ':' and ']' outside brackets.
+printf 'HTTP://\xa48::-1]:8000/p' >"$OUT/url/seed-finding-bare-colon-host"
 
 du -sh "$OUT"

@@ -20,6 +20,8 @@
 #include "storage/codec/double_codec.h"
 #include "storage/codec/side_codec.h"
 #include "storage/codec/ts_codec.h"
+#include "storage/gap_format.h"
+#include "storage/keys.h"
 
 #include "liqdb/types.h"
 
@@ -199,6 +201,30 @@ int main(int argc, char** argv) {
     b.push_back(static_cast<char>(f.width + 2));
     b.push_back(1);
     Write("bitpack", "frame", b);
+  }
+
+  // Gap records (gap_fuzz.cc): flags, key length, key, value. As stored
+  // (flags 0), and without their checksum for the target to seal (flags 1).
+  {
+    const Gap gaps[] = {
+        {"binance", "liquidations", 1709251200000000, 1709251290000000, "disconnected: EOF"},
+        {"bybit", "liquidations-linear", -5, 7, ""},
+        {"okx", "market", 1718000000000000, 1718000000000001,
+         "closed by the server (1000) (open when last stored) \xc3\xa9"},
+    };
+    int n = 0;
+    for (const Gap& g : gaps) {
+      const std::string key = GapKey(g.from, g.venue, g.feed);
+      const std::string value = EncodeGapValue(key, g);
+      for (int seal = 0; seal < 2; ++seal) {
+        std::string b(1, static_cast<char>(seal));
+        b.push_back(static_cast<char>(key.size()));
+        b += key;
+        b += seal ? value.substr(0, value.size() - 8) : value;
+        Write("gap", std::to_string(n) + (seal ? "-unsealed" : ""), b);
+      }
+      ++n;
+    }
   }
   return 0;
 }
