@@ -44,6 +44,12 @@ TEST_CASE("cli: --version, --help and usage errors", "[cli]") {
   CHECK(bad.code == 2);
   CHECK(bad.out.find("NOPE") != std::string::npos);
   CHECK(Liqdb("gen --csv /dev/null --kind trades").code == 2);
+  // A bad interval fails before anything is opened, naming the option.
+  for (const char* bad_timeout : {"0s", "soon"}) {
+    Run r = Liqdb(std::string("record --store /nonexistent/liqdb-cli-test --no-data-timeout ") + bad_timeout);
+    CHECK(r.code == 2);
+    CHECK(r.out.find("--no-data-timeout") != std::string::npos);
+  }
 }
 
 TEST_CASE("cli: gen writes deterministic liqdb CSV", "[cli]") {

@@ -44,6 +44,7 @@ struct RecordArgs {
   std::string backoff = "500ms";
   std::string idle_timeout = "60s";
   std::string flush_interval = "500ms";
+  std::string no_data_timeout;  // empty: max(30 s, 10 × the feed's cadence)
 };
 
 std::atomic<Recorder*> g_recorder{nullptr};
@@ -198,6 +199,15 @@ int RunRecord(const RecordArgs& a) {
   o.backoff_min_ms = std::max<int64_t>(1, *backoff / 1000);
   o.backoff_max_ms = std::max(o.backoff_min_ms, o.backoff_max_ms);
   o.idle_timeout_ms = std::max<int64_t>(1, *idle / 1000);
+  if (!a.no_data_timeout.empty()) {
+    Result<int64_t> no_data = ParseInterval(a.no_data_timeout);
+    if (!no_data.ok() || *no_data <= 0) {
+      std::cerr << "liqdb record: --no-data-timeout: "
+                << (no_data.ok() ? "must be longer than 0" : no_data.status().message()) << "\n";
+      return kExitUsage;
+    }
+    o.no_data_timeout_ms = std::max<int64_t>(1, *no_data / 1000);
+  }
 
   const bool tty = StderrIsTerminal();
   auto table = std::make_shared<StatusTable>();
@@ -285,6 +295,10 @@ void RegisterRecordCommand(CLI::App& app, int* exit_code) {
   cmd->add_option("--idle-timeout", args->idle_timeout,
                   "drop a connection that received nothing (not even a pong) for this long")
       ->capture_default_str();
+  cmd->add_option("--no-data-timeout", args->no_data_timeout,
+                  "reconnect a market feed that sent no data for this long though it answers pings "
+                  "(default: 30 s, or 10 times the feed's cadence if longer; liquidation feeds are "
+                  "never reconnected for silence)");
   cmd->add_option("--flush-interval", args->flush_interval,
                   "rows are stored at least this often (longer: bigger batches, more lost on a crash)")
       ->capture_default_str();
