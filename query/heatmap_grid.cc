@@ -68,12 +68,12 @@ Status ValidateLeverageBounds(const std::optional<double>& min, const std::optio
 
 namespace {
 // GCC/Clang vector extensions: portable source, packed code on any target
-// (SSE2 pairs on generic x86-64, one AVX2 register in the avx2 clone).
+// (SSE2 pairs on generic x86-64, one 256-bit register in the AVX2 and AVX-512 clones).
 typedef double V4d __attribute__((vector_size(32)));
 typedef int64_t V4i __attribute__((vector_size(32)));
 }  // namespace
 
-LIQDB_AVX2_CLONES void BinKeys(const double* prices, size_t n, double step, double* keys) {
+LIQDB_SIMD_CLONES void BinKeys(const double* prices, size_t n, double step, double* keys) {
   const V4d magic = V4d{} + 6755399441055744.0;  // 1.5 · 2^52
   const V4i sign = V4i{} + INT64_MIN;
   const V4i abs = ~sign;

@@ -38,8 +38,8 @@ bool AllMatch(const ChunkMeta& m, const ValueRange& r) {
 }
 
 // keep[i] &= r.Contains(v[i]) for i < n. Four loops instead of one with
-// flags, so that each is branch-free and vectorised (AVX2 where the CPU has it).
-LIQDB_AVX2_CLONES void KeepInRange(const double* v, size_t n, const ValueRange& r, uint8_t* keep) {
+// flags, so that each is branch-free and vectorised (AVX2 or AVX-512 where the CPU has it).
+LIQDB_SIMD_CLONES void KeepInRange(const double* v, size_t n, const ValueRange& r, uint8_t* keep) {
   const double lo = r.lo, hi = r.hi;
   if (!r.lo_open && !r.hi_open) {
     for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((v[i] >= lo) & (v[i] <= hi));
