@@ -360,8 +360,9 @@ int Disconnect(sqlite3_vtab* vtab) {
 // idxNum: the ColumnMask (store.h) of the columns the statement reads
 //   (bit 0 ts, bit 1 side, bit 2 account, bit 3 + c value column c), plus
 //   kPlanOrdered when the scan must come in series-major order (ORDER BY or
-//   GROUP BY consumed), or kPlanTimeOrdered for ORDER BY ts across series
-//   (the series merged by ts).
+//   GROUP BY consumed; with kPlanSideRuns each series' long rows, then its
+//   short ones, for a GROUP BY that names side), or kPlanTimeOrdered for
+//   ORDER BY ts across series (the series merged by ts).
 // idxStr: one token per xFilter argument, in argv order:
 //   'a' ts > ?   'b' ts >= ?   'c' ts < ?   'd' ts <= ?   'e' ts = ?
 //   'x' exchange = ?   's' symbol = ?   'i' side = ?   'k' coin = ?
@@ -378,6 +379,7 @@ int Disconnect(sqlite3_vtab* vtab) {
 constexpr double kFullScanRows = 1e7;
 constexpr int kPlanOrdered = 1 << 30;
 constexpr int kPlanTimeOrdered = 1 << 29;
+constexpr int kPlanSideRuns = 1 << 28;  // with kPlanOrdered: each series long rows, then short
 
 // Whether `v` is a number the scan compares exactly as SQLite would.
 bool ExactNumber(sqlite3_value* v) {
@@ -388,45 +390,56 @@ bool ExactNumber(sqlite3_value* v) {
   return i >= -(sqlite3_int64{1} << 53) && i <= (sqlite3_int64{1} << 53);
 }
 
-// Whether rows in series-major order (exchange, symbol, then ts; columns
-// fixed by a one-value `=` need no order) satisfy the statement's ORDER BY,
-// GROUP BY or DISTINCT (sqlite3_vtab_distinct).
-bool SeriesOrderSatisfies(const LiqdbTable& table, sqlite3_index_info* info, bool exchange_fixed,
-                          bool symbol_fixed) {
-  if (info->nOrderBy <= 0) return false;
+// The order a series-major scan can give the statement's ORDER BY, GROUP BY
+// or DISTINCT (sqlite3_vtab_distinct): none, series by (exchange, symbol)
+// with each one's rows in ts order, or that with each series' rows in two
+// runs, long then short (for a grouping that names side as well; columns
+// fixed by a one-value `=` need no order).
+enum class SeriesOrder { kNone, kSeries, kSeriesThenSide };
+
+SeriesOrder SeriesOrderSatisfies(const LiqdbTable& table, sqlite3_index_info* info, bool exchange_fixed,
+                                 bool symbol_fixed, bool side_fixed) {
+  if (info->nOrderBy <= 0) return SeriesOrder::kNone;
   std::vector<ColType> key;  // the order a series-major scan gives, fixed columns left out
   if (!exchange_fixed) key.push_back(ColType::kExchange);
   if (!symbol_fixed) key.push_back(ColType::kSymbol);
-  key.push_back(ColType::kTs);
   auto fixed = [&](ColType t) {
-    return (t == ColType::kExchange && exchange_fixed) || (t == ColType::kSymbol && symbol_fixed);
+    return (t == ColType::kExchange && exchange_fixed) || (t == ColType::kSymbol && symbol_fixed) ||
+           (t == ColType::kSide && side_fixed);
   };
   const int distinct = sqlite3_vtab_distinct(info);
   if (distinct == 1 || distinct == 2) {
     // Rows need only be grouped: the columns named must be a leading part of
-    // the key, in any order.
+    // (exchange, symbol, side) or of (exchange, symbol, ts), in any order.
+    // Grouping by side costs a second pass over each series' chunks (one
+    // per side), far less than SQLite's sort of every row.
     std::set<ColType> named;
     for (int i = 0; i < info->nOrderBy; ++i) {
       const int col = info->aOrderBy[i].iColumn;
-      if (col < 0 || col >= static_cast<int>(table.cols.size())) return false;
+      if (col < 0 || col >= static_cast<int>(table.cols.size())) return SeriesOrder::kNone;
       const ColType t = table.cols[col].type;
       if (!fixed(t)) named.insert(t);
     }
+    const bool by_side = named.count(ColType::kSide) != 0;
+    key.push_back(by_side ? ColType::kSide : ColType::kTs);
     for (size_t k = 0; k < named.size(); ++k) {
-      if (k >= key.size() || named.count(key[k]) == 0) return false;
+      if (k >= key.size() || named.count(key[k]) == 0) return SeriesOrder::kNone;
     }
-    return true;
+    return by_side ? SeriesOrder::kSeriesThenSide : SeriesOrder::kSeries;
   }
+  key.push_back(ColType::kTs);
   size_t next = 0;
   for (int i = 0; i < info->nOrderBy; ++i) {
     const int col = info->aOrderBy[i].iColumn;
-    if (col < 0 || col >= static_cast<int>(table.cols.size()) || info->aOrderBy[i].desc) return false;
+    if (col < 0 || col >= static_cast<int>(table.cols.size()) || info->aOrderBy[i].desc) {
+      return SeriesOrder::kNone;
+    }
     const ColType t = table.cols[col].type;
     if (fixed(t)) continue;
-    if (next >= key.size() || key[next] != t) return false;
+    if (next >= key.size() || key[next] != t) return SeriesOrder::kNone;
     ++next;
   }
-  return true;
+  return SeriesOrder::kSeries;
 }
 
 // Whether the statement orders by ts alone, ascending, which a merge of the
@@ -449,7 +462,7 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     std::string plan;
     int args = 0;
     double rows = kFullScanRows;
-    bool lower = false, upper = false, exchange_fixed = false, symbol_fixed = false;
+    bool lower = false, upper = false, exchange_fixed = false, symbol_fixed = false, side_fixed = false;
     int limit_at = -1, offset_at = -1;
     bool exact = true;  // every constraint is answered by the scan alone
     for (int i = 0; i < info->nConstraint; ++i) {
@@ -502,6 +515,7 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         if (all_at_once) code = static_cast<char>(code - 'a' + 'A');
         if (code == 'x') exchange_fixed = true;
         if (code == 's') symbol_fixed = true;
+        if (code == 'i') side_fixed = true;
         token = std::string(1, code);
         rows *= type == ColType::kSide ? 0.5 : (all_at_once ? 0.2 : 0.1);
       } else if (type == ColType::kValue) {
@@ -525,7 +539,9 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
       info->aConstraintUsage[i].argvIndex = ++args;
       info->aConstraintUsage[i].omit = omit ? 1 : 0;
     }
-    const bool ordered = SeriesOrderSatisfies(*table, info, exchange_fixed, symbol_fixed);
+    const SeriesOrder order = SeriesOrderSatisfies(*table, info, exchange_fixed, symbol_fixed, side_fixed);
+    const bool ordered = order != SeriesOrder::kNone;
+    const bool side_runs = order == SeriesOrder::kSeriesThenSide;
     const bool time_ordered = !ordered && TimeOrderSatisfies(*table, info);
     // LIMIT and OFFSET are the scan's only when the rows it returns are
     // exactly the statement's, in the statement's order: then an OFFSET skips
@@ -541,8 +557,9 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
         info->aConstraintUsage[offset_at].omit = 1;
       }
     }
-    info->idxNum = static_cast<int>(mask & ~static_cast<ColumnMask>(kPlanOrdered | kPlanTimeOrdered)) |
-                   (ordered ? kPlanOrdered : 0) | (time_ordered ? kPlanTimeOrdered : 0);
+    constexpr auto kPlanBits = static_cast<ColumnMask>(kPlanOrdered | kPlanTimeOrdered | kPlanSideRuns);
+    info->idxNum = static_cast<int>(mask & ~kPlanBits) | (ordered ? kPlanOrdered : 0) |
+                   (time_ordered ? kPlanTimeOrdered : 0) | (side_runs ? kPlanSideRuns : 0);
     if (!plan.empty()) {
       info->idxStr = sqlite3_mprintf("%s", plan.c_str());
       if (info->idxStr == nullptr) return SQLITE_NOMEM;
@@ -553,7 +570,7 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
     // An ordered scan opens one reader per series and merges overlapping
     // chunks (a time-ordered one merges the series too): a little dearer
     // than the plain scan, far cheaper than a sort.
-    info->estimatedCost = 10.0 + rows * (ordered ? 1.05 : time_ordered ? 1.1 : 1.0);
+    info->estimatedCost = 10.0 + rows * (side_runs ? 1.1 : ordered ? 1.05 : time_ordered ? 1.1 : 1.0);
     info->orderByConsumed = ordered || time_ordered ? 1 : 0;
     return SQLITE_OK;
   });
@@ -756,6 +773,7 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
     filter.kind = table->kind;
     filter.ordered = (idx_num & kPlanOrdered) != 0;
     filter.time_ordered = (idx_num & kPlanTimeOrdered) != 0;
+    filter.side_runs = (idx_num & kPlanSideRuns) != 0;
     std::optional<std::set<std::string>> exchanges, symbols, coins;
     bool empty = false;
     const std::string plan = idx_str != nullptr ? idx_str : "";
@@ -824,8 +842,8 @@ int Filter(sqlite3_vtab_cursor* base, int idx_num, const char* idx_str, int argc
 
     cur->interrupt.Bind(table->db);
     filter.cancel = &cur->interrupt;
-    const ColumnMask mask =
-        static_cast<ColumnMask>(idx_num) & ~static_cast<ColumnMask>(kPlanOrdered | kPlanTimeOrdered);
+    const ColumnMask mask = static_cast<ColumnMask>(idx_num) &
+                            ~static_cast<ColumnMask>(kPlanOrdered | kPlanTimeOrdered | kPlanSideRuns);
     auto scanner = RowScanner::Open(*cur->store, filter, mask);
     if (!scanner.ok()) return VtabStatus(base->pVtab, scanner.status().WithContext(table->name));
     cur->scanner = std::move(scanner).value();

@@ -218,7 +218,7 @@ Result<std::unique_ptr<RowScanner>> RowScanner::Open(const Store& store, const S
       sub->filter_.ordered = true;
       sub->meter_ = WorkMeter(filter.cancel);
       sub->mask_ = scanner->mask_ | kMaskTs;
-      sub->series_ = {id};
+      sub->series_ = {{id, filter.side_mask}};
       LIQDB_RETURN_IF_ERROR(sub->OpenNextSeries());
       scanner->merge_.push_back(MergeInput{std::move(sub), ScanBlock(), 0});
     }
@@ -227,7 +227,15 @@ Result<std::unique_ptr<RowScanner>> RowScanner::Open(const Store& store, const S
   if (filter.ordered || filter.time_ordered) {
     scanner->filter_.ordered = true;  // one series: its own order is time order
     scanner->mask_ |= kMaskTs;
-    scanner->series_ = std::move(ids);
+    const bool side_runs = filter.side_runs && has_side && (filter.side_mask & 3) == 3;
+    for (uint32_t id : ids) {
+      if (side_runs) {
+        scanner->series_.push_back({id, 1});
+        scanner->series_.push_back({id, 2});
+      } else {
+        scanner->series_.push_back({id, filter.side_mask});
+      }
+    }
     LIQDB_RETURN_IF_ERROR(scanner->OpenNextSeries());
     return scanner;
   }
@@ -240,7 +248,9 @@ Result<std::unique_ptr<RowScanner>> RowScanner::Open(const Store& store, const S
 Status RowScanner::OpenNextSeries() {
   reader_.reset();
   if (next_series_ >= series_.size()) return Status::OK();
-  auto reader = store_->ReadChunks(filter_.kind, {series_[next_series_++]}, filter_.from, filter_.to);
+  const SeriesPass& pass = series_[next_series_++];
+  filter_.side_mask = pass.side_mask;
+  auto reader = store_->ReadChunks(filter_.kind, {pass.series}, filter_.from, filter_.to);
   if (!reader.ok()) return reader.status();
   reader_ = std::move(reader).value();
   return Status::OK();

@@ -51,6 +51,11 @@ struct ScanFilter {
   // block a run of one series. Kinds without accounts only (liquidations,
   // market); implies the series' own chunks are merged as for `ordered`.
   bool time_ordered = false;
+  // With `ordered`, kinds with a side: each series' rows in two runs, every
+  // long row (in ts order) and then every short one, so that rows sharing
+  // (exchange, symbol, side) are adjacent. Each run reads the series' chunks
+  // again (those without a row of its side are skipped by their headers).
+  bool side_runs = false;
   Cancellation* cancel = nullptr;  // asked while RowScanner::Next skips chunks (cancel.h); not owned
 };
 
@@ -112,7 +117,12 @@ class RowScanner {
   ScanFilter filter_;
   WorkMeter meter_;
   ColumnMask mask_ = kAllColumns;
-  std::vector<uint32_t> series_;  // ordered scans: the series still to read
+  // Ordered scans: the series (and, for side runs, the side) still to read.
+  struct SeriesPass {
+    uint32_t series = 0;
+    uint8_t side_mask = 3;
+  };
+  std::vector<SeriesPass> series_;
   size_t next_series_ = 0;
   std::unique_ptr<ChunkReader> reader_;
   std::vector<uint8_t> keep_;        // ReadChunk's row selection

@@ -12,6 +12,7 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <tuple>
 
 #include "tests/sql/sql_test_util.h"
 
@@ -334,6 +335,96 @@ TEST_CASE("GROUP BY exchange, symbol needs no sorter and matches a plain table",
   CHECK(c == d);
   CHECK(f.db->Query("SELECT DISTINCT exchange, symbol FROM liq ORDER BY 1, 2") ==
         f.db->Query("SELECT DISTINCT exchange, symbol FROM plain ORDER BY 1, 2"));
+}
+
+TEST_CASE("GROUP BY exchange, symbol, side reads each series once per side: no sorter, same groups",
+          "[sql][pushdown]") {
+  Fixture f;
+  // A stream that claimed the grouping without giving it would make SQLite
+  // emit one key in several groups: more rows than the plain table's.
+  const std::vector<std::pair<std::string, bool>> cases = {
+      // (GROUP BY / WHERE tail, whether the scan gives the grouping)
+      {"GROUP BY exchange, symbol, side", true},
+      {"GROUP BY side, symbol, exchange", true},
+      {"WHERE side = 'short' GROUP BY exchange, symbol, side", true},
+      {"WHERE side IN ('long', 'short') GROUP BY exchange, symbol, side", true},
+      {"WHERE exchange = 'okx' GROUP BY symbol, side", true},
+      {"WHERE notional > 5000 AND ts >= " + std::to_string(kMar1 + 3 * kHour) +
+           " GROUP BY exchange, symbol, side",
+       true},
+      // Not a leading part of (exchange, symbol, side): SQLite sorts.
+      {"GROUP BY symbol, side", false},
+      {"GROUP BY side", false},
+  };
+  for (const auto& [tail, grouped] : cases) {
+    INFO(tail);
+    const std::string q =
+        "SELECT exchange, symbol, side, count(*), sum(qty), min(ts), max(ts) FROM %s " + tail;
+    auto sql = [&](const char* t) {
+      std::string s = q;
+      s.replace(s.find("%s"), 2, t);
+      return s;
+    };
+    if (grouped) {
+      CHECK_THAT(Plan(*f.db, sql("liq")), !Catch::Contains("TEMP B-TREE"));
+    } else {
+      CHECK_THAT(Plan(*f.db, sql("liq")), Catch::Contains("TEMP B-TREE"));
+    }
+    const auto a = f.db->Query(sql("liq") + " ORDER BY 1, 2, 3");
+    const auto b = f.db->Query(sql("plain") + " ORDER BY 1, 2, 3");
+    REQUIRE(!b.empty());
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) {
+      for (int c : {0, 1, 2, 3, 5, 6}) CHECK(a[i][c] == b[i][c]);
+      CHECK(Close(AsDouble(a[i][4]), AsDouble(b[i][4])));
+    }
+  }
+  // Nine series on both sides: eighteen groups.
+  CHECK(f.db->Query("SELECT exchange, symbol, side FROM liq GROUP BY 1, 2, 3").size() == 18);
+  CHECK(f.db->Query("SELECT DISTINCT exchange, symbol, side FROM liq ORDER BY 1, 2, 3") ==
+        f.db->Query("SELECT DISTINCT exchange, symbol, side FROM plain ORDER BY 1, 2, 3"));
+}
+
+TEST_CASE("a side-run scan yields each series' long rows, then its short ones, each run in time order",
+          "[scan][pushdown]") {
+  Fixture f;
+  auto store = liqdb::Store::Open(f.dir / "store");
+  REQUIRE(store.ok());
+  liqdb::ScanFilter filter;
+  filter.ordered = true;
+  filter.side_runs = true;
+  auto scanner = liqdb::RowScanner::Open(**store, filter);
+  REQUIRE(scanner.ok());
+  // (exchange, symbol, side) of each run, in the order they came.
+  std::vector<std::tuple<std::string, std::string, int>> runs;
+  std::map<std::tuple<std::string, std::string, int>, size_t> counts;
+  int64_t last_ts = 0;
+  liqdb::ScanBlock block;
+  while (true) {
+    auto more = (*scanner)->Next(&block);
+    REQUIRE(more.ok());
+    if (!*more) break;
+    for (size_t i = 0; i < block.size(); ++i) {
+      const std::tuple<std::string, std::string, int> key{block.series.exchange, block.series.symbol,
+                                                          block.rows.side[i]};
+      if (runs.empty() || runs.back() != key) {
+        runs.push_back(key);
+        last_ts = block.rows.ts[i];
+      }
+      CHECK(block.rows.ts[i] >= last_ts);
+      last_ts = block.rows.ts[i];
+      ++counts[key];
+    }
+  }
+  // Every key is one run, runs in (exchange, symbol) order, long before short.
+  std::vector<std::tuple<std::string, std::string, int>> sorted = runs;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(sorted == runs);
+  CHECK(std::adjacent_find(runs.begin(), runs.end()) == runs.end());
+  REQUIRE(runs.size() == 18);
+  std::map<std::tuple<std::string, std::string, int>, size_t> want;
+  for (const Liq& l : f.rows) ++want[{l.exchange, l.symbol, l.side == "long" ? 0 : 1}];
+  CHECK(counts == want);
 }
 
 TEST_CASE("count(*) steps through row counts and agrees with a plain table", "[sql][pushdown]") {
