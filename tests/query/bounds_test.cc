@@ -1,7 +1,9 @@
 // Bounded work in the engine (issue 7, item 4) and the one from/to check
 // (item 5): caps on tiers, lookback and grid cells, and kernels that stop
 // when their Cancellation says so.
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -24,14 +26,21 @@ std::string Tiers(int n) {
 }
 
 // Says stop from its `stop_at`-th question on; counts the questions.
+// `pause`: each question takes that long, so the next one is due by the time
+// the meter reads the clock again however fast the work in between (a meter
+// asks at most every kCancelCheckInterval).
 class StopAfter : public Cancellation {
  public:
-  explicit StopAfter(int stop_at) : stop_at_(stop_at) {}
-  Status Check() override { return ++asked_ >= stop_at_ ? Status::IOError("stop requested") : Status::OK(); }
+  explicit StopAfter(int stop_at, std::chrono::milliseconds pause = {}) : stop_at_(stop_at), pause_(pause) {}
+  Status Check() override {
+    std::this_thread::sleep_for(pause_);
+    return ++asked_ >= stop_at_ ? Status::IOError("stop requested") : Status::OK();
+  }
   int asked() const { return asked_; }
 
  private:
   int stop_at_;
+  std::chrono::milliseconds pause_;
   int asked_ = 0;
 };
 
@@ -119,7 +128,9 @@ TEST_CASE("bounds: a snapshot heatmap replay and cascades stop when asked", "[qu
   spec.to = kMar1 + 24 * kHour;
   spec.interval = kHour;
   spec.price_step = 100;
-  StopAfter stop(2);
+  // Asked twice within the one Next(): the replay keeps asking as it goes
+  // (its 200,000 rows may take less than kCancelCheckInterval).
+  StopAfter stop(2, 2 * kCancelCheckInterval);
   spec.cancel = &stop;
   std::vector<PositionSeriesInput> in(1);
   in[0].key = {"binance", "BTCUSDT"};
