@@ -94,7 +94,7 @@ class StoreSource : public SortedRowSource {
         overlap = true;
         break;
       }
-      Columns rows(kind_);
+      Columns& rows = spare_;
       LIQDB_RETURN_IF_ERROR(reader_->Decode(kAllColumns, &rows));
       reader_->Next();
       // The next chunk must start after this one ends.
@@ -109,7 +109,7 @@ class StoreSource : public SortedRowSource {
       }
       next_ = SaturatingAdd(rows.ts.back(), 1);
       handed_ = true;
-      *block = std::move(rows);
+      std::swap(*block, spare_);
       return true;
     }
     // Every chunk handed on: nothing left. Otherwise the rest (from next_
@@ -149,6 +149,10 @@ class StoreSource : public SortedRowSource {
   bool direct_ = true;
   bool handed_ = false;  // a block was handed on (next_ is past it)
   std::unique_ptr<ChunkReader> reader_;
+  // What chunks decode into: swapped with the caller's spent block, so the
+  // columns' memory is reused chunk after chunk instead of allocated (and
+  // page-faulted) afresh.
+  Columns spare_{kind_};
 };
 
 // The series of `kind` a filter selects, in (exchange, symbol) order.
