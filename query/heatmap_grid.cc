@@ -142,14 +142,6 @@ BinSums* BinTable::Grow(int64_t k) {
   return &dense_[static_cast<size_t>(k - base_)];
 }
 
-void BinTable::SetOccupied(size_t i, bool on) {
-  if (on) {
-    occupied_[i / 64] |= uint64_t{1} << (i % 64);
-  } else {
-    occupied_[i / 64] &= ~(uint64_t{1} << (i % 64));
-  }
-}
-
 size_t BinTable::NextOccupied(size_t from) const {
   size_t w = from / 64;
   if (w >= occupied_.size()) return dense_.size();
@@ -168,7 +160,7 @@ void BinTable::Clear() {
   base_ = 0;
 }
 
-void BinTable::Add(double key, Side side, double notional) {
+void BinTable::AddOutside(double key, Side side, double notional) {
   BinSums* d = Dense(key, true);
   BinSums& b = d != nullptr ? *d : far_[key];
   int s = static_cast<int>(side);
@@ -177,30 +169,10 @@ void BinTable::Add(double key, Side side, double notional) {
   if (d != nullptr) SetOccupied(static_cast<size_t>(d - dense_.data()), true);
 }
 
-void BinTable::Remove(double key, Side side, double notional) {
-  BinSums* d = Dense(key, false);
-  std::map<double, BinSums>::iterator it;
-  if (d == nullptr) {
-    it = far_.find(key);
-    if (it == far_.end()) return;
-    d = &it->second;
-  }
-  BinSums& b = *d;
-  int s = static_cast<int>(side);
-  if (b.count[s] == 0) return;
-  if (--b.count[s] == 0) {
-    b.notional[s] = 0;
-  } else {
-    b.notional[s] -= notional;
-  }
-  if (b.count[0] != 0 || b.count[1] != 0) return;
-  // Empty: a count of 0 always comes with a notional of exactly 0, so the
-  // slot is as a fresh one.
-  if (d >= dense_.data() && d < dense_.data() + dense_.size()) {
-    SetOccupied(static_cast<size_t>(d - dense_.data()), false);
-  } else {
-    far_.erase(it);
-  }
+void BinTable::RemoveFar(double key, Side side, double notional) {
+  auto it = far_.find(key);
+  if (it == far_.end()) return;
+  if (Take(&it->second, side, notional)) far_.erase(it);
 }
 
 BinTable::Iterator BinTable::Begin() const {

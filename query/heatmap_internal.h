@@ -74,8 +74,20 @@ struct BinSums {
 // word, so a bucket's cells cost the window / 64 plus the cells.
 class BinTable {
  public:
-  void Add(double key, Side side, double notional);
-  void Remove(double key, Side side, double notional);
+  // Inline for a key in the window (nearly every row); the rest out of line.
+  void Add(double key, Side side, double notional) {
+    BinSums* d = Dense(key, false);
+    if (d == nullptr) return AddOutside(key, side, notional);
+    const int s = static_cast<int>(side);
+    d->notional[s] += notional;
+    ++d->count[s];
+    SetOccupied(static_cast<size_t>(d - dense_.data()), true);
+  }
+  void Remove(double key, Side side, double notional) {
+    BinSums* d = Dense(key, false);
+    if (d == nullptr) return RemoveFar(key, side, notional);
+    if (Take(d, side, notional)) SetOccupied(static_cast<size_t>(d - dense_.data()), false);
+  }
   void Clear();
 
   // Non-empty bins in ascending key, as (key, sums) pairs.
@@ -116,8 +128,26 @@ class BinTable {
     if (at < dense_.size()) return &dense_[at];
     return grow ? Grow(k) : nullptr;
   }
-  BinSums* Grow(int64_t k);  // Dense for a key outside the window
-  void SetOccupied(size_t i, bool on);
+  BinSums* Grow(int64_t k);                                 // Dense for a key outside the window
+  void AddOutside(double key, Side side, double notional);  // grows the window or adds to far_
+  void RemoveFar(double key, Side side, double notional);
+  // Removes one position of `side` from b; true when b is left empty. A
+  // count of 0 always comes with a notional of exactly 0, so an emptied
+  // slot is as a fresh one.
+  static bool Take(BinSums* b, Side side, double notional) {
+    const int s = static_cast<int>(side);
+    if (b->count[s] == 0) return false;
+    if (--b->count[s] == 0) {
+      b->notional[s] = 0;
+    } else {
+      b->notional[s] -= notional;
+    }
+    return b->count[0] == 0 && b->count[1] == 0;
+  }
+  void SetOccupied(size_t i, bool on) {
+    const uint64_t bit = uint64_t{1} << (i % 64);
+    occupied_[i / 64] = on ? occupied_[i / 64] | bit : occupied_[i / 64] & ~bit;
+  }
   size_t NextOccupied(size_t from) const;  // dense_.size() when none
 
   int64_t base_ = 0;                // key of dense_[0]
@@ -153,6 +183,7 @@ class AccountIndex {
     if (!slots_.empty()) __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
   }
   const std::string& Name(uint32_t id) const { return names_[id]; }
+  size_t size() const { return names_.size(); }
 
  private:
   struct Slot {
@@ -198,7 +229,22 @@ class PositionReplay {
     double notional = 0;
   };
   enum Why : int { kClosed = 0, kNoLiqPrice, kNoLevel, kFiltered, kWhyCount };
-  void Count(const Level& l, int64_t delta);
+  void Count(const Level& l, int64_t delta) {
+    if (!std::isnan(l.bin)) {
+      with_level_ += delta;
+    } else {
+      without_[static_cast<int>(l.notional)] += delta;
+    }
+  }
+  // The level of a row: its bin key is left to the caller (BinKey, or
+  // BinKeys over a block) in `bin`, which holds the level's price until then.
+  Level Unbinned(Side side, double size, double entry, double leverage, double liq) const;
+  // The most rows AdvanceTo applies between two meter ticks.
+  static constexpr size_t kBatch = 256;
+  // Levels of block rows [begin, end) (at most kBatch) into out[0, end -
+  // begin), keyed: what Unbinned then BinKey give, bit for bit, with the
+  // keys computed packed.
+  void BatchLevels(const Columns& b, size_t begin, size_t end, Level* out);
   // The position's row (keep_state only).
   struct State {
     Timestamp ts = 0;
@@ -206,6 +252,14 @@ class PositionReplay {
     bool in_force = false;
   };
   static constexpr uint32_t kUnmapped = UINT32_MAX;
+  // Positions by account: names to dense ids, and per id × 2 + side the
+  // level (and the row, keep_state only). Ids are dense, so flat vectors
+  // beat a hash map (one cache miss per row, not three).
+  struct Book {
+    AccountIndex accounts;
+    std::vector<Level> levels;
+    std::vector<State> states;  // keep_state only
+  };
   struct Series {
     SeriesKey key;
     Timestamp skip_before = kMinTimestamp;
@@ -213,21 +267,41 @@ class PositionReplay {
     Columns block;
     size_t pos = 0;
     bool done = false;
-    // Block dictionary index -> account id, kUnmapped until a row uses it:
-    // ids are given in row order, so accounts that update in a steady
-    // rhythm touch `levels` in a steady order too.
+    // Block dictionary index -> account id in `book`, kUnmapped until a row
+    // uses it: ids are given in row order, so accounts that update in a
+    // steady rhythm touch `levels` (and are named) in a steady order too.
     std::vector<uint32_t> block_accounts;
-    std::vector<uint64_t> block_hashes;  // AccountIndex::Hash of each dictionary name
-    AccountIndex accounts;
-    // Indexed by account id × 2 + side: account ids are dense, so a flat
-    // vector beats a hash map (one cache miss per row, not three).
-    std::vector<Level> levels;
-    std::vector<State> states;  // keep_state only
+    std::vector<uint64_t> block_hashes;  // AccountIndex::Hash of dictionary names
+    Book book;
+    // The seed's positions whose account no row has named yet. They wait
+    // here (in the bins all along) and move into `book` when a row first
+    // names their account, so that `book`'s ids follow the rows' order
+    // (the keyframe lists accounts sorted by name).
+    Book seeds;
+    size_t seeds_waiting = 0;  // accounts in `seeds` not yet moved
+    // Account id -> the id that followed it in the last dictionary resolved
+    // (kUnmapped: none). Dictionaries list names in order of first
+    // appearance, and accounts that update in a rhythm appear in the same
+    // order chunk after chunk: the guess is checked with one compare against
+    // names read in order, where a hash lookup is a cache miss per name.
+    std::vector<uint32_t> successor;
   };
   // Positions `series_[i]` on its next row (loading blocks); false at end.
   Result<bool> Prime(size_t i);
-  void Apply(size_t series, uint32_t account, Side side, Timestamp ts, double size, double entry,
-             double leverage, double liq);
+  // Block dictionary -> account ids (kUnmapped for names not seen yet).
+  void ResolveDictionary(Series& s);
+  // The id in s.book of `name`, which has none yet; its seed positions, if
+  // any, move in with it.
+  uint32_t AddAccount(Series& s, const std::string& name);
+  // Makes room in `book` for position `index`.
+  void Grow(Book& book, size_t index) {
+    if (index >= book.levels.size()) GrowTo(book, index);
+  }
+  void GrowTo(Book& book, size_t index);
+  // Moves position `index` (account × 2 + side) of `book` to `next`.
+  void Move(Book& book, size_t index, Side side, const Level& next);
+  void Remember(Book& book, size_t index, Timestamp ts, double size, double entry, double leverage,
+                double liq);
 
   LeverageFilter filter_;
   double step_;
@@ -241,6 +315,9 @@ class PositionReplay {
   BinTable bins_;
   int64_t with_level_ = 0;
   int64_t without_[kWhyCount] = {};  // by Why
+  // AdvanceTo's batch: its rows' levels, and BatchLevels' scratch.
+  Level batch_levels_[kBatch];
+  double batch_prices_[kBatch] = {}, batch_keys_[kBatch] = {};
 };
 
 // The OI-delta model of one market series (docs/sql.md, model heatmap).

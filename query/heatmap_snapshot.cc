@@ -100,8 +100,13 @@ Status PositionReplay::AddSeries(PositionSeriesInput input) {
   s.source = std::move(input.rows);
   for (const PositionState& p : input.seed.positions) {
     if (!(p.size > 0)) continue;
-    Apply(index, s.accounts.Id(p.account), p.side, p.ts, p.size, p.entry_price, p.leverage, p.liq_price);
+    const size_t at = static_cast<size_t>(s.seeds.accounts.Id(p.account)) * 2 + static_cast<size_t>(p.side);
+    Level l = Unbinned(p.side, p.size, p.entry_price, p.leverage, p.liq_price);
+    if (!std::isnan(l.bin)) l.bin = BinKey(l.bin, step_);
+    Move(s.seeds, at, p.side, l);
+    if (keep_state_) Remember(s.seeds, at, p.ts, p.size, p.entry_price, p.leverage, p.liq_price);
   }
+  s.seeds_waiting = s.seeds.accounts.size();
   LIQDB_ASSIGN_OR_RETURN(bool has_rows, Prime(index));
   if (has_rows) heap_.emplace(series_[index].block.ts[series_[index].pos], index);
   return Status::OK();
@@ -130,62 +135,133 @@ Result<bool> PositionReplay::Prime(size_t i) {
           "positions");
     }
     s.pos = 0;
-    // The names this replay has seen already, found with their slots
-    // prefetched a few names ahead; new names get ids when a row uses them.
-    const std::vector<std::string>& dict = s.block.account_dict;
-    s.block_hashes.resize(dict.size());
-    for (size_t d = 0; d < dict.size(); ++d) s.block_hashes[d] = AccountIndex::Hash(dict[d]);
-    s.block_accounts.resize(dict.size());
-    constexpr size_t kAhead = 16;
-    for (size_t d = 0; d < dict.size(); ++d) {
-      if (d + kAhead < dict.size()) s.accounts.Prefetch(s.block_hashes[d + kAhead]);
-      s.block_accounts[d] = s.accounts.Find(dict[d], s.block_hashes[d]);
-    }
+    ResolveDictionary(s);
   }
 }
 
-void PositionReplay::Apply(size_t series, uint32_t account, Side side, Timestamp ts, double size,
-                           double entry, double leverage, double liq) {
-  Series& s = series_[series];
-  size_t index = static_cast<size_t>(account) * 2 + static_cast<size_t>(side);
-  if (index >= s.levels.size()) {
-    s.levels.resize(std::max(index + 1, s.levels.size() * 2));
-    if (keep_state_) s.states.resize(s.levels.size());
+void PositionReplay::ResolveDictionary(Series& s) {
+  const std::vector<std::string>& dict = s.block.account_dict;
+  s.block_accounts.resize(dict.size());
+  s.successor.resize(s.book.accounts.size(), kUnmapped);
+  // Each name is first checked against its guess, the successor of the
+  // name before it; a miss (a name out of its usual order, or new) goes to
+  // the hash table. When misses are common (no steady order), the rest of
+  // the names go to the table in a batch, their slots prefetched a few
+  // names ahead so the cache misses overlap instead of queueing.
+  uint32_t prev = kUnmapped;
+  size_t misses = 0;
+  size_t d = 0;
+  for (; d < dict.size(); ++d) {
+    uint32_t id = kUnmapped;
+    if (prev != kUnmapped) {
+      const uint32_t guess = s.successor[prev];
+      if (guess != kUnmapped && s.book.accounts.Name(guess) == dict[d]) id = guess;
+    }
+    if (id == kUnmapped) {
+      if (++misses > 64 && misses * 4 > d) break;
+      id = s.book.accounts.Find(dict[d], AccountIndex::Hash(dict[d]));
+      if (prev != kUnmapped && id != kUnmapped) s.successor[prev] = id;
+    }
+    s.block_accounts[d] = id;
+    prev = id;
   }
-  Level& l = s.levels[index];
-  Count(l, -1);
-  if (!std::isnan(l.bin)) bins_.Remove(l.bin, side, l.notional);
-  l.bin = NAN;
-  l.notional = kClosed;
-  if (keep_state_) {
-    State& st = s.states[index];
-    st.in_force = size > 0;
-    st.ts = ts;
-    st.size = size;
-    st.entry_price = entry;
-    st.leverage = leverage;
-    st.liq_price = liq;
+  if (d == dict.size()) return;
+  s.block_hashes.resize(dict.size());
+  for (size_t e = d; e < dict.size(); ++e) s.block_hashes[e] = AccountIndex::Hash(dict[e]);
+  constexpr size_t kAhead = 16;
+  for (; d < dict.size(); ++d) {
+    if (d + kAhead < dict.size()) s.book.accounts.Prefetch(s.block_hashes[d + kAhead]);
+    const uint32_t id = s.book.accounts.Find(dict[d], s.block_hashes[d]);
+    if (prev != kUnmapped && id != kUnmapped) s.successor[prev] = id;
+    s.block_accounts[d] = id;
+    prev = id;
   }
-  if (!(size > 0)) return;  // closed
-  if (!filter_.Accepts(leverage)) {
+}
+
+PositionReplay::Level PositionReplay::Unbinned(Side side, double size, double entry, double leverage,
+                                               double liq) const {
+  Level l;
+  if (!(size > 0)) {
+    l.notional = kClosed;
+  } else if (!filter_.Accepts(leverage)) {
     l.notional = kFiltered;
   } else if (std::optional<double> level = PositionLevel(entry, leverage, liq, side)) {
-    l.bin = BinKey(*level, step_);
+    l.bin = *level;
     l.notional = size * *level;
-    bins_.Add(l.bin, side, l.notional);
   } else {
     // liq_price 0 is the venue saying there is none; else nothing to compute one from.
     l.notional = liq == 0 ? kNoLiqPrice : kNoLevel;
   }
+  return l;
+}
+
+void PositionReplay::BatchLevels(const Columns& b, size_t begin, size_t end, Level* out) {
+  const double* size = b.values[pos_col::kSize].data();
+  const double* entry = b.values[pos_col::kEntryPrice].data();
+  const double* leverage = b.values[pos_col::kLeverage].data();
+  const double* liq = b.values[pos_col::kLiqPrice].data();
+  // Rows without a level key a dummy 1, dropped after.
+  double* prices = batch_prices_;
+  double* keys = batch_keys_;
+  const size_t m = end - begin;
+  for (size_t j = 0; j < m; ++j) {
+    const size_t r = begin + j;
+    out[j] = Unbinned(static_cast<Side>(b.side[r]), size[r], entry[r], leverage[r], liq[r]);
+    prices[j] = std::isnan(out[j].bin) ? 1.0 : out[j].bin;
+  }
+  BinKeys(prices, m, step_, keys);
+  for (size_t j = 0; j < m; ++j) {
+    if (!std::isnan(out[j].bin)) out[j].bin = keys[j];
+  }
+}
+
+uint32_t PositionReplay::AddAccount(Series& s, const std::string& name) {
+  const uint64_t hash = AccountIndex::Hash(name);
+  const uint32_t id = s.book.accounts.Id(name, hash);
+  if (s.seeds_waiting == 0) return id;
+  const uint32_t seed = s.seeds.accounts.Find(name, hash);
+  if (seed == kUnmapped) return id;
+  // Both sides move as they are: they stay in the bins and in the counts.
+  for (size_t side = 0; side < 2; ++side) {
+    const size_t from = static_cast<size_t>(seed) * 2 + side;
+    if (from >= s.seeds.levels.size()) break;
+    const size_t to = static_cast<size_t>(id) * 2 + side;
+    Grow(s.book, to);
+    s.book.levels[to] = s.seeds.levels[from];
+    s.seeds.levels[from] = Level{};
+    if (keep_state_) {
+      s.book.states[to] = s.seeds.states[from];
+      s.seeds.states[from] = State{};
+    }
+  }
+  if (--s.seeds_waiting == 0) s.seeds = Book{};  // every seed moved: its memory goes
+  return id;
+}
+
+void PositionReplay::GrowTo(Book& book, size_t index) {
+  book.levels.resize(std::max(index + 1, book.levels.size() * 2));
+  if (keep_state_) book.states.resize(book.levels.size());
+}
+
+void PositionReplay::Move(Book& book, size_t index, Side side, const Level& next) {
+  Grow(book, index);
+  Level& l = book.levels[index];
+  Count(l, -1);
+  if (!std::isnan(l.bin)) bins_.Remove(l.bin, side, l.notional);
+  l = next;
+  if (!std::isnan(l.bin)) bins_.Add(l.bin, side, l.notional);
   Count(l, +1);
 }
 
-void PositionReplay::Count(const Level& l, int64_t delta) {
-  if (!std::isnan(l.bin)) {
-    with_level_ += delta;
-  } else {
-    without_[static_cast<int>(l.notional)] += delta;
-  }
+void PositionReplay::Remember(Book& book, size_t index, Timestamp ts, double size, double entry,
+                              double leverage, double liq) {
+  State& st = book.states[index];
+  st.in_force = size > 0;
+  st.ts = ts;
+  st.size = size;
+  st.entry_price = entry;
+  st.leverage = leverage;
+  st.liq_price = liq;
 }
 
 PositionLevelCounts PositionReplay::counts() const {
@@ -204,27 +280,39 @@ Status PositionReplay::AdvanceTo(Timestamp until) {
     heap_.pop();
     Series& s = series_[i];
     // Apply this series' rows while it stays the earliest (ties across
-    // series go to the lower index, which the heap already chose).
+    // series go to the lower index, which the heap already chose): its
+    // next row, then those before the bound, block by block.
     Timestamp bound = heap_.empty() ? until : std::min(until, heap_.top().first);
+    // Rows go in batches of at most kBatch, each ticking the meter once (a
+    // block may be large, and a replay must stop soon when asked) and
+    // having its levels computed together.
+    Level* levels = batch_levels_;
     bool more = true;
     while (more) {
-      if (meter_ != nullptr) LIQDB_RETURN_IF_ERROR(meter_->Tick());
       const Columns& b = s.block;
-      size_t r = s.pos;
-      uint32_t& account = s.block_accounts[b.account[r]];
-      if (account == kUnmapped)
-        account = s.accounts.Id(b.account_dict[b.account[r]], s.block_hashes[b.account[r]]);
-      // The position a few rows on, on its way into the cache.
-      constexpr size_t kAhead = 8;
-      if (r + kAhead < b.size()) {
-        const uint32_t ahead = s.block_accounts[b.account[r + kAhead]];
-        const size_t at = static_cast<size_t>(ahead) * 2 + b.side[r + kAhead];
-        if (ahead != kUnmapped && at < s.levels.size()) __builtin_prefetch(&s.levels[at]);
+      const size_t n = std::min(b.size(), s.pos + kBatch);
+      size_t end = s.pos + 1;
+      while (end < n && b.ts[end] < bound) ++end;
+      if (meter_ != nullptr) LIQDB_RETURN_IF_ERROR(meter_->Tick(end - s.pos));
+      BatchLevels(b, s.pos, end, levels);
+      for (size_t r = s.pos; r < end; ++r) {
+        uint32_t& account = s.block_accounts[b.account[r]];
+        if (account == kUnmapped) account = AddAccount(s, b.account_dict[b.account[r]]);
+        // The position a few rows on, on its way into the cache.
+        constexpr size_t kAhead = 8;
+        if (r + kAhead < b.size()) {
+          const uint32_t ahead = s.block_accounts[b.account[r + kAhead]];
+          const size_t at = static_cast<size_t>(ahead) * 2 + b.side[r + kAhead];
+          if (ahead != kUnmapped && at < s.book.levels.size()) __builtin_prefetch(&s.book.levels[at]);
+        }
+        const size_t at = static_cast<size_t>(account) * 2 + b.side[r];
+        Move(s.book, at, static_cast<Side>(b.side[r]), levels[r - s.pos]);
+        if (keep_state_) {
+          Remember(s.book, at, b.ts[r], b.values[pos_col::kSize][r], b.values[pos_col::kEntryPrice][r],
+                   b.values[pos_col::kLeverage][r], b.values[pos_col::kLiqPrice][r]);
+        }
       }
-      Apply(i, account, static_cast<Side>(b.side[r]), b.ts[r], b.values[pos_col::kSize][r],
-            b.values[pos_col::kEntryPrice][r], b.values[pos_col::kLeverage][r],
-            b.values[pos_col::kLiqPrice][r]);
-      ++s.pos;
+      s.pos = end;
       LIQDB_ASSIGN_OR_RETURN(more, Prime(i));
       if (more && s.block.ts[s.pos] >= bound) break;
     }
@@ -237,18 +325,21 @@ PositionKeyframe PositionReplay::Keyframe(size_t index, Timestamp until) const {
   PositionKeyframe kf;
   kf.until = until;
   const Series& s = series_[index];
-  for (size_t i = 0; i < s.states.size(); ++i) {
-    const State& e = s.states[i];
-    if (!e.in_force) continue;
-    PositionState p;
-    p.account = s.accounts.Name(static_cast<uint32_t>(i / 2));
-    p.side = static_cast<Side>(i % 2);
-    p.ts = e.ts;
-    p.size = e.size;
-    p.entry_price = e.entry_price;
-    p.leverage = e.leverage;
-    p.liq_price = e.liq_price;
-    kf.positions.push_back(std::move(p));
+  // An account is in one book only: the seed's until a row names it.
+  for (const Book* book : {&s.book, &s.seeds}) {
+    for (size_t i = 0; i < book->states.size(); ++i) {
+      const State& e = book->states[i];
+      if (!e.in_force) continue;
+      PositionState p;
+      p.account = book->accounts.Name(static_cast<uint32_t>(i / 2));
+      p.side = static_cast<Side>(i % 2);
+      p.ts = e.ts;
+      p.size = e.size;
+      p.entry_price = e.entry_price;
+      p.leverage = e.leverage;
+      p.liq_price = e.liq_price;
+      kf.positions.push_back(std::move(p));
+    }
   }
   std::sort(kf.positions.begin(), kf.positions.end(), [](const PositionState& a, const PositionState& b) {
     return a.account != b.account ? a.account < b.account : a.side < b.side;
