@@ -105,6 +105,34 @@ LIQDB_SIMD_CLONES void BinKeys(const double* prices, size_t n, double step, doub
   }
 }
 
+LIQDB_SIMD_CLONES void PositionLevels(const double* entry, const double* leverage, const double* liq,
+                                      const uint8_t* side, size_t n, double* levels) {
+  const V4d zero = V4d{}, one = V4d{} + 1.0, nan = V4d{} + NAN;
+  const V4d inf = V4d{} + std::numeric_limits<double>::infinity();
+  const V4d long_den = V4d{} + (1 - kDefaultMmr), short_den = V4d{} + (1 + kDefaultMmr);
+  const V4i sign = V4i{} + INT64_MIN;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    V4d e, l, q;
+    std::memcpy(&e, entry + i, sizeof e);
+    std::memcpy(&l, leverage + i, sizeof l);
+    std::memcpy(&q, liq + i, sizeof q);
+    const V4i s = {side[i], side[i + 1], side[i + 2], side[i + 3]};
+    const V4i is_long = s == static_cast<int64_t>(Side::kLong);
+    // UncheckedLinearLiqPrice: 1 + (−1/L) on longs (the sign bit flipped
+    // is exact negation), 1 + 1/L on shorts.
+    const V4d inv = one / l;
+    const V4d signed_inv = (V4d)((V4i)inv ^ (is_long & sign));
+    const V4d computed = e * (one + signed_inv) / (is_long ? long_den : short_den);
+    const V4i inputs = (e > zero) & (e < inf) & (l > zero) & (l < inf);
+    const V4d level = q == q ? q : (inputs ? computed : nan);
+    const V4d out = (level > zero) & (level < inf) ? level : nan;
+    std::memcpy(levels + i, &out, sizeof out);
+  }
+  for (; i < n; ++i)
+    levels[i] = PositionLevelOrNaN(entry[i], leverage[i], liq[i], static_cast<Side>(side[i]));
+}
+
 BinSums* BinTable::Grow(int64_t k) {
   // Grow to hold k (at least doubling, so growth is amortised), within kMaxDense.
   int64_t lo = dense_.empty() ? k : std::min(base_, k);
@@ -210,18 +238,6 @@ BinTable::Iterator& BinTable::Iterator::operator++() {
     i_ = t_->NextOccupied(i_ + 1);
   }
   return *this;
-}
-
-std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price, Side side) {
-  double level = liq_price;
-  if (std::isnan(level)) {
-    if (std::isnan(leverage)) return std::nullopt;
-    Result<double> computed = LiqPrice(entry_price, leverage, side, kDefaultMmr, Contract::kLinear);
-    if (!computed.ok()) return std::nullopt;
-    level = *computed;
-  }
-  if (!std::isfinite(level) || level <= 0) return std::nullopt;
-  return level;
 }
 
 Status TooManyCellsReturned(const char* function) {

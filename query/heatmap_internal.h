@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -20,6 +21,7 @@
 #include <vector>
 
 #include "liqdb/heatmap.h"
+#include "liqdb/liq_price.h"
 #include "liqdb/query.h"
 
 namespace liqdb::heatmap_internal {
@@ -160,7 +162,29 @@ class BinTable {
 // NULL LiqPrice(entry, leverage, side, kDefaultMmr, linear). No level when
 // both are NULL, the formula is undefined, or the price is not > 0 (a
 // position that cannot be liquidated).
-std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price, Side side);
+// PositionLevelOrNaN is that level, or NaN for none, computed without
+// branches on the row's values (half the rows of a venue may have a NULL
+// liq_price, at random, and a replay runs it for every row): LiqPrice's
+// input checks written out (mmr and side are valid here) and its linear
+// formula, whose result is simply not used when the row has a liq_price.
+inline double PositionLevelOrNaN(double entry_price, double leverage, double liq_price, Side side) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  // LiqPrice fails unless entry and leverage are finite and > 0, and on a
+  // result that is not finite or < 0; a level must be finite and > 0.
+  const bool inputs = (entry_price > 0) & (entry_price < kInf) & (leverage > 0) & (leverage < kInf);
+  const double computed = inputs ? UncheckedLinearLiqPrice(entry_price, leverage, side, kDefaultMmr) : NAN;
+  const double level = std::isnan(liq_price) ? computed : liq_price;
+  return (level > 0) & (level < kInf) ? level : NAN;
+}
+// PositionLevelOrNaN of rows [0, n) into levels, bit for bit, packed four
+// rows at a time (the division, the selects) in the vector form of the rule.
+void PositionLevels(const double* entry, const double* leverage, const double* liq, const uint8_t* side,
+                    size_t n, double* levels);
+inline std::optional<double> PositionLevel(double entry_price, double leverage, double liq_price, Side side) {
+  const double level = PositionLevelOrNaN(entry_price, leverage, liq_price, side);
+  if (std::isnan(level)) return std::nullopt;
+  return level;
+}
 
 // Account name -> dense id (0, 1, 2, ... in order of first sight). A flat
 // open-addressing table of (hash, id, the name's first 16 bytes): one cache
@@ -238,7 +262,11 @@ class PositionReplay {
   }
   // The level of a row: its bin key is left to the caller (BinKey, or
   // BinKeys over a block) in `bin`, which holds the level's price until then.
-  Level Unbinned(Side side, double size, double entry, double leverage, double liq) const;
+  Level Unbinned(Side side, double size, double entry, double leverage, double liq) const {
+    return WithLevel(size, leverage, liq, PositionLevelOrNaN(entry, leverage, liq, side));
+  }
+  // Unbinned given the row's PositionLevelOrNaN.
+  Level WithLevel(double size, double leverage, double liq, double level) const;
   // The most rows AdvanceTo applies between two meter ticks.
   static constexpr size_t kBatch = 256;
   // Levels of block rows [begin, end) (at most kBatch) into out[0, end -
@@ -318,6 +346,7 @@ class PositionReplay {
   // AdvanceTo's batch: its rows' levels, and BatchLevels' scratch.
   Level batch_levels_[kBatch];
   double batch_prices_[kBatch] = {}, batch_keys_[kBatch] = {};
+  double batch_raw_[kBatch] = {};  // PositionLevels of the batch
 };
 
 // The OI-delta model of one market series (docs/sql.md, model heatmap).

@@ -178,16 +178,16 @@ void PositionReplay::ResolveDictionary(Series& s) {
   }
 }
 
-PositionReplay::Level PositionReplay::Unbinned(Side side, double size, double entry, double leverage,
-                                               double liq) const {
+PositionReplay::Level PositionReplay::WithLevel(double size, double leverage, double liq,
+                                                double level) const {
   Level l;
-  if (!(size > 0)) {
+  if (size > 0 && !std::isnan(level) && filter_.Accepts(leverage)) {  // nearly every row
+    l.bin = level;
+    l.notional = size * level;
+  } else if (!(size > 0)) {
     l.notional = kClosed;
   } else if (!filter_.Accepts(leverage)) {
     l.notional = kFiltered;
-  } else if (std::optional<double> level = PositionLevel(entry, leverage, liq, side)) {
-    l.bin = *level;
-    l.notional = size * *level;
   } else {
     // liq_price 0 is the venue saying there is none; else nothing to compute one from.
     l.notional = liq == 0 ? kNoLiqPrice : kNoLevel;
@@ -204,9 +204,10 @@ void PositionReplay::BatchLevels(const Columns& b, size_t begin, size_t end, Lev
   double* prices = batch_prices_;
   double* keys = batch_keys_;
   const size_t m = end - begin;
+  PositionLevels(entry + begin, leverage + begin, liq + begin, b.side.data() + begin, m, batch_raw_);
   for (size_t j = 0; j < m; ++j) {
     const size_t r = begin + j;
-    out[j] = Unbinned(static_cast<Side>(b.side[r]), size[r], entry[r], leverage[r], liq[r]);
+    out[j] = WithLevel(size[r], leverage[r], liq[r], batch_raw_[j]);
     prices[j] = std::isnan(out[j].bin) ? 1.0 : out[j].bin;
   }
   BinKeys(prices, m, step_, keys);

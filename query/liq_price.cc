@@ -42,8 +42,7 @@ Result<double> LiqPrice(double entry_price, double leverage, Side side, double m
   const double inv_l = 1.0 / leverage;
   double price = 0;
   if (contract == Contract::kLinear) {
-    price =
-        side == Side::kLong ? entry_price * (1 - inv_l) / (1 - mmr) : entry_price * (1 + inv_l) / (1 + mmr);
+    price = UncheckedLinearLiqPrice(entry_price, leverage, side, mmr);
   } else {
     if (side == Side::kShort && 1 - inv_l <= 0) {
       return Status::InvalidArgument("an inverse short with leverage " + Num(leverage) +
