@@ -253,12 +253,9 @@ class PositionReplay {
     double notional = 0;
   };
   enum Why : int { kClosed = 0, kNoLiqPrice, kNoLevel, kFiltered, kWhyCount };
+  static constexpr int kWithLevel = kWhyCount;  // in_force_'s slot of the positions with a level
   void Count(const Level& l, int64_t delta) {
-    if (!std::isnan(l.bin)) {
-      with_level_ += delta;
-    } else {
-      without_[static_cast<int>(l.notional)] += delta;
-    }
+    in_force_[std::isnan(l.bin) ? static_cast<int>(l.notional) : kWithLevel] += delta;
   }
   // The level of a row: its bin key is left to the caller (BinKey, or
   // BinKeys over a block) in `bin`, which holds the level's price until then.
@@ -341,8 +338,7 @@ class PositionReplay {
   using HeapItem = std::pair<Timestamp, size_t>;
   std::priority_queue<HeapItem, std::vector<HeapItem>, std::greater<HeapItem>> heap_;
   BinTable bins_;
-  int64_t with_level_ = 0;
-  int64_t without_[kWhyCount] = {};  // by Why
+  int64_t in_force_[kWhyCount + 1] = {};  // positions by Why, and kWithLevel
   // AdvanceTo's batch: its rows' levels, and BatchLevels' scratch.
   Level batch_levels_[kBatch];
   double batch_prices_[kBatch] = {}, batch_keys_[kBatch] = {};

@@ -178,8 +178,8 @@ void PositionReplay::ResolveDictionary(Series& s) {
   }
 }
 
-PositionReplay::Level PositionReplay::WithLevel(double size, double leverage, double liq,
-                                                double level) const {
+inline PositionReplay::Level PositionReplay::WithLevel(double size, double leverage, double liq,
+                                                       double level) const {
   Level l;
   if (size > 0 && !std::isnan(level) && filter_.Accepts(leverage)) {  // nearly every row
     l.bin = level;
@@ -244,14 +244,17 @@ void PositionReplay::GrowTo(Book& book, size_t index) {
   if (keep_state_) book.states.resize(book.levels.size());
 }
 
-void PositionReplay::Move(Book& book, size_t index, Side side, const Level& next) {
+inline void PositionReplay::Move(Book& book, size_t index, Side side, const Level& to) {
   Grow(book, index);
+  // Copies: the bins' stores may alias a Level as far as the compiler knows.
+  const Level next = to;
   Level& l = book.levels[index];
-  Count(l, -1);
-  if (!std::isnan(l.bin)) bins_.Remove(l.bin, side, l.notional);
+  const Level old = l;
   l = next;
-  if (!std::isnan(l.bin)) bins_.Add(l.bin, side, l.notional);
-  Count(l, +1);
+  Count(old, -1);
+  if (!std::isnan(old.bin)) bins_.Remove(old.bin, side, old.notional);
+  if (!std::isnan(next.bin)) bins_.Add(next.bin, side, next.notional);
+  Count(next, +1);
 }
 
 void PositionReplay::Remember(Book& book, size_t index, Timestamp ts, double size, double entry,
@@ -267,10 +270,10 @@ void PositionReplay::Remember(Book& book, size_t index, Timestamp ts, double siz
 
 PositionLevelCounts PositionReplay::counts() const {
   PositionLevelCounts c;
-  c.with_level = static_cast<uint64_t>(with_level_);
-  c.no_liq_price = static_cast<uint64_t>(without_[kNoLiqPrice]);
-  c.no_level = static_cast<uint64_t>(without_[kNoLevel]);
-  c.filtered = static_cast<uint64_t>(without_[kFiltered]);
+  c.with_level = static_cast<uint64_t>(in_force_[kWithLevel]);
+  c.no_liq_price = static_cast<uint64_t>(in_force_[kNoLiqPrice]);
+  c.no_level = static_cast<uint64_t>(in_force_[kNoLevel]);
+  c.filtered = static_cast<uint64_t>(in_force_[kFiltered]);
   c.in_force = c.with_level + c.no_liq_price + c.no_level + c.filtered;
   return c;
 }
