@@ -387,8 +387,19 @@ Measure LiqdbModel(const Args& a, const std::string& store_dir) {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string k = argv[i];
+    if (k == "--help" || k == "-h") {
+      std::printf(
+          "build/bench/heatmap_bench [--accounts N] [--preamble-hours H] [--days-model D]\n"
+          "                          [--sqlite-buckets K] [--dir DIR] [--reuse 1]\n"
+          "Snapshot heatmap (N accounts, default 100000; H hours before the day, default 12) and\n"
+          "model heatmap (D days of market samples, default 30; 0 skips it), against plain SQL over\n"
+          "SQLite for K buckets (default 4, minutes each; 0 skips SQLite and its load). DIR (default\n"
+          "/tmp/liqdb-heatmap-bench) holds pos/, pos.sqlite and mkt/; --reuse 1 keeps them.\n");
+      return 0;
+    }
+    Check(i + 1 < argc, "option " + k + " needs a value (see --help)");
     if (k == "--accounts")
       a.accounts = std::atoi(argv[i + 1]);
     else if (k == "--preamble-hours")
@@ -402,14 +413,13 @@ int main(int argc, char** argv) {
     else if (k == "--reuse")
       a.reuse = std::atoi(argv[i + 1]) != 0;
     else
-      Check(false, "unknown option " + k);
+      Check(false, "unknown option " + k + " (see --help)");
   }
   const std::string pos_store = a.dir + "/pos", sqlite_path = a.dir + "/pos.sqlite",
                     mkt_store = a.dir + "/mkt";
   const bool reuse_pos =
       a.reuse && fs::exists(pos_store) && (a.sqlite_buckets == 0 || fs::exists(sqlite_path));
   const bool reuse_mkt = a.reuse && fs::exists(mkt_store);
-  if (!a.reuse) fs::remove_all(a.dir);
   if (!reuse_pos) {
     fs::remove_all(pos_store);
     fs::remove(sqlite_path);
