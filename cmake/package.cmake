@@ -29,10 +29,11 @@ foreach(t liqdb liqdb_static)
                              $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
   target_compile_features(${t} INTERFACE cxx_std_17)  # what the headers need (the consumer test builds them so)
 endforeach()
-target_link_libraries(liqdb PRIVATE ${LIQDB_PART_DEPS} ${XXHASH_LIBRARY})
+target_link_libraries(liqdb PRIVATE ${LIQDB_PART_DEPS} ${XXHASH_LIBRARY} ${ISAL_LIBRARY})
 # A static archive carries its dependencies to the consumer's link line; xxhash
-# by name (it has no CMake package) so the exported target does not pin a path.
-target_link_libraries(liqdb_static PRIVATE ${LIQDB_PART_DEPS} xxhash)
+# and ISA-L by name (they have no CMake package) so the exported target does
+# not pin a path.
+target_link_libraries(liqdb_static PRIVATE ${LIQDB_PART_DEPS} xxhash isal)
 
 set(LIQDB_CMAKE_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/liqdb)
 install(TARGETS liqdb liqdb_static EXPORT liqdbTargets

@@ -3,10 +3,11 @@
 // The compression is taken from the first bytes, never from the name: Tardis
 // files are often renamed, and a pipe has no name. Decompression goes through
 // Boost.Iostreams with a large buffer (zstd through libzstd itself, see
-// ZstdRaw); the lines are cut with memchr in our own
+// ZstdRaw; gzip through ISA-L's inflate, see GzipRaw); the lines are cut with memchr in our own
 // buffer so that each returned line is followed by kLinePadding readable bytes
 // (simdjson reads up to 64 bytes past the end of its input).
 #include <fcntl.h>
+#include <isa-l/igzip_lib.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,7 +22,6 @@
 
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/filter/bzip2.hpp>
-#include <boost/iostreams/filter/gzip.hpp>
 #include <boost/iostreams/filtering_stream.hpp>
 
 #include "liqdb/ingest.h"
@@ -169,6 +169,90 @@ struct ZstdRaw {
   }
 };
 
+// Boost.Iostreams Source decoding gzip from a RawSource (borrowed) with
+// ISA-L's inflate, which decodes about three times as fast as zlib (a
+// Tardis .csv.gz spent a third of its ingest CPU in zlib). Each member's
+// header is parsed and its CRC-32 and length checked by ISA-L; members
+// follow one another as one stream, as gunzip reads them. A stream that ends
+// inside a member, or bytes after a member that are not another one, is
+// damage: it ends the stream for Boost (so nothing decoded before it is lost
+// in its buffers) and the reader reports it after the last whole line, as
+// for zstd. Boost copies devices, so the state is shared.
+struct GzipRaw {
+  typedef char char_type;
+  typedef io::source_tag category;
+  struct State {
+    RawSource* raw = nullptr;
+    inflate_state st{};
+    std::vector<uint8_t> buf = std::vector<uint8_t>(kIoBuffer * 4);
+    bool eof = false;
+    bool stopped = false;  // by damage: every later read is the end
+    std::string damage;    // why, until the reader has reported it
+  };
+  std::shared_ptr<State> z;
+
+  explicit GzipRaw(RawSource* raw) : z(std::make_shared<State>()) {
+    z->raw = raw;
+    isal_inflate_init(&z->st);
+    z->st.crc_flag = ISAL_GZIP;
+  }
+
+  static const char* ErrorName(int code) {
+    switch (code) {
+      case ISAL_INVALID_BLOCK: return "invalid deflate block";
+      case ISAL_INVALID_SYMBOL: return "invalid deflate symbol";
+      case ISAL_INVALID_LOOKBACK: return "invalid lookback distance";
+      case ISAL_INVALID_WRAPPER: return "not a gzip header";
+      case ISAL_UNSUPPORTED_METHOD: return "unsupported compression method";
+      case ISAL_INCORRECT_CHECKSUM: return "CRC or length mismatch";
+      default: return "inflate error";
+    }
+  }
+
+  std::streamsize read(char* s, std::streamsize n) {
+    inflate_state& st = z->st;
+    if (z->stopped) return -1;
+    for (;;) {
+      if (st.avail_in == 0 && !z->eof) {
+        const ssize_t r = z->raw->Read(reinterpret_cast<char*>(z->buf.data()), z->buf.size());
+        if (r < 0) throw std::ios_base::failure(std::string("read failed: ") + std::strerror(errno));
+        if (r == 0) z->eof = true;
+        st.next_in = z->buf.data();
+        st.avail_in = static_cast<uint32_t>(r);
+      }
+      if (st.block_state == ISAL_BLOCK_FINISH) {
+        if (st.avail_in == 0) {
+          if (z->eof) return -1;  // the end, between members
+          continue;
+        }
+        // More bytes after a member: the next member. Reset clears the
+        // stream pointers too, so they are carried over.
+        uint8_t* in = st.next_in;
+        const uint32_t avail = st.avail_in;
+        isal_inflate_reset(&st);
+        st.crc_flag = ISAL_GZIP;
+        st.next_in = in;
+        st.avail_in = avail;
+      }
+      st.next_out = reinterpret_cast<uint8_t*>(s);
+      st.avail_out = static_cast<uint32_t>(n);
+      const uint32_t had = st.avail_in;
+      const int ret = isal_inflate(&st);
+      const std::streamsize got = n - static_cast<std::streamsize>(st.avail_out);
+      if (ret < 0) {
+        z->damage = ErrorName(ret);
+      } else if (got == 0 && z->eof && st.avail_in == 0 && st.block_state != ISAL_BLOCK_FINISH) {
+        z->damage = "the input ends inside a member";
+      } else if (got == 0 && st.avail_in == had && had > 0 && st.block_state != ISAL_BLOCK_FINISH) {
+        z->damage = "inflate made no progress";
+      }
+      z->stopped = !z->damage.empty();
+      if (got > 0) return got;
+      if (z->stopped) return -1;
+    }
+  }
+};
+
 class LineReaderImpl : public LineReader {
  public:
   LineReaderImpl(std::string name, std::unique_ptr<RawSource> raw, Compression c, uint64_t total)
@@ -181,15 +265,12 @@ class LineReaderImpl : public LineReader {
       ZstdRaw source(raw_.get());
       zstd_ = source.z;
       chain_.push(source, kIoBuffer);
-    } else if (c != Compression::kNone) {
-      switch (c) {
-        case Compression::kGzip:
-          chain_.push(io::gzip_decompressor(io::gzip::default_window_bits, kIoBuffer), kIoBuffer);
-          break;
-        case Compression::kBzip2: chain_.push(io::bzip2_decompressor(false, kIoBuffer), kIoBuffer); break;
-        case Compression::kZstd:
-        case Compression::kNone: break;
-      }
+    } else if (c == Compression::kGzip) {
+      GzipRaw source(raw_.get());
+      gzip_ = source.z;
+      chain_.push(source, kIoBuffer);
+    } else if (c == Compression::kBzip2) {
+      chain_.push(io::bzip2_decompressor(false, kIoBuffer), kIoBuffer);
       chain_.push(BoostRaw{raw_.get()}, kIoBuffer);
     }
   }
@@ -209,6 +290,15 @@ class LineReaderImpl : public LineReader {
           return Read::kLine;
         }
         scan_ = end_;
+      }
+      if (eof_ && gzip_ && !gzip_->damage.empty()) {
+        // As for zstd: a partial last line before the damage is not a line.
+        const std::string why = std::move(gzip_->damage);
+        gzip_->damage.clear();
+        damaged_ = true;
+        begin_ = scan_ = end_;
+        return Status::Corruption(name_ + ": corrupt or truncated gzip stream after line " +
+                                  std::to_string(line_number_) + " (" + why + ")");
       }
       if (eof_ && zstd_ && zstd_->truncated) {
         // The torn frame's partial last line is not a line; what came before is.
@@ -277,6 +367,7 @@ class LineReaderImpl : public LineReader {
   bool eof_ = false;
   bool damaged_ = false;
   std::shared_ptr<ZstdRaw::State> zstd_;  // set for zstd input
+  std::shared_ptr<GzipRaw::State> gzip_;  // set for gzip input
 };
 
 }  // namespace

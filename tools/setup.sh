@@ -12,7 +12,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   librocksdb-dev libsqlite3-dev sqlite3 libboost-iostreams-dev catch2
-  libsimdjson-dev libfast-float-dev libcli11-dev libfmt-dev libpng-dev libxxhash-dev
+  libsimdjson-dev libfast-float-dev libcli11-dev libfmt-dev libpng-dev libxxhash-dev libisal-dev
   libzstd-dev zlib1g-dev libbz2-dev python3
   # `liqdb record` (record/): TLS for wss:// and https:// (Boost.Beast/Asio come with libboost1.74-dev)
   libssl-dev libboost1.74-dev
