@@ -4,9 +4,11 @@
 #pragma once
 
 #include <cmath>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ingest/parse_util.h"
 
@@ -51,6 +53,44 @@ inline bool PositionSideFromOrder(std::string_view order_side, Side* out) {
   }
   return false;
 }
+
+// Caches LookupContract's answers per (exchange, symbol): an archive holds
+// few instruments, often interleaved, and the lookup builds a string and
+// walks the rules on every line. Only successes are kept (an unknown
+// instrument stays an error on each of its lines); past kMaxEntries
+// instruments the rest are looked up every time.
+class ContractCache {
+ public:
+  explicit ContractCache(const std::map<std::string, double>* overrides) : overrides_(overrides) {}
+  Result<ContractSpec> Get(std::string_view exchange, std::string_view symbol) {
+    if (last_ < entries_.size()) {
+      const Entry& e = entries_[last_];
+      if (e.symbol == symbol && e.exchange == exchange) return e.spec;
+    }
+    for (size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i].symbol == symbol && entries_[i].exchange == exchange) {
+        last_ = i;
+        return entries_[i].spec;
+      }
+    }
+    Result<ContractSpec> r = LookupContract(exchange, symbol, *overrides_);
+    if (r.ok() && entries_.size() < kMaxEntries) {
+      last_ = entries_.size();
+      entries_.push_back(Entry{std::string(exchange), std::string(symbol), *r});
+    }
+    return r;
+  }
+
+ private:
+  static constexpr size_t kMaxEntries = 64;
+  struct Entry {
+    std::string exchange, symbol;
+    ContractSpec spec;
+  };
+  const std::map<std::string, double>* overrides_;
+  std::vector<Entry> entries_;
+  size_t last_ = 0;
+};
 
 // Factories, one per source file.
 std::unique_ptr<Adapter> MakeCsvAdapter(const IngestOptions& options);

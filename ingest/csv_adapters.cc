@@ -15,29 +15,6 @@ namespace liqdb::ingest {
 
 namespace {
 
-// Caches the contract spec of the last (exchange, symbol): archives are long
-// runs of one instrument.
-class ContractCache {
- public:
-  explicit ContractCache(const std::map<std::string, double>* overrides) : overrides_(overrides) {}
-  Result<ContractSpec> Get(std::string_view exchange, std::string_view symbol) {
-    if (valid_ && exchange == exchange_ && symbol == symbol_) return spec_;
-    Result<ContractSpec> r = LookupContract(exchange, symbol, *overrides_);
-    if (!r.ok()) return r;
-    exchange_.assign(exchange);
-    symbol_.assign(symbol);
-    spec_ = *r;
-    valid_ = true;
-    return spec_;
-  }
-
- private:
-  const std::map<std::string, double>* overrides_;
-  bool valid_ = false;
-  std::string exchange_, symbol_;
-  ContractSpec spec_;
-};
-
 // ---- liqdb's own CSV --------------------------------------------------------
 
 // Column roles of liqdb's CSV.

@@ -17,7 +17,7 @@ using namespace simdjson;
 
 class BinanceForceOrderAdapter : public Adapter {
  public:
-  explicit BinanceForceOrderAdapter(const IngestOptions& o) : overrides_(&o.contract_sizes) {}
+  explicit BinanceForceOrderAdapter(const IngestOptions& o) : contracts_(&o.contract_sizes) {}
   Format format() const override { return Format::kBinanceForceOrder; }
   Status BeginFile(std::string_view) override { return Status::OK(); }
   void EndFile(bool) override {}
@@ -39,7 +39,7 @@ class BinanceForceOrderAdapter : public Adapter {
       ++stats->skipped;  // nothing filled
       return Status::OK();
     }
-    Result<ContractSpec> spec = LookupContract("binance", o.symbol, *overrides_);
+    Result<ContractSpec> spec = contracts_.Get("binance", o.symbol);
     if (!spec.ok()) return spec.status();
     double qty, notional;
     ApplyContract(*spec, o.qty, o.price, &qty, &notional);
@@ -112,7 +112,7 @@ class BinanceForceOrderAdapter : public Adapter {
     return Status::OK();
   }
 
-  const std::map<std::string, double>* overrides_;
+  ContractCache contracts_;
   ondemand::parser parser_;
 };
 
@@ -120,7 +120,7 @@ class BinanceForceOrderAdapter : public Adapter {
 
 class BybitAdapter : public Adapter {
  public:
-  explicit BybitAdapter(const IngestOptions& o) : overrides_(&o.contract_sizes) {}
+  explicit BybitAdapter(const IngestOptions& o) : contracts_(&o.contract_sizes) {}
   Format format() const override { return Format::kBybitLiquidation; }
   Status BeginFile(std::string_view) override { return Status::OK(); }
   void EndFile(bool) override {}
@@ -160,7 +160,7 @@ class BybitAdapter : public Adapter {
     // earlier line must not linger into this one.
     pending_.clear();
     for (const Rec& r : recs_) {
-      Result<ContractSpec> spec = LookupContract("bybit", r.symbol, *overrides_);
+      Result<ContractSpec> spec = contracts_.Get("bybit", r.symbol);
       if (!spec.ok()) return spec.status();
       double qty, notional;
       ApplyContract(*spec, r.size, r.price, &qty, &notional);
@@ -235,7 +235,7 @@ class BybitAdapter : public Adapter {
     return Status::OK();
   }
 
-  const std::map<std::string, double>* overrides_;
+  ContractCache contracts_;
   ondemand::parser parser_;
   std::vector<Rec> recs_;
   std::vector<Row> pending_;
@@ -245,7 +245,7 @@ class BybitAdapter : public Adapter {
 
 class OkxAdapter : public Adapter {
  public:
-  explicit OkxAdapter(const IngestOptions& o) : overrides_(&o.contract_sizes) {}
+  explicit OkxAdapter(const IngestOptions& o) : contracts_(&o.contract_sizes) {}
   Format format() const override { return Format::kOkxLiquidationOrders; }
   Status BeginFile(std::string_view) override { return Status::OK(); }
   void EndFile(bool) override {}
@@ -300,7 +300,7 @@ class OkxAdapter : public Adapter {
       }
     }
     if (inst_id.empty()) return Status::InvalidArgument("missing instId");
-    Result<ContractSpec> spec = LookupContract("okx", inst_id, *overrides_);
+    Result<ContractSpec> spec = contracts_.Get("okx", inst_id);
     if (!spec.ok()) return spec.status();
     for (const Detail& d : details_) {
       Row r{inst_id, d.ts, d.side, d.price, 0, 0};
@@ -351,7 +351,7 @@ class OkxAdapter : public Adapter {
     return Status::OK();
   }
 
-  const std::map<std::string, double>* overrides_;
+  ContractCache contracts_;
   ondemand::parser parser_;
   std::vector<Detail> details_;
   std::vector<Row> rows_;

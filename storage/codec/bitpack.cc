@@ -139,6 +139,10 @@ class MultipleTest {
     limit_ = UINT64_MAX / odd_;
   }
   bool Divides(uint64_t x) const { return (x & low_mask_) == 0 && (x >> shift_) * inverse_ <= limit_; }
+  // x / d (d the divisor this test was made for): for a multiple of d the
+  // product Divides computes is the quotient itself, so a multiply replaces
+  // the division; any other x takes the division.
+  uint64_t Quotient(uint64_t x, uint64_t d) const { return Divides(x) ? (x >> shift_) * inverse_ : x / d; }
 
  private:
   int shift_;
@@ -205,12 +209,14 @@ void FramePack(const Frame& frame, const uint64_t* values, size_t n, ByteWriter*
   // a multiple of 8 values keep the packed stream seamless.
   constexpr size_t kBlock = 1024;
   uint64_t buf[kBlock];
+  const MultipleTest multiple(frame.divisor);
   for (size_t i = 0; i < n; i += kBlock) {
     const size_t m = n - i < kBlock ? n - i : kBlock;
     if (frame.divisor == 1) {
       for (size_t j = 0; j < m; ++j) buf[j] = values[i + j] - frame.min;
     } else {
-      for (size_t j = 0; j < m; ++j) buf[j] = (values[i + j] - frame.min) / frame.divisor;
+      // ChooseFrame's divisor divides every offset: exact division.
+      for (size_t j = 0; j < m; ++j) buf[j] = multiple.Quotient(values[i + j] - frame.min, frame.divisor);
     }
     BitPack(buf, m, frame.width, out);
   }

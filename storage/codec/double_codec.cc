@@ -49,7 +49,11 @@ inline double FromDecimal(int64_t k, int scale) {
 inline bool NearestDecimal(double v, int scale, int64_t* k) {
   const double x = v * kPow10[scale];
   if (!(std::fabs(x) < kTwo53)) return false;
-  const long long r = std::llround(x);
+  // llround (halves away from zero) without the libm call: for |x| < 2^53
+  // the truncation t is exact, and so is x - t, so the halves compare exactly.
+  const int64_t t = static_cast<int64_t>(x);
+  const double frac = x - static_cast<double>(t);
+  const int64_t r = t + (frac >= 0.5 ? 1 : 0) - (frac <= -0.5 ? 1 : 0);
   if (r >= kMaxK || r <= -kMaxK) return false;
   *k = r;
   return true;

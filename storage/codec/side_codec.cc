@@ -1,7 +1,9 @@
 // Side column codec: bitmap or run-length (see side_codec.h, docs/codecs.md).
 #include "storage/codec/side_codec.h"
 
+#include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -41,33 +43,79 @@ constexpr auto kSpread = [] {
 
 }  // namespace
 
+namespace {
+
+// The bitmap byte of sides[0..8): bit i is row i (any nonzero side is 1).
+// Each byte becomes 0 or 1 (its high bit set when any bit is), then one
+// multiply gathers the eight bytes' low bits into the top byte: byte i's bit
+// lands on bit 56 + i, and no two partial products overlap.
+inline uint8_t PackEight(const uint8_t* sides) {
+  constexpr uint64_t kLow7 = 0x7F7F7F7F7F7F7F7Full;
+  uint64_t x;
+  std::memcpy(&x, sides, 8);
+  const uint64_t nonzero = ((((x & kLow7) + kLow7) | x) >> 7) & 0x0101010101010101ull;
+  return static_cast<uint8_t>((nonzero * 0x0102040810204080ull) >> 56);
+}
+
+// Calls f(row) for every row i in 1..n-1 whose side differs from row i - 1,
+// in order, reading the bitmap 64 rows at a time; returns how many.
+template <typename F>
+size_t ForEachChange(const uint8_t* bitmap, size_t n, F&& f) {
+  const size_t bytes = (n + 7) / 8;
+  size_t count = 0;
+  uint64_t carry = bitmap[0] & 1;  // row 0 compared with itself: no change
+  for (size_t k = 0; k * 64 < n; ++k) {
+    uint64_t w = 0;
+    std::memcpy(&w, bitmap + k * 8, std::min<size_t>(8, bytes - k * 8));
+    uint64_t x = w ^ ((w << 1) | carry);
+    carry = w >> 63;
+    if (n - k * 64 < 64) x &= (uint64_t{1} << (n - k * 64)) - 1;
+    count += static_cast<size_t>(std::popcount(x));
+    for (; x != 0; x &= x - 1) f(k * 64 + static_cast<size_t>(std::countr_zero(x)));
+  }
+  return count;
+}
+
+}  // namespace
+
 void EncodeSides(const uint8_t* sides, size_t n, ByteWriter* out) {
-  std::vector<uint64_t> runs;
-  size_t run_bytes = 0;
-  for (size_t i = 0; i < n;) {
-    const bool v = sides[i] != 0;
-    size_t j = i + 1;
-    while (j < n && (sides[j] != 0) == v) ++j;
-    runs.push_back(j - i);
-    run_bytes += VarintLength(j - i);
-    i = j;
-  }
+  // The bitmap is written first; runs replace it when they are smaller. A
+  // run takes at least a byte, so runs can only win with fewer runs than
+  // bitmap bytes, and only then are their lengths looked at.
   const size_t bitmap_bytes = (n + 7) / 8;
-  if (n > 0 && 1 + VarintLength(runs.size()) + run_bytes < bitmap_bytes) {
-    out->PutU8(kSideRuns);
-    out->PutU8(sides[0] != 0 ? 1 : 0);
-    out->PutVarint(runs.size());
-    for (uint64_t r : runs) out->PutVarint(r);
-    return;
-  }
-  out->PutU8(kSideBitmap);
   std::string* buf = out->buffer();
   const size_t start = buf->size();
-  buf->resize(start + bitmap_bytes, '\0');
-  char* p = buf->data() + start;
-  for (size_t i = 0; i < n; ++i) {
-    if (sides[i] != 0) p[i >> 3] = static_cast<char>(static_cast<uint8_t>(p[i >> 3]) | (1u << (i & 7)));
+  buf->resize(start + 1 + bitmap_bytes, '\0');
+  (*buf)[start] = static_cast<char>(kSideBitmap);
+  uint8_t* p = reinterpret_cast<uint8_t*>(buf->data()) + start + 1;
+  for (size_t j = 0; j < n / 8; ++j) p[j] = PackEight(sides + 8 * j);
+  for (size_t i = n & ~size_t{7}; i < n; ++i) {
+    if (sides[i] != 0) p[i >> 3] = static_cast<uint8_t>(p[i >> 3] | (1u << (i & 7)));
   }
+  if (n == 0) return;
+  const size_t runs = 1 + ForEachChange(p, n, [](size_t) {});
+  if (runs >= bitmap_bytes) return;
+  size_t run_bytes = 0, prev = 0;
+  ForEachChange(p, n, [&](size_t row) {
+    run_bytes += VarintLength(row - prev);
+    prev = row;
+  });
+  run_bytes += VarintLength(n - prev);
+  if (1 + VarintLength(runs) + run_bytes >= bitmap_bytes) return;
+  const uint8_t first = p[0] & 1;
+  std::vector<uint64_t> lengths;
+  lengths.reserve(runs);
+  prev = 0;
+  ForEachChange(p, n, [&](size_t row) {
+    lengths.push_back(row - prev);
+    prev = row;
+  });
+  lengths.push_back(n - prev);
+  buf->resize(start);
+  out->PutU8(kSideRuns);
+  out->PutU8(first);
+  out->PutVarint(runs);
+  for (uint64_t r : lengths) out->PutVarint(r);
 }
 
 Status DecodeSides(ByteReader* in, size_t n, uint8_t* out) {
