@@ -97,9 +97,7 @@ Columns MergeSorted(std::vector<Columns>* parts, Kind kind) {
   for (const auto& p : *parts) total += p.size();
   Columns out(kind);
   out.Reserve(total);
-  for (const auto& p : *parts) {
-    for (size_t i = 0; i < p.size(); ++i) out.AppendRow(p, i);
-  }
+  for (const auto& p : *parts) out.AppendRows(p);
   out.SortByTime();
   return out;
 }
@@ -504,7 +502,7 @@ Result<AppendStats> RocksStore::AppendAll(std::vector<SeriesBatch>&& batches) {
     if (inserted) {
       it->second = std::move(b.rows);
     } else {
-      for (size_t i = 0; i < b.rows.size(); ++i) it->second.AppendRow(b.rows, i);
+      it->second.AppendRows(b.rows);
     }
   }
 

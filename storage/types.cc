@@ -112,6 +112,25 @@ void Columns::AppendRow(const Columns& other, size_t i) {
   for (int c = 0; c < s.num_values; ++c) values[c].push_back(other.values[c][i]);
 }
 
+void Columns::AppendRows(const Columns& other) {
+  const KindSchema& s = SchemaOf(kind);
+  if (values.size() != static_cast<size_t>(s.num_values)) values.resize(s.num_values);
+  ts.insert(ts.end(), other.ts.begin(), other.ts.end());
+  if (s.has_side) side.insert(side.end(), other.side.begin(), other.side.end());
+  if (s.has_account) {
+    // Interned in row order, each name once, as AppendRow would.
+    std::vector<int64_t> remap(other.account_dict.size(), -1);
+    account.reserve(account.size() + other.size());
+    for (uint32_t a : other.account) {
+      if (remap[a] < 0) remap[a] = InternAccount(other.account_dict[a]);
+      account.push_back(static_cast<uint32_t>(remap[a]));
+    }
+  }
+  for (int c = 0; c < s.num_values; ++c) {
+    values[c].insert(values[c].end(), other.values[c].begin(), other.values[c].end());
+  }
+}
+
 void Columns::AddLiquidation(Timestamp t, Side s, double price, double qty, double notional) {
   if (values.size() != liq_col::kCount) values.resize(liq_col::kCount);
   ts.push_back(t);

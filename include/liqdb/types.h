@@ -101,6 +101,9 @@ struct Columns {
 
   // Appends row `i` of `other` (same kind), remapping its account.
   void AppendRow(const Columns& other, size_t i);
+  // Appends every row of `other` (same kind): the same rows and dictionary as
+  // AppendRow on each in turn, column by column.
+  void AppendRows(const Columns& other);
   // Returns the dictionary index of `account`, adding it if new. Builds an
   // index over account_dict lazily.
   uint32_t InternAccount(std::string_view account);
