@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
     else if (a == "--parse-only")
       parse_only = true;
   }
+  KeepFreedMemoryForReuse();  // as `liqdb ingest` does
   std::filesystem::create_directories(dir);
   const std::string csv = dir + "/tardis-liquidations.csv.gz", json = dir + "/forceorder.jsonl";
   if (!reuse || !std::filesystem::exists(csv) || !std::filesystem::exists(json)) {

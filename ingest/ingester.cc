@@ -15,6 +15,10 @@
 #include <cstring>
 #include <unordered_map>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include "ingest/adapter_util.h"
 
 namespace liqdb {
@@ -110,6 +114,15 @@ std::vector<SeriesBatch> SplitAtTimeChanges(SeriesBatch batch, size_t max_rows) 
 }
 
 }  // namespace
+
+void KeepFreedMemoryForReuse() {
+#if defined(__GLIBC__)
+  // Blocks up to 64 MiB come from the heap (glibc's default threshold moves
+  // between 128 KiB and 32 MiB), and up to 256 MiB free at its top is kept.
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#endif
+}
 
 Ingester::Ingester(Store* store, IngestOptions options) : store_(store), options_(std::move(options)) {
   if (options_.batch_rows == 0) options_.batch_rows = 1;

@@ -91,6 +91,7 @@ int RunIngest(const IngestArgs& a) {
 
   std::unique_ptr<Progress> bar;
   std::string bar_file;
+  KeepFreedMemoryForReuse();
   Ingester ingester(store->get(), o);
   ingester.set_report([&](const std::string& m) {
     if (bar) bar->Finish();  // keep the message off the bar's line
