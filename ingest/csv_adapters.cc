@@ -33,7 +33,7 @@ class CsvAdapter : public Adapter {
   void EndFile(bool) override {}
 
   Status ParseLine(std::string_view line, RowBuffer* out, LineStats*) override {
-    std::string_view f[12];
+    std::string_view* const f = fields_;
     size_t n = SplitCsv(line, f, 11);
     if (n > 11) return Status::InvalidArgument("too many fields");
     Timestamp ts;
@@ -69,14 +69,15 @@ class CsvAdapter : public Adapter {
       side = *parsed;
     }
     double v[4] = {0, 0, 0, 0};
-    const int nv = SchemaOf(kind_).num_values;
+    const KindSchema& schema = SchemaOf(kind_);
+    const int nv = schema.num_values;
     for (int c = 0; c < nv; ++c) {
       if (pos_[kV0 + c] < 0) {  // notional omitted
         v[c] = std::nan("");
         continue;
       }
       std::string_view t = field(kV0 + c);
-      const bool nullable = SchemaOf(kind_).value_nullable[c];
+      const bool nullable = schema.value_nullable[c];
       if (nullable && (t.empty() || EqualsNoCase(t, "null") || EqualsNoCase(t, "nan"))) {
         v[c] = std::nan("");
         continue;
@@ -86,7 +87,7 @@ class CsvAdapter : public Adapter {
         continue;
       }
       if (!ParseDouble(t, &v[c])) {
-        return BadValue(std::string("bad ") + SchemaOf(kind_).value_names[c], t);
+        return BadValue(std::string("bad ") + schema.value_names[c], t);
       }
     }
     Columns* cols = out->Series(kind_, exchange, symbol);
@@ -211,6 +212,9 @@ class CsvAdapter : public Adapter {
     return Status::OK();
   }
 
+  // Fields of the current line: a member, since zeroing an array on every
+  // line (the string_views' constructors) cost more than splitting it.
+  std::string_view fields_[12];
   std::optional<Kind> forced_kind_;
   bool header_ = false;
   std::optional<Kind> file_kind_;  // the kind of a headerless file, from its first line
@@ -234,7 +238,7 @@ class TardisLiquidationsAdapter : public Adapter {
 
   // exchange,symbol,timestamp,local_timestamp,id,side,price,amount
   Status ParseLine(std::string_view line, RowBuffer* out, LineStats* stats) override {
-    std::string_view f[9];
+    std::string_view* const f = fields_;
     size_t n = SplitCsv(line, f, 8);
     if (n != 8) {
       return Status::InvalidArgument("expected 8 fields, got " +
@@ -273,6 +277,7 @@ class TardisLiquidationsAdapter : public Adapter {
   }
 
  private:
+  std::string_view fields_[9];  // the current line's (see CsvAdapter)
   ContractCache contracts_;
   std::unordered_set<std::string> ids_;
 };
@@ -289,7 +294,7 @@ class TardisTickerAdapter : public Adapter {
   // exchange,symbol,timestamp,local_timestamp,funding_timestamp,funding_rate,
   // predicted_funding_rate,open_interest,last_price,index_price,mark_price
   Status ParseLine(std::string_view line, RowBuffer* out, LineStats* stats) override {
-    std::string_view f[12];
+    std::string_view* const f = fields_;
     size_t n = SplitCsv(line, f, 11);
     if (n != 11) {
       return Status::InvalidArgument("expected 11 fields, got " +
@@ -319,6 +324,7 @@ class TardisTickerAdapter : public Adapter {
   }
 
  private:
+  std::string_view fields_[12];  // the current line's (see CsvAdapter)
   ContractCache contracts_;
 };
 
@@ -353,7 +359,7 @@ class BinanceSnapshotAdapter : public Adapter {
   // time,side,order_type,time_in_force,original_quantity,price,average_price,
   // order_status,last_fill_quantity,accumulated_fill_quantity
   Status ParseLine(std::string_view line, RowBuffer* out, LineStats* stats) override {
-    std::string_view f[11];
+    std::string_view* const f = fields_;
     size_t n = SplitCsv(line, f, 10);
     if (n != 10) {
       return Status::InvalidArgument("expected 10 fields, got " +
@@ -390,6 +396,7 @@ class BinanceSnapshotAdapter : public Adapter {
  private:
   std::string forced_symbol_;
   std::string symbol_;
+  std::string_view fields_[11];  // the current line's (see CsvAdapter)
   ContractCache contracts_;
   std::unordered_set<std::string> seen_;
 };
