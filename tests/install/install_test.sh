@@ -68,7 +68,9 @@ for kind in shared static; do
     >"$work/cmake-$kind.log" || fail "configure ($kind), see $work/cmake-$kind.log"
   cmake --build "$work/cmake-$kind" >>"$work/cmake-$kind.log" || fail "build ($kind), see $work/cmake-$kind.log"
   if [[ $kind == shared ]]; then
-    ldd "$work/cmake-$kind/consumer" | grep -q "$p/$libdir/libliqdb.so" ||
+    # grep without -q reads to the end: with -q it may exit at the match
+    # and ldd, writing on, dies of SIGPIPE, which pipefail reports.
+    ldd "$work/cmake-$kind/consumer" | grep "$p/$libdir/libliqdb.so" >/dev/null ||
       fail "shared consumer does not use the installed libliqdb.so"
   else
     ! ldd "$work/cmake-$kind/consumer" | grep -q libliqdb || fail "static consumer needs libliqdb.so"
@@ -79,7 +81,7 @@ done
 echo "== pkg-config consumer"
 export PKG_CONFIG_PATH=$p/$libdir/pkgconfig
 [[ $(pkg-config --modversion liqdb) == 0.1.0 ]] || fail "pkg-config --modversion: $(pkg-config --modversion liqdb)"
-pkg-config --static --libs liqdb | grep -q -- -lrocksdb || fail "pkg-config --static lacks -lrocksdb"
+pkg-config --static --libs liqdb | grep -- -lrocksdb >/dev/null || fail "pkg-config --static lacks -lrocksdb"
 # shellcheck disable=SC2046
 "$cxx" -std=c++17 -O1 -o "$work/pc-consumer" "$consumer/main.cc" $(pkg-config --cflags --libs liqdb) \
   -Wl,-rpath,"$(pkg-config --variable=libdir liqdb)" || fail "pkg-config build"
