@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/ingest/line_reader_util.h"
 
 using namespace liqdb;
 
@@ -29,29 +30,10 @@ std::string Member(const std::string& text, const io::gzip_params& params = io::
   return out;
 }
 
-struct Read {
-  std::vector<std::string> lines;
-  std::string error;  // empty: ended cleanly
-};
+using Read = testing::ReadLines;
 
 Read ReadAll(std::string data) {
-  auto reader = LineReader::FromString(std::move(data), "t.gz");
-  REQUIRE(reader.ok());
-  CHECK((*reader)->compression() == Compression::kGzip);
-  Read out;
-  std::string_view line;
-  for (int guard = 0; guard < 1000000; ++guard) {
-    auto r = (*reader)->Next(&line);
-    if (!r.ok()) {
-      out.error = r.status().message();
-      CHECK(r.status().IsCorruption());
-      return out;
-    }
-    if (*r == LineReader::Read::kEnd) return out;
-    out.lines.emplace_back(line);
-  }
-  FAIL("the reader did not end");
-  return out;
+  return testing::ReadAllLines(std::move(data), "t.gz", Compression::kGzip, 1000000);
 }
 
 using Lines = std::vector<std::string>;

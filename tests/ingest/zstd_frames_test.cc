@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "tests/ingest/ingest_test_util.h"
+#include "tests/ingest/line_reader_util.h"
 
 using namespace liqdb;
 
@@ -21,32 +22,10 @@ std::string Frame(const std::string& text) {
   return out;
 }
 
-struct Read {
-  std::vector<std::string> lines;
-  std::string error;  // empty: ended cleanly
-};
+using Read = testing::ReadLines;
 
 Read ReadAll(std::string data) {
-  auto reader = LineReader::FromString(std::move(data), "t.zst");
-  REQUIRE(reader.ok());
-  CHECK((*reader)->compression() == Compression::kZstd);
-  Read out;
-  std::string_view line;
-  for (int guard = 0; guard < 100; ++guard) {
-    auto r = (*reader)->Next(&line);
-    if (!r.ok()) {
-      out.error = r.status().message();
-      CHECK(r.status().IsCorruption());
-      // After the damage the reader is at its end.
-      auto again = (*reader)->Next(&line);
-      CHECK((again.ok() && *again == LineReader::Read::kEnd));
-      return out;
-    }
-    if (*r == LineReader::Read::kEnd) return out;
-    out.lines.emplace_back(line);
-  }
-  FAIL("the reader did not end");
-  return out;
+  return testing::ReadAllLines(std::move(data), "t.zst", Compression::kZstd, 100);
 }
 
 using Lines = std::vector<std::string>;
