@@ -95,22 +95,18 @@ void EncodeSides(const uint8_t* sides, size_t n, ByteWriter* out) {
   if (n == 0) return;
   const size_t runs = 1 + ForEachChange(p, n, [](size_t) {});
   if (runs >= bitmap_bytes) return;
-  size_t run_bytes = 0, prev = 0;
-  ForEachChange(p, n, [&](size_t row) {
-    run_bytes += VarintLength(row - prev);
-    prev = row;
-  });
-  run_bytes += VarintLength(n - prev);
-  if (1 + VarintLength(runs) + run_bytes >= bitmap_bytes) return;
   const uint8_t first = p[0] & 1;
   std::vector<uint64_t> lengths;
   lengths.reserve(runs);
-  prev = 0;
+  size_t prev = 0;
   ForEachChange(p, n, [&](size_t row) {
     lengths.push_back(row - prev);
     prev = row;
   });
   lengths.push_back(n - prev);
+  size_t run_bytes = 0;
+  for (uint64_t r : lengths) run_bytes += VarintLength(r);
+  if (1 + VarintLength(runs) + run_bytes >= bitmap_bytes) return;
   buf->resize(start);
   out->PutU8(kSideRuns);
   out->PutU8(first);
