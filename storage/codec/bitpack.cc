@@ -203,33 +203,52 @@ Status GetFrame(ByteReader* in, const char* codec, Frame* frame) {
   return Status::OK();
 }
 
+void FrameOffsets(const Frame& frame, const uint64_t* values, size_t n, uint64_t* out) {
+  if (frame.divisor == 1) {
+    for (size_t j = 0; j < n; ++j) out[j] = values[j] - frame.min;
+    return;
+  }
+  // ChooseFrame's divisor divides every offset: exact division.
+  const MultipleTest multiple(frame.divisor);
+  for (size_t j = 0; j < n; ++j) out[j] = multiple.Quotient(values[j] - frame.min, frame.divisor);
+}
+
 void FramePack(const Frame& frame, const uint64_t* values, size_t n, ByteWriter* out) {
   if (frame.width == 0) return;
   // Through a block buffer so the caller's values stay untouched; blocks of
   // a multiple of 8 values keep the packed stream seamless.
   constexpr size_t kBlock = 1024;
   uint64_t buf[kBlock];
-  const MultipleTest multiple(frame.divisor);
   for (size_t i = 0; i < n; i += kBlock) {
     const size_t m = n - i < kBlock ? n - i : kBlock;
-    if (frame.divisor == 1) {
-      for (size_t j = 0; j < m; ++j) buf[j] = values[i + j] - frame.min;
-    } else {
-      // ChooseFrame's divisor divides every offset: exact division.
-      for (size_t j = 0; j < m; ++j) buf[j] = multiple.Quotient(values[i + j] - frame.min, frame.divisor);
-    }
+    FrameOffsets(frame, values + i, m, buf);
     BitPack(buf, m, frame.width, out);
   }
 }
 
+// Wrapping unsigned arithmetic in both: corrupt frames give wrong values,
+// never UB.
+void FrameValues(const Frame& frame, size_t n, uint64_t* x) {
+  if (frame.divisor == 1) {
+    for (size_t i = 0; i < n; ++i) x[i] += frame.min;
+  } else {
+    for (size_t i = 0; i < n; ++i) x[i] = x[i] * frame.divisor + frame.min;
+  }
+}
+
+void FramePrefixSum(const Frame& frame, size_t n, uint64_t* acc, uint64_t* x) {
+  uint64_t a = *acc;
+  if (frame.divisor == 1) {
+    for (size_t i = 0; i < n; ++i) x[i] = a += x[i] + frame.min;
+  } else {
+    for (size_t i = 0; i < n; ++i) x[i] = a += x[i] * frame.divisor + frame.min;
+  }
+  *acc = a;
+}
+
 Status FrameUnpack(const Frame& frame, ByteReader* in, size_t n, uint64_t* out) {
   LIQDB_RETURN_IF_ERROR(BitUnpack(in, n, frame.width, out));
-  // Wrapping unsigned arithmetic: corrupt frames give wrong values, never UB.
-  if (frame.divisor == 1) {
-    for (size_t i = 0; i < n; ++i) out[i] += frame.min;
-  } else {
-    for (size_t i = 0; i < n; ++i) out[i] = out[i] * frame.divisor + frame.min;
-  }
+  FrameValues(frame, n, out);
   return Status::OK();
 }
 

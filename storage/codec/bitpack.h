@@ -62,8 +62,16 @@ Frame ChooseFrame(const uint64_t* values, size_t n);
 void PutFrame(const Frame& frame, ByteWriter* out);
 // Corruption (naming `codec`) on a short header, width > 64 or divisor 0.
 Status GetFrame(ByteReader* in, const char* codec, Frame* frame);
+// out[i] = (values[i] - min) / divisor, the offsets FramePack packs; `frame`
+// must come from ChooseFrame over these values (the division is exact).
+void FrameOffsets(const Frame& frame, const uint64_t* values, size_t n, uint64_t* out);
 // Packs values[0..n) in `frame` (the caller writes the frame first).
 void FramePack(const Frame& frame, const uint64_t* values, size_t n, ByteWriter* out);
+// Offsets back to values in place: x[i] = x[i] * divisor + min.
+void FrameValues(const Frame& frame, size_t n, uint64_t* x);
+// Offsets of deltas back to running sums in place, from *acc:
+// x[i] = *acc += x[i] * divisor + min; *acc ends as the last sum.
+void FramePrefixSum(const Frame& frame, size_t n, uint64_t* acc, uint64_t* x);
 // Unpacks n values of `frame` into out[0..n).
 Status FrameUnpack(const Frame& frame, ByteReader* in, size_t n, uint64_t* out);
 

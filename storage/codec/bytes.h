@@ -14,6 +14,16 @@
 
 namespace liqdb::storage {
 
+// Bytes ByteWriter::PutVarint(v) writes.
+inline size_t VarintLength(uint64_t v) {
+  size_t len = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++len;
+  }
+  return len;
+}
+
 class ByteWriter {
  public:
   explicit ByteWriter(std::string* out) : out_(out) {}

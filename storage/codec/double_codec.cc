@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "storage/codec/bitpack.h"
+#include "storage/codec/patched_frame.h"
 
 #include "liqdb/cpu_dispatch.h"
 
@@ -17,11 +18,13 @@ namespace liqdb::storage {
 namespace {
 
 // Mode byte values. Stored on disk: never renumber.
-constexpr uint8_t kDblConstant = 1;      // the one bit pattern, 8 bytes
-constexpr uint8_t kDblDecimalFor = 2;    // scale, frame, packed k, exceptions
-constexpr uint8_t kDblDecimalDelta = 3;  // scale, first k, frame, packed deltas of k, exceptions
-constexpr uint8_t kDblXor = 4;           // byte length, Chimp XOR bit stream
-constexpr uint8_t kDblRaw = 5;           // n x 8 bytes
+constexpr uint8_t kDblConstant = 1;             // the one bit pattern, 8 bytes
+constexpr uint8_t kDblDecimalFor = 2;           // scale, frame, packed k, exceptions
+constexpr uint8_t kDblDecimalDelta = 3;         // scale, first k, frame, packed deltas of k, exceptions
+constexpr uint8_t kDblXor = 4;                  // byte length, Chimp XOR bit stream
+constexpr uint8_t kDblRaw = 5;                  // n x 8 bytes
+constexpr uint8_t kDblDecimalForPatched = 6;    // as 2, over a patched frame
+constexpr uint8_t kDblDecimalDeltaPatched = 7;  // as 3, over a patched frame
 
 constexpr int kMaxScale = 9;
 constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
@@ -357,14 +360,31 @@ Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
   return Status::OK();
 }
 
+// The frame over u[0..n) (k or its deltas) and its packed offsets, after
+// the mode byte (`plain` or `patched`, whichever the frame turned out) and
+// what `header` writes between them.
+template <typename Header>
+void PutFramed(const uint64_t* u, size_t n, uint8_t plain, uint8_t patched, Header header, ByteWriter* out) {
+  const Frame f = ChooseFrame(u, n);
+  std::vector<uint64_t> offsets(n);
+  FrameOffsets(f, u, n, offsets.data());
+  const PatchedFrame pf = ChoosePatchedFrame(f, offsets.data(), n);
+  out->PutU8(pf.patches > 0 ? patched : plain);
+  header();
+  if (pf.patches > 0) {
+    PatchedFramePack(pf, offsets.data(), n, out);
+  } else {
+    PutFrame(f, out);
+    BitPack(offsets.data(), n, f.width, out);
+  }
+}
+
 void EncodeDecimalFor(const std::vector<int64_t>& k, int scale, const std::vector<Exception>& exc,
                       ByteWriter* out) {
   const uint64_t* u = reinterpret_cast<const uint64_t*>(k.data());  // int64/uint64 may alias
-  const Frame f = ChooseFrame(u, k.size());
-  out->PutU8(kDblDecimalFor);
-  out->PutU8(static_cast<uint8_t>(scale));
-  PutFrame(f, out);
-  FramePack(f, u, k.size(), out);
+  PutFramed(
+      u, k.size(), kDblDecimalFor, kDblDecimalForPatched, [&] { out->PutU8(static_cast<uint8_t>(scale)); },
+      out);
   PutExceptions(exc, out);
 }
 
@@ -373,12 +393,13 @@ void EncodeDecimalDelta(const std::vector<int64_t>& k, int scale, const std::vec
   // |k| < 2^53, so deltas fit an int64 without overflow.
   std::vector<uint64_t> deltas(k.size() - 1);
   for (size_t i = 1; i < k.size(); ++i) deltas[i - 1] = static_cast<uint64_t>(k[i] - k[i - 1]);
-  const Frame f = ChooseFrame(deltas.data(), deltas.size());
-  out->PutU8(kDblDecimalDelta);
-  out->PutU8(static_cast<uint8_t>(scale));
-  out->PutVarint(ZigZagEncode(k[0]));
-  PutFrame(f, out);
-  FramePack(f, deltas.data(), deltas.size(), out);
+  PutFramed(
+      deltas.data(), deltas.size(), kDblDecimalDelta, kDblDecimalDeltaPatched,
+      [&] {
+        out->PutU8(static_cast<uint8_t>(scale));
+        out->PutVarint(ZigZagEncode(k[0]));
+      },
+      out);
   PutExceptions(exc, out);
 }
 
@@ -397,40 +418,66 @@ Status DecodeDecimalFor(ByteReader* in, size_t n, double* out) {
   uint64_t buf[kBlock];
   for (size_t i = 0; i < n; i += kBlock) {
     const size_t m = n - i < kBlock ? n - i : kBlock;
+    LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, f.width, buf).WithContext("double codec"));
     if (small) {
-      LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, f.width, buf).WithContext("double codec"));
       SmallFrameToDoubles(buf, m, f, scale, out + i);
       continue;
     }
-    LIQDB_RETURN_IF_ERROR(FrameUnpack(f, in, m, buf).WithContext("double codec"));
+    FrameValues(f, m, buf);
     DecimalsToDoubles(buf, m, scale, out + i);
   }
   return ApplyExceptions(in, n, out);
 }
 
-Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out) {
+Status DecodeDecimalForPatched(ByteReader* in, size_t n, double* out) {
+  uint8_t scale = 0;
+  PatchedFrameReader frame;
+  LIQDB_RETURN_IF_ERROR(ReadScale(in, &scale));
+  LIQDB_RETURN_IF_ERROR(frame.Open(in, n, "double codec"));
+  uint64_t buf[kBlock];
+  for (size_t i = 0; i < n; i += kBlock) {
+    const size_t m = n - i < kBlock ? n - i : kBlock;
+    // SmallFrame bounds the offsets by the width, which a patch may exceed:
+    // each block is checked at the width its patches need.
+    Frame f = frame.frame();
+    LIQDB_RETURN_IF_ERROR(frame.Next(m, buf, &f.width));
+    if (SmallFrame(f)) {
+      SmallFrameToDoubles(buf, m, f, scale, out + i);
+      continue;
+    }
+    FrameValues(f, m, buf);
+    DecimalsToDoubles(buf, m, scale, out + i);
+  }
+  LIQDB_RETURN_IF_ERROR(frame.Finish());
+  return ApplyExceptions(in, n, out);
+}
+
+Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out, bool patched_frame) {
   uint8_t scale = 0;
   uint64_t zz_first = 0;
-  Frame f;
   LIQDB_RETURN_IF_ERROR(ReadScale(in, &scale));
   if (!in->GetVarint(&zz_first).ok()) return Truncated();
-  LIQDB_RETURN_IF_ERROR(GetFrame(in, "double codec", &f));
-  // Wrapping unsigned sums: corrupt deltas give wrong values, never UB.
   uint64_t k = static_cast<uint64_t>(ZigZagDecode(zz_first));
+  const size_t deltas = n > 0 ? n - 1 : 0;
+  Frame f;
+  PatchedFrameReader frame;
+  if (patched_frame) {
+    LIQDB_RETURN_IF_ERROR(frame.Open(in, deltas, "double codec"));
+    f = frame.frame();
+  } else {
+    LIQDB_RETURN_IF_ERROR(GetFrame(in, "double codec", &f));
+  }
   if (n > 0) out[0] = FromDecimal(static_cast<int64_t>(k), scale);
   uint64_t buf[kBlock];
   for (size_t i = 1; i < n; i += kBlock) {
     const size_t m = n - i < kBlock ? n - i : kBlock;
-    LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, f.width, buf).WithContext("double codec"));
-    // The frame and the prefix sum in one serial pass; the conversion after
-    // it is packed.
-    if (f.divisor == 1) {
-      for (size_t j = 0; j < m; ++j) buf[j] = k += buf[j] + f.min;
-    } else {
-      for (size_t j = 0; j < m; ++j) buf[j] = k += buf[j] * f.divisor + f.min;
-    }
+    int width = 0;
+    LIQDB_RETURN_IF_ERROR(patched_frame ? frame.Next(m, buf, &width)
+                                        : BitUnpack(in, m, f.width, buf).WithContext("double codec"));
+    FramePrefixSum(f, m, &k, buf);
     DecimalsToDoubles(buf, m, scale, out + i);
   }
+  if (patched_frame) LIQDB_RETURN_IF_ERROR(frame.Finish());
   return ApplyExceptions(in, n, out);
 }
 
@@ -563,7 +610,9 @@ Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
       return Status::OK();
     }
     case kDblDecimalFor: return DecodeDecimalFor(in, n, out);
-    case kDblDecimalDelta: return DecodeDecimalDelta(in, n, out);
+    case kDblDecimalDelta: return DecodeDecimalDelta(in, n, out, false);
+    case kDblDecimalForPatched: return DecodeDecimalForPatched(in, n, out);
+    case kDblDecimalDeltaPatched: return DecodeDecimalDelta(in, n, out, true);
     case kDblXor: {
       uint64_t len = 0;
       std::string_view stream;

@@ -18,15 +18,6 @@ namespace {
 constexpr uint8_t kSideBitmap = 1;  // ceil(n/8) bytes, row i in bit i % 8 of byte i / 8
 constexpr uint8_t kSideRuns = 2;    // first value byte, run count varint, run lengths varints
 
-size_t VarintLength(uint64_t v) {
-  size_t len = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++len;
-  }
-  return len;
-}
-
 Status Truncated() {
   return Status::Corruption("side codec: truncated block");
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/codec/bitpack.h"
+#include "storage/codec/patched_frame.h"
 
 namespace liqdb::storage {
 
@@ -16,6 +17,7 @@ namespace {
 // Mode byte values. Stored on disk: never renumber.
 constexpr uint8_t kTsDelta = 1;         // first, frame, packed deltas
 constexpr uint8_t kTsDeltaOfDelta = 2;  // first, first delta, frame, packed deltas of deltas
+constexpr uint8_t kTsDeltaPatched = 3;  // first, patched frame over the deltas
 
 Status Truncated() {
   return Status::Corruption("ts codec: truncated block");
@@ -27,17 +29,10 @@ Status Truncated() {
 constexpr size_t kBlock = 1024;
 
 // Unpacks m packed values of frame f into u[0..m) and turns them into
-// running sums: u[j] = acc += u[j] * divisor + min. Returns the last sum.
+// running sums (FramePrefixSum).
 Status UnpackPrefix(ByteReader* in, const Frame& f, size_t m, uint64_t* acc, uint64_t* u) {
   LIQDB_RETURN_IF_ERROR(BitUnpack(in, m, f.width, u).WithContext("ts codec"));
-  uint64_t a = *acc;
-  // Wrapping unsigned arithmetic: corrupt frames give wrong values, never UB.
-  if (f.divisor == 1) {
-    for (size_t j = 0; j < m; ++j) u[j] = a += u[j] + f.min;
-  } else {
-    for (size_t j = 0; j < m; ++j) u[j] = a += u[j] * f.divisor + f.min;
-  }
-  *acc = a;
+  FramePrefixSum(f, m, acc, u);
   return Status::OK();
 }
 
@@ -57,16 +52,24 @@ void EncodeTimestamps(const int64_t* ts, size_t n, ByteWriter* out) {
 
   const Frame fd = ChooseFrame(deltas.data(), deltas.size());
   const Frame fdd = ChooseFrame(dods.data(), dods.size());
+  std::vector<uint64_t> offsets(deltas.size());
+  FrameOffsets(fd, deltas.data(), deltas.size(), offsets.data());
+  const PatchedFrame pfd = ChoosePatchedFrame(fd, offsets.data(), offsets.size());
   // Compare packed bits; the few header bytes rarely decide, and a tie goes
   // to plain delta, which decodes with one prefix sum instead of two.
   const uint64_t delta_bits = static_cast<uint64_t>(fd.width) * deltas.size();
   const uint64_t dod_bits = static_cast<uint64_t>(fdd.width) * dods.size() + 64;
-  if (n > 2 && dod_bits < delta_bits) {
+  const uint64_t patched_bits = delta_bits - 8 * static_cast<uint64_t>(pfd.plain_bytes - pfd.bytes);
+  if (n > 2 && dod_bits < delta_bits && (pfd.patches == 0 || dod_bits < patched_bits)) {
     out->PutU8(kTsDeltaOfDelta);
     out->PutU64(static_cast<uint64_t>(ts[0]));
     out->PutVarint(ZigZagEncode(static_cast<int64_t>(deltas[0])));
     PutFrame(fdd, out);
     FramePack(fdd, dods.data(), dods.size(), out);
+  } else if (pfd.patches > 0) {
+    out->PutU8(kTsDeltaPatched);
+    out->PutU64(static_cast<uint64_t>(ts[0]));
+    PatchedFramePack(pfd, offsets.data(), offsets.size(), out);
   } else {
     out->PutU8(kTsDelta);
     out->PutU64(static_cast<uint64_t>(ts[0]));
@@ -79,7 +82,7 @@ Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
   if (n > kMaxCodecRows) return Status::Corruption("ts codec: absurd row count");
   uint8_t mode = 0;
   if (!in->GetU8(&mode).ok()) return Truncated();
-  if (mode != kTsDelta && mode != kTsDeltaOfDelta) {
+  if (mode != kTsDelta && mode != kTsDeltaOfDelta && mode != kTsDeltaPatched) {
     return Status::Corruption("ts codec: unknown mode " + std::to_string(mode));
   }
   if (n == 0) return Status::OK();
@@ -89,6 +92,18 @@ Status DecodeTimestamps(ByteReader* in, size_t n, int64_t* out) {
   // `out` itself and turned into timestamps in place.
   uint64_t* u = reinterpret_cast<uint64_t*>(out);
   u[0] = first;
+  if (mode == kTsDeltaPatched) {
+    PatchedFrameReader deltas;
+    LIQDB_RETURN_IF_ERROR(deltas.Open(in, n - 1, "ts codec"));
+    uint64_t acc = first;
+    for (size_t i = 1; i < n; i += kBlock) {
+      const size_t m = std::min(kBlock, n - i);
+      int width = 0;
+      LIQDB_RETURN_IF_ERROR(deltas.Next(m, u + i, &width));
+      FramePrefixSum(deltas.frame(), m, &acc, u + i);
+    }
+    return deltas.Finish();
+  }
   if (mode == kTsDelta) {
     Frame f;
     LIQDB_RETURN_IF_ERROR(GetFrame(in, "ts codec", &f));

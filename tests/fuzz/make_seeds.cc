@@ -136,6 +136,14 @@ int main(int argc, char** argv) {
     const int64_t one = -5;
     EncodeTimestamps(&one, 1, &w);
     Write("ts_codec", "one", DecodeSeed(b, 1, 2));
+    // Bursts with a quiet minute every 50 rows: the patched delta mode.
+    std::vector<int64_t> bursty(200);
+    int64_t t = 1'709'251'200'000'000;
+    for (size_t i = 0; i < bursty.size(); ++i) bursty[i] = t += i % 50 == 49 ? 60'000'000 : (i * 37) % 1000;
+    std::string p;
+    ByteWriter pw(&p);
+    EncodeTimestamps(bursty.data(), bursty.size(), &pw);
+    Write("ts_codec", "patched", DecodeSeed(p, bursty.size(), 2));
     Write("ts_codec", "encode", std::string("\x10\x20\x30\x40\x50\x60\x70\x80\x01\x02\x03\x00\x00", 13));
   }
 
@@ -146,6 +154,17 @@ int main(int argc, char** argv) {
                                              mkt.values[mkt_col::kOpenInterest]};
     std::vector<double> odd = {std::nan(""), -0.0, 1e-310, INFINITY, 3.25, 3.25, 1.0 / 3.0};
     cols.push_back(odd);
+    // Patched frames: lots with a block trade every 50 rows (FOR), and a
+    // walk that jumps every 50 rows (delta).
+    std::vector<double> lots(200), jumps(200);
+    int64_t ticks = 600000;
+    for (size_t i = 0; i < lots.size(); ++i) {
+      lots[i] = i % 50 == 49 ? 5000.0 : static_cast<double>(1 + (i * 13) % 1000) / 1000.0;
+      ticks += i % 50 == 49 ? 30000 : static_cast<int64_t>((i * 7) % 41) - 20;
+      jumps[i] = static_cast<double>(ticks) / 10.0;
+    }
+    cols.push_back(lots);
+    cols.push_back(jumps);
     for (size_t i = 0; i < cols.size(); ++i) {
       std::string b;
       ByteWriter w(&b);

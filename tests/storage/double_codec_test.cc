@@ -103,6 +103,28 @@ void CheckCorruptInput(const std::vector<double>& v) {
   }
 }
 
+// Lots of 0.001..1.000 with a 5000.0 block trade every 1000 rows.
+std::vector<double> SizesWithBlockTrades(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i) {
+    v[i] = i % 1000 == 999 ? 5000.0 : static_cast<double>(1 + static_cast<int64_t>(rng() % 1000)) / 1000.0;
+  }
+  return v;
+}
+
+// A 0.1-tick walk of at most 20 ticks a row that jumps 30000 ticks every 1000 rows.
+std::vector<double> PricesWithJumps(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<double> v(n);
+  int64_t ticks = 600000;
+  for (size_t i = 0; i < n; ++i) {
+    ticks += i % 1000 == 999 ? 30000 : static_cast<int64_t>(rng() % 41) - 20;
+    v[i] = static_cast<double>(ticks) / 10.0;
+  }
+  return v;
+}
+
 }  // namespace
 
 TEST_CASE("Doubles round-trip special values bit-exactly", "[double_codec]") {
@@ -255,6 +277,48 @@ TEST_CASE("Doubles encode realistic columns compactly", "[double_codec]") {
   CHECK(RoundTrip(noise) <= 1 + n * 8);
 }
 
+TEST_CASE("Doubles with rare outliers take a patched frame", "[double_codec]") {
+  // Hand-built: 64 values 1, 2, 1, 2, ... with 1000 at row 5, scale 0. Mode
+  // 6, scale 0, frame min 1 (zigzag 2), divisor 1, width 1; low bits
+  // 0b10101010 in each of 8 bytes (999 is odd); one patch at gap 5 holding
+  // 999 >> 1 = 499 (0xf3 0x03); no exceptions.
+  std::vector<double> ones(64);
+  for (size_t i = 0; i < ones.size(); ++i) ones[i] = static_cast<double>(i % 2 + 1);
+  ones[5] = 1000.0;
+  CHECK(Encode(ones) == std::string("\x06\x00\x02\x01\x01", 5) + std::string(8, '\xaa') +
+                            std::string("\x01\x05\xf3\x03\x00", 5));
+  RoundTrip(ones);
+
+  // 10-bit lots whose block trades would widen every row to 23 bits:
+  // mode, scale, frame (min, divisor, width), low bits, patch count, 10
+  // patches (2-byte gap, 5e6 >> 10 in 3 bytes), exception count.
+  const size_t n = 10000;
+  const auto sizes = SizesWithBlockTrades(n, 21);
+  CHECK(Mode(sizes) == 6);
+  CHECK(RoundTrip(sizes) <= 2 + 3 + (n * 10 + 7) / 8 + 1 + 10 * 5 + 1);
+
+  // A walk of 6-bit steps whose jumps would widen every delta to 15 bits:
+  // mode, scale, first k (4 bytes), frame, low bits, patches, exceptions.
+  const auto prices = PricesWithJumps(n, 22);
+  CHECK(Mode(prices) == 7);
+  CHECK(RoundTrip(prices) <= 2 + 4 + 4 + ((n - 1) * 6 + 7) / 8 + 1 + 10 * 5 + 1);
+
+  // Exceptions on top of patches, and the outliers at both ends.
+  auto mixed = SizesWithBlockTrades(n, 23);
+  mixed[0] = 7777.0;
+  mixed[n - 1] = 8888.0;
+  mixed[17] = -0.0;
+  mixed[4000] = kQuietNan;
+  mixed[4001] = 0.1 * 3;  // 0.30000000000000004: an exception a few ulps off
+  CHECK(Mode(mixed) == 6);
+  RoundTrip(mixed);
+  auto walk = PricesWithJumps(n, 24);
+  walk[0] = 10.0;
+  walk[123] = kInf;
+  CHECK(Mode(walk) == 7);
+  RoundTrip(walk);
+}
+
 TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
   CheckCorruptInput({});
   CheckCorruptInput({65000.1});
@@ -264,6 +328,13 @@ TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
   with_exceptions[7] = -0.0;
   with_exceptions[299] = kQuietNan;
   CheckCorruptInput(with_exceptions);
+  auto patched_for = SizesWithBlockTrades(1200, 25);
+  patched_for[3] = kQuietNan;
+  CHECK(Mode(patched_for) == 6);
+  CheckCorruptInput(patched_for);
+  const auto patched_delta = PricesWithJumps(2100, 26);
+  CHECK(Mode(patched_delta) == 7);
+  CheckCorruptInput(patched_delta);
   std::vector<double> xored(300);  // XOR fallback
   for (size_t i = 0; i < xored.size(); ++i) xored[i] = std::sqrt(static_cast<double>(i) + 2.0);
   CHECK(Mode(xored) == 4);
@@ -281,7 +352,7 @@ TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
     for (int trial = 0; trial < 20000; ++trial) {
       junk.resize(rng() % 64);
       for (auto& c : junk) c = static_cast<char>(rng());
-      if (!junk.empty()) junk[0] = static_cast<char>(rng() % 7);
+      if (!junk.empty()) junk[0] = static_cast<char>(rng() % 8);
       const size_t n = rng() % 3000;
       ByteReader r(junk);
       std::vector<double> got(n);

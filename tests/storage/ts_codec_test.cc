@@ -71,6 +71,18 @@ void CheckCorruptInput(const std::vector<int64_t>& ts) {
   }
 }
 
+// Sub-millisecond gaps with a quiet minute every 500 rows.
+std::vector<int64_t> Bursty(size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<int64_t> ts(n);
+  int64_t t = 1'709'251'200'000'000;
+  for (size_t i = 0; i < n; ++i) {
+    t += i % 500 == 499 ? 60'000'000 : static_cast<int64_t>(rng() % 1024);
+    ts[i] = t;
+  }
+  return ts;
+}
+
 }  // namespace
 
 TEST_CASE("Timestamps round-trip edge inputs", "[ts_codec]") {
@@ -129,6 +141,33 @@ TEST_CASE("Timestamps encode compactly", "[ts_codec]") {
   CHECK(ms_size <= 1 + 8 + 6 + (9999 * 10 + 7) / 8);
 }
 
+TEST_CASE("Timestamps with rare long gaps take a patched frame", "[ts_codec]") {
+  // Hand-built: first 1000, 64 deltas 1, 2, 1, 2, ... with 1000 at delta 5.
+  // Frame min 1 (zigzag 2), divisor 1, width 1; offsets 0/1 except 999 at
+  // position 5, whose low bit is 1 and whose 999 >> 1 = 499 is a patch.
+  std::vector<int64_t> ts(65);
+  ts[0] = 1000;
+  for (size_t i = 1; i < ts.size(); ++i)
+    ts[i] = ts[i - 1] + (i - 1 == 5 ? 1000 : static_cast<int64_t>((i - 1) % 2 + 1));
+  const std::string want = std::string("\x03\xe8\x03\0\0\0\0\0\0\x02\x01\x01", 12) + std::string(8, '\xaa') +
+                           std::string("\x01\x05\xf3\x03", 4);
+  CHECK(Encode(ts) == want);
+  RoundTrip(ts);
+
+  // 10-bit gaps with a 26-bit one every 500 rows: the plain frame would
+  // take 26 bits a row.
+  const auto bursty = Bursty(10000, 3);
+  CHECK(static_cast<uint8_t>(Encode(bursty)[0]) == 3);
+  const size_t size = RoundTrip(bursty);
+  // mode, first, frame (min, divisor, width), 10-bit low bits, count, then
+  // 20 patches of a 2-byte gap and (6e7 >> 10) in 3 bytes.
+  CHECK(size <= 1 + 8 + 3 + (9999 * 10 + 7) / 8 + 1 + 20 * 5);
+  std::mt19937_64 rng(5);
+  auto shuffled = bursty;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  RoundTrip(shuffled);
+}
+
 TEST_CASE("Timestamp decoder rejects corrupt input", "[ts_codec][corrupt]") {
   CheckCorruptInput({});
   CheckCorruptInput({123});
@@ -137,6 +176,7 @@ TEST_CASE("Timestamp decoder rejects corrupt input", "[ts_codec][corrupt]") {
   std::vector<int64_t> even(300);
   for (size_t i = 0; i < even.size(); ++i) even[i] = static_cast<int64_t>(i) * 1000;
   CheckCorruptInput(even);
+  CheckCorruptInput(Bursty(1200, 4));
 
   // Random garbage after a mode byte (each valid one, and 0), many row counts.
   {

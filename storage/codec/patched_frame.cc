@@ -1,0 +1,127 @@
+// Patched frame-of-reference: width choice, packing and the block reader
+// (see patched_frame.h, docs/codecs.md).
+#include "storage/codec/patched_frame.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace liqdb::storage {
+
+namespace {
+
+size_t HeaderBytes(const Frame& f) {
+  return VarintLength(ZigZagEncode(static_cast<int64_t>(f.min))) + VarintLength(f.divisor) + 1;
+}
+
+}  // namespace
+
+PatchedFrame ChoosePatchedFrame(const Frame& plain, const uint64_t* offsets, size_t n) {
+  PatchedFrame pf;
+  pf.frame = plain;
+  pf.plain_bytes = HeaderBytes(plain) + PackedBytes(n, plain.width);
+  pf.bytes = pf.plain_bytes;
+  if (n < 2 * kMaxPatchShare || plain.width == 0) return pf;
+  // How many offsets need exactly b bits: every width's cost follows from it.
+  std::array<size_t, 65> at_width{};
+  for (size_t i = 0; i < n; ++i) ++at_width[static_cast<size_t>(BitWidth(offsets[i]))];
+  size_t patches = 0;
+  for (int w = plain.width - 1; w >= 0; --w) {
+    patches += at_width[static_cast<size_t>(w) + 1];
+    if (patches > n / kMaxPatchShare) break;
+    // A patch holds offset >> w: ceil((b - w) / 7) varint bytes for a b-bit
+    // offset. Its position gap is costed at the mean gap, which is close for
+    // the scattered bursts that patches are for.
+    size_t high = 0;
+    for (int b = w + 1; b <= plain.width; ++b) {
+      high += at_width[static_cast<size_t>(b)] * static_cast<size_t>((b - w + 6) / 7);
+    }
+    const size_t gaps = patches * VarintLength(n / patches);
+    const size_t bytes = HeaderBytes(plain) + PackedBytes(n, w) + VarintLength(patches) + gaps + high;
+    if (bytes < pf.bytes) {
+      pf.bytes = bytes;
+      pf.patches = patches;
+      pf.frame.width = w;
+    }
+  }
+  return pf;
+}
+
+void PatchedFramePack(const PatchedFrame& pf, const uint64_t* offsets, size_t n, ByteWriter* out) {
+  const int w = pf.frame.width;
+  PutFrame(pf.frame, out);
+  BitPack(offsets, n, w, out);  // drops the bits above w: the patches keep them
+  const uint64_t limit = w == 64 ? ~uint64_t{0} : (uint64_t{1} << w) - 1;
+  size_t count = 0;
+  for (size_t i = 0; i < n; ++i) count += offsets[i] > limit ? 1 : 0;
+  out->PutVarint(count);
+  size_t next = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (offsets[i] <= limit) continue;
+    out->PutVarint(i - next);
+    out->PutVarint(offsets[i] >> w);
+    next = i + 1;
+  }
+}
+
+Status PatchedFrameReader::Open(ByteReader* in, size_t n, const char* codec) {
+  in_ = in;
+  codec_ = codec;
+  if (n > kMaxCodecRows) return Status::Corruption(std::string(codec) + ": absurd row count");
+  LIQDB_RETURN_IF_ERROR(GetFrame(in, codec, &frame_));
+  std::string_view packed;
+  if (!in->GetBytes(PackedBytes(n, frame_.width), &packed).ok()) {
+    return Status::Corruption(std::string(codec) + ": truncated block");
+  }
+  packed_ = ByteReader(packed);
+  n_ = n;
+  if (!in->GetVarint(&patches_left_).ok()) return Status::Corruption(std::string(codec) + ": truncated block");
+  // A patch takes at least 2 bytes: a lying count fails before any work.
+  if (patches_left_ > n || patches_left_ > in->remaining() / 2) {
+    return Status::Corruption(std::string(codec) + ": patch count out of range");
+  }
+  if (patches_left_ > 0 && frame_.width == 64) {
+    return Status::Corruption(std::string(codec) + ": patches on a 64-bit frame");
+  }
+  return patches_left_ > 0 ? ReadPatch() : Status::OK();
+}
+
+Status PatchedFrameReader::ReadPatch() {
+  uint64_t gap = 0;
+  if (!in_->GetVarint(&gap).ok() || !in_->GetVarint(&patch_high_).ok()) {
+    return Status::Corruption(std::string(codec_) + ": truncated patch");
+  }
+  if (gap >= n_ - next_) return Status::Corruption(std::string(codec_) + ": patch position out of range");
+  // An offset that fits the width is never a patch: one encoding per column.
+  if (patch_high_ == 0) return Status::Corruption(std::string(codec_) + ": patch without high bits");
+  patch_pos_ = next_ + gap;
+  next_ = patch_pos_ + 1;
+  --patches_left_;
+  have_patch_ = true;
+  return Status::OK();
+}
+
+Status PatchedFrameReader::Next(size_t m, uint64_t* out, int* width) {
+  if (m > n_ - done_) return Status::Corruption(std::string(codec_) + ": read past the block");
+  LIQDB_RETURN_IF_ERROR(BitUnpack(&packed_, m, frame_.width, out).WithContext(codec_));
+  const size_t end = done_ + m;
+  *width = frame_.width;
+  // Wrapping shift: a corrupt patch gives a wrong value, never UB (width < 64 here).
+  while (have_patch_ && patch_pos_ < end) {
+    out[patch_pos_ - done_] |= patch_high_ << frame_.width;
+    *width = std::max(*width, std::min(64, frame_.width + BitWidth(patch_high_)));
+    have_patch_ = false;
+    if (patches_left_ > 0) LIQDB_RETURN_IF_ERROR(ReadPatch());
+  }
+  done_ = end;
+  return Status::OK();
+}
+
+Status PatchedFrameReader::Finish() const {
+  if (done_ != n_ || have_patch_ || patches_left_ != 0) {
+    return Status::Corruption(std::string(codec_) + ": patches left over");
+  }
+  return Status::OK();
+}
+
+}  // namespace liqdb::storage
