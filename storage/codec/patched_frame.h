@@ -7,9 +7,9 @@
 //
 // On disk (docs/codecs.md): the frame (zz(min), divisor, width), the packed
 // low bits of n offsets, the patch count varint, then per patch the position
-// gap varint and the high bits varint. The patches come last so that a
-// decoder can unpack block by block and read each block's patches as it
-// reaches them, with no list built up front.
+// gap varint and the high bits varint. The reader takes the packed bits as
+// a view (their length follows from n and the width), reads the patches
+// into a list, then unpacks block by block, ORing in each block's patches.
 //
 // Thread-safety: free functions and a reader without shared state.
 #pragma once
@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "storage/codec/bitpack.h"
 #include "storage/codec/bytes.h"
@@ -48,32 +49,27 @@ void PatchedFramePack(const PatchedFrame& pf, const uint64_t* offsets, size_t n,
 // Reads what PatchedFramePack wrote, a block at a time.
 class PatchedFrameReader {
  public:
-  // Reads the frame, takes the packed bytes of n values and the patch count.
-  // Until Finish, the patches are read from `in` as the blocks reach them,
-  // so the caller reads nothing else from `in` in between.
+  // Reads the frame, takes the packed bytes of n values and reads and checks
+  // every patch (at most one in kMaxPatchShare values when the encoder wrote
+  // them; a block claiming more is still bounded by its bytes).
   Status Open(ByteReader* in, size_t n, const char* codec);
   const Frame& frame() const { return frame_; }
   // The next m offsets ((v - min) / divisor, patches applied) into out[0..m);
   // m is a multiple of 8 except for the last block. *width is the bits the
   // block's offsets may need: frame().width, or more where a patch fell.
   Status Next(size_t m, uint64_t* out, int* width);
-  // Corruption unless all n values were read and every patch applied.
+  // Corruption unless all n values were read.
   Status Finish() const;
 
  private:
-  Status ReadPatch();
-
-  ByteReader* in_ = nullptr;
   const char* codec_ = "";
   Frame frame_;
   ByteReader packed_{nullptr, 0};
   size_t n_ = 0;
-  size_t done_ = 0;             // values handed out so far
-  uint64_t patches_left_ = 0;   // patches not yet read
-  size_t next_ = 0;             // smallest position the next patch may have
-  size_t patch_pos_ = 0;        // position of the patch read but not applied
-  uint64_t patch_high_ = 0;
-  bool have_patch_ = false;
+  size_t done_ = 0;                 // values handed out so far
+  std::vector<uint32_t> position_;  // of each patch, ascending
+  std::vector<uint64_t> high_;      // its offset >> width
+  size_t next_patch_ = 0;           // the first patch not applied yet
 };
 
 }  // namespace liqdb::storage

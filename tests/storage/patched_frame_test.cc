@@ -73,8 +73,8 @@ void CheckRejects(const std::string& bytes, size_t n, const std::string& why) {
 // The hand-built encoding of OneOutlier(): frame min 0 (zigzag 0), divisor
 // 1, width 1; the low bits of 8 values a byte, each 0b10101010 (999 is
 // odd); one patch; gap 5; 999 >> 1 = 499 as a varint (0xf3 0x03).
-const std::string kOneOutlierBytes = std::string("\x00\x01\x01", 3) + std::string(8, '\xaa') +
-                                     std::string("\x01\x05\xf3\x03", 4);
+const std::string kOneOutlierBytes =
+    std::string("\x00\x01\x01", 3) + std::string(8, '\xaa') + std::string("\x01\x05\xf3\x03", 4);
 
 }  // namespace
 
@@ -171,8 +171,10 @@ TEST_CASE("The patched frame reader rejects corrupt input", "[patched_frame][cor
     CHECK(s.message().find("test codec") != std::string::npos);
   }
   const std::string frame_and_bits = kOneOutlierBytes.substr(0, 11);
-  CheckRejects(frame_and_bits + std::string("\x41\x05\xf3\x03", 4), 64, "patch count out of range");  // 65 > 64
-  CheckRejects(frame_and_bits + std::string("\x02\x05\xf3\x03", 4), 64, "patch count out of range");  // 2 patches, 3 bytes
+  CheckRejects(frame_and_bits + std::string("\x41\x05\xf3\x03", 4), 64,
+               "patch count out of range");  // 65 > 64
+  CheckRejects(frame_and_bits + std::string("\x02\x05\xf3\x03", 4), 64,
+               "patch count out of range");  // 2 patches, 3 bytes
   CheckRejects(frame_and_bits + std::string("\x01\x40\xf3\x03", 4), 64, "patch position out of range");
   CheckRejects(frame_and_bits + std::string("\x01\x05\x00", 3), 64, "patch without high bits");
   CheckRejects(frame_and_bits + std::string("\x01\x05\xf3", 3), 64, "truncated patch");
