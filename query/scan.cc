@@ -52,6 +52,30 @@ LIQDB_SIMD_CLONES void KeepInRange(const double* v, size_t n, const ValueRange& 
   }
 }
 
+// keep[i] &= whether price × qty[i] may lie in `r` for some price in
+// [pmin, pmax] (pmin >= 0): for qty >= 0 rounding is monotonic, so
+// pmin × qty <= price × qty <= pmax × qty also holds after rounding, and a
+// row outside [pmin × qty, pmax × qty]'s reach of r cannot match. A NaN qty
+// gives a NaN notional, which matches nothing.
+LIQDB_SIMD_CLONES void KeepProductMayMatch(const double* qty, size_t n, double pmin, double pmax,
+                                           const ValueRange& r, uint8_t* keep) {
+  const double lo = r.lo, hi = r.hi;
+  // One loop per kind of bound, each branch-free and packed (as KeepInRange).
+  if (!r.lo_open && !r.hi_open) {
+    for (size_t i = 0; i < n; ++i)
+      keep[i] &= static_cast<uint8_t>((pmax * qty[i] >= lo) & (pmin * qty[i] <= hi));
+  } else if (r.lo_open && r.hi_open) {
+    for (size_t i = 0; i < n; ++i)
+      keep[i] &= static_cast<uint8_t>((pmax * qty[i] > lo) & (pmin * qty[i] < hi));
+  } else if (r.lo_open) {
+    for (size_t i = 0; i < n; ++i)
+      keep[i] &= static_cast<uint8_t>((pmax * qty[i] > lo) & (pmin * qty[i] <= hi));
+  } else {
+    for (size_t i = 0; i < n; ++i)
+      keep[i] &= static_cast<uint8_t>((pmax * qty[i] >= lo) & (pmin * qty[i] < hi));
+  }
+}
+
 // The positions i < n with keep[i] (each 0 or 1), into `out`, which has
 // room for n. Eight flags at a time, so that a selective filter costs one
 // test per eight rows; branch-free inside, so that a dense one costs no
@@ -77,10 +101,9 @@ size_t SelectedPositions(const uint8_t* keep, size_t n, uint32_t* out) {
 // The rows i < n of `src` with keep[i], into `dst` (the columns `src`
 // decoded; its account dictionary moves over), and each one's position.
 // `room` is scratch space that grows to the largest chunk once.
-void Gather(Columns& src, size_t n, const uint8_t* keep, Columns* dst, std::vector<uint32_t>* positions,
-            std::vector<uint32_t>* room) {
-  if (room->size() < n) room->resize(n);
-  positions->assign(room->data(), room->data() + SelectedPositions(keep, n, room->data()));
+// The rows of `src` at *positions (ascending), into `dst` (the columns `src`
+// decoded; its account dictionary moves over).
+void GatherAt(Columns& src, const std::vector<uint32_t>* positions, Columns* dst) {
   const size_t out = positions->size();
   const uint32_t* pos = positions->data();
   auto gather = [&](const auto& in, auto& v) {
@@ -95,6 +118,13 @@ void Gather(Columns& src, size_t n, const uint8_t* keep, Columns* dst, std::vect
   dst->account_dict.swap(src.account_dict);  // src is decoded afresh before its next use
   dst->values.resize(src.values.size());
   for (size_t c = 0; c < src.values.size(); ++c) gather(src.values[c], dst->values[c]);
+}
+
+void Gather(Columns& src, size_t n, const uint8_t* keep, Columns* dst, std::vector<uint32_t>* positions,
+            std::vector<uint32_t>* room) {
+  if (room->size() < n) room->resize(n);
+  positions->assign(room->data(), room->data() + SelectedPositions(keep, n, room->data()));
+  GatherAt(src, positions, dst);
 }
 
 // Merges blocks of one series (each in ts order) into ts order, ties in
@@ -280,12 +310,24 @@ Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
   }
   if (side_filter) mask |= kMaskSide;
   const bool inside = m.min_ts >= filter_.from && m.max_ts < filter_.to;
-
   block->series = reader_->series();
   block->chunk_id = m.chunk_id;
   block->position.clear();
   block->row_chunk.clear();
   block->rows_without_ts = 0;
+  // A selective notional range on a product-coded chunk: price is the
+  // costliest column to decode, and qty alone rules out most rows.
+  if (filter_.kind == Kind::kLiquidations && m.has_value_ranges && m.min_value[liq_col::kPrice] >= 0 &&
+      m.min_value[liq_col::kPrice] <= m.max_value[liq_col::kPrice] && m.min_value[liq_col::kQty] >= 0) {
+    for (const ValueRange* r : ranges) {
+      if (r->column != liq_col::kNotional) continue;
+      LIQDB_ASSIGN_OR_RETURN(const bool product, reader_->IsProduct(liq_col::kNotional));
+      if (!product) break;
+      LIQDB_RETURN_IF_ERROR(ReadProductChunk(block, mask, inside, side_filter, ranges, *r));
+      return true;
+    }
+  }
+
   const bool filtered = !inside || side_filter || !ranges.empty();
   if (!inside) mask |= kMaskTs;  // the rows' times decide
   // A caller that reads no timestamps (a count, a sum) gets none: the row
@@ -326,6 +368,67 @@ Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
   Gather(rows, n, keep, &block->rows, &block->position, &positions_);
   if (untimed) block->rows_without_ts = static_cast<uint32_t>(block->position.size());
   return true;
+}
+
+Status RowScanner::ReadProductChunk(ScanBlock* block, ColumnMask mask, bool inside, bool side_filter,
+                                    const std::vector<const ValueRange*>& ranges,
+                                    const ValueRange& notional) {
+  const ChunkMeta& m = reader_->meta();
+  const ColumnMask price_and_notional = MaskValue(liq_col::kPrice) | MaskValue(liq_col::kNotional);
+  if (!inside) mask |= kMaskTs;
+  LIQDB_RETURN_IF_ERROR(reader_->Decode((mask & ~price_and_notional) | MaskValue(liq_col::kQty), &scratch_));
+  Columns& rows = scratch_;
+  const size_t n = m.rows;
+  if (keep_.size() < n) keep_.resize(n);
+  uint8_t* keep = keep_.data();
+  std::fill(keep, keep + n, uint8_t{1});
+  if (!inside) {
+    const Timestamp from = filter_.from, to = filter_.to;
+    const Timestamp* ts = rows.ts.data();
+    for (size_t i = 0; i < n; ++i) keep[i] = static_cast<uint8_t>((ts[i] >= from) & (ts[i] < to));
+  }
+  if (side_filter) {
+    const uint8_t side_mask = filter_.side_mask;
+    const uint8_t* side = rows.side.data();
+    for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((side_mask >> side[i]) & 1);
+  }
+  for (const ValueRange* r : ranges) {
+    if (r->column != liq_col::kPrice && r->column != liq_col::kNotional) {
+      KeepInRange(rows.values[r->column].data(), n, *r, keep);
+    }
+  }
+  const double* qty = rows.values[liq_col::kQty].data();
+  KeepProductMayMatch(qty, n, m.min_value[liq_col::kPrice], m.max_value[liq_col::kPrice], notional, keep);
+  // The rows still possible: their prices, then every price and notional
+  // range on them exactly, with the product Decode would have computed.
+  if (candidates_.size() < n) candidates_.resize(n);
+  const size_t c = SelectedPositions(keep, n, candidates_.data());
+  price_at_.resize(c);
+  LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAt(liq_col::kPrice, candidates_.data(), c, price_at_.data()));
+  std::vector<double> price, product;  // of the rows kept, in order
+  block->position.clear();
+  for (size_t j = 0; j < c; ++j) {
+    const uint32_t i = candidates_[j];
+    const double p = price_at_[j], v = p * qty[i];
+    bool match = true;
+    for (const ValueRange* r : ranges) {
+      if (r->column == liq_col::kPrice) match = match && r->Contains(p);
+      if (r->column == liq_col::kNotional) match = match && r->Contains(v);
+    }
+    if (!match) continue;
+    block->position.push_back(i);
+    price.push_back(p);
+    product.push_back(v);
+  }
+  // The other columns of the kept rows (price and notional were not
+  // decoded whole: empty here, gathered as empty).
+  rows.values[liq_col::kPrice].clear();
+  rows.values[liq_col::kNotional].clear();
+  GatherAt(rows, &block->position, &block->rows);
+  block->rows.values[liq_col::kPrice].swap(price);
+  block->rows.values[liq_col::kNotional].swap(product);
+  if ((mask & kMaskTs) == 0) block->rows_without_ts = static_cast<uint32_t>(block->position.size());
+  return Status::OK();
 }
 
 Result<bool> RowScanner::NextMerged(ScanBlock* block) {

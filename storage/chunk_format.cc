@@ -369,6 +369,37 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
   return Status::OK();
 }
 
+Status ValueColumnCodec(int column, std::string_view value, uint8_t* codec) {
+  std::string_view payload;
+  LIQDB_RETURN_IF_ERROR(CheckPart(static_cast<uint8_t>(kPartColumn + column), value, &payload));
+  ByteReader r(payload);
+  return r.GetU8(codec);
+}
+
+Status DecodeValuesAt(Kind kind, int column, std::string_view value, uint32_t rows, const uint32_t* at,
+                      size_t m, double* out) {
+  if (rows > kMaxCodecRows) return Status::Corruption("absurd row count " + std::to_string(rows));
+  const int c = column - kColumnValue0;
+  if (c < 0 || c >= SchemaOf(kind).num_values) return Status::InvalidArgument("not a value column");
+  std::string_view payload;
+  LIQDB_RETURN_IF_ERROR(CheckPart(static_cast<uint8_t>(kPartColumn + column), value, &payload));
+  ByteReader r(payload);
+  uint8_t codec = 0;
+  LIQDB_RETURN_IF_ERROR(r.GetU8(&codec));
+  if (codec == kColumnCodecPlain) return DecodeDoublesAt(&r, rows, at, m, out);
+  if (codec == kColumnCodecProduct)
+    return Status::InvalidArgument("a product-coded column has no values of its own");
+  // NULLs shift the dense values' positions: decode the column whole.
+  Columns whole(kind);
+  LIQDB_RETURN_IF_ERROR(DecodeColumnPart(kind, column, value, rows, &whole));
+  const std::vector<double>& v = whole.values[c];
+  for (size_t k = 0; k < m; ++k) {
+    if (at[k] >= rows) return Status::InvalidArgument("row to decode past the chunk");
+    out[k] = v[at[k]];
+  }
+  return Status::OK();
+}
+
 Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t rows, Columns* out) {
   if (rows > kMaxCodecRows) return Status::Corruption("absurd row count " + std::to_string(rows));
   const uint8_t part = static_cast<uint8_t>(kPartColumn + column);

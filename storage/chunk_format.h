@@ -57,6 +57,15 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta);
 // for ts). A product-coded notional needs price and qty decoded first.
 Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t rows, Columns* out);
 
+// The column codec byte (kColumnCodec*) of a value column part.
+Status ValueColumnCodec(int column, std::string_view value, uint8_t* codec);
+
+// Value column `column` (a plain or nullable part, not a product) at rows
+// at[0..m) (ascending, each < rows) into out[0..m): the values
+// DecodeColumnPart gives there.
+Status DecodeValuesAt(Kind kind, int column, std::string_view value, uint32_t rows, const uint32_t* at,
+                      size_t m, double* out);
+
 // Which column parts a mask needs (adds price and qty for a product-coded
 // notional is the caller's job: they are cheap and always requested with it).
 bool ColumnInMask(int column, ColumnMask mask);

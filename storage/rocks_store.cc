@@ -928,26 +928,60 @@ Status RocksStore::DecodeChunk(const ChunkMeta& meta, const rocksdb::Snapshot* s
   for (int c = 0; c < schema.num_values; ++c) {
     if (!ColumnInMask(kColumnValue0 + c, mask)) out->values[c].clear();
   }
-  rocksdb::ReadOptions ro;
-  ro.snapshot = snapshot;
   rocksdb::PinnableSlice value;
   for (int c = 0; c < ColumnCount(meta.kind); ++c) {
     if (c == kColumnSide && !schema.has_side) continue;
     if (c == kColumnAccount && !schema.has_account) continue;
     if (!ColumnInMask(c, mask)) continue;
-    const uint8_t part = static_cast<uint8_t>(kPartColumn + c);
-    value.Reset();
-    rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(), EncodeChunkKey(KeyOf(meta, part)), &value);
-    if (s.IsNotFound()) {
-      return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(c) + " is missing");
-    }
-    if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
+    LIQDB_RETURN_IF_ERROR(GetColumnPart(meta, snapshot, c, &value));
     Status d = DecodeColumnPart(meta.kind, c, value.ToStringView(), meta.rows, out);
     if (!d.ok()) {
       return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(c) + ": " + d.message());
     }
   }
   return Status::OK();
+}
+
+Status RocksStore::GetColumnPart(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int column,
+                                 rocksdb::PinnableSlice* value) const {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  value->Reset();
+  const uint8_t part = static_cast<uint8_t>(kPartColumn + column);
+  rocksdb::Status s = db_->Get(ro, db_->DefaultColumnFamily(), EncodeChunkKey(KeyOf(meta, part)), value);
+  if (s.IsNotFound()) {
+    return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(column) + " is missing");
+  }
+  if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
+  return Status::OK();
+}
+
+Result<bool> RocksStore::IsProduct(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
+                                   int value_column) const {
+  if (meta.kind != Kind::kLiquidations || value_column != liq_col::kNotional) return false;
+  const int column = kColumnValue0 + value_column;
+  rocksdb::PinnableSlice value;
+  LIQDB_RETURN_IF_ERROR(GetColumnPart(meta, snapshot, column, &value));
+  uint8_t codec = 0;
+  Status d = ValueColumnCodec(column, value.ToStringView(), &codec);
+  if (!d.ok()) {
+    return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(column) + ": " +
+                              d.message());
+  }
+  return codec == kColumnCodecProduct;
+}
+
+Status RocksStore::DecodeValuesAt(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column,
+                                  const uint32_t* at, size_t m, double* out) const {
+  const int column = kColumnValue0 + value_column;
+  rocksdb::PinnableSlice value;
+  LIQDB_RETURN_IF_ERROR(GetColumnPart(meta, snapshot, column, &value));
+  Status d = storage::DecodeValuesAt(meta.kind, column, value.ToStringView(), meta.rows, at, m, out);
+  if (!d.ok() && !d.IsInvalidArgument()) {
+    return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(column) + ": " +
+                              d.message());
+  }
+  return d;
 }
 
 Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int64_t resolution,
@@ -987,6 +1021,12 @@ class RocksChunkReader final : public ChunkReader {
   }
   Status ReadRollup(int64_t resolution, std::vector<RollupSlot>* out) override {
     return store_->ReadRollup(chunks_[pos_], snapshot_, resolution, out);
+  }
+  Result<bool> IsProduct(int value_column) override {
+    return store_->IsProduct(chunks_[pos_], snapshot_, value_column);
+  }
+  Status DecodeValuesAt(int value_column, const uint32_t* at, size_t m, double* out) override {
+    return store_->DecodeValuesAt(chunks_[pos_], snapshot_, value_column, at, m, out);
   }
 
  private:

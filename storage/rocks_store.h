@@ -71,7 +71,13 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
                      Columns* out) const;
   Status ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int64_t resolution,
                     std::vector<RollupSlot>* out) const;
+  Result<bool> IsProduct(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column) const;
+  Status DecodeValuesAt(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column,
+                        const uint32_t* at, size_t m, double* out) const;
   rocksdb::DB* db() const { return db_.get(); }
+  // Reads column part `column` of a chunk into *value (NotFound: Corruption).
+  Status GetColumnPart(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int column,
+                       rocksdb::PinnableSlice* value) const;
   // "store <path>: chunk <id> (<kind> <exchange>/<symbol>)", for error messages.
   std::string DescribeChunk(const ChunkMeta& meta) const;
 

@@ -102,6 +102,10 @@ class RowScanner {
   // What one chunk contributes: false when the zone map rules it out, else
   // `block` holds its matching rows (possibly none).
   Result<bool> ReadChunk(ScanBlock* block);
+  // ReadChunk for a chunk whose notional, constrained by `notional`, is
+  // price × qty: qty first, price only at the rows qty leaves possible.
+  Status ReadProductChunk(ScanBlock* block, ColumnMask mask, bool inside, bool side_filter,
+                          const std::vector<const ValueRange*>& ranges, const ValueRange& notional);
   Status OpenNextSeries();
   // Time-ordered scans: the next run of one series from the merge.
   Result<bool> NextMerged(ScanBlock* block);
@@ -125,10 +129,12 @@ class RowScanner {
   std::vector<SeriesPass> series_;
   size_t next_series_ = 0;
   std::unique_ptr<ChunkReader> reader_;
-  std::vector<uint8_t> keep_;        // ReadChunk's row selection
-  Columns scratch_;                  // ReadChunk decodes filtered chunks here
-  std::vector<uint32_t> positions_;  // and selects their rows here
-  std::vector<MergeInput> merge_;    // time-ordered scans: one per series, in series order
+  std::vector<uint8_t> keep_;         // ReadChunk's row selection
+  Columns scratch_;                   // ReadChunk decodes filtered chunks here
+  std::vector<uint32_t> positions_;   // and selects their rows here
+  std::vector<MergeInput> merge_;     // time-ordered scans: one per series, in series order
+  std::vector<uint32_t> candidates_;  // ReadProductChunk: rows qty leaves possible,
+  std::vector<double> price_at_;      // their prices
 };
 
 // Every row matching a filter of one series, merged into time order

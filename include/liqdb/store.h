@@ -321,6 +321,14 @@ class ChunkReader {
   // A rollup of a liquidation chunk at one of kRollupResolutions, where
   // HasRollup(meta(), resolution); slots with no rows are absent.
   virtual Status ReadRollup(int64_t resolution, std::vector<RollupSlot>* out) = 0;
+  // Whether value column `value_column` (SchemaOf order) of a liquidation
+  // chunk is its notional stored as price × qty, bit for bit, for every row
+  // (docs/format.md): then Decode rebuilds it from the two.
+  virtual Result<bool> IsProduct(int value_column) = 0;
+  // Value column `value_column` (not a product) at rows at[0..m), ascending
+  // and each < meta().rows, into out[0..m): what Decode gives at those rows,
+  // for less work where m is small.
+  virtual Status DecodeValuesAt(int value_column, const uint32_t* at, size_t m, double* out) = 0;
 };
 
 }  // namespace liqdb

@@ -340,7 +340,10 @@ void PutExceptions(const std::vector<Exception>& exc, ByteWriter* out) {
   }
 }
 
-Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
+// Reads the exceptions of a block of n rows, calling apply(pos, diff) for
+// each in ascending position.
+template <typename Apply>
+Status ReadExceptions(ByteReader* in, size_t n, Apply apply) {
   uint64_t count = 0;
   if (!in->GetVarint(&count).ok()) return Truncated();
   // Each exception takes at least 2 bytes: checked before the loop so that a
@@ -354,10 +357,28 @@ Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
     if (!in->GetVarint(&gap).ok() || !in->GetVarint(&zz).ok()) return Truncated();
     if (gap >= n - next) return Status::Corruption("double codec: exception position out of range");
     const size_t pos = next + gap;
-    out[pos] = std::bit_cast<double>(Bits(out[pos]) + static_cast<uint64_t>(ZigZagDecode(zz)));
+    apply(pos, static_cast<uint64_t>(ZigZagDecode(zz)));
     next = pos + 1;
   }
   return Status::OK();
+}
+
+inline double WithException(double v, uint64_t diff) {
+  return std::bit_cast<double>(Bits(v) + diff);
+}
+
+Status ApplyExceptions(ByteReader* in, size_t n, double* out) {
+  return ReadExceptions(in, n,
+                        [out](size_t pos, uint64_t diff) { out[pos] = WithException(out[pos], diff); });
+}
+
+// ApplyExceptions for the rows[0..m) a partial decode holds in out[0..m).
+Status ApplyExceptionsAt(ByteReader* in, size_t n, const uint32_t* rows, size_t m, double* out) {
+  size_t k = 0;
+  return ReadExceptions(in, n, [&](size_t pos, uint64_t diff) {
+    while (k < m && rows[k] < pos) ++k;
+    if (k < m && rows[k] == pos) out[k] = WithException(out[k], diff);
+  });
 }
 
 // The frame over u[0..n) (k or its deltas) and its packed offsets, after
@@ -452,7 +473,21 @@ Status DecodeDecimalForPatched(ByteReader* in, size_t n, double* out) {
   return ApplyExceptions(in, n, out);
 }
 
-Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out, bool patched_frame) {
+// Rows a partial decode produces: rows[0..m), ascending.
+struct RowPick {
+  const uint32_t* rows;
+  size_t m;
+};
+
+// Decimal delta blocks, plain or patched frame. With `pick`, only its rows
+// are produced, into out[0..m): a block of 1024 deltas without one is only
+// summed, which packs, instead of running the prefix sum and the
+// conversion over it.
+Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out, bool patched_frame,
+                          const RowPick* pick = nullptr) {
+  const bool all = pick == nullptr;
+  const uint32_t* rows = all ? nullptr : pick->rows;
+  const size_t m = all ? 0 : pick->m;
   uint8_t scale = 0;
   uint64_t zz_first = 0;
   LIQDB_RETURN_IF_ERROR(ReadScale(in, &scale));
@@ -467,18 +502,36 @@ Status DecodeDecimalDelta(ByteReader* in, size_t n, double* out, bool patched_fr
   } else {
     LIQDB_RETURN_IF_ERROR(GetFrame(in, "double codec", &f));
   }
-  if (n > 0) out[0] = FromDecimal(static_cast<int64_t>(k), scale);
+  size_t next = 0;  // partial decode: the first row of rows not produced yet
+  if (n > 0 && (all || (m > 0 && rows[0] == 0))) {
+    out[0] = FromDecimal(static_cast<int64_t>(k), scale);
+    next = 1;
+  }
   uint64_t buf[kBlock];
   for (size_t i = 1; i < n; i += kBlock) {
-    const size_t m = n - i < kBlock ? n - i : kBlock;
+    const size_t b = n - i < kBlock ? n - i : kBlock;
     int width = 0;
-    LIQDB_RETURN_IF_ERROR(patched_frame ? frame.Next(m, buf, &width)
-                                        : BitUnpack(in, m, f.width, buf).WithContext("double codec"));
-    FramePrefixSum(f, m, &k, buf);
-    DecimalsToDoubles(buf, m, scale, out + i);
+    LIQDB_RETURN_IF_ERROR(patched_frame ? frame.Next(b, buf, &width)
+                                        : BitUnpack(in, b, f.width, buf).WithContext("double codec"));
+    if (all) {
+      FramePrefixSum(f, b, &k, buf);
+      DecimalsToDoubles(buf, b, scale, out + i);
+      continue;
+    }
+    if (next < m && rows[next] < i + b) {
+      FramePrefixSum(f, b, &k, buf);
+      for (; next < m && rows[next] < i + b; ++next) {
+        out[next] = FromDecimal(static_cast<int64_t>(buf[rows[next] - i]), scale);
+      }
+      continue;
+    }
+    // The sum of b deltas x * divisor + min, wrapping like the prefix sum.
+    uint64_t sum = 0;
+    for (size_t j = 0; j < b; ++j) sum += buf[j];
+    k += sum * f.divisor + static_cast<uint64_t>(b) * f.min;
   }
   if (patched_frame) LIQDB_RETURN_IF_ERROR(frame.Finish());
-  return ApplyExceptions(in, n, out);
+  return all ? ApplyExceptions(in, n, out) : ApplyExceptionsAt(in, n, rows, m, out);
 }
 
 // The encodings tried for one column; the smallest wins.
@@ -595,6 +648,27 @@ void EncodeDoubles(const double* v, size_t n, ByteWriter* out) {
     if (n > 0) block.append(reinterpret_cast<const char*>(v), n * sizeof(double));
   }
   out->PutBytes(block);
+}
+
+Status DecodeDoublesAt(ByteReader* in, size_t n, const uint32_t* rows, size_t m, double* out) {
+  if (n > kMaxCodecRows) return Status::Corruption("double codec: absurd row count");
+  for (size_t k = 0; k < m; ++k) {
+    if (rows[k] >= n || (k > 0 && rows[k] <= rows[k - 1])) {
+      return Status::InvalidArgument("double codec: rows to decode must ascend below the row count");
+    }
+  }
+  ByteReader probe = *in;
+  uint8_t mode = 0;
+  if (!probe.GetU8(&mode).ok()) return Truncated();
+  if (mode == kDblDecimalDelta || mode == kDblDecimalDeltaPatched) {
+    *in = probe;
+    const RowPick pick{rows, m};
+    return DecodeDecimalDelta(in, n, out, mode == kDblDecimalDeltaPatched, &pick);
+  }
+  std::vector<double> whole(n);
+  LIQDB_RETURN_IF_ERROR(DecodeDoubles(in, n, whole.data()));
+  for (size_t k = 0; k < m; ++k) out[k] = whole[rows[k]];
+  return Status::OK();
 }
 
 Status DecodeDoubles(ByteReader* in, size_t n, double* out) {

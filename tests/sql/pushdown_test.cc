@@ -47,6 +47,17 @@ struct Fixture {
     // Zero-size fills (qty and notional 0, one of them -0.0): the edge of "qty >= 0".
     rows.push_back({kMar1 + 5 * kHour, "binance", "BTCUSDT", "long", 61000, 0.0, 0.0});
     rows.push_back({kMar1 + 6 * kHour, "binance", "BTCUSDT", "short", 61000, -0.0, -0.0});
+    // A venue that states notionals which are not price x qty to the bit:
+    // its chunks store them as values, the others as the product (whose
+    // ranges the scan narrows by qty first, then decodes price at the rows
+    // left). Both kinds must filter the same.
+    std::mt19937_64 rng(11);
+    for (int i = 0; i < 900; ++i) {
+      const double price = 0.5 + static_cast<double>(rng() % 1000) / 10000;
+      const double qty = static_cast<double>(1 + rng() % 2'000'000);
+      rows.push_back({kMar1 + static_cast<int64_t>(rng() % (48 * kHour)), "okx", "XRPUSDT",
+                      rng() % 2 ? "long" : "short", price, qty, price * qty + 0.001});
+    }
     Write();
     db = std::make_unique<Db>(dir / "test.sqlite");
     db->Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='store', kind='liquidations')");
@@ -160,6 +171,17 @@ TEST_CASE("value constraints pushed into the scan return what SQLite's own filte
       // Several ranges on one column, and an OR of two pushed scans.
       "price > 100 AND price > 3000 AND price < 70000 AND price < 4000",
       "notional > 100000 OR qty < 0.002",
+      // A notional range with ranges on its factors, and the edges of 0.
+      "notional > 10000 AND price < 3100",
+      "notional > 20000 AND qty < 5",
+      "notional >= 100 AND notional <= 100.5 AND price > 100",
+      "notional > 5000 AND notional < 4000",
+      "notional = 0",
+      "notional <= -0.0",
+      "notional < 0",
+      "notional >= 0 AND notional < 1",
+      "notional > 1e5 AND side = 'short'",
+      "notional > 1e5 AND symbol = 'XRPUSDT'",
   };
   for (size_t i = 0; i < f.chunks.size(); i += 5) {
     const liqdb::ChunkMeta& m = f.chunks[i];
@@ -320,7 +342,7 @@ TEST_CASE("GROUP BY exchange, symbol needs no sorter and matches a plain table",
   CHECK_THAT(Plan(*f.db, sql("liq")), !Catch::Contains("TEMP B-TREE"));
   const auto a = f.db->Query(sql("liq") + " ORDER BY 1, 2");
   const auto b = f.db->Query(sql("plain") + " ORDER BY 1, 2");
-  REQUIRE(a.size() == 9);
+  REQUIRE(a.size() == 10);  // 3 venues x 3 symbols, and okx/XRPUSDT
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     CHECK(a[i][0] == b[i][0]);
@@ -379,8 +401,8 @@ TEST_CASE("GROUP BY exchange, symbol, side reads each series once per side: no s
       CHECK(Close(AsDouble(a[i][4]), AsDouble(b[i][4])));
     }
   }
-  // Nine series on both sides: eighteen groups.
-  CHECK(f.db->Query("SELECT exchange, symbol, side FROM liq GROUP BY 1, 2, 3").size() == 18);
+  // Ten series on both sides: twenty groups.
+  CHECK(f.db->Query("SELECT exchange, symbol, side FROM liq GROUP BY 1, 2, 3").size() == 20);
   CHECK(f.db->Query("SELECT DISTINCT exchange, symbol, side FROM liq ORDER BY 1, 2, 3") ==
         f.db->Query("SELECT DISTINCT exchange, symbol, side FROM plain ORDER BY 1, 2, 3"));
 }
@@ -421,7 +443,7 @@ TEST_CASE("a side-run scan yields each series' long rows, then its short ones, e
   std::sort(sorted.begin(), sorted.end());
   CHECK(sorted == runs);
   CHECK(std::adjacent_find(runs.begin(), runs.end()) == runs.end());
-  REQUIRE(runs.size() == 18);
+  REQUIRE(runs.size() == 20);
   std::map<std::tuple<std::string, std::string, int>, size_t> want;
   for (const Liq& l : f.rows) ++want[{l.exchange, l.symbol, l.side == "long" ? 0 : 1}];
   CHECK(counts == want);
@@ -450,7 +472,8 @@ TEST_CASE("coin is a hidden column, pushed down like symbol", "[sql][pushdown]")
         AsInt(f.db->Scalar("SELECT count(*) FROM plain WHERE symbol IN ('ETHUSDT', 'SOLUSDT')")));
   CHECK(AsInt(f.db->Scalar("SELECT count(*) FROM liq WHERE coin = 'btc'")) == 0);
   CHECK(f.db->Query("SELECT DISTINCT coin FROM liq ORDER BY 1") ==
-        std::vector<Row>{{std::string("BTC")}, {std::string("ETH")}, {std::string("SOL")}});
+        std::vector<Row>{
+            {std::string("BTC")}, {std::string("ETH")}, {std::string("SOL")}, {std::string("XRP")}});
   // An INSERT may name the coin, never contradict it.
   f.db->Exec("CREATE VIRTUAL TABLE w USING liqdb(store='w', kind='liquidations')");
   f.db->Exec(

@@ -319,6 +319,80 @@ TEST_CASE("Doubles with rare outliers take a patched frame", "[double_codec]") {
   RoundTrip(walk);
 }
 
+TEST_CASE("Doubles at chosen rows are the rows DecodeDoubles gives", "[double_codec]") {
+  std::mt19937_64 rng(40);
+  auto nan_walk = Prices(5000, 41);
+  nan_walk[0] = kQuietNan;
+  nan_walk[1023] = -0.0;
+  nan_walk[1024] = 0.1 * 3;
+  nan_walk[4999] = kInf;
+  std::vector<double> noise(3000);
+  for (auto& x : noise) x = FromBits(rng());
+  std::vector<double> xored(3000);
+  for (size_t i = 0; i < xored.size(); ++i) xored[i] = std::sqrt(static_cast<double>(i) + 2.0);
+  const std::vector<std::vector<double>> columns = {
+      std::vector<double>(3000, 65000.5),  // constant
+      SizesWithBlockTrades(5000, 42),      // FOR, patched
+      Prices(5000, 43),                    // delta
+      PricesWithJumps(5000, 44),           // delta, patched
+      nan_walk,                            // delta with exceptions
+      xored,                               // XOR
+      noise,                               // raw
+      {1.5},
+  };
+  for (const auto& v : columns) {
+    const std::string buf = Encode(v);
+    const size_t n = v.size();
+    // Empty, first, last, everything, one row per block edge, random sets.
+    std::vector<std::vector<uint32_t>> picks = {{}, {0}, {static_cast<uint32_t>(n - 1)}};
+    std::vector<uint32_t> all(n);
+    for (size_t i = 0; i < n; ++i) all[i] = static_cast<uint32_t>(i);
+    picks.push_back(all);
+    std::vector<uint32_t> edges;
+    for (uint32_t i : {1023u, 1024u, 1025u, 2048u, 4999u}) {
+      if (i < n) edges.push_back(i);
+    }
+    picks.push_back(edges);
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<uint32_t> some;
+      const uint64_t every = 1 + rng() % 2000;
+      for (uint32_t i = 0; i < n; ++i) {
+        if (rng() % every == 0) some.push_back(i);
+      }
+      picks.push_back(some);
+    }
+    for (const auto& rows : picks) {
+      ByteReader r(buf);
+      std::vector<double> got(rows.size(), 42.0);
+      INFO("mode " << int(buf[0]) << ", " << rows.size() << " of " << n << " rows");
+      REQUIRE(DecodeDoublesAt(&r, n, rows.data(), rows.size(), got.data()).ok());
+      CHECK(r.remaining() == 0);
+      for (size_t k = 0; k < rows.size(); ++k) {
+        if (std::memcmp(&got[k], &v[rows[k]], sizeof(double)) != 0) {
+          FAIL_CHECK("row " << rows[k] << ": got " << got[k] << " want " << v[rows[k]]);
+          break;
+        }
+      }
+    }
+    // Every truncation fails, as for the whole decode.
+    const std::vector<uint32_t> some =
+        n > 1 ? std::vector<uint32_t>{0, static_cast<uint32_t>(n / 2)} : std::vector<uint32_t>{0};
+    std::vector<double> got(2);
+    for (size_t len = 0; len < buf.size(); ++len) {
+      ByteReader r(buf.data(), len);
+      INFO("mode " << int(buf[0]) << " truncated to " << len);
+      CHECK(DecodeDoublesAt(&r, n, some.data(), some.size(), got.data()).IsCorruption());
+    }
+    // Rows out of order or past the end are the caller's mistake.
+    const std::vector<uint32_t> descending = {1, 0}, past = {static_cast<uint32_t>(n)};
+    ByteReader r1(buf), r2(buf);
+    if (n > 1) CHECK(DecodeDoublesAt(&r1, n, descending.data(), 2, got.data()).IsInvalidArgument());
+    CHECK(DecodeDoublesAt(&r2, n, past.data(), 1, got.data()).IsInvalidArgument());
+  }
+  CHECK(Mode(columns[3]) == 7);
+  CHECK(Mode(columns[4]) == 3);
+}
+
 TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
   CheckCorruptInput({});
   CheckCorruptInput({65000.1});

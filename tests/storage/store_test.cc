@@ -394,4 +394,49 @@ TEST_CASE("a read-only handle does not capture later writers of the same folder"
 }
 
 }  // namespace
+TEST_CASE("a chunk reader tells a product-coded notional and decodes values at chosen rows", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 5000);
+  Columns product = RandomLiquidations(3000, 1'709'251'200'000'000, 3'600'000'000, 5);
+  // A venue whose notional is not price x qty on one row keeps it as values.
+  Columns stated = RandomLiquidations(3000, 1'709'251'200'000'000, 3'600'000'000, 6);
+  stated.values[liq_col::kNotional][1234] += 0.5;
+  const SeriesKey kEth{"bybit", "ETHUSDT"};
+  REQUIRE(store->Append({kBtc, product}).ok());
+  REQUIRE(store->Append({kEth, stated}).ok());
+  REQUIRE(store->Seal(true).ok());
+
+  auto reader = store->ReadChunks(Kind::kLiquidations, {}, kMinTimestamp, kMaxTimestamp);
+  REQUIRE(reader.ok());
+  int seen = 0;
+  for (auto& r = *reader; r->Valid(); r->Next()) {
+    const bool is_btc = r->series() == kBtc;
+    const Columns& want = is_btc ? product : stated;
+    const size_t n = r->meta().rows;
+    REQUIRE(n == want.size());
+    auto is_product = r->IsProduct(liq_col::kNotional);
+    REQUIRE(is_product.ok());
+    CHECK(*is_product == is_btc);
+    auto price_is_product = r->IsProduct(liq_col::kPrice);
+    REQUIRE(price_is_product.ok());
+    CHECK_FALSE(*price_is_product);
+    // Rows in ts order as stored; the chosen ones include both ends.
+    Columns all(Kind::kLiquidations);
+    REQUIRE(r->Decode(kAllColumns, &all).ok());
+    const std::vector<uint32_t> at = {0, 1, 1023, 1024, 1234, 2047, static_cast<uint32_t>(n - 1)};
+    for (int c : {liq_col::kPrice, liq_col::kQty, liq_col::kNotional}) {
+      std::vector<double> got(at.size());
+      const Status s = r->DecodeValuesAt(c, at.data(), at.size(), got.data());
+      if (c == liq_col::kNotional && is_btc) {
+        CHECK(s.IsInvalidArgument());  // a product has no values of its own
+        continue;
+      }
+      REQUIRE(s.ok());
+      for (size_t k = 0; k < at.size(); ++k) CHECK(got[k] == all.values[c][at[k]]);
+    }
+    ++seen;
+  }
+  CHECK(seen == 2);
+}
+
 }  // namespace liqdb
