@@ -237,12 +237,21 @@ void FrameValues(const Frame& frame, size_t n, uint64_t* x) {
 }
 
 void FramePrefixSum(const Frame& frame, size_t n, uint64_t* acc, uint64_t* x) {
+  FrameValues(frame, n, x);
+  // A running sum is a chain of dependent adds. In groups of four, the sums
+  // inside a group do not wait for the running total, which then takes one
+  // add per group instead of one per value.
   uint64_t a = *acc;
-  if (frame.divisor == 1) {
-    for (size_t i = 0; i < n; ++i) x[i] = a += x[i] + frame.min;
-  } else {
-    for (size_t i = 0; i < n; ++i) x[i] = a += x[i] * frame.divisor + frame.min;
+  size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const uint64_t p0 = x[i], p1 = p0 + x[i + 1], p2 = p1 + x[i + 2], p3 = p2 + x[i + 3];
+    x[i] = a + p0;
+    x[i + 1] = a + p1;
+    x[i + 2] = a + p2;
+    x[i + 3] = a + p3;
+    a += p3;
   }
+  for (; i < n; ++i) x[i] = a += x[i];
   *acc = a;
 }
 
