@@ -52,6 +52,10 @@ LIQDB_SIMD_CLONES void KeepInRange(const double* v, size_t n, const ValueRange& 
   }
 }
 
+// Past one row in this many, a notional range's rows decode the whole price
+// column (packed) rather than the prices at those rows (one at a time).
+constexpr size_t kPartialDecodeShare = 8;
+
 // keep[i] &= whether price × qty[i] may lie in `r` for some price in
 // [pmin, pmax] (pmin >= 0): for qty >= 0 rounding is monotonic, so
 // pmin × qty <= price × qty <= pmax × qty also holds after rounding, and a
@@ -404,7 +408,14 @@ Status RowScanner::ReadProductChunk(ScanBlock* block, ColumnMask mask, bool insi
   if (candidates_.size() < n) candidates_.resize(n);
   const size_t c = SelectedPositions(keep, n, candidates_.data());
   price_at_.resize(c);
-  LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAt(liq_col::kPrice, candidates_.data(), c, price_at_.data()));
+  if (c > n / kPartialDecodeShare) {
+    // Too many rows left for a partial decode to pay: the packed one, picked.
+    LIQDB_RETURN_IF_ERROR(reader_->Decode(MaskValue(liq_col::kPrice), &prices_));
+    const double* all = prices_.values[liq_col::kPrice].data();
+    for (size_t j = 0; j < c; ++j) price_at_[j] = all[candidates_[j]];
+  } else {
+    LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAt(liq_col::kPrice, candidates_.data(), c, price_at_.data()));
+  }
   std::vector<double> price, product;  // of the rows kept, in order
   block->position.clear();
   for (size_t j = 0; j < c; ++j) {

@@ -135,6 +135,7 @@ class RowScanner {
   std::vector<MergeInput> merge_;     // time-ordered scans: one per series, in series order
   std::vector<uint32_t> candidates_;  // ReadProductChunk: rows qty leaves possible,
   std::vector<double> price_at_;      // their prices
+  Columns prices_;                    // or the whole price column, when most rows are left
 };
 
 // Every row matching a filter of one series, merged into time order
