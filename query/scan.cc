@@ -102,9 +102,6 @@ size_t SelectedPositions(const uint8_t* keep, size_t n, uint32_t* out) {
   return k;
 }
 
-// The rows i < n of `src` with keep[i], into `dst` (the columns `src`
-// decoded; its account dictionary moves over), and each one's position.
-// `room` is scratch space that grows to the largest chunk once.
 // The rows of `src` at *positions (ascending), into `dst` (the columns `src`
 // decoded; its account dictionary moves over).
 void GatherAt(Columns& src, const std::vector<uint32_t>* positions, Columns* dst) {
@@ -124,6 +121,8 @@ void GatherAt(Columns& src, const std::vector<uint32_t>* positions, Columns* dst
   for (size_t c = 0; c < src.values.size(); ++c) gather(src.values[c], dst->values[c]);
 }
 
+// The rows i < n of `src` with keep[i], into `dst`, and each one's position.
+// `room` is scratch space that grows to the largest chunk once.
 void Gather(Columns& src, size_t n, const uint8_t* keep, Columns* dst, std::vector<uint32_t>* positions,
             std::vector<uint32_t>* room) {
   if (room->size() < n) room->resize(n);
