@@ -1,11 +1,13 @@
 // liq_price_histogram: liquidation count and notional per price bin, longs
 // and shorts apart. A chunk wholly inside the time range whose prices all
-// fall in one bin is answered from its header.
+// fall in one bin is answered from its header; one whose hour slots the
+// range does not cut, from its price rollup when the step allows
+// (liqdb/price_bins.h); any other is decoded.
 //
 // Bins are a dense array over the bin indexes the zone maps allow (the cell
 // cap bounds it), so a row costs its bin index and two adds, not a tree
-// lookup. Each bin still sums its rows in scan order, so the figures are
-// the same to the last bit as summing into a map.
+// lookup. A bin sums its rows in scan order, a rollup cell's rows summed
+// first where a chunk is read from its rollup.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include <utility>
 
 #include "query/heatmap_internal.h"
+#include "query/range_sums.h"
 
 #include "liqdb/heatmap.h"
 #include "liqdb/query.h"
@@ -76,6 +79,34 @@ class Bins {
   std::map<double, Sums> outside_;
 };
 
+// Adds a chunk's price rollup into `bins`; price_step is a whole number k
+// of its step (checked by the caller), so rollup bin b lands in bin
+// floor(b / k). The range's edges cut none of the chunk's hour slots, so a
+// slot is in range exactly when its start is.
+void AddPriceRollup(const PriceRollup& rollup, const LiqPriceHistogramSpec& spec, bool inside, Bins* bins) {
+  const int64_t k = PriceRollupRatio(rollup.step, spec.price_step);
+  // Bins ascend within a slot, so most cells land where the one before did:
+  // the division (tens of cycles) only when a cell leaves [first, first + k).
+  int64_t first = 1, key = 0;
+  Sums* b = nullptr;
+  for (const PriceCell& c : rollup.cells) {
+    if (!inside) {
+      const Timestamp start = c.slot * kRollupHour;
+      if (start < spec.from || start >= spec.to) continue;
+    }
+    if (b == nullptr || c.bin < first || c.bin - first >= k) {
+      key = c.bin / k;
+      if (c.bin % k != 0 && c.bin < 0) --key;  // floor, for a damaged negative bin
+      first = key * k;
+      b = &bins->At(static_cast<double>(key));
+    }
+    for (int s = 0; s < 2; ++s) {
+      b->count[s] += c.count[s];
+      b->notional[s] += c.notional[s];
+    }
+  }
+}
+
 }  // namespace
 
 Status ValidateLiqPriceHistogramSpec(const LiqPriceHistogramSpec& spec) {
@@ -87,7 +118,10 @@ Status ValidateLiqPriceHistogramSpec(const LiqPriceHistogramSpec& spec) {
 }
 
 Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
-                                                            const LiqPriceHistogramSpec& spec) {
+                                                            const LiqPriceHistogramSpec& spec,
+                                                            LiqPriceHistogramWork* work) {
+  LiqPriceHistogramWork unused;
+  if (work == nullptr) work = &unused;
   LIQDB_RETURN_IF_ERROR(ValidateLiqPriceHistogramSpec(spec));
   ScanFilter filter;
   filter.kind = Kind::kLiquidations;
@@ -124,6 +158,7 @@ Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
   }
   Bins bins(bin_count > 0 ? PriceBinIndex(low, step) : 0, bin_count);
   Columns rows(Kind::kLiquidations);
+  PriceRollup by_price;
   for (; r->Valid(); r->Next()) {
     const ChunkMeta& m = r->meta();
     LIQDB_RETURN_IF_ERROR(meter.Tick(1 + m.rows / 64));
@@ -135,8 +170,17 @@ Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
         b.count[s] += m.sides[s].count;
         b.notional[s] += m.sides[s].notional;
       }
+      ++work->from_header;
       continue;
     }
+    if (m.has_price_rollup && PriceRollupRatio(PriceRollupStep(m.min_price, m.max_price), step) > 0 &&
+        !internal::RollupSlotCut(m, spec.from, spec.to, kRollupHour)) {
+      LIQDB_RETURN_IF_ERROR(r->ReadPriceRollup(&by_price));
+      AddPriceRollup(by_price, spec, inside, &bins);
+      ++work->from_rollup;
+      continue;
+    }
+    ++work->decoded;
     // The times only where the chunk straddles an end of the range.
     LIQDB_RETURN_IF_ERROR(r->Decode(
         (inside ? 0 : kMaskTs) | kMaskSide | MaskValue(liq_col::kPrice) | MaskValue(liq_col::kNotional),

@@ -15,6 +15,7 @@
 #include "storage/codec/side_codec.h"
 #include "storage/codec/ts_codec.h"
 #include "storage/keys.h"
+#include "storage/price_rollup.h"
 
 namespace liqdb::storage {
 
@@ -142,10 +143,14 @@ uint8_t RollupPart(int64_t resolution) {
   return resolution == kRollupHour ? kPartRollupHour : kPartRollupMinute;
 }
 
+int64_t RollupSlotOf(Timestamp ts, int64_t resolution) {
+  return FloorDiv(ts, resolution);
+}
+
 void BuildRollup(const Columns& rows, int64_t resolution, std::vector<RollupSlot>* out) {
   out->clear();
   for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t slot = FloorDiv(rows.ts[i], resolution);
+    const int64_t slot = RollupSlotOf(rows.ts[i], resolution);
     if (out->empty() || out->back().slot != slot) {
       out->push_back(RollupSlot{});
       out->back().slot = slot;
@@ -251,6 +256,11 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
       body.emplace(body.begin() + at++, part, EncodeRollupPart(part, rollup));
     }
     chunk.meta.has_rollup = true;
+    PriceRollup by_price;
+    chunk.meta.has_price_rollup = BuildPriceRollup(rows, &by_price);
+    if (chunk.meta.has_price_rollup) {
+      body.emplace(body.begin() + at++, kPartRollupPrice, EncodePriceRollupPart(by_price));
+    }
   }
 
   std::string h;
@@ -258,7 +268,8 @@ EncodedChunk EncodeChunk(const Columns& rows, uint32_t series_id, uint64_t chunk
   w.PutU8(kChunkFormatVersion);
   w.PutU8(static_cast<uint8_t>(rows.kind));
   w.PutU8((sealed ? 1 : 0) | (chunk.meta.has_rollup ? 2 : 0) |
-          (chunk.meta.has_rollup && !chunk.meta.has_minute_rollup ? 4 : 0));
+          (chunk.meta.has_rollup && !chunk.meta.has_minute_rollup ? 4 : 0) |
+          (chunk.meta.has_rollup && chunk.meta.has_price_rollup ? 8 : 0));
   w.PutU32(chunk.meta.rows);
   w.PutU64(static_cast<uint64_t>(chunk.meta.min_ts));
   w.PutU64(static_cast<uint64_t>(chunk.meta.max_ts));
@@ -358,6 +369,7 @@ Status DecodeHeader(std::string_view value, ChunkMeta* meta) {
   meta->sealed = (flags & 1) != 0;
   meta->has_rollup = (flags & 2) != 0;
   meta->has_minute_rollup = meta->has_rollup && (flags & 4) == 0;
+  meta->has_price_rollup = meta->has_rollup && (flags & 8) != 0;
   meta->rows = rows;
   meta->min_ts = static_cast<Timestamp>(min_ts);
   meta->max_ts = static_cast<Timestamp>(max_ts);

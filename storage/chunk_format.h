@@ -73,6 +73,8 @@ int ColumnCount(Kind kind);
 
 // Rollups at `resolution` (one of kRollupResolutions) and their part ids.
 uint8_t RollupPart(int64_t resolution);
+// The slot of `ts`: floor(ts / resolution).
+int64_t RollupSlotOf(Timestamp ts, int64_t resolution);
 void BuildRollup(const Columns& rows, int64_t resolution, std::vector<RollupSlot>* out);
 std::string EncodeRollupPart(uint8_t part, const std::vector<RollupSlot>& rollup);
 Status DecodeRollupPart(uint8_t part, std::string_view value, std::vector<RollupSlot>* out);

@@ -37,7 +37,8 @@ constexpr char kTagHeartbeat = 'A';  // "alive"; 'H' is the chunk headers'
 constexpr uint8_t kPartHeader = 0x00;
 constexpr uint8_t kPartRollupMinute = 0x01;
 constexpr uint8_t kPartRollupHour = 0x02;
-constexpr uint8_t kPartColumn = 0x10;  // + column index (see ColumnIndex in chunk_format.h)
+constexpr uint8_t kPartRollupPrice = 0x03;  // per (hour, price bin); storage/price_rollup.h
+constexpr uint8_t kPartColumn = 0x10;       // + column index (see ColumnIndex in chunk_format.h)
 
 constexpr size_t kChunkKeySize = 1 + 1 + 4 + 8 + 8 + 1;
 

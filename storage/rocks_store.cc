@@ -11,12 +11,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
 #include "storage/dedupe.h"
 #include "storage/keys.h"
 #include "storage/log_check.h"
+#include "storage/price_rollup.h"
 #include "storage/process_lock.h"
+
+#include "liqdb/price_bins.h"
 
 namespace liqdb::storage {
 
@@ -60,6 +64,7 @@ std::vector<uint8_t> BodyParts(const ChunkMeta& m) {
   std::vector<uint8_t> parts;
   if (HasRollup(m, kRollupMinute)) parts.push_back(kPartRollupMinute);
   if (HasRollup(m, kRollupHour)) parts.push_back(kPartRollupHour);
+  if (m.has_price_rollup) parts.push_back(kPartRollupPrice);
   const KindSchema& s = SchemaOf(m.kind);
   for (int c = 0; c < ColumnCount(m.kind); ++c) {
     if (c == kColumnSide && !s.has_side) continue;
@@ -773,6 +778,10 @@ Status RocksStore::Verify(const std::function<void(const std::string&)>& report)
       for (const auto& r : rollup) count += r.sides[0].count + r.sides[1].count;
       if (s.ok() && count != m.rows) s = Status::Corruption(DescribeChunk(m) + ": rollup disagrees");
     }
+    if (s.ok() && m.has_price_rollup) {
+      PriceRollup by_price;
+      s = ReadPriceRollup(m, nullptr, &by_price);  // checks the counts against the header
+    }
     if (!s.ok()) {
       report(s.message());
       ++bad;
@@ -1003,6 +1012,44 @@ Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* sn
   return Status::OK();
 }
 
+Status RocksStore::ReadPriceRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
+                                   PriceRollup* out) const {
+  if (!meta.has_price_rollup) return Status::NotFound(DescribeChunk(meta) + ": no price rollup");
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      db_->Get(ro, db_->DefaultColumnFamily(), EncodeChunkKey(KeyOf(meta, kPartRollupPrice)), &value);
+  if (s.IsNotFound()) return Status::Corruption(DescribeChunk(meta) + ": price rollup is missing");
+  if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
+  Status d = DecodePriceRollupPart(value.ToStringView(), out);
+  if (!d.ok()) return Status::Corruption(DescribeChunk(meta) + ": price rollup: " + d.message());
+  if (out->step != PriceRollupStep(meta.min_price, meta.max_price)) {
+    return Status::Corruption(DescribeChunk(meta) + ": price rollup step disagrees with the header's prices");
+  }
+  // Cells lie within the chunk's hours and prices, and each side's counts
+  // add up to the header's: a histogram reading the rollup instead of the
+  // rows must see the same rows.
+  const int64_t first_slot = RollupSlotOf(meta.min_ts, kRollupHour);
+  const int64_t last_slot = RollupSlotOf(meta.max_ts, kRollupHour);
+  const double low_bin = std::floor(meta.min_price / out->step) - 1;
+  const double high_bin = std::floor(meta.max_price / out->step) + 1;
+  std::array<uint64_t, 2> count{};
+  for (const PriceCell& c : out->cells) {
+    if (c.slot < first_slot || c.slot > last_slot || static_cast<double>(c.bin) < low_bin ||
+        static_cast<double>(c.bin) > high_bin) {
+      return Status::Corruption(DescribeChunk(meta) +
+                                ": price rollup cell outside the chunk's hours or prices");
+    }
+    count[0] += c.count[0];
+    count[1] += c.count[1];
+  }
+  if (count[0] != meta.sides[0].count || count[1] != meta.sides[1].count) {
+    return Status::Corruption(DescribeChunk(meta) + ": price rollup disagrees with the header");
+  }
+  return Status::OK();
+}
+
 namespace {
 
 class RocksChunkReader final : public ChunkReader {
@@ -1021,6 +1068,9 @@ class RocksChunkReader final : public ChunkReader {
   }
   Status ReadRollup(int64_t resolution, std::vector<RollupSlot>* out) override {
     return store_->ReadRollup(chunks_[pos_], snapshot_, resolution, out);
+  }
+  Status ReadPriceRollup(PriceRollup* out) override {
+    return store_->ReadPriceRollup(chunks_[pos_], snapshot_, out);
   }
   Result<bool> IsProduct(int value_column) override {
     return store_->IsProduct(chunks_[pos_], snapshot_, value_column);

@@ -71,6 +71,7 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
                      Columns* out) const;
   Status ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int64_t resolution,
                     std::vector<RollupSlot>* out) const;
+  Status ReadPriceRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, PriceRollup* out) const;
   Result<bool> IsProduct(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column) const;
   Status DecodeValuesAt(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column,
                         const uint32_t* at, size_t m, double* out) const;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "liqdb/cancel.h"
+#include "liqdb/price_bins.h"
 #include "liqdb/scan.h"
 #include "liqdb/status.h"
 #include "liqdb/store.h"
@@ -93,21 +94,6 @@ Status ValidateLiqBreakdownSpec(const LiqBreakdownSpec& spec);
 Result<std::vector<LiqBreakdownRow>> LiqBreakdown(const Store& store, const LiqBreakdownSpec& spec,
                                                   LiqBreakdownWork* work = nullptr);
 
-// ---- price bins ------------------------------------------------------------
-
-// The bin index of a price: floor(price / step), except that a quotient
-// within 1e-9 (relative) of an integer counts as that integer. In binary
-// floating point 0.3 / 0.1 is 2.9999999999999996, and a person binning by
-// hand puts 0.3 in the bin that starts at 0.3, not 0.2. The bin's lower
-// edge is index × step. Every price-binned result (histograms, heatmaps,
-// maps) uses this one rule.
-inline double PriceBinIndex(double price, double step) {
-  const double q = price / step;
-  const double r = std::nearbyint(q);
-  if (std::abs(q - r) <= 1e-9 * std::max(1.0, std::abs(r))) return r;
-  return std::floor(q);
-}
-
 // ---- liq_price_histogram -------------------------------------------------
 
 struct LiqPriceHistogramSpec {
@@ -124,10 +110,21 @@ struct LiqPriceHistogramRow {
   double long_notional = 0, short_notional = 0;
 };
 
+// What answering a price histogram cost, chunk by chunk (tests, benchmarks).
+struct LiqPriceHistogramWork {
+  uint64_t from_header = 0;  // chunks inside the range whose prices share one bin
+  uint64_t from_rollup = 0;  // chunks answered from their price rollup
+  uint64_t decoded = 0;      // chunks whose rows were decoded
+};
+
 Status ValidateLiqPriceHistogramSpec(const LiqPriceHistogramSpec& spec);
 // Non-empty bins in ascending price. Fails before reading a row when the
 // selected chunks' prices (zone maps) span more than kMaxGridCells bins.
+// A chunk is read from its price rollup (store.h) when the range's edges cut
+// none of its hour slots and price_step is a whole number of the rollup's
+// step, else its rows are decoded. `work` (optional) counts each way.
 Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
-                                                            const LiqPriceHistogramSpec& spec);
+                                                            const LiqPriceHistogramSpec& spec,
+                                                            LiqPriceHistogramWork* work = nullptr);
 
 }  // namespace liqdb

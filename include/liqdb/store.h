@@ -110,6 +110,7 @@ struct ChunkMeta {
   std::array<SideSums, 2> sides;   // indexed by Side
   bool has_rollup = false;         // liquidation chunks: a per-hour rollup stored
   bool has_minute_rollup = false;  // and a per-minute one (HasRollup)
+  bool has_price_rollup = false;   // liquidation chunks: a per-hour, per-price-bin rollup stored
   uint64_t bytes = 0;              // encoded bytes of all its parts
   // Per value column c (SchemaOf(kind) order): the least and greatest
   // non-NULL value, so a scan skips chunks a value constraint rules out.
@@ -139,6 +140,29 @@ inline bool HasRollup(const ChunkMeta& m, int64_t resolution) {
 struct RollupSlot {
   int64_t slot = 0;  // floor(ts / resolution)
   std::array<SideSums, 2> sides;
+};
+
+// The price rollup of a liquidation chunk: per-side count and notional per
+// (hour slot, price bin) cell, so price histograms over whole hours never
+// decode rows. The bin width `step` follows from the header's price range
+// (PriceRollupStep, liqdb/price_bins.h); a histogram reads the rollup when
+// its price_step is a whole number of those (PriceRollupRatio). It is
+// written only where it pays: the chunk's rows average kMinRowsPerPriceCell
+// per cell (a cell costs about 20 bytes, a row 5: sparser chunks decode
+// fast and would pay more in bytes than they save), and every row's bin is
+// clear of the binning rule's snap edge (ClearPriceBin).
+constexpr uint32_t kMinRowsPerPriceCell = 32;
+
+struct PriceCell {
+  int64_t slot = 0;                  // floor(ts / kRollupHour)
+  int64_t bin = 0;                   // ClearPriceBin(price, step)
+  std::array<uint64_t, 2> count{};   // indexed by Side
+  std::array<double, 2> notional{};  // indexed by Side; summed in row order
+};
+
+struct PriceRollup {
+  double step = 0;
+  std::vector<PriceCell> cells;  // ascending (slot, bin); no empty cell
 };
 
 // Which columns Decode materialises. Bit 0 = ts, bit 1 = side, bit 2 =
@@ -321,6 +345,8 @@ class ChunkReader {
   // A rollup of a liquidation chunk at one of kRollupResolutions, where
   // HasRollup(meta(), resolution); slots with no rows are absent.
   virtual Status ReadRollup(int64_t resolution, std::vector<RollupSlot>* out) = 0;
+  // The price rollup of a liquidation chunk, where meta().has_price_rollup.
+  virtual Status ReadPriceRollup(PriceRollup* out) = 0;
   // Whether value column `value_column` (SchemaOf order) of a liquidation
   // chunk is its notional stored as price × qty, bit for bit, for every row
   // (docs/format.md): then Decode rebuilds it from the two.

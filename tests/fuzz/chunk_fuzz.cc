@@ -23,6 +23,7 @@
 #include "storage/codec/bitpack.h"
 #include "storage/codec/bytes.h"
 #include "storage/keys.h"
+#include "storage/price_rollup.h"
 #include "tests/fuzz/fuzz_util.h"
 
 #include "liqdb/types.h"
@@ -129,6 +130,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         FUZZ_CHECK(back[i].sides[s].count == slots[i].sides[s].count);
         FUZZ_CHECK(SameBits(back[i].sides[s].qty, slots[i].sides[s].qty));
         FUZZ_CHECK(SameBits(back[i].sides[s].notional, slots[i].sides[s].notional));
+      }
+    }
+  }
+  if (auto it = parts.find(kPartRollupPrice); it != parts.end()) {
+    // The cell count follows the 8-byte step.
+    uint64_t count = 0;
+    ByteReader peek(it->second.size() > 8 ? std::string_view(it->second).substr(8) : std::string_view());
+    PriceRollup rollup;
+    if (peek.GetVarint(&count).ok() && count <= kFuzzMaxRows &&
+        DecodePriceRollupPart(it->second, &rollup).ok()) {
+      PriceRollup back;
+      FUZZ_CHECK(DecodePriceRollupPart(EncodePriceRollupPart(rollup), &back).ok());
+      FUZZ_CHECK(back.cells.size() == rollup.cells.size() && SameBits(back.step, rollup.step));
+      for (size_t i = 0; i < rollup.cells.size(); ++i) {
+        FUZZ_CHECK(back.cells[i].slot == rollup.cells[i].slot && back.cells[i].bin == rollup.cells[i].bin);
+        for (int s = 0; s < 2; ++s) {
+          FUZZ_CHECK(back.cells[i].count[s] == rollup.cells[i].count[s]);
+          FUZZ_CHECK(SameBits(back.cells[i].notional[s], rollup.cells[i].notional[s]));
+        }
       }
     }
   }
