@@ -378,6 +378,15 @@ Status RowScanner::ReadProductChunk(ScanBlock* block, ColumnMask mask, bool insi
                                     const ValueRange& notional) {
   const ChunkMeta& m = reader_->meta();
   const ColumnMask price_and_notional = MaskValue(liq_col::kPrice) | MaskValue(liq_col::kNotional);
+  const bool values_only =
+      (mask & ~(price_and_notional | MaskValue(liq_col::kQty))) == 0 &&
+      std::all_of(ranges.begin(), ranges.end(), [](const ValueRange* r) {
+        return r->column == liq_col::kPrice || r->column == liq_col::kNotional || r->column == liq_col::kQty;
+      });
+  if (inside && !side_filter && values_only && notional.lo > 0 && std::isfinite(notional.lo)) {
+    LIQDB_ASSIGN_OR_RETURN(const bool done, ReadLargeLots(block, ranges, notional));
+    if (done) return Status::OK();
+  }
   if (!inside) mask |= kMaskTs;
   LIQDB_RETURN_IF_ERROR(reader_->Decode((mask & ~price_and_notional) | MaskValue(liq_col::kQty), &scratch_));
   Columns& rows = scratch_;
@@ -439,6 +448,71 @@ Status RowScanner::ReadProductChunk(ScanBlock* block, ColumnMask mask, bool insi
   block->rows.values[liq_col::kNotional].swap(product);
   if ((mask & kMaskTs) == 0) block->rows_without_ts = static_cast<uint32_t>(block->position.size());
   return Status::OK();
+}
+
+Result<bool> RowScanner::ReadLargeLots(ScanBlock* block, const std::vector<const ValueRange*>& ranges,
+                                       const ValueRange& notional) {
+  const ChunkMeta& m = reader_->meta();
+  const double pmin = m.min_value[liq_col::kPrice], pmax = m.max_value[liq_col::kPrice];
+  if (!(pmax > 0)) return false;
+  // pmax × qty >= lo needs qty >= lo / pmax, up to the rounding of both: a
+  // bound a little lower keeps every row that could.
+  const double t = notional.lo / pmax * (1 - 1e-9);
+  bool found = false;
+  LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAbove(liq_col::kQty, t, &large_rows_, &large_qty_, &found));
+  if (!found) return false;
+  // KeepProductMayMatch's test and the qty ranges on those rows, then their
+  // prices and every range exactly, as ReadProductChunk does.
+  std::vector<double> qty_left;
+  size_t c = 0;
+  if (candidates_.size() < large_rows_.size()) candidates_.resize(large_rows_.size());
+  for (size_t j = 0; j < large_rows_.size(); ++j) {
+    const double q = large_qty_[j];
+    bool possible = (notional.lo_open ? pmax * q > notional.lo : pmax * q >= notional.lo) &&
+                    (notional.hi_open ? pmin * q < notional.hi : pmin * q <= notional.hi);
+    for (const ValueRange* r : ranges) {
+      if (r->column == liq_col::kQty) possible = possible && r->Contains(q);
+    }
+    if (!possible) continue;
+    candidates_[c++] = large_rows_[j];
+    qty_left.push_back(q);
+  }
+  price_at_.resize(c);
+  if (c > m.rows / kPartialDecodeShare) {
+    LIQDB_RETURN_IF_ERROR(reader_->Decode(MaskValue(liq_col::kPrice), &prices_));
+    const double* all = prices_.values[liq_col::kPrice].data();
+    for (size_t j = 0; j < c; ++j) price_at_[j] = all[candidates_[j]];
+  } else if (c > 0) {
+    LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAt(liq_col::kPrice, candidates_.data(), c, price_at_.data()));
+  }
+  std::vector<double> price, qty, product;  // of the rows kept, in order
+  block->position.clear();
+  for (size_t j = 0; j < c; ++j) {
+    const double p = price_at_[j], v = p * qty_left[j];
+    bool match = true;
+    for (const ValueRange* r : ranges) {
+      if (r->column == liq_col::kPrice) match = match && r->Contains(p);
+      if (r->column == liq_col::kNotional) match = match && r->Contains(v);
+    }
+    if (!match) continue;
+    block->position.push_back(candidates_[j]);
+    price.push_back(p);
+    qty.push_back(qty_left[j]);
+    product.push_back(v);
+  }
+  // What GatherAt leaves from a decode of qty alone: the value columns.
+  Columns& out = block->rows;
+  if (out.kind != Kind::kLiquidations) out = Columns(Kind::kLiquidations);
+  out.ts.clear();
+  out.side.clear();
+  out.ClearAccounts();
+  out.account.clear();
+  out.values.resize(SchemaOf(Kind::kLiquidations).num_values);
+  out.values[liq_col::kPrice].swap(price);
+  out.values[liq_col::kQty].swap(qty);
+  out.values[liq_col::kNotional].swap(product);
+  block->rows_without_ts = static_cast<uint32_t>(block->position.size());
+  return true;
 }
 
 Result<bool> RowScanner::NextMerged(ScanBlock* block) {

@@ -412,6 +412,21 @@ Status DecodeValuesAt(Kind kind, int column, std::string_view value, uint32_t ro
   return Status::OK();
 }
 
+Status DecodeValuesAbove(Kind kind, int column, std::string_view value, uint32_t rows, double t,
+                         std::vector<uint32_t>* at, std::vector<double>* values, bool* found) {
+  *found = false;
+  if (rows > kMaxCodecRows) return Status::Corruption("absurd row count " + std::to_string(rows));
+  const int c = column - kColumnValue0;
+  if (c < 0 || c >= SchemaOf(kind).num_values) return Status::InvalidArgument("not a value column");
+  std::string_view payload;
+  LIQDB_RETURN_IF_ERROR(CheckPart(static_cast<uint8_t>(kPartColumn + column), value, &payload));
+  ByteReader r(payload);
+  uint8_t codec = 0;
+  LIQDB_RETURN_IF_ERROR(r.GetU8(&codec));
+  if (codec != kColumnCodecPlain) return Status::OK();
+  return DecodeDoublesAbove(&r, rows, t, at, values, found);
+}
+
 Status DecodeColumnPart(Kind kind, int column, std::string_view value, uint32_t rows, Columns* out) {
   if (rows > kMaxCodecRows) return Status::Corruption("absurd row count " + std::to_string(rows));
   const uint8_t part = static_cast<uint8_t>(kPartColumn + column);

@@ -66,6 +66,12 @@ Status ValueColumnCodec(int column, std::string_view value, uint8_t* codec);
 Status DecodeValuesAt(Kind kind, int column, std::string_view value, uint32_t rows, const uint32_t* at,
                       size_t m, double* out);
 
+// Value column `column` (a plain part): the rows whose value is greater
+// than t and their values, where the column's encoding finds them without
+// decoding it whole (DecodeDoublesAbove); *found false where it cannot.
+Status DecodeValuesAbove(Kind kind, int column, std::string_view value, uint32_t rows, double t,
+                         std::vector<uint32_t>* at, std::vector<double>* values, bool* found);
+
 // Which column parts a mask needs (adds price and qty for a product-coded
 // notional is the caller's job: they are cheap and always requested with it).
 bool ColumnInMask(int column, ColumnMask mask);

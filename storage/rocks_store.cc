@@ -993,6 +993,21 @@ Status RocksStore::DecodeValuesAt(const ChunkMeta& meta, const rocksdb::Snapshot
   return d;
 }
 
+Status RocksStore::DecodeValuesAbove(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot,
+                                     int value_column, double t, std::vector<uint32_t>* at,
+                                     std::vector<double>* values, bool* found) const {
+  const int column = kColumnValue0 + value_column;
+  rocksdb::PinnableSlice value;
+  LIQDB_RETURN_IF_ERROR(GetColumnPart(meta, snapshot, column, &value));
+  Status d =
+      storage::DecodeValuesAbove(meta.kind, column, value.ToStringView(), meta.rows, t, at, values, found);
+  if (!d.ok() && !d.IsInvalidArgument()) {
+    return Status::Corruption(DescribeChunk(meta) + ": column " + std::to_string(column) + ": " +
+                              d.message());
+  }
+  return d;
+}
+
 Status RocksStore::ReadRollup(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int64_t resolution,
                               std::vector<RollupSlot>* out) const {
   if (!HasRollup(meta, resolution))
@@ -1077,6 +1092,10 @@ class RocksChunkReader final : public ChunkReader {
   }
   Status DecodeValuesAt(int value_column, const uint32_t* at, size_t m, double* out) override {
     return store_->DecodeValuesAt(chunks_[pos_], snapshot_, value_column, at, m, out);
+  }
+  Status DecodeValuesAbove(int value_column, double t, std::vector<uint32_t>* at, std::vector<double>* values,
+                           bool* found) override {
+    return store_->DecodeValuesAbove(chunks_[pos_], snapshot_, value_column, t, at, values, found);
   }
 
  private:

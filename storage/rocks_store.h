@@ -75,6 +75,9 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   Result<bool> IsProduct(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column) const;
   Status DecodeValuesAt(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column,
                         const uint32_t* at, size_t m, double* out) const;
+  Status DecodeValuesAbove(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int value_column,
+                           double t, std::vector<uint32_t>* at, std::vector<double>* values,
+                           bool* found) const;
   rocksdb::DB* db() const { return db_.get(); }
   // Reads column part `column` of a chunk into *value (NotFound: Corruption).
   Status GetColumnPart(const ChunkMeta& meta, const rocksdb::Snapshot* snapshot, int column,

@@ -106,6 +106,11 @@ class RowScanner {
   // price × qty: qty first, price only at the rows qty leaves possible.
   Status ReadProductChunk(ScanBlock* block, ColumnMask mask, bool inside, bool side_filter,
                           const std::vector<const ValueRange*>& ranges, const ValueRange& notional);
+  // ReadProductChunk where only a few large lots can reach the notional's
+  // lower bound and the qty column stores them apart (DecodeValuesAbove):
+  // just those rows are read. False where the column cannot say.
+  Result<bool> ReadLargeLots(ScanBlock* block, const std::vector<const ValueRange*>& ranges,
+                             const ValueRange& notional);
   Status OpenNextSeries();
   // Time-ordered scans: the next run of one series from the merge.
   Result<bool> NextMerged(ScanBlock* block);
@@ -136,6 +141,8 @@ class RowScanner {
   std::vector<uint32_t> candidates_;  // ReadProductChunk: rows qty leaves possible,
   std::vector<double> price_at_;      // their prices
   Columns prices_;                    // or the whole price column, when most rows are left
+  std::vector<uint32_t> large_rows_;  // ReadLargeLots: the rows above the qty bound,
+  std::vector<double> large_qty_;     // their qty
 };
 
 // Every row matching a filter of one series, merged into time order

@@ -355,6 +355,13 @@ class ChunkReader {
   // and each < meta().rows, into out[0..m): what Decode gives at those rows,
   // for less work where m is small.
   virtual Status DecodeValuesAt(int value_column, const uint32_t* at, size_t m, double* out) = 0;
+  // The rows of value column `value_column` (not a product) whose value is
+  // greater than t, ascending, and their values, where the column's
+  // encoding finds them without decoding every row (a lot-size column whose
+  // few large values are stored apart); *found false, nothing else set,
+  // where it cannot.
+  virtual Status DecodeValuesAbove(int value_column, double t, std::vector<uint32_t>* at,
+                                   std::vector<double>* values, bool* found) = 0;
 };
 
 }  // namespace liqdb

@@ -671,6 +671,55 @@ Status DecodeDoublesAt(ByteReader* in, size_t n, const uint32_t* rows, size_t m,
   return Status::OK();
 }
 
+Status DecodeDoublesAbove(ByteReader* in, size_t n, double t, std::vector<uint32_t>* rows,
+                          std::vector<double>* values, bool* found) {
+  *found = false;
+  if (n > kMaxCodecRows) return Status::Corruption("double codec: absurd row count");
+  ByteReader r = *in;
+  uint8_t mode = 0;
+  if (!r.GetU8(&mode).ok()) return Truncated();
+  if (mode != kDblDecimalForPatched) return Status::OK();
+  uint8_t scale = 0;
+  PatchedFrameReader frame;
+  LIQDB_RETURN_IF_ERROR(ReadScale(&r, &scale));
+  LIQDB_RETURN_IF_ERROR(frame.Open(&r, n, "double codec"));
+  const Frame& f = frame.frame();
+  // An unpatched row holds k = min + x * divisor with x < 2^width, at most
+  // the frame's top (no wrap: SmallFrame), and FromDecimal is monotone in k.
+  if (!SmallFrame(f)) return Status::OK();
+  const uint64_t top = f.min + ((uint64_t{1} << f.width) - 1) * f.divisor;
+  if (!(FromDecimal(static_cast<int64_t>(top), scale) <= t)) return Status::OK();
+  std::vector<std::pair<uint32_t, uint64_t>> exceptions;
+  LIQDB_RETURN_IF_ERROR(ReadExceptions(
+      &r, n, [&](size_t pos, uint64_t diff) { exceptions.emplace_back(static_cast<uint32_t>(pos), diff); }));
+  // Patches and exceptions in row order, each row computed as the full
+  // decoder does: low bits | high << width, through the frame, then the
+  // exception's difference.
+  const std::vector<uint32_t>& patch = frame.patch_positions();
+  const std::vector<uint64_t>& high = frame.patch_high();
+  std::vector<uint32_t> found_rows;
+  std::vector<double> found_values;
+  size_t p = 0, e = 0;
+  while (p < patch.size() || e < exceptions.size()) {
+    const uint32_t row = e == exceptions.size() || (p < patch.size() && patch[p] <= exceptions[e].first)
+                             ? patch[p]
+                             : exceptions[e].first;
+    uint64_t x = frame.LowBitsAt(row);
+    if (p < patch.size() && patch[p] == row) x |= high[p++] << f.width;
+    double v = FromDecimal(static_cast<int64_t>(f.min + x * f.divisor), scale);
+    if (e < exceptions.size() && exceptions[e].first == row) v = WithException(v, exceptions[e++].second);
+    if (v > t) {
+      found_rows.push_back(row);
+      found_values.push_back(v);
+    }
+  }
+  rows->swap(found_rows);
+  values->swap(found_values);
+  *in = r;
+  *found = true;
+  return Status::OK();
+}
+
 Status DecodeDoubles(ByteReader* in, size_t n, double* out) {
   if (n > kMaxCodecRows) return Status::Corruption("double codec: absurd row count");
   uint8_t mode = 0;

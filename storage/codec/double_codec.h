@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "storage/codec/bytes.h"
 
@@ -37,5 +38,15 @@ Status DecodeDoubles(ByteReader* in, size_t n, double* out);
 // a price column cost about a third of decoding it; the other modes decode
 // the block whole and pick.
 Status DecodeDoublesAt(ByteReader* in, size_t n, const uint32_t* rows, size_t m, double* out);
+
+// The rows of a block of n values whose value is greater than t, ascending,
+// and their values (the bits DecodeDoubles gives there), where the block's
+// layout answers that without unpacking every row: a decimal block on a
+// patched frame whose unpatched values cannot exceed t, so that only its
+// patches and exceptions can (a lot-size column: a few whale lots among
+// retail ones). Elsewhere *found is false, and rows, values and `in` are
+// left as they were.
+Status DecodeDoublesAbove(ByteReader* in, size_t n, double t, std::vector<uint32_t>* rows,
+                          std::vector<double>* values, bool* found);
 
 }  // namespace liqdb::storage

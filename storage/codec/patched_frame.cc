@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <string>
 
 namespace liqdb::storage {
@@ -73,6 +74,7 @@ Status PatchedFrameReader::Open(ByteReader* in, size_t n, const char* codec) {
     return Status::Corruption(std::string(codec) + ": truncated block");
   }
   packed_ = ByteReader(packed);
+  packed_bytes_ = packed;
   n_ = n;
   done_ = 0;
   next_patch_ = 0;
@@ -119,6 +121,21 @@ Status PatchedFrameReader::Next(size_t m, uint64_t* out, int* width) {
   *width = high_bits == 0 ? w : std::min(64, w + BitWidth(high_bits));
   done_ = end;
   return Status::OK();
+}
+
+uint64_t PatchedFrameReader::LowBitsAt(size_t i) const {
+  const int w = frame_.width;
+  if (w == 0 || i >= n_) return 0;
+  const uint64_t bit = static_cast<uint64_t>(i) * static_cast<uint64_t>(w);
+  const size_t byte = static_cast<size_t>(bit / 8);
+  // The value's bits lie in at most 9 bytes from `byte` (w < 64 with patches;
+  // a 64-bit value at a bit offset of up to 7 spans 9).
+  unsigned char b[16] = {};
+  std::memcpy(b, packed_bytes_.data() + byte, std::min<size_t>(9, packed_bytes_.size() - byte));
+  unsigned __int128 v = 0;
+  for (int j = 8; j >= 0; --j) v = (v << 8) | b[j];
+  v >>= bit % 8;
+  return w == 64 ? static_cast<uint64_t>(v) : static_cast<uint64_t>(v) & ((uint64_t{1} << w) - 1);
 }
 
 Status PatchedFrameReader::Finish() const {

@@ -60,11 +60,18 @@ class PatchedFrameReader {
   Status Next(size_t m, uint64_t* out, int* width);
   // Corruption unless all n values were read.
   Status Finish() const;
+  // The patches Open read: positions (ascending) and high bits (offset >> width).
+  const std::vector<uint32_t>& patch_positions() const { return position_; }
+  const std::vector<uint64_t>& patch_high() const { return high_; }
+  // The packed low bits of value i < n, without unpacking the others (a
+  // caller that wants only a few rows: the patches, say).
+  uint64_t LowBitsAt(size_t i) const;
 
  private:
   const char* codec_ = "";
   Frame frame_;
   ByteReader packed_{nullptr, 0};
+  std::string_view packed_bytes_;  // all of the packed low bits, for LowBitsAt
   size_t n_ = 0;
   size_t done_ = 0;                 // values handed out so far
   std::vector<uint32_t> position_;  // of each patch, ascending

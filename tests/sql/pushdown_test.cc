@@ -58,6 +58,16 @@ struct Fixture {
       rows.push_back({kMar1 + static_cast<int64_t>(rng() % (48 * kHour)), "okx", "XRPUSDT",
                       rng() % 2 ? "long" : "short", price, qty, price * qty + 0.001});
     }
+    // Heavy-tailed lots: retail sizes with a whale lot one row in 150, so
+    // each chunk's qty stores its few large values apart (a patched frame)
+    // and a notional bound is answered from those rows alone.
+    for (int i = 0; i < 3000; ++i) {
+      const double price = static_cast<double>(14000 + rng() % 2000) / 100000;
+      const double qty = rng() % 150 == 0 ? static_cast<double>(50'000 + rng() % 5'000'000)
+                                          : static_cast<double>(1 + rng() % 999);
+      rows.push_back({kMar1 + static_cast<int64_t>(rng() % (48 * kHour)), "binance", "DOGEUSDT",
+                      rng() % 2 ? "long" : "short", price, qty, price * qty});
+    }
     Write();
     db = std::make_unique<Db>(dir / "test.sqlite");
     db->Exec("CREATE VIRTUAL TABLE liq USING liqdb(store='store', kind='liquidations')");
@@ -113,6 +123,16 @@ struct Fixture {
     INFO(where);
     CHECK(AsInt(db->Scalar("SELECT count(*) FROM liq WHERE " + where)) ==
           AsInt(db->Scalar("SELECT count(*) FROM plain WHERE " + where)));
+  }
+
+  // A statement reading only value columns (which a notional bound may
+  // answer from the large lots alone) agrees too.
+  void CheckValues(const std::string& where) {
+    INFO(where);
+    const std::string sql = " WHERE " + where + " ORDER BY price, qty, notional";
+    CHECK(db->Query("SELECT price, qty, notional FROM liq" + sql) ==
+          db->Query("SELECT price, qty, notional FROM plain" + sql));
+    CHECK(db->Query("SELECT notional FROM liq" + sql) == db->Query("SELECT notional FROM plain" + sql));
   }
 };
 
@@ -182,6 +202,11 @@ TEST_CASE("value constraints pushed into the scan return what SQLite's own filte
       "notional >= 0 AND notional < 1",
       "notional > 1e5 AND side = 'short'",
       "notional > 1e5 AND symbol = 'XRPUSDT'",
+      // Whale lots: bounds above, on and between the DOGE rows' notionals.
+      "notional > 7000 AND symbol = 'DOGEUSDT'",
+      "notional >= 7000.5 AND notional < 100000 AND symbol = 'DOGEUSDT'",
+      "notional > 50000 AND qty < 1000000",
+      "notional > 7000 AND price < 0.15",
   };
   for (size_t i = 0; i < f.chunks.size(); i += 5) {
     const liqdb::ChunkMeta& m = f.chunks[i];
@@ -198,6 +223,7 @@ TEST_CASE("value constraints pushed into the scan return what SQLite's own filte
   for (const std::string& where : wheres) {
     f.CheckRows(where, Hidden(where));
     f.CheckCount(where);
+    f.CheckValues(where);
   }
 }
 
@@ -342,7 +368,7 @@ TEST_CASE("GROUP BY exchange, symbol needs no sorter and matches a plain table",
   CHECK_THAT(Plan(*f.db, sql("liq")), !Catch::Contains("TEMP B-TREE"));
   const auto a = f.db->Query(sql("liq") + " ORDER BY 1, 2");
   const auto b = f.db->Query(sql("plain") + " ORDER BY 1, 2");
-  REQUIRE(a.size() == 10);  // 3 venues x 3 symbols, and okx/XRPUSDT
+  REQUIRE(a.size() == 11);  // 3 venues x 3 symbols, okx/XRPUSDT and binance/DOGEUSDT
   REQUIRE(a.size() == b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     CHECK(a[i][0] == b[i][0]);
@@ -401,8 +427,8 @@ TEST_CASE("GROUP BY exchange, symbol, side reads each series once per side: no s
       CHECK(Close(AsDouble(a[i][4]), AsDouble(b[i][4])));
     }
   }
-  // Ten series on both sides: twenty groups.
-  CHECK(f.db->Query("SELECT exchange, symbol, side FROM liq GROUP BY 1, 2, 3").size() == 20);
+  // Eleven series on both sides: twenty-two groups.
+  CHECK(f.db->Query("SELECT exchange, symbol, side FROM liq GROUP BY 1, 2, 3").size() == 22);
   CHECK(f.db->Query("SELECT DISTINCT exchange, symbol, side FROM liq ORDER BY 1, 2, 3") ==
         f.db->Query("SELECT DISTINCT exchange, symbol, side FROM plain ORDER BY 1, 2, 3"));
 }
@@ -443,7 +469,7 @@ TEST_CASE("a side-run scan yields each series' long rows, then its short ones, e
   std::sort(sorted.begin(), sorted.end());
   CHECK(sorted == runs);
   CHECK(std::adjacent_find(runs.begin(), runs.end()) == runs.end());
-  REQUIRE(runs.size() == 20);
+  REQUIRE(runs.size() == 22);
   std::map<std::tuple<std::string, std::string, int>, size_t> want;
   for (const Liq& l : f.rows) ++want[{l.exchange, l.symbol, l.side == "long" ? 0 : 1}];
   CHECK(counts == want);
@@ -471,9 +497,11 @@ TEST_CASE("coin is a hidden column, pushed down like symbol", "[sql][pushdown]")
   CHECK(AsInt(f.db->Scalar("SELECT count(*) FROM liq WHERE coin IN ('ETH', 'SOL')")) ==
         AsInt(f.db->Scalar("SELECT count(*) FROM plain WHERE symbol IN ('ETHUSDT', 'SOLUSDT')")));
   CHECK(AsInt(f.db->Scalar("SELECT count(*) FROM liq WHERE coin = 'btc'")) == 0);
-  CHECK(f.db->Query("SELECT DISTINCT coin FROM liq ORDER BY 1") ==
-        std::vector<Row>{
-            {std::string("BTC")}, {std::string("ETH")}, {std::string("SOL")}, {std::string("XRP")}});
+  CHECK(f.db->Query("SELECT DISTINCT coin FROM liq ORDER BY 1") == std::vector<Row>{{std::string("BTC")},
+                                                                                    {std::string("DOGE")},
+                                                                                    {std::string("ETH")},
+                                                                                    {std::string("SOL")},
+                                                                                    {std::string("XRP")}});
   // An INSERT may name the coin, never contradict it.
   f.db->Exec("CREATE VIRTUAL TABLE w USING liqdb(store='w', kind='liquidations')");
   f.db->Exec(

@@ -393,6 +393,74 @@ TEST_CASE("Doubles at chosen rows are the rows DecodeDoubles gives", "[double_co
   CHECK(Mode(columns[4]) == 3);
 }
 
+TEST_CASE("Doubles above a bound are the rows DecodeDoubles gives above it", "[double_codec]") {
+  // Heavy-tailed lots: most rows on a 0.001 lot below 1.0, one in 200 a
+  // whale lot of 5 to 500, and exceptions (NaN, -0.0, a value a few ulps off
+  // a decimal, a huge one) among them.
+  std::mt19937_64 rng(50);
+  const size_t n = 20000;
+  std::vector<double> lots(n);
+  for (size_t i = 0; i < n; ++i) {
+    lots[i] = rng() % 200 == 0 ? static_cast<double>(5000 + rng() % 495000) / 1000.0
+                               : static_cast<double>(1 + rng() % 999) / 1000.0;
+  }
+  auto with_exceptions = lots;
+  with_exceptions[3] = kQuietNan;
+  with_exceptions[1024] = -0.0;
+  with_exceptions[7000] = 0.1 * 3;
+  with_exceptions[7001] = 3.3 * 7;  // 23.099999999999998
+  with_exceptions[n - 1] = 1e300;
+  for (const auto* v : {&lots, &with_exceptions}) {
+    const std::string buf = Encode(*v);
+    REQUIRE(Mode(*v) == 6);
+    // Unpatched rows reach 0.001 + 1023 × 0.001 (10 bits): every bound from there.
+    for (double t : {1.024, 1.5, 4.9995, 5.0, 23.0, 23.099999999999998, 100.0, 499.999, 1e9}) {
+      ByteReader r(buf);
+      std::vector<uint32_t> rows = {99};
+      std::vector<double> values = {99.0};
+      bool found = false;
+      INFO("t " << t);
+      REQUIRE(DecodeDoublesAbove(&r, n, t, &rows, &values, &found).ok());
+      REQUIRE(found);
+      std::vector<uint32_t> want_rows;
+      for (size_t i = 0; i < n; ++i) {
+        if ((*v)[i] > t) want_rows.push_back(static_cast<uint32_t>(i));
+      }
+      CHECK(rows == want_rows);
+      REQUIRE(values.size() == rows.size());
+      for (size_t k = 0; k < rows.size(); ++k) {
+        CHECK(std::memcmp(&values[k], &(*v)[rows[k]], sizeof(double)) == 0);
+      }
+    }
+  }
+  // A bound below the unpatched rows' top, or a block not decimal FOR on a
+  // patched frame: not found, nothing touched.
+  std::vector<std::vector<double>> others = {lots, Prices(5000, 51), SizesWithBlockTrades(5000, 52)};
+  others[2].assign(5000, 0.5);  // constant
+  for (size_t which = 0; which < others.size(); ++which) {
+    const std::string buf = Encode(others[which]);
+    ByteReader r(buf);
+    std::vector<uint32_t> rows = {7};
+    std::vector<double> values = {7.0};
+    bool found = true;
+    REQUIRE(
+        DecodeDoublesAbove(&r, others[which].size(), which == 0 ? 0.5 : 1e9, &rows, &values, &found).ok());
+    CHECK_FALSE(found);
+    CHECK(rows == std::vector<uint32_t>{7});
+    CHECK(r.remaining() == buf.size());
+  }
+  // Truncated blocks fail as the whole decode does, or say not found; never
+  // a wrong answer.
+  const std::string buf = Encode(lots);
+  for (size_t len = 0; len < buf.size(); ++len) {
+    ByteReader r(buf.data(), len);
+    std::vector<uint32_t> rows;
+    std::vector<double> values;
+    bool found = false;
+    CHECK(DecodeDoublesAbove(&r, n, 100.0, &rows, &values, &found).IsCorruption());
+  }
+}
+
 TEST_CASE("Double decoder rejects corrupt input", "[double_codec][corrupt]") {
   CheckCorruptInput({});
   CheckCorruptInput({65000.1});
