@@ -89,20 +89,23 @@ void AddPriceRollup(const PriceRollup& rollup, const LiqPriceHistogramSpec& spec
   // the division (tens of cycles) only when a cell leaves [first, first + k).
   int64_t first = 1, key = 0;
   Sums* b = nullptr;
-  for (const PriceCell& c : rollup.cells) {
+  const size_t m = rollup.size();
+  const int64_t* slot = rollup.slot.data();
+  const int64_t* bin = rollup.bin.data();
+  for (size_t i = 0; i < m; ++i) {
     if (!inside) {
-      const Timestamp start = c.slot * kRollupHour;
+      const Timestamp start = slot[i] * kRollupHour;
       if (start < spec.from || start >= spec.to) continue;
     }
-    if (b == nullptr || c.bin < first || c.bin - first >= k) {
-      key = c.bin / k;
-      if (c.bin % k != 0 && c.bin < 0) --key;  // floor, for a damaged negative bin
+    if (b == nullptr || bin[i] < first || bin[i] - first >= k) {
+      key = bin[i] / k;
+      if (bin[i] % k != 0 && bin[i] < 0) --key;  // floor, for a damaged negative bin
       first = key * k;
       b = &bins->At(static_cast<double>(key));
     }
     for (int s = 0; s < 2; ++s) {
-      b->count[s] += c.count[s];
-      b->notional[s] += c.notional[s];
+      b->count[s] += static_cast<uint64_t>(rollup.count[s][i]);
+      b->notional[s] += rollup.notional[s][i];
     }
   }
 }

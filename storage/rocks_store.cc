@@ -1050,14 +1050,16 @@ Status RocksStore::ReadPriceRollup(const ChunkMeta& meta, const rocksdb::Snapsho
   const double low_bin = std::floor(meta.min_price / out->step) - 1;
   const double high_bin = std::floor(meta.max_price / out->step) + 1;
   std::array<uint64_t, 2> count{};
-  for (const PriceCell& c : out->cells) {
-    if (c.slot < first_slot || c.slot > last_slot || static_cast<double>(c.bin) < low_bin ||
-        static_cast<double>(c.bin) > high_bin) {
-      return Status::Corruption(DescribeChunk(meta) +
-                                ": price rollup cell outside the chunk's hours or prices");
-    }
-    count[0] += c.count[0];
-    count[1] += c.count[1];
+  bool inside = true;
+  for (size_t i = 0; i < out->size(); ++i) {
+    const double bin = static_cast<double>(out->bin[i]);
+    inside &= out->slot[i] >= first_slot && out->slot[i] <= last_slot && bin >= low_bin && bin <= high_bin;
+    count[0] += static_cast<uint64_t>(out->count[0][i]);
+    count[1] += static_cast<uint64_t>(out->count[1][i]);
+  }
+  if (!inside) {
+    return Status::Corruption(DescribeChunk(meta) +
+                              ": price rollup cell outside the chunk's hours or prices");
   }
   if (count[0] != meta.sides[0].count || count[1] != meta.sides[1].count) {
     return Status::Corruption(DescribeChunk(meta) + ": price rollup disagrees with the header");

@@ -153,16 +153,24 @@ struct RollupSlot {
 // clear of the binning rule's snap edge (ClearPriceBin).
 constexpr uint32_t kMinRowsPerPriceCell = 32;
 
-struct PriceCell {
-  int64_t slot = 0;                  // floor(ts / kRollupHour)
-  int64_t bin = 0;                   // ClearPriceBin(price, step)
-  std::array<uint64_t, 2> count{};   // indexed by Side
-  std::array<double, 2> notional{};  // indexed by Side; summed in row order
-};
-
+// Column by column (the cells decode and add up as arrays): cell i is
+// slot[i], bin[i], count[s][i], notional[s][i], ascending by (slot, bin),
+// none empty.
 struct PriceRollup {
   double step = 0;
-  std::vector<PriceCell> cells;  // ascending (slot, bin); no empty cell
+  std::vector<int64_t> slot;                    // floor(ts / kRollupHour)
+  std::vector<int64_t> bin;                     // ClearPriceBin(price, step)
+  std::array<std::vector<int64_t>, 2> count;    // indexed by Side; >= 0
+  std::array<std::vector<double>, 2> notional;  // indexed by Side; summed in row order
+  size_t size() const { return slot.size(); }
+  void Resize(size_t m) {
+    slot.resize(m);
+    bin.resize(m);
+    for (int s = 0; s < 2; ++s) {
+      count[s].resize(m);
+      notional[s].resize(m);
+    }
+  }
 };
 
 // Which columns Decode materialises. Bit 0 = ts, bit 1 = side, bit 2 =

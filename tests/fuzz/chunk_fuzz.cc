@@ -142,12 +142,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         DecodePriceRollupPart(it->second, &rollup).ok()) {
       PriceRollup back;
       FUZZ_CHECK(DecodePriceRollupPart(EncodePriceRollupPart(rollup), &back).ok());
-      FUZZ_CHECK(back.cells.size() == rollup.cells.size() && SameBits(back.step, rollup.step));
-      for (size_t i = 0; i < rollup.cells.size(); ++i) {
-        FUZZ_CHECK(back.cells[i].slot == rollup.cells[i].slot && back.cells[i].bin == rollup.cells[i].bin);
-        for (int s = 0; s < 2; ++s) {
-          FUZZ_CHECK(back.cells[i].count[s] == rollup.cells[i].count[s]);
-          FUZZ_CHECK(SameBits(back.cells[i].notional[s], rollup.cells[i].notional[s]));
+      FUZZ_CHECK(back.size() == rollup.size() && SameBits(back.step, rollup.step));
+      FUZZ_CHECK(back.slot == rollup.slot && back.bin == rollup.bin && back.count == rollup.count);
+      for (int s = 0; s < 2; ++s) {
+        for (size_t i = 0; i < rollup.size(); ++i) {
+          FUZZ_CHECK(SameBits(back.notional[s][i], rollup.notional[s][i]));
         }
       }
     }

@@ -163,11 +163,11 @@ TEST_CASE("a price rollup that disagrees with its chunk's header is reported as 
   s.Close();
   std::string words;
   SECTION("a count more than the header's") {
-    RewriteFirstPriceRollup(path, [](PriceRollup* r) { ++r->cells[0].count[0]; });
+    RewriteFirstPriceRollup(path, [](PriceRollup* r) { ++r->count[0][0]; });
     words = "price rollup disagrees with the header";
   }
   SECTION("a cell in an hour the chunk does not reach") {
-    RewriteFirstPriceRollup(path, [](PriceRollup* r) { r->cells.back().slot += 1'000'000'000; });
+    RewriteFirstPriceRollup(path, [](PriceRollup* r) { r->slot.back() += 1'000'000'000; });
     words = "outside the chunk's hours or prices";
   }
   SECTION("a step the header's prices do not give") {

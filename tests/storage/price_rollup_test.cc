@@ -49,11 +49,11 @@ TEST_CASE("a chunk's price rollup has the finest step within 256 bins and one ce
   REQUIRE(BuildPriceRollup(FourCells(), &r));
   // Prices 100.5 .. 107: 0.025 would span 261 bins, 0.05 spans 131.
   CHECK(r.step == 0.05);
-  REQUIRE(r.cells.size() == 4);
+  REQUIRE(r.size() == 4);
   const int64_t slot0 = kT0 / kHour;
   struct Want {
     int64_t slot, bin;
-    uint64_t long_count, short_count;
+    int64_t long_count, short_count;
     double long_notional, short_notional;
   };
   // bin = price / 0.05; notional = 40 rows × price × 2.
@@ -63,12 +63,12 @@ TEST_CASE("a chunk's price rollup has the finest step within 256 bins and one ce
                        {slot0 + 1, 2010, 0, 40, 0, 8040.0}};
   for (size_t i = 0; i < 4; ++i) {
     INFO("cell " << i);
-    CHECK(r.cells[i].slot == want[i].slot);
-    CHECK(r.cells[i].bin == want[i].bin);
-    CHECK(r.cells[i].count[0] == want[i].long_count);
-    CHECK(r.cells[i].count[1] == want[i].short_count);
-    CHECK(r.cells[i].notional[0] == Approx(want[i].long_notional).epsilon(1e-12));
-    CHECK(r.cells[i].notional[1] == Approx(want[i].short_notional).epsilon(1e-12));
+    CHECK(r.slot[i] == want[i].slot);
+    CHECK(r.bin[i] == want[i].bin);
+    CHECK(r.count[0][i] == want[i].long_count);
+    CHECK(r.count[1][i] == want[i].short_count);
+    CHECK(r.notional[0][i] == Approx(want[i].long_notional).epsilon(1e-12));
+    CHECK(r.notional[1][i] == Approx(want[i].short_notional).epsilon(1e-12));
   }
 }
 
@@ -121,12 +121,12 @@ TEST_CASE("an encoded chunk carries its price rollup, flagged in the header", "[
   REQUIRE(DecodePriceRollupPart(*part, &back).ok());
   PriceRollup built;
   REQUIRE(BuildPriceRollup(FourCells(), &built));
-  REQUIRE(back.cells.size() == built.cells.size());
+  REQUIRE(back.size() == built.size());
   CHECK(back.step == built.step);
-  for (size_t i = 0; i < back.cells.size(); ++i) {
-    CHECK(back.cells[i].bin == built.cells[i].bin);
-    CHECK(back.cells[i].notional[0] == built.cells[i].notional[0]);
-  }
+  CHECK(back.slot == built.slot);
+  CHECK(back.bin == built.bin);
+  CHECK(back.count == built.count);
+  CHECK(back.notional == built.notional);
 
   Columns sparse(Kind::kLiquidations);
   for (int i = 0; i < 40; ++i) AddRun(&sparse, 0, 1, Side::kLong, 1000.0 + i);
@@ -151,21 +151,24 @@ TEST_CASE("damaged or crafted price rollup parts are corrupt, by name", "[chunk]
   expect(flipped, "checksum");
 
   PriceRollup bad = r;
-  std::swap(bad.cells[1], bad.cells[2]);
+  std::swap(bad.bin[1], bad.bin[2]);
   expect(EncodePriceRollupPart(bad), "out of order");
   bad = r;
-  bad.cells[3].slot = bad.cells[2].slot;  // same slot, lower bin
+  bad.slot[3] = bad.slot[2];  // same slot, lower bin
   expect(EncodePriceRollupPart(bad), "out of order");
   bad = r;
-  bad.cells[0].count = {0, 0};
+  bad.count[0][0] = bad.count[1][0] = 0;
   expect(EncodePriceRollupPart(bad), "empty cell");
+  bad = r;
+  bad.count[1][0] = -1;
+  expect(EncodePriceRollupPart(bad), "negative count");
   bad = r;
   bad.step = -1;
   expect(EncodePriceRollupPart(bad), "bad step");
   bad.step = INFINITY;
   expect(EncodePriceRollupPart(bad), "bad step");
   bad = r;
-  bad.cells.clear();
+  bad.Resize(0);
   expect(EncodePriceRollupPart(bad), "cell count");
   // A valid part with a byte more (checksum recomputed) is not read short.
   std::string value = EncodePriceRollupPart(r);
