@@ -4,6 +4,7 @@
 #include "liqdb/scan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <numeric>
 #include <utility>
@@ -458,6 +459,7 @@ Result<bool> RowScanner::ReadLargeLots(ScanBlock* block, const std::vector<const
   // pmax × qty >= lo needs qty >= lo / pmax, up to the rounding of both: a
   // bound a little lower keeps every row that could.
   const double t = notional.lo / pmax * (1 - 1e-9);
+  if (!std::isfinite(t)) return false;  // a subnormal top price: the general path decides
   bool found = false;
   LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAbove(liq_col::kQty, t, &large_rows_, &large_qty_, &found));
   if (!found) return false;
