@@ -64,6 +64,19 @@ Columns Liquidations(size_t n, bool product) {
   return c;
 }
 
+// Rows dense enough in time and price for the chunk to carry a price
+// rollup (part 0x03): n rows within an hour on four price levels.
+Columns DenseLiquidations(size_t n) {
+  Columns c(Kind::kLiquidations);
+  for (size_t i = 0; i < n; ++i) {
+    const double price = 67000.0 + 10.0 * static_cast<double>(i % 4);
+    const double qty = static_cast<double>(1 + (i * 13) % 50) / 1000.0;
+    c.AddLiquidation(1718002800000000 + 1000000 * static_cast<int64_t>(i), i % 3 ? Side::kLong : Side::kShort,
+                     price, qty, price * qty);
+  }
+  return c;
+}
+
 Columns Positions(size_t n) {
   Columns c(Kind::kPositions);
   const char* accounts[] = {"0x5b5d51203a0f9079f8aeb098a6523a13f298c060",
@@ -120,6 +133,7 @@ int main(int argc, char** argv) {
   // Chunks of each kind, and a liquidations chunk whose notional is stored.
   Write("chunk", "liquidations", ChunkSeed(liq));
   Write("chunk", "liquidations-notional", ChunkSeed(Liquidations(25, false)));
+  Write("chunk", "liquidations-price-rollup", ChunkSeed(DenseLiquidations(256)));
   Write("chunk", "positions", ChunkSeed(pos));
   Write("chunk", "market", ChunkSeed(mkt));
 
