@@ -388,16 +388,29 @@ Status ValueColumnCodec(int column, std::string_view value, uint8_t* codec) {
   return r.GetU8(codec);
 }
 
-Status DecodeValuesAt(Kind kind, int column, std::string_view value, uint32_t rows, const uint32_t* at,
-                      size_t m, double* out) {
+namespace {
+
+// A value column part's payload after its codec byte: the checks both
+// partial decoders make before they read values.
+Status OpenValueColumn(Kind kind, int column, std::string_view value, uint32_t rows, ByteReader* r,
+                       uint8_t* codec) {
   if (rows > kMaxCodecRows) return Status::Corruption("absurd row count " + std::to_string(rows));
   const int c = column - kColumnValue0;
   if (c < 0 || c >= SchemaOf(kind).num_values) return Status::InvalidArgument("not a value column");
   std::string_view payload;
   LIQDB_RETURN_IF_ERROR(CheckPart(static_cast<uint8_t>(kPartColumn + column), value, &payload));
-  ByteReader r(payload);
+  *r = ByteReader(payload);
+  return r->GetU8(codec);
+}
+
+}  // namespace
+
+Status DecodeValuesAt(Kind kind, int column, std::string_view value, uint32_t rows, const uint32_t* at,
+                      size_t m, double* out) {
+  ByteReader r(nullptr, 0);
   uint8_t codec = 0;
-  LIQDB_RETURN_IF_ERROR(r.GetU8(&codec));
+  LIQDB_RETURN_IF_ERROR(OpenValueColumn(kind, column, value, rows, &r, &codec));
+  const int c = column - kColumnValue0;
   if (codec == kColumnCodecPlain) return DecodeDoublesAt(&r, rows, at, m, out);
   if (codec == kColumnCodecProduct)
     return Status::InvalidArgument("a product-coded column has no values of its own");
@@ -415,14 +428,9 @@ Status DecodeValuesAt(Kind kind, int column, std::string_view value, uint32_t ro
 Status DecodeValuesAbove(Kind kind, int column, std::string_view value, uint32_t rows, double t,
                          std::vector<uint32_t>* at, std::vector<double>* values, bool* found) {
   *found = false;
-  if (rows > kMaxCodecRows) return Status::Corruption("absurd row count " + std::to_string(rows));
-  const int c = column - kColumnValue0;
-  if (c < 0 || c >= SchemaOf(kind).num_values) return Status::InvalidArgument("not a value column");
-  std::string_view payload;
-  LIQDB_RETURN_IF_ERROR(CheckPart(static_cast<uint8_t>(kPartColumn + column), value, &payload));
-  ByteReader r(payload);
+  ByteReader r(nullptr, 0);
   uint8_t codec = 0;
-  LIQDB_RETURN_IF_ERROR(r.GetU8(&codec));
+  LIQDB_RETURN_IF_ERROR(OpenValueColumn(kind, column, value, rows, &r, &codec));
   if (codec != kColumnCodecPlain) return Status::OK();
   return DecodeDoublesAbove(&r, rows, t, at, values, found);
 }
