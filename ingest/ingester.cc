@@ -10,9 +10,18 @@
 // last line was read and found good. Streams flush on an interval instead
 // (RowBuffer::TakeStream: a row waits at most two intervals).
 // Finish seals what the run left staged.
+//
+// Files overlap parsing with storing: a group of batches is encoded and
+// written (Store::AppendAll) on a second thread while the next group is
+// parsed. One group at most is in flight, so groups reach the store in
+// order and memory holds two groups, not more; what needs the store to hold
+// every row parsed so far (saving adapter state, sealing, the end of a
+// file) waits for it first. Streams store each group before going on, so
+// their rows are queryable when a flush returns.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <system_error>
 #include <unordered_map>
 
 #if defined(__GLIBC__)
@@ -128,6 +137,8 @@ Ingester::Ingester(Store* store, IngestOptions options) : store_(store), options
   if (options_.batch_rows == 0) options_.batch_rows = 1;
 }
 
+// An append still in flight finishes before the store can go away: the
+// future of std::async waits for it when destroyed.
 Ingester::~Ingester() = default;
 
 std::optional<Format> Ingester::format() const {
@@ -290,6 +301,7 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
   }
 
   bool bad = false;
+  overlap_appends_ = !stream;
   next_flush_at_ = options_.batch_rows;
   const uint64_t late_before = buffer_.late_rows();
   // Peeked lines are copies; give them the padding the parsers need.
@@ -357,15 +369,36 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
     }
   }
   buffer_.Clear();
+  LIQDB_RETURN_IF_ERROR(WaitForAppend());  // the file's counts are complete when it is done
   Progress(reader);
   return Status::OK();
 }
 
 Status Ingester::AppendGroup(std::vector<SeriesBatch>* group) {
   if (group->empty()) return Status::OK();
-  // The rows move into the store: no copy of a batch is made.
-  Result<AppendStats> r = store_->AppendAll(std::move(*group));
+  LIQDB_RETURN_IF_ERROR(WaitForAppend());
+  // The rows move into the store: no copy of a batch is made. Shared, so
+  // that they are still here when no thread can be started.
+  auto rows = std::make_shared<std::vector<SeriesBatch>>(std::move(*group));
   group->clear();
+  auto append = [store = store_, rows] { return store->AppendAll(std::move(*rows)); };
+  if (overlap_appends_) {
+    try {
+      in_flight_ = std::async(std::launch::async, append);
+      return Status::OK();
+    } catch (const std::system_error&) {
+      // No thread to be had: store the group on this one.
+    }
+  }
+  return CountAppend(append());
+}
+
+Status Ingester::WaitForAppend() {
+  if (!in_flight_.valid()) return Status::OK();
+  return CountAppend(in_flight_.get());
+}
+
+Status Ingester::CountAppend(const Result<AppendStats>& r) {
   if (!r.ok()) return r.status().WithContext("store append");
   ++summary_.flushes;
   summary_.stored += r->stored;
@@ -403,6 +436,7 @@ Status Ingester::Flush(std::vector<SeriesBatch> batches) {
 
 Status Ingester::SaveState() {
   if (!buffer_.empty()) return Status::OK();  // the state may run ahead of the store
+  LIQDB_RETURN_IF_ERROR(WaitForAppend());
   const std::string dir = options_.state_dir.empty() ? store_->path() : options_.state_dir;
   for (auto& [f, a] : adapters_) LIQDB_RETURN_IF_ERROR(a->SaveState(dir));
   return Status::OK();
@@ -412,6 +446,7 @@ Status Ingester::Finish() {
   if (finished_) return Status::OK();
   finished_ = true;
   LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeAll()));
+  LIQDB_RETURN_IF_ERROR(WaitForAppend());
   LIQDB_RETURN_IF_ERROR(SaveState());
   // Every run ends sealed: what is still staged becomes sealed chunks, the
   // short ones merged with their series' newest short chunks (store.h).

@@ -24,6 +24,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <optional>
@@ -383,7 +384,12 @@ class Ingester {
   Status SkipOrFail(const Status& why);
   Status ParseOne(LineReader* reader, std::string_view line, uint64_t line_no, bool* bad);
   Status Flush(std::vector<SeriesBatch> batches);
+  // Hands a group to the store: on the second thread for files, after the
+  // group before it is stored (ingester.cc).
   Status AppendGroup(std::vector<SeriesBatch>* group);
+  // Waits for the group in flight, if any, and counts it.
+  Status WaitForAppend();
+  Status CountAppend(const Result<AppendStats>& r);
   Status SaveState();
   void ReportBad(const std::string& file, uint64_t line, const std::string& reason);
   void Report(const std::string& message);
@@ -402,6 +408,8 @@ class Ingester {
   RejectFn on_rejected_;
   std::function<void(const IngestProgress&)> progress_;
   bool finished_ = false;
+  bool overlap_appends_ = false;  // the current input is a file (see AppendGroup)
+  std::future<Result<AppendStats>> in_flight_;
 };
 
 // "read 10 lines, 12 rows: stored 9, duplicates 3, rejected 1 line, ..."
