@@ -147,18 +147,30 @@ int64_t RollupSlotOf(Timestamp ts, int64_t resolution) {
   return FloorDiv(ts, resolution);
 }
 
+void RollupSlotCursor::Enter(Timestamp ts) {
+  slot_ = RollupSlotOf(ts, resolution_);
+  int64_t offset = ts % resolution_;
+  if (offset < 0) offset += resolution_;
+  // The slot's ends, clamped where they fall outside int64.
+  if (__builtin_sub_overflow(ts, offset, &first_)) first_ = INT64_MIN;
+  if (__builtin_add_overflow(ts, resolution_ - 1 - offset, &last_)) last_ = INT64_MAX;
+}
+
 void BuildRollup(const Columns& rows, int64_t resolution, std::vector<RollupSlot>* out) {
   out->clear();
+  const double* qty = rows.values[liq_col::kQty].data();
+  const double* notional = rows.values[liq_col::kNotional].data();
+  RollupSlotCursor cursor(resolution);
   for (size_t i = 0; i < rows.size(); ++i) {
-    const int64_t slot = RollupSlotOf(rows.ts[i], resolution);
+    const int64_t slot = cursor.SlotOf(rows.ts[i]);
     if (out->empty() || out->back().slot != slot) {
       out->push_back(RollupSlot{});
       out->back().slot = slot;
     }
     SideSums& s = out->back().sides[rows.side[i]];
     s.count++;
-    s.qty += rows.values[liq_col::kQty][i];
-    s.notional += rows.values[liq_col::kNotional][i];
+    s.qty += qty[i];
+    s.notional += notional[i];
   }
 }
 

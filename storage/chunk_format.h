@@ -81,6 +81,23 @@ int ColumnCount(Kind kind);
 uint8_t RollupPart(int64_t resolution);
 // The slot of `ts`: floor(ts / resolution).
 int64_t RollupSlotOf(Timestamp ts, int64_t resolution);
+// RollupSlotOf over timestamps that stay in one slot for many rows (a
+// chunk's, in time order): a division only when a row leaves the slot
+// before. Any order gives the same slots.
+class RollupSlotCursor {
+ public:
+  explicit RollupSlotCursor(int64_t resolution) : resolution_(resolution) {}
+  int64_t SlotOf(Timestamp ts) {
+    if (ts < first_ || ts > last_) Enter(ts);
+    return slot_;
+  }
+
+ private:
+  void Enter(Timestamp ts);
+  int64_t resolution_;
+  int64_t slot_ = 0;
+  Timestamp first_ = 1, last_ = 0;  // the slot's time range; empty until the first row
+};
 void BuildRollup(const Columns& rows, int64_t resolution, std::vector<RollupSlot>* out);
 std::string EncodeRollupPart(uint8_t part, const std::vector<RollupSlot>& rollup);
 Status DecodeRollupPart(uint8_t part, std::string_view value, std::vector<RollupSlot>* out);

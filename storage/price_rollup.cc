@@ -30,11 +30,12 @@ bool BuildPriceRollup(const Columns& rows, PriceRollup* out) {
   if (n == 0 || rows.kind != Kind::kLiquidations) return false;
   const std::vector<double>& price = rows.values[liq_col::kPrice];
   const std::vector<double>& notional = rows.values[liq_col::kNotional];
-  // fmin/fmax pass over a NaN; ClearPriceBin refuses it below.
+  // A NaN fails both comparisons and is passed over (ClearPriceBin refuses
+  // it below); written so, the loop compiles to min/max instructions.
   double low = INFINITY, high = -INFINITY;
   for (double p : price) {
-    low = std::fmin(low, p);
-    high = std::fmax(high, p);
+    low = p < low ? p : low;
+    high = p > high ? p : high;
   }
   if (!(low > 0) || !std::isfinite(high)) return false;
   const double step = PriceRollupStep(low, high);
@@ -46,7 +47,8 @@ bool BuildPriceRollup(const Columns& rows, PriceRollup* out) {
   std::vector<CellSums> sums(width);
   std::vector<uint32_t> touched;
   const size_t max_cells = n / kMinRowsPerPriceCell;
-  int64_t slot = RollupSlotOf(rows.ts[0], kRollupHour);
+  RollupSlotCursor cursor(kRollupHour);
+  int64_t slot = cursor.SlotOf(rows.ts[0]);
   auto flush = [&] {
     std::sort(touched.begin(), touched.end());
     for (uint32_t at : touched) {
@@ -63,7 +65,7 @@ bool BuildPriceRollup(const Columns& rows, PriceRollup* out) {
   for (size_t i = 0; i < n; ++i) {
     int64_t bin = 0;
     if (!ClearPriceBin(price[i], step, &bin)) return false;
-    const int64_t row_slot = RollupSlotOf(rows.ts[i], kRollupHour);
+    const int64_t row_slot = cursor.SlotOf(rows.ts[i]);
     if (row_slot != slot) {
       flush();
       if (out->size() > max_cells) return false;
