@@ -57,6 +57,16 @@ LIQDB_SIMD_CLONES void KeepInRange(const double* v, size_t n, const ValueRange& 
 // column (packed) rather than the prices at those rows (one at a time).
 constexpr size_t kPartialDecodeShare = 8;
 
+// Whether a row of price p and notional v = p × qty meets every price and
+// notional range (the others were applied before).
+bool PriceAndNotionalMatch(const std::vector<const ValueRange*>& ranges, double p, double v) {
+  for (const ValueRange* r : ranges) {
+    if (r->column == liq_col::kPrice && !r->Contains(p)) return false;
+    if (r->column == liq_col::kNotional && !r->Contains(v)) return false;
+  }
+  return true;
+}
+
 // keep[i] &= whether price × qty[i] may lie in `r` for some price in
 // [pmin, pmax] (pmin >= 0): for qty >= 0 rounding is monotonic, so
 // pmin × qty <= price × qty <= pmax × qty also holds after rounding, and a
@@ -290,6 +300,39 @@ Status RowScanner::OpenNextSeries() {
   return Status::OK();
 }
 
+uint8_t* RowScanner::StartKeep(const Columns& rows, size_t n, bool inside, bool side_filter) {
+  // Reused: no allocation per chunk. A raw pointer, since a store through a
+  // uint8_t& may alias anything (the vector's own pointers included), which
+  // keeps the loops below from being vectorised.
+  if (keep_.size() < n) keep_.resize(n);
+  uint8_t* keep = keep_.data();
+  std::fill(keep, keep + n, uint8_t{1});
+  if (!inside) {
+    const Timestamp from = filter_.from, to = filter_.to;
+    const Timestamp* ts = rows.ts.data();
+    for (size_t i = 0; i < n; ++i) keep[i] = static_cast<uint8_t>((ts[i] >= from) & (ts[i] < to));
+  }
+  if (side_filter) {
+    const uint8_t side_mask = filter_.side_mask;
+    const uint8_t* side = rows.side.data();
+    for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((side_mask >> side[i]) & 1);
+  }
+  return keep;
+}
+
+Status RowScanner::ReadPricesAt(size_t c) {
+  price_at_.resize(c);
+  if (c > reader_->meta().rows / kPartialDecodeShare) {
+    // Too many rows left for a partial decode to pay: the packed one, picked.
+    LIQDB_RETURN_IF_ERROR(reader_->Decode(MaskValue(liq_col::kPrice), &prices_));
+    const double* all = prices_.values[liq_col::kPrice].data();
+    for (size_t j = 0; j < c; ++j) price_at_[j] = all[candidates_[j]];
+  } else if (c > 0) {
+    LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAt(liq_col::kPrice, candidates_.data(), c, price_at_.data()));
+  }
+  return Status::OK();
+}
+
 Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
   const ChunkMeta& m = reader_->meta();
   // Chunks whose rows are all filtered out are skipped here, inside one
@@ -352,22 +395,7 @@ Result<bool> RowScanner::ReadChunk(ScanBlock* block) {
   LIQDB_RETURN_IF_ERROR(reader_->Decode(mask, &scratch_));
   Columns& rows = scratch_;
   const size_t n = m.rows;
-  // Reused: no allocation per chunk. A raw pointer, since a store through a
-  // uint8_t& may alias anything (the vector's own pointers included), which
-  // keeps the loops below from being vectorised.
-  if (keep_.size() < n) keep_.resize(n);
-  uint8_t* keep = keep_.data();
-  std::fill(keep, keep + n, uint8_t{1});
-  if (!inside) {
-    const Timestamp from = filter_.from, to = filter_.to;
-    const Timestamp* ts = rows.ts.data();
-    for (size_t i = 0; i < n; ++i) keep[i] = static_cast<uint8_t>((ts[i] >= from) & (ts[i] < to));
-  }
-  if (side_filter) {
-    const uint8_t side_mask = filter_.side_mask;
-    const uint8_t* side = rows.side.data();
-    for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((side_mask >> side[i]) & 1);
-  }
+  uint8_t* keep = StartKeep(rows, n, inside, side_filter);
   for (const ValueRange* r : ranges) KeepInRange(rows.values[r->column].data(), n, *r, keep);
   Gather(rows, n, keep, &block->rows, &block->position, &positions_);
   if (untimed) block->rows_without_ts = static_cast<uint32_t>(block->position.size());
@@ -392,19 +420,7 @@ Status RowScanner::ReadProductChunk(ScanBlock* block, ColumnMask mask, bool insi
   LIQDB_RETURN_IF_ERROR(reader_->Decode((mask & ~price_and_notional) | MaskValue(liq_col::kQty), &scratch_));
   Columns& rows = scratch_;
   const size_t n = m.rows;
-  if (keep_.size() < n) keep_.resize(n);
-  uint8_t* keep = keep_.data();
-  std::fill(keep, keep + n, uint8_t{1});
-  if (!inside) {
-    const Timestamp from = filter_.from, to = filter_.to;
-    const Timestamp* ts = rows.ts.data();
-    for (size_t i = 0; i < n; ++i) keep[i] = static_cast<uint8_t>((ts[i] >= from) & (ts[i] < to));
-  }
-  if (side_filter) {
-    const uint8_t side_mask = filter_.side_mask;
-    const uint8_t* side = rows.side.data();
-    for (size_t i = 0; i < n; ++i) keep[i] &= static_cast<uint8_t>((side_mask >> side[i]) & 1);
-  }
+  uint8_t* keep = StartKeep(rows, n, inside, side_filter);
   for (const ValueRange* r : ranges) {
     if (r->column != liq_col::kPrice && r->column != liq_col::kNotional) {
       KeepInRange(rows.values[r->column].data(), n, *r, keep);
@@ -416,26 +432,13 @@ Status RowScanner::ReadProductChunk(ScanBlock* block, ColumnMask mask, bool insi
   // range on them exactly, with the product Decode would have computed.
   if (candidates_.size() < n) candidates_.resize(n);
   const size_t c = SelectedPositions(keep, n, candidates_.data());
-  price_at_.resize(c);
-  if (c > n / kPartialDecodeShare) {
-    // Too many rows left for a partial decode to pay: the packed one, picked.
-    LIQDB_RETURN_IF_ERROR(reader_->Decode(MaskValue(liq_col::kPrice), &prices_));
-    const double* all = prices_.values[liq_col::kPrice].data();
-    for (size_t j = 0; j < c; ++j) price_at_[j] = all[candidates_[j]];
-  } else {
-    LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAt(liq_col::kPrice, candidates_.data(), c, price_at_.data()));
-  }
+  LIQDB_RETURN_IF_ERROR(ReadPricesAt(c));
   std::vector<double> price, product;  // of the rows kept, in order
   block->position.clear();
   for (size_t j = 0; j < c; ++j) {
     const uint32_t i = candidates_[j];
     const double p = price_at_[j], v = p * qty[i];
-    bool match = true;
-    for (const ValueRange* r : ranges) {
-      if (r->column == liq_col::kPrice) match = match && r->Contains(p);
-      if (r->column == liq_col::kNotional) match = match && r->Contains(v);
-    }
-    if (!match) continue;
+    if (!PriceAndNotionalMatch(ranges, p, v)) continue;
     block->position.push_back(i);
     price.push_back(p);
     product.push_back(v);
@@ -479,24 +482,12 @@ Result<bool> RowScanner::ReadLargeLots(ScanBlock* block, const std::vector<const
     candidates_[c++] = large_rows_[j];
     qty_left.push_back(q);
   }
-  price_at_.resize(c);
-  if (c > m.rows / kPartialDecodeShare) {
-    LIQDB_RETURN_IF_ERROR(reader_->Decode(MaskValue(liq_col::kPrice), &prices_));
-    const double* all = prices_.values[liq_col::kPrice].data();
-    for (size_t j = 0; j < c; ++j) price_at_[j] = all[candidates_[j]];
-  } else if (c > 0) {
-    LIQDB_RETURN_IF_ERROR(reader_->DecodeValuesAt(liq_col::kPrice, candidates_.data(), c, price_at_.data()));
-  }
+  LIQDB_RETURN_IF_ERROR(ReadPricesAt(c));
   std::vector<double> price, qty, product;  // of the rows kept, in order
   block->position.clear();
   for (size_t j = 0; j < c; ++j) {
     const double p = price_at_[j], v = p * qty_left[j];
-    bool match = true;
-    for (const ValueRange* r : ranges) {
-      if (r->column == liq_col::kPrice) match = match && r->Contains(p);
-      if (r->column == liq_col::kNotional) match = match && r->Contains(v);
-    }
-    if (!match) continue;
+    if (!PriceAndNotionalMatch(ranges, p, v)) continue;
     block->position.push_back(candidates_[j]);
     price.push_back(p);
     qty.push_back(qty_left[j]);

@@ -111,6 +111,11 @@ class RowScanner {
   // just those rows are read. False where the column cannot say.
   Result<bool> ReadLargeLots(ScanBlock* block, const std::vector<const ValueRange*>& ranges,
                              const ValueRange& notional);
+  // keep_ for the n rows of a decoded chunk: 1 where the time range (unless
+  // the chunk is `inside` it) and the side filter let a row through.
+  uint8_t* StartKeep(const Columns& rows, size_t n, bool inside, bool side_filter);
+  // price_at_ = the prices of the first c rows of candidates_.
+  Status ReadPricesAt(size_t c);
   Status OpenNextSeries();
   // Time-ordered scans: the next run of one series from the merge.
   Result<bool> NextMerged(ScanBlock* block);
