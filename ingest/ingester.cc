@@ -282,6 +282,7 @@ Status Ingester::ParseOne(LineReader* reader, std::string_view line, uint64_t li
 
 Status Ingester::IngestReader(LineReader* reader, bool stream) {
   if (finished_) return Status::InvalidArgument("Ingester used after Finish");
+  LIQDB_RETURN_IF_ERROR(append_failed_);  // the store refused a batch: nothing more goes in
   ++summary_.files;
   std::vector<std::string> peeked;
   bool damaged = false;
@@ -377,6 +378,7 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
 Status Ingester::AppendGroup(std::vector<SeriesBatch>* group) {
   if (group->empty()) return Status::OK();
   LIQDB_RETURN_IF_ERROR(WaitForAppend());
+  LIQDB_RETURN_IF_ERROR(append_failed_);
   // The rows move into the store: no copy of a batch is made. Shared, so
   // that they are still here when no thread can be started.
   auto rows = std::make_shared<std::vector<SeriesBatch>>(std::move(*group));
@@ -384,6 +386,7 @@ Status Ingester::AppendGroup(std::vector<SeriesBatch>* group) {
   auto append = [store = store_, rows] { return store->AppendAll(std::move(*rows)); };
   if (overlap_appends_) {
     try {
+      // `append` is copied, not moved: the fallback below still holds it.
       in_flight_ = std::async(std::launch::async, append);
       return Status::OK();
     } catch (const std::system_error&) {
@@ -399,7 +402,10 @@ Status Ingester::WaitForAppend() {
 }
 
 Status Ingester::CountAppend(const Result<AppendStats>& r) {
-  if (!r.ok()) return r.status().WithContext("store append");
+  if (!r.ok()) {
+    append_failed_ = r.status().WithContext("store append");
+    return append_failed_;
+  }
   ++summary_.flushes;
   summary_.stored += r->stored;
   summary_.duplicates += r->duplicates;
@@ -443,8 +449,12 @@ Status Ingester::SaveState() {
 }
 
 Status Ingester::Finish() {
-  if (finished_) return Status::OK();
+  if (finished_) return append_failed_;
   finished_ = true;
+  // After a failed append the rows parsed since are not stored, so neither
+  // is any adapter state that would say they were.
+  LIQDB_RETURN_IF_ERROR(WaitForAppend());
+  LIQDB_RETURN_IF_ERROR(append_failed_);
   LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeAll()));
   LIQDB_RETURN_IF_ERROR(WaitForAppend());
   LIQDB_RETURN_IF_ERROR(SaveState());

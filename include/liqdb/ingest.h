@@ -410,6 +410,7 @@ class Ingester {
   bool finished_ = false;
   bool overlap_appends_ = false;  // the current input is a file (see AppendGroup)
   std::future<Result<AppendStats>> in_flight_;
+  Status append_failed_;  // the first append the store refused; nothing is stored after it
 };
 
 // "read 10 lines, 12 rows: stored 9, duplicates 3, rejected 1 line, ..."

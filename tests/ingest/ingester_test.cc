@@ -288,6 +288,35 @@ TEST_CASE("an interrupted ingest leaves whole batches, and a re-run completes it
   CHECK(rerun.summary.duplicates == partial);
 }
 
+TEST_CASE("after the store refuses a batch, nothing more goes in and Finish says so",
+          "[ingester][recovery]") {
+  const std::string dir = TempDir("refused");
+  std::string text;
+  for (int i = 0; i < 100; ++i)
+    text += std::to_string(1718000000000000LL + i * 1000) + ",bybit,ETHUSDT,short,3500,0.5\n";
+  WriteFile(dir + "/a.csv", text);
+  WriteFile(dir + "/b.csv", "1718100000000000,bybit,ETHUSDT,long,3600,1\n");
+  FakeStore store(dir);
+  store.fail_after = 2;
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.batch_rows = 16;
+  Ingester ing(&store, o);
+  const Status a = ing.IngestPath(dir + "/a.csv");
+  REQUIRE_FALSE(a.ok());
+  CHECK_THAT(a.message(), Catch::Contains("injected failure"));
+  CHECK(store.calls == 3);
+  const size_t stored = store.RowCount();
+  CHECK(stored == 32);  // the two batches before the refused one
+  const Status b = ing.IngestPath(dir + "/b.csv");
+  CHECK_FALSE(b.ok());
+  const Status fin = ing.Finish();
+  CHECK_FALSE(fin.ok());
+  CHECK_THAT(fin.message(), Catch::Contains("injected failure"));
+  CHECK(store.calls == 3);  // neither b.csv nor the rows held back were offered
+  CHECK(store.RowCount() == stored);
+  CHECK(ing.summary().stored == stored);
+}
+
 TEST_CASE("hyperliquid: closes computed across files and across runs", "[ingester][hyperliquid]") {
   const std::string dir = TempDir("hl");
   std::istringstream in(Sample("hyperliquid-clearinghouse.jsonl"));

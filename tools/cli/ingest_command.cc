@@ -129,18 +129,23 @@ int RunIngest(const IngestArgs& a) {
   }
 
   int rc = kExitOk;
+  std::string failure;
   for (const std::string& f : files) {
     // Files that cannot be read are reported and skipped inside; what
     // returns here is the store failing, which ends the run.
     Status s = ingester.IngestPath(f);
     if (!s.ok()) {
       if (bar) bar->Finish();
-      std::cerr << "liqdb ingest: " << s.message() << "\n";
+      failure = s.message();
+      std::cerr << "liqdb ingest: " << failure << "\n";
       rc = kExitFailure;
       break;
     }
   }
+  // Seals what was stored; after a failed append it returns that failure
+  // again (already reported above).
   Status fin = ingester.Finish();
+  if (!fin.ok() && fin.message() == failure) fin = Status::OK();
   // New positions move the state heatmaps start from: extend the keyframes
   // (a no-op when no positions series grew past the next keyframe time).
   if (fin.ok()) fin = WritePositionKeyframes(**store).status();
