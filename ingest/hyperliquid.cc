@@ -168,6 +168,7 @@ class HyperliquidAdapter : public Adapter {
     return Status::OK();
   }
 
+  bool HasState() const override { return !wallets_.empty(); }
   Status SaveState(const std::string& dir) override {
     if (wallets_.empty()) return Status::OK();
     const std::string path = dir + "/" + kStateFile;

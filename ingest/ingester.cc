@@ -15,8 +15,8 @@
 // written (Store::AppendAll) on a second thread while the next group is
 // parsed. One group at most is in flight, so groups reach the store in
 // order and memory holds two groups, not more; what needs the store to hold
-// every row parsed so far (saving adapter state, sealing, the end of a
-// file) waits for it first. Streams store each group before going on, so
+// every row parsed so far (saving adapter state, sealing) waits for it
+// first; a file's last group overlaps the next file. Streams store each group before going on, so
 // their rows are queryable when a flush returns.
 #include <algorithm>
 #include <chrono>
@@ -370,7 +370,9 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
     }
   }
   buffer_.Clear();
-  LIQDB_RETURN_IF_ERROR(WaitForAppend());  // the file's counts are complete when it is done
+  // The file's last group may still be in flight: it overlaps the next
+  // file's parsing (daily archives are often one group each), and its
+  // counts join the summary when it is waited for.
   Progress(reader);
   return Status::OK();
 }
@@ -442,7 +444,10 @@ Status Ingester::Flush(std::vector<SeriesBatch> batches) {
 
 Status Ingester::SaveState() {
   if (!buffer_.empty()) return Status::OK();  // the state may run ahead of the store
-  LIQDB_RETURN_IF_ERROR(WaitForAppend());
+  if (std::none_of(adapters_.begin(), adapters_.end(), [](const auto& a) { return a.second->HasState(); })) {
+    return Status::OK();
+  }
+  LIQDB_RETURN_IF_ERROR(WaitForAppend());  // the state says these rows are stored
   const std::string dir = options_.state_dir.empty() ? store_->path() : options_.state_dir;
   for (auto& [f, a] : adapters_) LIQDB_RETURN_IF_ERROR(a->SaveState(dir));
   return Status::OK();

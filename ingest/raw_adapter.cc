@@ -12,6 +12,7 @@
 // lines pass through this adapter too, so the rule is the same live and in a
 // replay. Feeds whose sample time is the receive time (Hyperliquid
 // metaAndAssetCtxs) are exempt: the same bytes polled later are a new sample.
+#include <algorithm>
 #include <deque>
 #include <functional>
 #include <map>
@@ -213,6 +214,10 @@ class LiqdbRawAdapter : public Adapter {
   Status SaveState(const std::string& dir) override {
     for (auto& [f, a] : adapters_) LIQDB_RETURN_IF_ERROR(a->SaveState(dir));
     return Status::OK();
+  }
+  bool HasState() const override {
+    return std::any_of(adapters_.begin(), adapters_.end(),
+                       [](const auto& a) { return a.second->HasState(); });
   }
 
  private:

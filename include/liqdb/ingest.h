@@ -308,6 +308,9 @@ class Adapter {
     (void)dir;
     return Status::OK();
   }
+  // Whether SaveState would write anything: only then must the rows parsed
+  // so far be in the store first (the Ingester waits for them).
+  virtual bool HasState() const { return false; }
 };
 
 // The adapter for `format` (not kAuto).

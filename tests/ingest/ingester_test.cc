@@ -356,6 +356,30 @@ TEST_CASE("hyperliquid: closes computed across files and across runs", "[ingeste
   CHECK(r4.summary.stored == 1);
 }
 
+TEST_CASE("hyperliquid: the state is saved only once the rows it covers are stored",
+          "[ingester][hyperliquid]") {
+  const std::string dir = TempDir("hl-refused");
+  std::istringstream in(Sample("hyperliquid-clearinghouse.jsonl"));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  REQUIRE(lines.size() == 3);
+  WriteFile(dir + "/day1.jsonl", lines[0] + "\n" + lines[1] + "\n");
+  WriteFile(dir + "/day2.jsonl", lines[2] + "\n");
+  FakeStore store(dir);
+  store.fail_after = 1;  // day1's append is stored, day2's refused
+  IngestOptions o = WithFormat(Format::kHyperliquidClearinghouse);
+  o.state_dir = dir;
+  Run broken = IngestFiles(&store, {dir + "/day1.jsonl", dir + "/day2.jsonl"}, o);
+  CHECK_FALSE(broken.status.ok());
+  CHECK(store.RowCount() == 3);
+  // Had the state recorded day2's poll, this run would see no change in
+  // wallet a and write no close for its ETH position.
+  store.fail_after = -1;
+  Run rerun = IngestFiles(&store, {dir + "/day2.jsonl"}, o);
+  REQUIRE(rerun.status.ok());
+  CHECK(rerun.summary.stored == 2);  // BTC still open + ETH closed
+}
+
 TEST_CASE("auto picks the format per file and says so", "[ingester][sniff]") {
   const std::string dir = TempDir("auto");
   WriteCompressed(dir + "/x.gz", Sample("okx-liquidation-orders.jsonl"), Compression::kGzip);
