@@ -349,6 +349,10 @@ struct IngestProgress {
 // the owner of the process calls it; a no-op without glibc.
 void KeepFreedMemoryForReuse();
 
+// Lines -> adapter -> store. One caller thread; for files the store's
+// appends run on a second thread, one group behind the parsing, so the
+// store may lag the summary's parsed rows until Finish (ingester.cc). Once
+// the store refuses a batch, every later call returns that failure.
 class Ingester {
  public:
   Ingester(Store* store, IngestOptions options);
@@ -374,9 +378,12 @@ class Ingester {
   Status IngestPath(const std::string& path);
   // Ingests from an open reader (its name is used in messages).
   Status IngestReader(LineReader* reader, bool stream);
-  // Flushes what is buffered and saves adapter state. Call once at the end.
+  // Flushes what is buffered, waits for the store, saves adapter state and
+  // seals. Call once at the end.
   Status Finish();
 
+  // Complete after Finish; before it, `stored` and `duplicates` may lack the
+  // group still in flight.
   const IngestSummary& summary() const { return summary_; }
   // The format in use (what auto chose once known).
   std::optional<Format> format() const;
