@@ -94,8 +94,10 @@ if want tsan; then
   if [[ " ${failed[*]} " != *" tsan-build "* ]]; then
     tsan_run() (
       # The tests that start threads: the streamed ingest (a reader thread
-      # feeding the Ingester), sqlite3_interrupt from a second thread, and the
-      # recorder (network thread, parsing threads, loopback venue).
+      # feeding the Ingester), the file ingest (the store's appends on a
+      # second thread: real stores, sealing, a refused append, adapter
+      # state), sqlite3_interrupt from a second thread, and the recorder
+      # (network thread, parsing threads, loopback venue).
       # This stage looks for races: a ThreadSanitizer report fails it; the
       # interrupt tests' latency bounds (0.5 s) cannot hold at TSan's 5-15x
       # slowdown, so their assertion failures are shown but not counted here
@@ -104,7 +106,7 @@ if want tsan; then
       : >"$out"
       export TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1 suppressions=$PWD/tools/tsan.supp"
       export LIQDB_TEST_TMP=$PWD/build-tsan/test-tmp
-      build-tsan/tests/ingest_tests "[stream]" 2>&1 | tee -a "$out" || rc=1
+      build-tsan/tests/ingest_tests "[stream],[store],[seal],[recovery],[hyperliquid]" 2>&1 | tee -a "$out" || rc=1
       build-tsan/tests/sql_tests "[interrupt]" >>"$out" 2>&1 || true
       build-tsan/tests/record_tests "[record-threads]" 2>&1 | tee -a "$out" || rc=1
       grep -a -E "test cases|FAILED" "$out" | tail -n 20
