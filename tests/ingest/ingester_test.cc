@@ -43,6 +43,18 @@ IngestOptions WithFormat(Format f) {
   return o;
 }
 
+// The Hyperliquid sample's three polls as two days of files in `dir`:
+// day1.jsonl the first two, day2.jsonl the third. Returns the polls.
+std::vector<std::string> WriteHyperliquidDays(const std::string& dir) {
+  std::istringstream in(Sample("hyperliquid-clearinghouse.jsonl"));
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  REQUIRE(lines.size() == 3);
+  WriteFile(dir + "/day1.jsonl", lines[0] + "\n" + lines[1] + "\n");
+  WriteFile(dir + "/day2.jsonl", lines[2] + "\n");
+  return lines;
+}
+
 }  // namespace
 
 TEST_CASE("ingesting the same file twice stores each row once", "[ingester][idempotency]") {
@@ -319,12 +331,7 @@ TEST_CASE("after the store refuses a batch, nothing more goes in and Finish says
 
 TEST_CASE("hyperliquid: closes computed across files and across runs", "[ingester][hyperliquid]") {
   const std::string dir = TempDir("hl");
-  std::istringstream in(Sample("hyperliquid-clearinghouse.jsonl"));
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  REQUIRE(lines.size() == 3);
-  WriteFile(dir + "/day1.jsonl", lines[0] + "\n" + lines[1] + "\n");
-  WriteFile(dir + "/day2.jsonl", lines[2] + "\n");
+  const std::vector<std::string> lines = WriteHyperliquidDays(dir);
   FakeStore store(dir);
   IngestOptions o = WithFormat(Format::kHyperliquidClearinghouse);
   o.state_dir = dir;
@@ -359,12 +366,7 @@ TEST_CASE("hyperliquid: closes computed across files and across runs", "[ingeste
 TEST_CASE("hyperliquid: the state is saved only once the rows it covers are stored",
           "[ingester][hyperliquid]") {
   const std::string dir = TempDir("hl-refused");
-  std::istringstream in(Sample("hyperliquid-clearinghouse.jsonl"));
-  std::vector<std::string> lines;
-  for (std::string l; std::getline(in, l);) lines.push_back(l);
-  REQUIRE(lines.size() == 3);
-  WriteFile(dir + "/day1.jsonl", lines[0] + "\n" + lines[1] + "\n");
-  WriteFile(dir + "/day2.jsonl", lines[2] + "\n");
+  WriteHyperliquidDays(dir);
   FakeStore store(dir);
   store.fail_after = 1;  // day1's append is stored, day2's refused
   IngestOptions o = WithFormat(Format::kHyperliquidClearinghouse);
