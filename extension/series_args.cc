@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <set>
 
 #include "extension/sql_args.h"
@@ -63,7 +64,8 @@ Result<SeriesArgs> ReadSeriesArgs(sqlite3_value* symbol, sqlite3_value* exchange
 
 std::vector<std::string> SelectedCoins(const Store& store, Kind kind, const SeriesArgs& args) {
   std::set<std::string> coins;
-  for (const SeriesInfo& s : store.ListSeries(kind)) {
+  for (const SeriesInfo& s : *store.SeriesListing()) {
+    if (s.kind != kind) continue;
     if (args.exchange && s.key.exchange != *args.exchange) continue;
     if (args.symbol && s.key.symbol != *args.symbol) continue;
     const std::string coin = CoinOf(s.key.exchange, s.key.symbol).coin;
@@ -77,7 +79,8 @@ std::vector<std::string> SymbolsForSpec(const Store& store, Kind kind, const Ser
   if (args.symbol) return {*args.symbol};
   if (!args.coin) return {};
   std::set<std::string> symbols;
-  for (const SeriesInfo& s : store.ListSeries(kind)) {
+  for (const SeriesInfo& s : *store.SeriesListing()) {
+    if (s.kind != kind) continue;
     if (args.exchange && s.key.exchange != *args.exchange) continue;
     if (CoinOf(s.key.exchange, s.key.symbol).coin == *args.coin) symbols.insert(s.key.symbol);
   }
@@ -94,7 +97,19 @@ Status RequireOneCoin(const Store& store, Kind kind, const SeriesArgs& args) {
 
 Status CheckSeriesArgs(const Store& store, Kind kind, std::string_view source, SeriesArgs* args) {
   if (!args->symbol && !args->exchange && !args->coin) return Status::OK();
-  const std::vector<SeriesInfo> series = store.ListSeries(kind);
+  const std::shared_ptr<const std::vector<SeriesInfo>> listing = store.SeriesListing();
+  const auto of_kind = [&](const SeriesInfo& s) { return s.kind == kind; };
+  // The usual case first, without copying or building the name sets: a
+  // series that matches every given argument exactly passes every check below as is.
+  for (const SeriesInfo& s : *listing) {
+    if (of_kind(s) && (!args->exchange || s.key.exchange == *args->exchange) &&
+        (!args->symbol || s.key.symbol == *args->symbol) &&
+        (!args->coin || CoinOf(s.key.exchange, s.key.symbol).coin == *args->coin)) {
+      return Status::OK();
+    }
+  }
+  std::vector<SeriesInfo> series;
+  std::copy_if(listing->begin(), listing->end(), std::back_inserter(series), of_kind);
   const std::string src(source);
   const std::string kinds = std::string(KindName(kind));
   if (series.empty()) {
@@ -102,15 +117,6 @@ Status CheckSeriesArgs(const Store& store, Kind kind, std::string_view source, S
                                    (args->symbol ? "symbol '" + *args->symbol + "'"
                                     : args->coin ? "coin '" + *args->coin + "'"
                                                  : "exchange '" + *args->exchange + "'"));
-  }
-  // The usual case first, without building the name sets: a series that
-  // matches every given argument exactly passes every check below as is.
-  for (const SeriesInfo& s : series) {
-    if ((!args->exchange || s.key.exchange == *args->exchange) &&
-        (!args->symbol || s.key.symbol == *args->symbol) &&
-        (!args->coin || CoinOf(s.key.exchange, s.key.symbol).coin == *args->coin)) {
-      return Status::OK();
-    }
   }
   // Exchange: one of the ids the source holds.
   std::set<std::string> exchanges;

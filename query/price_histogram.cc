@@ -85,28 +85,38 @@ class Bins {
 // slot is in range exactly when its start is.
 void AddPriceRollup(const PriceRollup& rollup, const LiqPriceHistogramSpec& spec, bool inside, Bins* bins) {
   const int64_t k = PriceRollupRatio(rollup.step, spec.price_step);
-  // Bins ascend within a slot, so most cells land where the one before did:
-  // the division (tens of cycles) only when a cell leaves [first, first + k).
+  // Bins ascend within a slot, so a cell lands where the one before did or
+  // in the next bin up: the division (tens of cycles, once a bin at k = 2)
+  // only where a cell jumps further, at a new slot.
   int64_t first = 1, key = 0;
   Sums* b = nullptr;
   const size_t m = rollup.size();
   const int64_t* slot = rollup.slot.data();
   const int64_t* bin = rollup.bin.data();
+  const int64_t* longs = rollup.count[0].data();
+  const int64_t* shorts = rollup.count[1].data();
+  const double* long_notional = rollup.notional[0].data();
+  const double* short_notional = rollup.notional[1].data();
   for (size_t i = 0; i < m; ++i) {
     if (!inside) {
       const Timestamp start = slot[i] * kRollupHour;
       if (start < spec.from || start >= spec.to) continue;
     }
     if (b == nullptr || bin[i] < first || bin[i] - first >= k) {
-      key = bin[i] / k;
-      if (bin[i] % k != 0 && bin[i] < 0) --key;  // floor, for a damaged negative bin
-      first = key * k;
+      if (b != nullptr && bin[i] - first >= k && bin[i] - first < 2 * k) {
+        ++key;
+        first += k;
+      } else {
+        key = bin[i] / k;
+        if (bin[i] % k != 0 && bin[i] < 0) --key;  // floor, for a damaged negative bin
+        first = key * k;
+      }
       b = &bins->At(static_cast<double>(key));
     }
-    for (int s = 0; s < 2; ++s) {
-      b->count[s] += static_cast<uint64_t>(rollup.count[s][i]);
-      b->notional[s] += rollup.notional[s][i];
-    }
+    b->count[0] += static_cast<uint64_t>(longs[i]);
+    b->count[1] += static_cast<uint64_t>(shorts[i]);
+    b->notional[0] += long_notional[i];
+    b->notional[1] += short_notional[i];
   }
 }
 
@@ -143,15 +153,12 @@ Result<std::vector<LiqPriceHistogramRow>> LiqPriceHistogram(const Store& store,
   // The cell cap, before any row is decoded: the bins between the lowest
   // and highest price of the chunks read (their zone maps).
   double low = INFINITY, high = -INFINITY;
-  {
-    auto headers = store.ReadChunks(Kind::kLiquidations, ids, spec.from, spec.to);
-    if (!headers.ok()) return headers.status();
-    for (std::unique_ptr<ChunkReader> h = std::move(headers).value(); h->Valid(); h->Next()) {
-      LIQDB_RETURN_IF_ERROR(meter.Tick());
-      low = std::fmin(low, h->meta().min_price);
-      high = std::fmax(high, h->meta().max_price);
-    }
+  for (; r->Valid(); r->Next()) {
+    LIQDB_RETURN_IF_ERROR(meter.Tick());
+    low = std::fmin(low, r->meta().min_price);
+    high = std::fmax(high, r->meta().max_price);
   }
+  r->Rewind();
   const uint64_t bin_count = PriceBinsBetween(low, high, step);
   if (bin_count > kMaxGridCells) {
     return Status::InvalidArgument("liq_price_histogram: prices from " + PriceText(low) + " to " +

@@ -212,16 +212,15 @@ void SliceBlock(const ScanBlock& src, size_t from, size_t to, ScanBlock* out) {
 }  // namespace
 
 std::vector<uint32_t> SelectSeries(const Store& store, const ScanFilter& filter) {
-  std::vector<std::pair<SeriesKey, uint32_t>> found;
-  for (const SeriesInfo& s : store.ListSeries(filter.kind)) {
-    if (Contains(filter.exchanges, s.key.exchange) && Contains(filter.symbols, s.key.symbol) &&
+  // The listing is ordered by (kind, key), so the ids come in key order.
+  std::vector<uint32_t> ids;
+  for (const SeriesInfo& s : *store.SeriesListing()) {
+    if (s.kind == filter.kind && Contains(filter.exchanges, s.key.exchange) &&
+        Contains(filter.symbols, s.key.symbol) &&
         (filter.coins.empty() || Contains(filter.coins, CoinOf(s.key.exchange, s.key.symbol).coin))) {
-      found.emplace_back(s.key, s.series_id);
+      ids.push_back(s.series_id);
     }
   }
-  std::sort(found.begin(), found.end());
-  std::vector<uint32_t> ids;
-  for (const auto& f : found) ids.push_back(f.second);
   return ids;
 }
 

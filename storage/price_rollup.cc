@@ -102,12 +102,15 @@ std::string EncodePriceRollupPart(const PriceRollup& rollup) {
   return SealPart(kPartRollupPrice, std::move(out));
 }
 
-Status DecodePriceRollupPart(std::string_view value, PriceRollup* out) {
+Status DecodePriceRollupPart(std::string_view value, PriceRollup* out, const ChunkMeta* header) {
   std::string_view payload;
   LIQDB_RETURN_IF_ERROR(CheckPart(kPartRollupPrice, value, &payload));
   ByteReader r(payload);
   LIQDB_RETURN_IF_ERROR(r.GetF64(&out->step));
   if (!(out->step > 0) || !std::isfinite(out->step)) return Status::Corruption("price rollup: bad step");
+  if (header != nullptr && out->step != PriceRollupStep(header->min_price, header->max_price)) {
+    return Status::Corruption("price rollup step disagrees with the header's prices");
+  }
   uint64_t m = 0;
   LIQDB_RETURN_IF_ERROR(r.GetVarint(&m));
   if (m == 0 || m > kMaxCodecRows)
@@ -120,17 +123,42 @@ Status DecodePriceRollupPart(std::string_view value, PriceRollup* out) {
     LIQDB_RETURN_IF_ERROR(r.GetRaw(out->notional[side].data(), m * sizeof(double)));
   }
   if (r.remaining() != 0) return Status::Corruption("price rollup: trailing bytes");
-  // One pass for every per-cell rule, branch-light: the checks are rarely
-  // false and the cells number about a thousand a chunk.
+  // One pass for every per-cell rule, without branches (& of bools, not
+  // &&): the checks are rarely false and the cells number about a thousand
+  // a chunk. Without a header the bounds admit every cell.
+  int64_t first_slot = INT64_MIN, last_slot = INT64_MAX;
+  int64_t low_bin = INT64_MIN, high_bin = INT64_MAX;
+  if (header != nullptr) {
+    first_slot = RollupSlotOf(header->min_ts, kRollupHour);
+    last_slot = RollupSlotOf(header->max_ts, kRollupHour);
+    // Within a bin of the header's prices (a price on a bin edge may land
+    // either side of it); a damaged header's prices need not give an int64.
+    const double low = std::floor(header->min_price / out->step) - 1;
+    const double high = std::floor(header->max_price / out->step) + 1;
+    constexpr double kLimit = 0x1p62;
+    if (!(low > -kLimit && high < kLimit && low <= high)) {
+      return Status::Corruption("price rollup cell outside the chunk's hours or prices");
+    }
+    low_bin = static_cast<int64_t>(low);
+    high_bin = static_cast<int64_t>(high);
+  }
   const int64_t *slot = out->slot.data(), *bin = out->bin.data();
   const int64_t *longs = out->count[0].data(), *shorts = out->count[1].data();
-  bool ordered = true, counted = true;
+  bool ordered = true, counted = true, inside = true;
+  uint64_t long_rows = 0, short_rows = 0;
   for (size_t i = 0; i < m; ++i) {
     if (i > 0) ordered &= slot[i] > slot[i - 1] || (slot[i] == slot[i - 1] && bin[i] > bin[i - 1]);
     counted &= longs[i] >= 0 && shorts[i] >= 0 && longs[i] + shorts[i] > 0;
+    inside &= slot[i] >= first_slot && slot[i] <= last_slot && bin[i] >= low_bin && bin[i] <= high_bin;
+    long_rows += static_cast<uint64_t>(longs[i]);
+    short_rows += static_cast<uint64_t>(shorts[i]);
   }
   if (!ordered) return Status::Corruption("price rollup: cells out of order");
   if (!counted) return Status::Corruption("price rollup: a negative count or an empty cell");
+  if (!inside) return Status::Corruption("price rollup cell outside the chunk's hours or prices");
+  if (header != nullptr && (long_rows != header->sides[0].count || short_rows != header->sides[1].count)) {
+    return Status::Corruption("price rollup disagrees with the header");
+  }
   return Status::OK();
 }
 

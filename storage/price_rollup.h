@@ -23,7 +23,11 @@ bool BuildPriceRollup(const Columns& rows, PriceRollup* out);
 
 std::string EncodePriceRollupPart(const PriceRollup& rollup);
 // Checks the checksum, the step (finite, > 0) and that cells ascend by
-// (slot, bin) and hold at least one row each.
-Status DecodePriceRollupPart(std::string_view value, PriceRollup* out);
+// (slot, bin) and hold at least one row each. With `header` (the chunk's
+// meta), also in the same pass: the step is the one its prices give, every
+// cell lies within its hours and prices, and each side's counts add up to
+// its header's, so that a histogram reading the rollup instead of the rows
+// sees the same rows.
+Status DecodePriceRollupPart(std::string_view value, PriceRollup* out, const ChunkMeta* header = nullptr);
 
 }  // namespace liqdb::storage

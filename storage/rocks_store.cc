@@ -281,6 +281,7 @@ Status RocksStore::LoadDirectory(bool lock_held) {
   series_ = std::move(series);
   chunks_ = std::move(chunks);
   bad_chunks_ = std::move(bad);
+  ForgetListing();
   next_chunk_id_ = next_chunk;
   next_series_id_ = next_series;
   return Status::OK();
@@ -418,6 +419,7 @@ Status RocksStore::CommitWrite(rocksdb::WriteBatch* wb, const std::vector<ChunkM
     list.insert(std::upper_bound(list.begin(), list.end(), m, ChunkOrder), m);
     if (m.sealed) sealed_since_settle_ += m.bytes;
   }
+  ForgetListing();
   return Status::OK();
 }
 
@@ -879,12 +881,19 @@ Status RocksStore::MaybeRefresh() const {
   return const_cast<RocksStore*>(this)->Refresh();
 }
 
-std::vector<SeriesInfo> RocksStore::ListSeries(std::optional<Kind> kind) const {
+void RocksStore::ForgetListing() {
+  std::lock_guard lock(listing_mu_);
+  listing_.reset();
+}
+
+std::shared_ptr<const std::vector<SeriesInfo>> RocksStore::SeriesListing() const {
   (void)MaybeRefresh();  // if it fails the directory stays stale but consistent; reads report it
-  std::shared_lock lock(dir_mu_);
-  std::vector<SeriesInfo> out;
+  std::shared_lock dir_lock(dir_mu_);
+  std::lock_guard lock(listing_mu_);
+  if (listing_) return listing_;
+  auto out = std::make_shared<std::vector<SeriesInfo>>();
+  out->reserve(series_ids_.size());
   for (const auto& [k, id] : series_ids_) {
-    if (kind && k.first != *kind) continue;
     SeriesInfo info{k.first, id, k.second};
     auto it = chunks_.find(id);
     if (it != chunks_.end()) {
@@ -899,7 +908,18 @@ std::vector<SeriesInfo> RocksStore::ListSeries(std::optional<Kind> kind) const {
         first = false;
       }
     }
-    out.push_back(std::move(info));
+    out->push_back(std::move(info));
+  }
+  listing_ = std::move(out);
+  return listing_;
+}
+
+std::vector<SeriesInfo> RocksStore::ListSeries(std::optional<Kind> kind) const {
+  const std::shared_ptr<const std::vector<SeriesInfo>> all = SeriesListing();
+  if (!kind) return *all;
+  std::vector<SeriesInfo> out;
+  for (const SeriesInfo& s : *all) {
+    if (s.kind == *kind) out.push_back(s);
   }
   return out;
 }
@@ -1037,33 +1057,8 @@ Status RocksStore::ReadPriceRollup(const ChunkMeta& meta, const rocksdb::Snapsho
       db_->Get(ro, db_->DefaultColumnFamily(), EncodeChunkKey(KeyOf(meta, kPartRollupPrice)), &value);
   if (s.IsNotFound()) return Status::Corruption(DescribeChunk(meta) + ": price rollup is missing");
   if (!s.ok()) return FromRocks(s, DescribeChunk(meta));
-  Status d = DecodePriceRollupPart(value.ToStringView(), out);
-  if (!d.ok()) return Status::Corruption(DescribeChunk(meta) + ": price rollup: " + d.message());
-  if (out->step != PriceRollupStep(meta.min_price, meta.max_price)) {
-    return Status::Corruption(DescribeChunk(meta) + ": price rollup step disagrees with the header's prices");
-  }
-  // Cells lie within the chunk's hours and prices, and each side's counts
-  // add up to the header's: a histogram reading the rollup instead of the
-  // rows must see the same rows.
-  const int64_t first_slot = RollupSlotOf(meta.min_ts, kRollupHour);
-  const int64_t last_slot = RollupSlotOf(meta.max_ts, kRollupHour);
-  const double low_bin = std::floor(meta.min_price / out->step) - 1;
-  const double high_bin = std::floor(meta.max_price / out->step) + 1;
-  std::array<uint64_t, 2> count{};
-  bool inside = true;
-  for (size_t i = 0; i < out->size(); ++i) {
-    const double bin = static_cast<double>(out->bin[i]);
-    inside &= out->slot[i] >= first_slot && out->slot[i] <= last_slot && bin >= low_bin && bin <= high_bin;
-    count[0] += static_cast<uint64_t>(out->count[0][i]);
-    count[1] += static_cast<uint64_t>(out->count[1][i]);
-  }
-  if (!inside) {
-    return Status::Corruption(DescribeChunk(meta) +
-                              ": price rollup cell outside the chunk's hours or prices");
-  }
-  if (count[0] != meta.sides[0].count || count[1] != meta.sides[1].count) {
-    return Status::Corruption(DescribeChunk(meta) + ": price rollup disagrees with the header");
-  }
+  Status d = DecodePriceRollupPart(value.ToStringView(), out, &meta);
+  if (!d.ok()) return Status::Corruption(DescribeChunk(meta) + ": " + d.message());
   return Status::OK();
 }
 
@@ -1078,6 +1073,7 @@ class RocksChunkReader final : public ChunkReader {
 
   bool Valid() const override { return pos_ < chunks_.size(); }
   void Next() override { ++pos_; }
+  void Rewind() override { pos_ = 0; }
   const ChunkMeta& meta() const override { return chunks_[pos_]; }
   const SeriesKey& series() const override { return keys_[pos_]; }
   Status Decode(ColumnMask mask, Columns* out) override {
@@ -1124,13 +1120,24 @@ Result<std::unique_ptr<ChunkReader>> RocksStore::ReadChunks(Kind kind,
     for (const BadChunk& b : bad_chunks_) {
       if (b.kind == kind && wanted(b.series_id)) return Status::Corruption(b.message);
     }
-    for (const auto& [id, list] : chunks_) {
+    auto take = [&](uint32_t id, const std::vector<ChunkMeta>& list) {
       auto s = series_.find(id);
-      if (s == series_.end() || s->second.kind != kind || !wanted(id)) continue;
+      if (s == series_.end() || s->second.kind != kind) return;
       for (const ChunkMeta& m : list) {
         if (m.min_ts >= to) break;  // ordered by min_ts
         if (m.max_ts < from) continue;
         picked.emplace_back(m, s->second.key);
+      }
+    };
+    if (series_ids.empty()) {
+      for (const auto& [id, list] : chunks_) take(id, list);
+    } else {
+      // A query names a few of the store's series: look those up.
+      std::vector<uint32_t> ids = series_ids;
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      for (uint32_t id : ids) {
+        if (auto it = chunks_.find(id); it != chunks_.end()) take(id, it->second);
       }
     }
     snapshot = db_->GetSnapshot();  // consistent with the list just taken

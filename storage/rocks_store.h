@@ -54,6 +54,7 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   Status Verify(const std::function<void(const std::string&)>& report) override;
   Status Refresh() override;
   std::vector<SeriesInfo> ListSeries(std::optional<Kind> kind) const override;
+  std::shared_ptr<const std::vector<SeriesInfo>> SeriesListing() const override;
   Result<StoreStats> Stats() const override;
   Status PutCheckpoint(Kind kind, uint32_t series_id, Timestamp at, const std::string& state) override;
   Result<std::optional<Checkpoint>> LatestCheckpoint(Kind kind, uint32_t series_id,
@@ -120,6 +121,8 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   Status CheckHeartbeats(const std::function<void(const std::string&)>& report, bool drop, uint64_t* bad);
   // Reads the directory from the 'S' and 'H' ranges; takes dir_mu_ unless held.
   Status LoadDirectory(bool lock_held);
+  // Drops SeriesListing's list after a directory change; caller holds dir_mu_ exclusively.
+  void ForgetListing();
   Status CheckWritable() const;
   // A secondary catches up with its writer at most once per second, on the
   // first read after that: SQL readers and BI tools see new rows within a
@@ -182,6 +185,11 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
   // Per series: its chunks ordered by (min_ts, chunk_id).
   std::unordered_map<uint32_t, std::vector<ChunkMeta>> chunks_;
   std::vector<BadChunk> bad_chunks_;
+  // SeriesListing's list, built on first use after a directory change; a
+  // writer clears it while holding dir_mu_ exclusively (lock order: dir_mu_,
+  // then listing_mu_).
+  mutable std::mutex listing_mu_;
+  mutable std::shared_ptr<const std::vector<SeriesInfo>> listing_;
   uint32_t next_series_id_ = 1;
   mutable std::atomic<int64_t> last_refresh_ns_{0};
   uint64_t next_chunk_id_ = 1;

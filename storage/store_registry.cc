@@ -37,13 +37,23 @@ std::shared_ptr<Store> Find(std::map<std::string, std::weak_ptr<Store>>& registr
 
 Result<std::shared_ptr<Store>> Store::Open(const std::string& path, const StoreOptions& options) {
   if (path.empty()) return Status::InvalidArgument("store path is empty");
+  const bool read_only = options.mode == StoreOptions::Mode::kReadOnly;
+  {
+    // A path that is a registered key is canonical already: the extension
+    // asks again with the same path for every statement, and resolving it
+    // (a readlink per component) would cost more than the lookup.
+    std::lock_guard lock(g_registry_mu);
+    if (auto existing = Find(Writers(), path)) return existing;
+    if (read_only) {
+      if (auto existing = Find(Readers(), path)) return existing;
+    }
+  }
   std::error_code ec;
   std::filesystem::path canonical =
       std::filesystem::weakly_canonical(std::filesystem::absolute(path, ec), ec);
   if (ec) return Status::InvalidArgument("bad store path '" + path + "': " + ec.message());
   const std::string key = canonical.string();
 
-  const bool read_only = options.mode == StoreOptions::Mode::kReadOnly;
   std::lock_guard lock(g_registry_mu);
   if (auto existing = Find(Writers(), key)) return existing;
   if (read_only) {

@@ -297,6 +297,12 @@ class Store {
 
   // The series of a kind (all kinds when kind is nullopt).
   virtual std::vector<SeriesInfo> ListSeries(std::optional<Kind> kind) const = 0;
+  // Every series, ordered by (kind, key), as one shared list that the store
+  // keeps until its series or chunks change: a statement that only filters
+  // the series (the table-valued functions, per call) copies nothing.
+  virtual std::shared_ptr<const std::vector<SeriesInfo>> SeriesListing() const {
+    return std::make_shared<const std::vector<SeriesInfo>>(ListSeries(std::nullopt));
+  }
   virtual Result<StoreStats> Stats() const = 0;
 
   // Checkpoints: opaque state a query kernel saves so that it need not replay
@@ -348,6 +354,9 @@ class ChunkReader {
   virtual void Next() = 0;
   virtual const ChunkMeta& meta() const = 0;
   virtual const SeriesKey& series() const = 0;
+  // Back to the first chunk, at the same snapshot: a kernel that sizes its
+  // output from the headers walks them once, then reads.
+  virtual void Rewind() = 0;
   // Decodes the chunk's columns selected by `mask` into `out` (replacing it).
   virtual Status Decode(ColumnMask mask, Columns* out) = 0;
   // A rollup of a liquidation chunk at one of kRollupResolutions, where

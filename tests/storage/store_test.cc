@@ -8,10 +8,12 @@
 #include <cstring>
 #include <limits>
 #include <map>
+#include <set>
 
 #include <catch2/catch.hpp>
 
 #include "storage/keys.h"
+#include "storage/rocks_store.h"
 #include "test_util.h"
 
 #include "liqdb/query.h"
@@ -394,6 +396,82 @@ TEST_CASE("a read-only handle does not capture later writers of the same folder"
 }
 
 }  // namespace
+TEST_CASE("the series listing follows every write; one taken earlier stays as it was", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 1000);
+  const SeriesKey kEth{"bybit", "ETHUSDT"};
+  REQUIRE(store->Append({kBtc, RandomLiquidations(100, 1'700'000'000'000'000, 900'000'000, 1)}).ok());
+  const auto before = store->SeriesListing();
+  REQUIRE(before->size() == 1);
+  CHECK(store->SeriesListing() == before);  // nothing changed: the same list
+
+  REQUIRE(store->Append({kEth, RandomLiquidations(50, 1'700'000'000'000'000, 900'000'000, 2)}).ok());
+  REQUIRE(store->Append({kBtc, RandomLiquidations(30, 1'700'000'001'000'000, 900'000'000, 3)}).ok());
+  const auto after = store->SeriesListing();
+  REQUIRE(after->size() == 2);
+  // Ordered by key: binance/BTCUSDT, then bybit/ETHUSDT.
+  CHECK((*after)[0].key == kBtc);
+  CHECK((*after)[0].rows == 130);
+  CHECK((*after)[0].staged_chunks == 2);
+  CHECK((*after)[1].key == kEth);
+  CHECK((*after)[1].rows == 50);
+  CHECK(before->size() == 1);
+  CHECK((*before)[0].rows == 100);
+
+  REQUIRE(store->Seal(true).ok());
+  CHECK((*store->SeriesListing())[0].staged_chunks == 0);
+  CHECK((*store->SeriesListing())[0].rows == 130);
+  REQUIRE(store->Compact().ok());
+  CHECK((*store->SeriesListing())[0].rows == 130);
+  CHECK(store->ListSeries(Kind::kLiquidations).size() == 2);
+  CHECK(store->ListSeries(Kind::kPositions).empty());
+}
+
+TEST_CASE("a read-only follower's listing changes when it catches up with the writer", "[store]") {
+  test::TempDir dir;
+  auto writer = OpenStore(dir.path());
+  REQUIRE(writer->Append({kBtc, RandomLiquidations(10, 0, 1000, 1)}).ok());
+  // A second handle on the folder, as another process would have: RocksDB
+  // lets a secondary open beside the writer.
+  StoreOptions ro;
+  ro.mode = StoreOptions::Mode::kReadOnly;
+  auto opened = storage::RocksStore::OpenFolder(dir.path(), ro);
+  REQUIRE(opened.ok());
+  std::shared_ptr<storage::RocksStore> reader = *opened;
+  CHECK((*reader->SeriesListing())[0].rows == 10);
+  REQUIRE(writer->Append({kBtc, RandomLiquidations(5, 5000, 1000, 2)}).ok());
+  REQUIRE(reader->Refresh().ok());
+  CHECK((*reader->SeriesListing())[0].rows == 15);
+}
+
+TEST_CASE("a chunk reader reads the named series' chunks once each, and rewinds", "[store]") {
+  TempDir dir;
+  auto store = OpenStore(dir.path(), 1000);
+  const SeriesKey kEth{"bybit", "ETHUSDT"}, kSol{"okx", "SOL-USDT-SWAP"};
+  for (const SeriesKey& k : {kBtc, kEth, kSol}) {
+    REQUIRE(store->Append({k, RandomLiquidations(2500, 1'700'000'000'000'000, 9'000'000'000, 7)}).ok());
+  }
+  REQUIRE(store->Seal(true).ok());
+  std::map<SeriesKey, uint32_t> id;
+  for (const SeriesInfo& s : store->ListSeries(Kind::kLiquidations)) id[s.key] = s.series_id;
+  // The same id twice, and one the store does not have.
+  auto reader = store->ReadChunks(Kind::kLiquidations, {id[kSol], id[kBtc], id[kSol], 999'999}, kMinTimestamp,
+                                  kMaxTimestamp);
+  REQUIRE(reader.ok());
+  std::vector<uint64_t> first, second;
+  uint64_t rows = 0;
+  for (auto& r = *reader; r->Valid(); r->Next()) {
+    CHECK(r->series() != kEth);
+    first.push_back(r->meta().chunk_id);
+    rows += r->meta().rows;
+  }
+  CHECK(rows == 5000);
+  (*reader)->Rewind();
+  for (auto& r = *reader; r->Valid(); r->Next()) second.push_back(r->meta().chunk_id);
+  CHECK(second == first);
+  CHECK(std::set<uint64_t>(first.begin(), first.end()).size() == first.size());
+}
+
 TEST_CASE("a chunk reader tells a product-coded notional and decodes values at chosen rows", "[store]") {
   TempDir dir;
   auto store = OpenStore(dir.path(), 5000);
