@@ -395,7 +395,6 @@ TEST_CASE("a read-only handle does not capture later writers of the same folder"
   CHECK(TotalRows(**reader2) == 15);
 }
 
-}  // namespace
 TEST_CASE("the series listing follows every write; one taken earlier stays as it was", "[store]") {
   TempDir dir;
   auto store = OpenStore(dir.path(), 1000);
@@ -517,4 +516,5 @@ TEST_CASE("a chunk reader tells a product-coded notional and decodes values at c
   CHECK(seen == 2);
 }
 
+}  // namespace
 }  // namespace liqdb
