@@ -9,6 +9,10 @@
 // file ends. With --strict nothing of a file reaches the store before its
 // last line was read and found good. Streams flush on an interval instead
 // (RowBuffer::TakeStream: a row waits at most two intervals).
+// Files hand each series over in whole chunks (Store::chunk_rows; a
+// series with fewer rows waits while the buffer holds under four batches),
+// so a series' rows are encoded once, into sealed chunks, rather than
+// staged in pieces and rewritten when the pieces add up to a chunk.
 // Finish seals what the run left staged.
 //
 // Files overlap parsing with storing: a group of batches is encoded and
@@ -36,6 +40,9 @@ namespace {
 
 constexpr size_t kSniffLines = 10;
 constexpr uint64_t kProgressEvery = 1 << 14;
+// Files: rows buffered, in batch_rows, before series without a whole chunk
+// of rows are flushed too (see WholeChunkRows).
+constexpr size_t kHoldBatches = 4;
 
 bool SameRow(const Columns& c, size_t a, size_t b) {
   if (c.ts[a] != c.ts[b]) return false;
@@ -344,7 +351,7 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
         last_flush = Clock::now();
       }
     } else if (!hold && buffer_.rows() >= next_flush_at_) {
-      LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled(options_.reorder_window_us)));
+      LIQDB_RETURN_IF_ERROR(Flush(buffer_.TakeSettled(options_.reorder_window_us, WholeChunkRows())));
       // What the window held back waits for another batch's worth of rows.
       next_flush_at_ = buffer_.rows() + options_.batch_rows;
     }
@@ -375,6 +382,13 @@ Status Ingester::IngestReader(LineReader* reader, bool stream) {
   // counts join the summary when it is waited for.
   Progress(reader);
   return Status::OK();
+}
+
+size_t Ingester::WholeChunkRows() const {
+  // Past the budget every settled row goes, whole chunks or not: many small
+  // series would otherwise hold back without bound.
+  if (buffer_.rows() >= kHoldBatches * options_.batch_rows) return 0;
+  return std::min(options_.batch_rows, store_->chunk_rows());
 }
 
 Status Ingester::AppendGroup(std::vector<SeriesBatch>* group) {

@@ -65,7 +65,7 @@ std::vector<SeriesBatch> RowBuffer::TakeAll() {
   return out;
 }
 
-std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us) {
+std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us, size_t whole_of) {
   std::vector<SeriesBatch> out;
   size_t kept = 0;
   for (Entry& e : entries_) {
@@ -75,6 +75,17 @@ std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us) {
     const Timestamp bound = window_us > 0 && last > kMinTimestamp + window_us ? last - window_us : last;
     size_t cut =
         static_cast<size_t>(std::lower_bound(e.rows.ts.begin(), e.rows.ts.end(), bound) - e.rows.ts.begin());
+    if (whole_of > 0 && cut > 0) {
+      // Rows of one timestamp never part: the cut moves on to the end of the
+      // last whole multiple's timestamp, still below the settled bound.
+      const size_t whole = cut / whole_of * whole_of;
+      if (whole == 0) {
+        cut = 0;
+      } else {
+        const auto ts = e.rows.ts.begin();
+        cut = static_cast<size_t>(std::upper_bound(ts + whole - 1, ts + cut, ts[whole - 1]) - ts);
+      }
+    }
     if (cut == 0) {
       kept += e.rows.size();
       continue;

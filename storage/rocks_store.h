@@ -45,6 +45,7 @@ class RocksStore final : public Store, public std::enable_shared_from_this<Rocks
 
   const std::string& path() const override { return path_; }
   bool read_only() const override { return read_only_; }
+  size_t chunk_rows() const override { return ChunkTarget(); }
 
   Result<AppendStats> Append(const SeriesBatch& batch) override;
   Result<AppendStats> AppendAll(const std::vector<SeriesBatch>& batches) override;

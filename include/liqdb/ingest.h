@@ -111,7 +111,9 @@ struct IngestOptions {
   // built-in table.
   std::map<std::string, double> contract_sizes;
   // Rows buffered before a flush to the store (a flush never splits the rows
-  // of one series that share a timestamp).
+  // of one series that share a timestamp). Files hand a series over in whole
+  // multiples of min(batch_rows, the store's chunk_rows) while fewer than
+  // four batches are buffered, so its rows are sealed straight away.
   size_t batch_rows = 1 << 18;
   // Files: rows within this much event time of a series' latest row stay
   // buffered at a flush, so archives that are slightly out of order (Tardis
@@ -184,8 +186,12 @@ class RowBuffer {
   // Per series: sorts the rows by time and moves out those with
   // ts < (the series' latest ts − window_us); the rest stay, so a later row
   // at one of their timestamps joins them in the same batch. window_us = 0
-  // keeps just the rows at the latest timestamp.
-  std::vector<SeriesBatch> TakeSettled(int64_t window_us);
+  // keeps just the rows at the latest timestamp. With whole_of = n > 0 a
+  // series moves out only whole multiples of n of those rows (its last
+  // timestamp's rows completing the last n), and one with fewer than n
+  // stays: the store then seals each series' rows once, in full chunks,
+  // instead of staging small pieces and rewriting them.
+  std::vector<SeriesBatch> TakeSettled(int64_t window_us, size_t whole_of = 0);
   // For streams, called once per flush interval: as TakeSettled(0), except
   // that a series' latest-timestamp rows already held back by the previous
   // call go too (no newer row came for a whole interval). A row thus waits
@@ -394,6 +400,8 @@ class Ingester {
   Status SkipOrFail(const Status& why);
   Status ParseOne(LineReader* reader, std::string_view line, uint64_t line_no, bool* bad);
   Status Flush(std::vector<SeriesBatch> batches);
+  // For a file's flushes: the whole of what a series hands over (0: any).
+  size_t WholeChunkRows() const;
   // Hands a group to the store: on the second thread for files, after the
   // group before it is stored (ingester.cc).
   Status AppendGroup(std::vector<SeriesBatch>* group);

@@ -272,6 +272,10 @@ class Store {
 
   virtual const std::string& path() const = 0;
   virtual bool read_only() const = 0;
+  // Rows per sealed chunk (StoreOptions::chunk_rows within the codecs'
+  // limit): writers that can hold rows back hand a series over in multiples
+  // of it, so its rows are sealed once instead of staged and rewritten.
+  virtual size_t chunk_rows() const = 0;
 
   // Validates and writes rows of one series; durable on return. Rows of a
   // failing batch are not written at all.

@@ -132,6 +132,7 @@ class FakeStore : public Store {
   explicit FakeStore(std::string path) : path_(std::move(path)) {}
   const std::string& path() const override { return path_; }
   bool read_only() const override { return false; }
+  size_t chunk_rows() const override { return chunk_target; }
 
   Result<AppendStats> Append(const SeriesBatch& batch) override { return AppendAll({batch}); }
 
@@ -195,7 +196,8 @@ class FakeStore : public Store {
   std::vector<Row> rows;
   std::vector<size_t> batch_sizes;
   int calls = 0;
-  int fail_after = -1;  // AppendAll calls allowed before failing (-1 = never)
+  int fail_after = -1;          // AppendAll calls allowed before failing (-1 = never)
+  size_t chunk_target = 65536;  // what chunk_rows() says
 
  private:
   std::string path_;

@@ -260,8 +260,11 @@ TEST_CASE("out-of-order input is stored whole and in time order per batch", "[in
   CHECK(again.summary.stored == 0);
   CHECK(store.rows.size() == 8);
 
-  // Without a reorder window the late rows are counted and reported.
+  // Without a reorder window the late rows are counted and reported. One-row
+  // chunks: series are not held back for whole chunks, so the second ts=3
+  // row comes after its twin was flushed.
   FakeStore tight(dir);
+  tight.chunk_target = 1;
   o.reorder_window_us = 0;
   Run late = IngestFiles(&tight, {dir + "/ooo.csv"}, o);
   REQUIRE(late.status.ok());
@@ -269,6 +272,54 @@ TEST_CASE("out-of-order input is stored whole and in time order per batch", "[in
   CHECK(late.summary.stored == 7);  // the second ts=3 row met its twin in an earlier batch
   REQUIRE_FALSE(late.messages.empty());
   CHECK_THAT(late.messages.back(), Catch::Contains("reorder window"));
+}
+
+// `series` symbols, round robin, `per_series` rows each at distinct timestamps.
+std::string RoundRobinCsv(int series, int per_series) {
+  std::string text = "ts,exchange,symbol,side,price,qty\n";
+  for (int i = 0; i < per_series; ++i) {
+    for (int s = 0; s < series; ++s) {
+      text +=
+          std::to_string(1718000000000000LL + i * 1000) + ",binance,S" + std::to_string(s) + ",long,100,1\n";
+    }
+  }
+  return text;
+}
+
+TEST_CASE("a file's series reach the store in whole chunks while the buffer has room", "[ingester][seal]") {
+  const std::string dir = TempDir("whole-chunks");
+  WriteFile(dir + "/rr.csv", RoundRobinCsv(2, 40));
+  FakeStore store(dir);
+  store.chunk_target = 10;
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.batch_rows = 10;
+  o.reorder_window_us = 0;
+  Run run = IngestFiles(&store, {dir + "/rr.csv"}, o);
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.stored == 80);
+  // Flushes at 10 and 20 buffered rows find 4 and 9 settled rows a series:
+  // under a chunk, so they wait; at 30, 14 settled: ten go from each. So
+  // on, and the file's end takes the last ten of each: every batch one chunk.
+  CHECK(store.batch_sizes == std::vector<size_t>(8, 10));
+}
+
+TEST_CASE("past four batches buffered, series without a whole chunk are flushed too", "[ingester][seal]") {
+  const std::string dir = TempDir("hold-budget");
+  WriteFile(dir + "/rr.csv", RoundRobinCsv(5, 100));
+  FakeStore store(dir);
+  store.chunk_target = 1000;
+  IngestOptions o = WithFormat(Format::kCsv);
+  o.batch_rows = 100;
+  o.reorder_window_us = 0;
+  Run run = IngestFiles(&store, {dir + "/rr.csv"}, o);
+  REQUIRE(run.status.ok());
+  CHECK(run.summary.stored == 500);
+  // At 400 buffered rows (80 a series, four batches) every settled row goes:
+  // 79 of each series, its latest timestamp held back; the file's end takes
+  // the other 21.
+  std::vector<size_t> expected(5, 79);
+  expected.insert(expected.end(), 5, 21);
+  CHECK(store.batch_sizes == expected);
 }
 
 TEST_CASE("an interrupted ingest leaves whole batches, and a re-run completes it without duplicates",

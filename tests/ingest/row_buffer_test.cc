@@ -1,5 +1,6 @@
 // RowBuffer's cuts (ingest/row_buffer.cc): TakeSettled keeps a window of each
-// series' latest rows for archives; TakeStream, a live feed's flush, holds a
+// series' latest rows for archives, and with whole_of hands a series over
+// only in whole multiples of that many rows; TakeStream, a live feed's flush, holds a
 // series' latest-timestamp rows back for one interval only, however busy the
 // other series are, and never splits rows that share a timestamp and arrive
 // within an interval. Expected batches worked by hand.
@@ -67,6 +68,26 @@ TEST_CASE("TakeStream: rows sharing a timestamp within an interval travel in one
   CHECK(b.TakeStream().empty());
   Add(&b, "A", 12);
   CHECK(Taken(b.TakeStream())["A"] == Ts{11});
+}
+
+TEST_CASE("TakeSettled with whole_of: whole multiples only, a timestamp's rows kept together", "[ingest]") {
+  RowBuffer b;
+  for (Timestamp t : {1, 2, 2, 2, 3, 9}) Add(&b, "A", t);
+  Add(&b, "B", 1);
+  Add(&b, "B", 2);
+  // Settled (window 0): A's rows before 9, B's before 2. Whole threes: A's
+  // first three end inside ts 2's run, so all of ts 2 goes (four rows); B
+  // has one settled row, not three, and stays whole.
+  auto t = Taken(b.TakeSettled(0, 3));
+  CHECK(t["A"] == Ts{1, 2, 2, 2});
+  CHECK(t.count("B") == 0);
+  CHECK(b.rows() == 4);
+  // Fewer than six settled rows: nothing moves; without whole_of everything settled does.
+  CHECK(b.TakeSettled(0, 6).empty());
+  t = Taken(b.TakeSettled(0, 0));
+  CHECK(t["A"] == Ts{3});
+  CHECK(t["B"] == Ts{1});
+  CHECK(b.rows() == 2);
 }
 
 }  // namespace
