@@ -75,7 +75,7 @@ std::vector<SeriesBatch> RowBuffer::TakeSettled(int64_t window_us, size_t whole_
     const Timestamp bound = window_us > 0 && last > kMinTimestamp + window_us ? last - window_us : last;
     size_t cut =
         static_cast<size_t>(std::lower_bound(e.rows.ts.begin(), e.rows.ts.end(), bound) - e.rows.ts.begin());
-    if (whole_of > 0 && cut > 0) {
+    if (whole_of > 0) {
       // Rows of one timestamp never part: the cut moves on to the end of the
       // last whole multiple's timestamp, still below the settled bound.
       const size_t whole = cut / whole_of * whole_of;

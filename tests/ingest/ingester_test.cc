@@ -286,40 +286,37 @@ std::string RoundRobinCsv(int series, int per_series) {
   return text;
 }
 
-TEST_CASE("a file's series reach the store in whole chunks while the buffer has room", "[ingester][seal]") {
-  const std::string dir = TempDir("whole-chunks");
-  WriteFile(dir + "/rr.csv", RoundRobinCsv(2, 40));
+// Ingests RoundRobinCsv(series, per_series) without a reorder window into a
+// FakeStore of `chunk` rows a chunk: the size of every series batch it got.
+std::vector<size_t> RoundRobinBatches(const std::string& name, int series, int per_series, size_t chunk,
+                                      size_t batch_rows) {
+  const std::string dir = TempDir(name);
+  WriteFile(dir + "/rr.csv", RoundRobinCsv(series, per_series));
   FakeStore store(dir);
-  store.chunk_target = 10;
+  store.chunk_target = chunk;
   IngestOptions o = WithFormat(Format::kCsv);
-  o.batch_rows = 10;
+  o.batch_rows = batch_rows;
   o.reorder_window_us = 0;
   Run run = IngestFiles(&store, {dir + "/rr.csv"}, o);
   REQUIRE(run.status.ok());
-  CHECK(run.summary.stored == 80);
+  CHECK(run.summary.stored == static_cast<uint64_t>(series * per_series));
+  return store.batch_sizes;
+}
+
+TEST_CASE("a file's series reach the store in whole chunks while the buffer has room", "[ingester][seal]") {
   // Flushes at 10 and 20 buffered rows find 4 and 9 settled rows a series:
   // under a chunk, so they wait; at 30, 14 settled: ten go from each. So
   // on, and the file's end takes the last ten of each: every batch one chunk.
-  CHECK(store.batch_sizes == std::vector<size_t>(8, 10));
+  CHECK(RoundRobinBatches("whole-chunks", 2, 40, 10, 10) == std::vector<size_t>(8, 10));
 }
 
 TEST_CASE("past four batches buffered, series without a whole chunk are flushed too", "[ingester][seal]") {
-  const std::string dir = TempDir("hold-budget");
-  WriteFile(dir + "/rr.csv", RoundRobinCsv(5, 100));
-  FakeStore store(dir);
-  store.chunk_target = 1000;
-  IngestOptions o = WithFormat(Format::kCsv);
-  o.batch_rows = 100;
-  o.reorder_window_us = 0;
-  Run run = IngestFiles(&store, {dir + "/rr.csv"}, o);
-  REQUIRE(run.status.ok());
-  CHECK(run.summary.stored == 500);
   // At 400 buffered rows (80 a series, four batches) every settled row goes:
   // 79 of each series, its latest timestamp held back; the file's end takes
   // the other 21.
   std::vector<size_t> expected(5, 79);
   expected.insert(expected.end(), 5, 21);
-  CHECK(store.batch_sizes == expected);
+  CHECK(RoundRobinBatches("hold-budget", 5, 100, 1000, 100) == expected);
 }
 
 TEST_CASE("an interrupted ingest leaves whole batches, and a re-run completes it without duplicates",
